@@ -1,0 +1,79 @@
+"""The namespaces backchannel uses, and the prefixes offered to queries.
+
+>>> BC + "coined"
+'https://w3id.org/backchannel/def#coined'
+>>> PREFIXES["prov"]
+'http://www.w3.org/ns/prov#'
+"""
+
+from __future__ import annotations
+
+VOCAB = "https://w3id.org/backchannel/def"
+"""The ontology IRI. Stable: it does not change with the deployment's base IRI."""
+
+BC = VOCAB + "#"
+TRACK = VOCAB + "/track/"
+PROCESS_TYPE = VOCAB + "/process-type/"
+ROLE = VOCAB + "/role/"
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+PROV = "http://www.w3.org/ns/prov#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+DCTERMS = "http://purl.org/dc/terms/"
+BIBO = "http://purl.org/ontology/bibo/"
+TIME = "http://www.w3.org/2006/time#"
+VOID = "http://rdfs.org/ns/void#"
+DCAT = "http://www.w3.org/ns/dcat#"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+SH = "http://www.w3.org/ns/shacl#"
+VANN = "http://purl.org/vocab/vann/"
+ORG = "http://www.w3.org/ns/org#"
+SCHEMA = "http://schema.org/"
+
+PREFIXES: dict[str, str] = {
+    "bc": BC,
+    "track": TRACK,
+    "ptype": PROCESS_TYPE,
+    "role": ROLE,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+    "skos": SKOS,
+    "prov": PROV,
+    "foaf": FOAF,
+    "dcterms": DCTERMS,
+    "bibo": BIBO,
+    "time": TIME,
+    "void": VOID,
+    "dcat": DCAT,
+    "sd": SD,
+    "sh": SH,
+    "vann": VANN,
+    "org": ORG,
+    "schema": SCHEMA,
+    "dbr": "http://dbpedia.org/resource/",
+}
+
+
+def thing_prefixes(id_base: str) -> dict[str, str]:
+    """Prefixes for the things of the graph, under the deployment's ``id/`` namespace.
+
+    >>> thing_prefixes("http://x.org/id/")["person"]
+    'http://x.org/id/person/'
+    """
+    kinds = ("person", "org", "place", "work", "event", "process", "source")
+    return {kind: f"{id_base}{kind}/" for kind in kinds}
+
+
+def sparql_prologue(prefixes: dict[str, str]) -> str:
+    """PREFIX declarations for a query.
+
+    >>> sparql_prologue({"ex": "http://ex/"})
+    'PREFIX ex: <http://ex/>\\n'
+    """
+    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes.items())

@@ -1,0 +1,216 @@
+"""Query requests, responses and the result formats of SPARQL 1.1.
+
+SELECT and ASK results are written here (JSON, XML, CSV, TSV) so that a row
+limit can cut them; graphs are written by pyoxigraph.
+
+>>> from pyoxigraph import NamedNode, Literal
+>>> rows = [{"s": NamedNode("http://ex/a"), "o": Literal("x", language="en")}]
+>>> print(write_select(["s", "o"], rows, "text/csv").decode(), end="")
+s,o\r
+http://ex/a,x\r
+>>> write_ask(True, "application/sparql-results+json")
+b'{"head":{},"boolean":true}'
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Iterable, Literal as TypingLiteral, Mapping
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+SELECT_TYPES: dict[str, str] = {
+    "application/sparql-results+json": "json",
+    "application/sparql-results+xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+    "application/json": "json",
+}
+"""Media types for SELECT and ASK results, first one preferred."""
+
+GRAPH_TYPES: dict[str, ox.RdfFormat] = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "text/n3": ox.RdfFormat.N3,
+}
+"""Media types for CONSTRUCT and DESCRIBE results, first one preferred."""
+
+QueryKind = TypingLiteral["select", "ask", "graph"]
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """A SPARQL query and how to run it.
+
+    ``default_graphs``/``named_graphs`` are the protocol's dataset parameters;
+    without them the default graph is the union of all graphs.
+    ``substitutions`` binds variables to terms written in N-Triples syntax.
+    """
+
+    query: str
+    select_type: str = "application/sparql-results+json"
+    graph_type: str = "text/turtle"
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    substitutions: tuple[tuple[str, str], ...] = ()
+    max_rows: int = 10_000
+    base_iri: str | None = None
+    prefixes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class QueryResponse:
+    """The serialised answer to a :class:`QueryRequest`."""
+
+    kind: QueryKind
+    body: bytes
+    media_type: str
+    rows: int
+    truncated: bool = False
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+def term_to_json(term: Term) -> dict[str, object]:
+    """A term as in the SPARQL 1.1 JSON results format.
+
+    >>> term_to_json(ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
+    {'type': 'literal', 'value': '1', 'datatype': 'http://www.w3.org/2001/XMLSchema#integer'}
+    """
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, object] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype.value != XSD_STRING:
+            out["datatype"] = term.datatype.value
+        return out
+    return {
+        "type": "triple",
+        "value": {
+            "subject": term_to_json(term.subject),
+            "predicate": term_to_json(term.predicate),
+            "object": term_to_json(term.object),
+        },
+    }
+
+
+def _xml_term(term: Term) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value != XSD_STRING:
+            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+        return f"<literal>{escape(term.value)}</literal>"
+    return (
+        f"<triple><subject>{_xml_term(term.subject)}</subject><predicate>{_xml_term(term.predicate)}"
+        f"</predicate><object>{_xml_term(term.object)}</object></triple>"
+    )
+
+
+def _csv_field(term: Term | None) -> str:
+    if term is None:
+        return ""
+    value = term.value if not isinstance(term, ox.Triple) else str(term)
+    if isinstance(term, ox.BlankNode):
+        value = "_:" + value
+    if any(c in value for c in ',"\r\n'):
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def _tsv_field(term: Term | None) -> str:
+    if term is None:
+        return ""
+    text = str(term)
+    return text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def write_select(variables: list[str], rows: Iterable[Mapping[str, Term | None]], media_type: str) -> bytes:
+    """Serialise SELECT results in one of :data:`SELECT_TYPES`."""
+    fmt = SELECT_TYPES[media_type]
+    if fmt == "json":
+        bindings = [{k: term_to_json(v) for k, v in row.items() if v is not None} for row in rows]
+        doc = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    if fmt == "xml":
+        parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
+        parts += [f"<variable name={quoteattr(v)}/>" for v in variables]
+        parts.append("</head><results>")
+        for row in rows:
+            parts.append("<result>")
+            parts += [
+                f"<binding name={quoteattr(k)}>{_xml_term(v)}</binding>" for k, v in row.items() if v is not None
+            ]
+            parts.append("</result>")
+        parts.append("</results></sparql>")
+        return "".join(parts).encode()
+    if fmt == "csv":
+        lines = [",".join(variables)] + [",".join(_csv_field(row.get(v)) for v in variables) for row in rows]
+        return ("\r\n".join(lines) + "\r\n").encode()
+    lines = ["\t".join("?" + v for v in variables)] + [
+        "\t".join(_tsv_field(row.get(v)) for v in variables) for row in rows
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def write_ask(value: bool, media_type: str) -> bytes:
+    """Serialise an ASK result in one of :data:`SELECT_TYPES`."""
+    fmt = SELECT_TYPES[media_type]
+    word = "true" if value else "false"
+    if fmt == "json":
+        return b'{"head":{},"boolean":' + word.encode() + b"}"
+    if fmt == "xml":
+        return (
+            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
+            f"<boolean>{word}</boolean></sparql>"
+        ).encode()
+    if fmt == "csv":
+        return f"_askResult\r\n{word}\r\n".encode()
+    return f"?_askResult\n{word}\n".encode()
+
+
+def write_graph(triples: Iterable[ox.Triple | ox.Quad], media_type: str, prefixes: Mapping[str, str]) -> bytes:
+    """Serialise triples (or quads) in one of :data:`GRAPH_TYPES`, with prefixes where the format has them."""
+    fmt = GRAPH_TYPES[media_type]
+    items = list(triples)
+    if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+        items = [t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object) for t in items]
+    elif items and isinstance(items[0], ox.Quad):
+        items = [q.triple for q in items]
+    kwargs: dict[str, object] = {}
+    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3, ox.RdfFormat.RDF_XML):
+        kwargs["prefixes"] = dict(prefixes)
+    out = ox.serialize(items, format=fmt, **kwargs)
+    return out if out is not None else b""
+
+
+def parse_term(text: str) -> Term:
+    """Parse one term written in N-Triples syntax.
+
+    >>> parse_term('<http://ex/a>')
+    <NamedNode value=http://ex/a>
+    >>> parse_term('"3"^^<http://www.w3.org/2001/XMLSchema#integer>').value
+    '3'
+    """
+    quads = list(ox.parse(f"<urn:x:s> <urn:x:p> {text} .".encode(), format=ox.RdfFormat.N_TRIPLES))
+    if len(quads) != 1:
+        raise ValueError(f"not one RDF term: {text!r}")
+    return quads[0].object

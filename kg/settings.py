@@ -1,0 +1,93 @@
+"""All configuration of backchannel, in one place.
+
+Every setting can be given as an environment variable prefixed ``BACKCHANNEL_``
+(``BACKCHANNEL_PORT=9000``) or in a ``.env`` file, and most also as command-line
+options of ``backchannel``.
+
+>>> s = Settings(base_iri="http://example.org/kg/")
+>>> s.base_iri
+'http://example.org/kg/'
+>>> s.writes_enabled
+False
+>>> Settings(base_iri="http://example.org/kg").base_iri  # a trailing slash is added
+'http://example.org/kg/'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Configuration of the graph, the store and the service."""
+
+    model_config = SettingsConfigDict(env_prefix="BACKCHANNEL_", env_file=".env", extra="ignore")
+
+    # --- the graph -------------------------------------------------------
+    base_iri: str = Field(
+        "http://127.0.0.1:8000/",
+        description="Base under which the IRIs of things are minted (/id/...). "
+        "Set it to the public address of the service so every IRI dereferences.",
+    )
+    sources_dir: Path = Field(PROJECT_ROOT / "kg" / "sources", description="Curated source graphs (*.ttl).")
+    ontology_dir: Path = Field(PROJECT_ROOT / "ontology", description="Ontology, SKOS schemes and shapes.")
+    queries_dir: Path = Field(PROJECT_ROOT / "queries", description="Named SPARQL queries (*.rq).")
+    dump_dir: Path = Field(PROJECT_ROOT / "var" / "dumps", description="Where `build` writes the dumps.")
+
+    # --- the store -------------------------------------------------------
+    store: str = Field(
+        str(PROJECT_ROOT / "var" / "store"),
+        description="Store location: a directory for the embedded Oxigraph store, ':memory:' for an "
+        "in-memory one, or 'sparql+http://host:port/path' for a remote SPARQL 1.1 endpoint.",
+    )
+    remote_update_url: str | None = Field(None, description="Update URL of a remote store, if not <query URL>/update.")
+    remote_user: str | None = None
+    remote_password: str | None = None
+
+    # --- the service -----------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8000
+    write_token: str | None = Field(
+        None, description="Bearer token that SPARQL Update and Graph Store writes require. Unset: writes are off."
+    )
+    dev_open_writes: bool = Field(False, description="Development only: accept writes without a token.")
+    query_timeout: float = Field(30.0, gt=0, description="Seconds a SPARQL query may run before it is stopped (503).")
+    max_rows: int = Field(10_000, gt=0, description="Rows (or triples) a query may return; more are cut and signalled.")
+    max_body_bytes: int = Field(10 * 1024 * 1024, gt=0, description="Largest request body accepted (413 above).")
+    query_workers: int = Field(2, ge=1, description="Worker processes that run SPARQL queries (killable).")
+    max_queued_queries: int = Field(64, ge=0, description="Queries that may wait for a worker before 503.")
+    federation_allowlist: list[str] = Field(
+        default_factory=list,
+        description="SERVICE/LOAD endpoints (IRI prefixes) that may be reached; empty means federation is off.",
+    )
+    cache_entries: int = Field(512, ge=0, description="Query results kept in the result cache.")
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed to GET read-only data.")
+
+    @field_validator("base_iri")
+    @classmethod
+    def _slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def writes_enabled(self) -> bool:
+        """Whether any write (update, Graph Store) can be accepted at all."""
+        return bool(self.write_token) or self.dev_open_writes
+
+    @property
+    def id_base(self) -> str:
+        """Namespace of the things of the graph.
+
+        >>> Settings(base_iri="http://x.org/").id_base
+        'http://x.org/id/'
+        """
+        return self.base_iri + "id/"
+
+    @property
+    def source_base(self) -> str:
+        """Namespace of the source graphs (one named graph per source document)."""
+        return self.id_base + "source/"

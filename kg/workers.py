@@ -1,0 +1,232 @@
+"""Run SPARQL queries in worker processes that can be killed at a time limit.
+
+pyoxigraph has no query timeout or cancellation, so a query that must be
+stoppable runs in a separate process. Each worker opens a read-only snapshot of
+the store (a RocksDB checkpoint, or an N-Quads file for an in-memory store),
+answers requests sent over a pipe, and is killed and replaced when a request
+runs past its limit.
+
+>>> import pyoxigraph as ox, tempfile
+>>> from kg.results import QueryRequest
+>>> folder = tempfile.mkdtemp()
+>>> snap = folder + "/v1.nq"
+>>> _ = open(snap, "wb").write(b'<http://ex/a> <http://ex/p> "x" <http://ex/g> .\\n')
+>>> with QueryPool(size=1) as pool:
+...     pool.run(QueryRequest("SELECT ?o { ?s ?p ?o }", select_type="text/csv"), Snapshot(snap, "nquads"), 10).body
+b'o\\r\\nx\\r\\n'
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Literal
+
+from kg.results import QueryRequest, QueryResponse
+
+
+class QueryTimeout(Exception):
+    """The query ran past its time limit and was stopped."""
+
+
+class QueryBusy(Exception):
+    """Every worker is busy and the waiting queue is full."""
+
+
+class QuerySyntaxError(ValueError):
+    """The query is not valid SPARQL (message has the line and column)."""
+
+
+class QueryEvaluationError(RuntimeError):
+    """The query is valid but failed while running."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A read-only copy of the store at one version: a checkpoint directory or an N-Quads file."""
+
+    path: str
+    kind: Literal["rocksdb", "nquads"]
+
+
+def _open_snapshot(snapshot: Snapshot):  # noqa: ANN202 - returns pyoxigraph.Store
+    import pyoxigraph as ox
+
+    if snapshot.kind == "rocksdb":
+        return ox.Store.read_only(snapshot.path)
+    store = ox.Store()
+    store.bulk_load(path=snapshot.path, format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def execute(store, request: QueryRequest) -> QueryResponse:  # noqa: ANN001 - pyoxigraph.Store
+    """Run ``request`` on a pyoxigraph store and serialise the answer (used inside the workers)."""
+    import pyoxigraph as ox
+
+    from kg.results import parse_term, write_ask, write_graph, write_select
+
+    kwargs: dict[str, object] = {"base_iri": request.base_iri, "prefixes": dict(request.prefixes) or None}
+    if request.default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+    elif request.named_graphs:
+        kwargs["default_graph"] = ox.DefaultGraph()
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
+    else:
+        kwargs["use_default_graph_as_union"] = True
+    if request.substitutions:
+        kwargs["substitutions"] = {ox.Variable(k): parse_term(v) for k, v in request.substitutions}
+    try:
+        result = store.query(request.query, **kwargs)
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResponse("ask", write_ask(bool(result), request.select_type), request.select_type, 1)
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows = []
+            truncated = False
+            for solution in result:
+                if len(rows) == request.max_rows:
+                    truncated = True
+                    break
+                rows.append({v: solution[v] for v in variables})
+            body = write_select(variables, rows, request.select_type)
+            return QueryResponse("select", body, request.select_type, len(rows), truncated)
+        triples = []
+        truncated = False
+        for triple in result:
+            if len(triples) == request.max_rows:
+                truncated = True
+                break
+            triples.append(triple)
+        body = write_graph(triples, request.graph_type, dict(request.prefixes))
+        return QueryResponse("graph", body, request.graph_type, len(triples), truncated)
+    except SyntaxError as err:
+        raise QuerySyntaxError(str(err)) from None
+    except (OSError, ValueError, TypeError, RuntimeError) as err:
+        raise QueryEvaluationError(str(err)) from None
+
+
+def _worker_main(conn: Connection) -> None:
+    """Loop of a worker process: receive (snapshot, request), send ("ok", response) or (error, message)."""
+    opened: tuple[Snapshot, object] | None = None
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        snapshot, request = message
+        try:
+            if opened is None or opened[0] != snapshot:
+                opened = None  # let the old store close before opening the new one
+                opened = (snapshot, _open_snapshot(snapshot))
+            conn.send(("ok", execute(opened[1], request)))
+        except QuerySyntaxError as err:
+            conn.send(("syntax", str(err)))
+        except (QueryEvaluationError, OSError) as err:
+            conn.send(("eval", str(err)))
+
+
+class _Worker:
+    def __init__(self, ctx: mp.context.SpawnContext) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child,), daemon=True, name="backchannel-query")
+        self.process.start()
+        child.close()
+        self.snapshot: Snapshot | None = None
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class QueryPool:
+    """A fixed number of query worker processes; a query past its limit kills its worker.
+
+    ``run`` blocks the calling thread (call it from a thread pool, never from the
+    event loop). At most ``size`` queries run at once and ``max_waiting`` wait.
+    """
+
+    def __init__(self, size: int = 2, max_waiting: int = 64) -> None:
+        self._ctx = mp.get_context("spawn")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._slots = threading.BoundedSemaphore(size + max_waiting)
+        self._lock = threading.Lock()
+        self._closed = False
+        self._workers: set[_Worker] = set()
+        self.size = size
+        self.killed = 0
+        for _ in range(size):
+            self._idle.put(self._spawn())
+
+    def __enter__(self) -> QueryPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self._ctx)
+        with self._lock:
+            self._workers.add(worker)
+        return worker
+
+    def snapshots_in_use(self) -> set[Snapshot]:
+        """Snapshots that some worker holds open (they must not be deleted)."""
+        with self._lock:
+            return {w.snapshot for w in self._workers if w.snapshot is not None}
+
+    def run(self, request: QueryRequest, snapshot: Snapshot, timeout: float) -> QueryResponse:
+        """Run ``request`` against ``snapshot``; raise :class:`QueryTimeout` after ``timeout`` seconds."""
+        if not self._slots.acquire(blocking=False):
+            raise QueryBusy("too many queries are waiting; try again shortly")
+        deadline = time.monotonic() + timeout
+        try:
+            try:
+                worker = self._idle.get(timeout=timeout)
+            except queue.Empty:
+                raise QueryTimeout(f"no query worker became free within {timeout:g} s") from None
+            try:
+                worker.snapshot = snapshot
+                worker.conn.send((snapshot, request))
+                remaining = max(0.0, deadline - time.monotonic())
+                if not worker.conn.poll(remaining):
+                    self._replace(worker)
+                    worker = None
+                    raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s and was stopped")
+                status, payload = worker.conn.recv()
+            except (EOFError, OSError, BrokenPipeError):
+                if worker is not None:
+                    self._replace(worker)
+                    worker = None
+                raise QueryEvaluationError("the query worker died while running the query") from None
+            finally:
+                if worker is not None:
+                    self._idle.put(worker)
+        finally:
+            self._slots.release()
+        if status == "ok":
+            return payload
+        if status == "syntax":
+            raise QuerySyntaxError(payload)
+        raise QueryEvaluationError(payload)
+
+    def _replace(self, worker: _Worker) -> None:
+        with self._lock:
+            self.killed += 1
+            self._workers.discard(worker)
+        worker.kill()
+        if not self._closed:
+            self._idle.put(self._spawn())
+
+    def close(self) -> None:
+        """Stop every idle worker (busy ones are stopped when they come back or at exit)."""
+        self._closed = True
+        with self._lock:
+            workers, self._workers = list(self._workers), set()
+        for worker in workers:
+            worker.kill()

@@ -1,0 +1,71 @@
+"""The FastAPI application factory.
+
+The store is opened at start-up (or handed in, as tests do) and kept in
+``app.state``; routes get it through :mod:`service.deps`. Nothing lives at module level.
+
+>>> from kg.settings import Settings
+>>> from kg.store import OxigraphStore
+>>> app = create_app(Settings(), store=OxigraphStore(":memory:"))
+>>> app.title
+'backchannel'
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from types import ModuleType
+from typing import AsyncIterator
+
+from fastapi import FastAPI
+
+import kg
+from kg.settings import Settings
+from kg.store import Store, open_store
+from service import errors
+from service.routers import graph_store, linked_data, ops, paths, queries, sparql, ui
+
+log = logging.getLogger("backchannel")
+
+FEATURES: tuple[ModuleType, ...] = (ops, sparql, graph_store, queries, paths, linked_data, ui)
+"""Router modules, in order. A module may define ``setup(app)``, run at start-up after the store opens,
+and ``teardown(app)``, run at shut-down."""
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """Make the app. With ``store`` given, the app uses it and does not close it."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = store is None
+        app.state.store = store if store is not None else open_store(
+            settings.store, workers=settings.query_workers, max_waiting=settings.max_queued_queries
+        )
+        if settings.dev_open_writes and not settings.write_token:
+            log.warning("!!! DEVELOPMENT MODE: writes are open to anyone without a token. Never expose this. !!!")
+        for feature in FEATURES:
+            if hasattr(feature, "setup"):
+                feature.setup(app)
+        try:
+            yield
+        finally:
+            for feature in reversed(FEATURES):
+                if hasattr(feature, "teardown"):
+                    feature.teardown(app)
+            if owned:
+                app.state.store.close()
+
+    app = FastAPI(
+        title="backchannel",
+        version=kg.__version__,
+        description="A linked-data knowledge graph of Track Two (backchannel) diplomacy: SPARQL 1.1 Protocol, "
+        "Graph Store Protocol, linked-data pages, explained influence paths and named queries.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    errors.install(app)
+    for feature in FEATURES:
+        app.include_router(feature.router)
+    return app

@@ -1,0 +1,1 @@
+"""One router per feature; ``service.app.create_app`` includes them all."""

@@ -1,0 +1,5 @@
+"""Routes: graph_store (to be filled in)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,5 @@
+"""Routes: paths (to be filled in)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
