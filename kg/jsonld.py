@@ -1,0 +1,86 @@
+"""Compact JSON-LD: triples as JSON objects keyed by ``prefix:name``, with our prefixes as the ``@context``.
+
+The context is only prefixes, so every compact IRI expands back to the same
+IRI and any JSON-LD 1.1 processor reads the document as the same triples.
+
+>>> import pyoxigraph as ox
+>>> t = ox.Triple(ox.NamedNode("http://x/id/person/a"), ox.NamedNode(RDFS + "label"), ox.Literal("Ann", language="en"))
+>>> doc = to_jsonld([t], context({"rdfs": RDFS, "person": "http://x/id/person/"}))
+>>> doc["@graph"]
+[{'@id': 'person:a', 'rdfs:label': [{'@value': 'Ann', '@language': 'en'}]}]
+>>> len(from_jsonld(json.dumps(doc).encode()))
+1
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from kg.namespaces import RDF, RDFS, XSD
+
+XSD_STRING = XSD + "string"
+
+
+def context(prefixes: dict[str, str]) -> dict[str, object]:
+    """A JSON-LD ``@context`` that declares ``prefixes`` (and nothing else)."""
+    return {"@context": {name: iri for name, iri in sorted(prefixes.items())}}
+
+
+class _Compactor:
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        self.pairs = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+
+    def iri(self, value: str) -> str:
+        for name, namespace in self.pairs:
+            if value.startswith(namespace):
+                local = value[len(namespace):]
+                if not local.startswith("//") and re.fullmatch(r"[^\s:]*", local):
+                    return f"{name}:{local}"
+        return value
+
+
+def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal, c: _Compactor) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"@id": c.iri(term.value)}
+    if isinstance(term, ox.BlankNode):
+        return {"@id": f"_:{term.value}"}
+    if term.language:
+        return {"@value": term.value, "@language": term.language}
+    if term.datatype.value == XSD_STRING:
+        return {"@value": term.value}
+    return {"@value": term.value, "@type": c.iri(term.datatype.value)}
+
+
+def to_jsonld(triples: Iterable[ox.Triple], ctx: dict[str, object]) -> dict[str, object]:
+    """The triples as a compact JSON-LD document: ``{"@context": …, "@graph": [node objects]}``, sorted."""
+    prefixes = ctx["@context"]
+    assert isinstance(prefixes, dict)
+    c = _Compactor({k: v for k, v in prefixes.items() if isinstance(v, str)})
+    nodes: dict[str, dict[str, object]] = {}
+    for triple in sorted(set(triples), key=str):
+        s = triple.subject
+        key = f"_:{s.value}" if isinstance(s, ox.BlankNode) else c.iri(s.value)
+        obj = nodes.setdefault(key, {"@id": key})
+        if triple.predicate.value == RDF + "type" and isinstance(triple.object, ox.NamedNode):
+            types = obj.setdefault("@type", [])
+            assert isinstance(types, list)
+            types.append(c.iri(triple.object.value))
+            continue
+        values = obj.setdefault(c.iri(triple.predicate.value), [])
+        assert isinstance(values, list)
+        values.append(_value(triple.object, c))  # type: ignore[arg-type]
+    return {"@context": prefixes, "@graph": [nodes[k] for k in sorted(nodes)]}
+
+
+def dumps(doc: dict[str, object]) -> bytes:
+    """The document as UTF-8 JSON, indented for people."""
+    return json.dumps(doc, indent=2, ensure_ascii=False).encode()
+
+
+def from_jsonld(data: bytes) -> list[ox.Triple]:
+    """Parse JSON-LD back to triples (pyoxigraph's parser; used by tests and doctests)."""
+    return [q.triple for q in ox.parse(data, format=ox.RdfFormat.JSON_LD)]
