@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -19,7 +20,7 @@ import uvicorn
 
 from kg.build import build
 from kg.settings import Settings
-from kg.store import OxigraphStore
+from kg.store import OxigraphStore, Store
 
 BASE = "http://127.0.0.1:8000/"
 TOKEN = "test-token-0123456789"
@@ -62,6 +63,16 @@ class LiveServer:
         self.thread.join(30)
 
 
+def _store_under_test(store_location: str, settings: Settings) -> Store:
+    """The embedded store; with ``BACKCHANNEL_TEST_BACKEND=remote`` a RemoteStore on its own oxigraph server
+    (the server stops when the store is closed)."""
+    if os.environ.get("BACKCHANNEL_TEST_BACKEND", "embedded") == "remote":
+        from tests.remote_backend import served_remote_store
+
+        return served_remote_store(timeout=settings.query_timeout)
+    return OxigraphStore(store_location, workers=settings.query_workers)
+
+
 def start_server(store_location: str = ":memory:", **overrides: object) -> LiveServer:
     """Build a store and serve it on a free loopback port; its base IRI is the server's own address."""
     from service.app import create_app
@@ -70,7 +81,7 @@ def start_server(store_location: str = ":memory:", **overrides: object) -> LiveS
     url = f"http://127.0.0.1:{port}/"
     values = {"base_iri": url, "store": store_location, "port": port, "write_token": TOKEN, "query_timeout": 10.0}
     settings = Settings(**(values | overrides))
-    store = OxigraphStore(store_location, workers=settings.query_workers)
+    store = _store_under_test(store_location, settings)
     build(store, settings)
     app = create_app(settings, store=store)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
