@@ -591,12 +591,12 @@ def bind(
     >>> bind(q, {"m": "2"}, base_iri="http://ex/")
     Traceback (most recent call last):
     ...
-    kg.named_queries.ParamError: unknown parameter 'm'; q takes: n (and format, page, per_page)
+    kg.named_queries.ParamError: unknown parameter 'm'; q takes: n
     """
     unknown = sorted(set(given) - {p.name for p in query.params})
     if unknown:
         takes = ", ".join(p.name for p in query.params) or "no parameters"
-        raise ParamError(f"unknown parameter {unknown[0]!r}; {query.name} takes: {takes} (and format, page, per_page)")
+        raise ParamError(f"unknown parameter {unknown[0]!r}; {query.name} takes: {takes}")
     terms: dict[str, Term] = {}
     for param in query.params:
         value = given.get(param.name)

@@ -12,6 +12,7 @@ import sys
 from typing import Sequence
 
 from kg import cli as kg_cli
+from kg import cli_queries
 from kg.settings import Settings
 
 
@@ -40,6 +41,7 @@ def make_parser() -> tuple[argparse.ArgumentParser, dict[str, kg_cli.Handler]]:
     parser.add_argument("--base-iri", help="base of the IRIs of things (default http://127.0.0.1:8000/)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     handlers = kg_cli.register(sub)
+    handlers |= cli_queries.register(sub)
     p = sub.add_parser("serve", help="serve the graph over HTTP",
                        description="Serve SPARQL, the Graph Store Protocol, linked data, paths and the web UI.")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")

@@ -572,3 +572,65 @@ def test_real_queries_refuse_hostile_values_or_match_nothing(kg_store: OxigraphS
                 assert request.query == query.text
                 records(kg_store.execute_here(request).body)
     assert len(kg_store) == before
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built_store(tmp_path_factory: pytest.TempPathFactory, base_iri: str) -> str:
+    from kg.build import build
+
+    location = str(tmp_path_factory.mktemp("cli") / "store")
+    store = OxigraphStore(location)
+    build(store, Settings(base_iri=base_iri, store=location))
+    store.close()
+    return location
+
+
+def cli(location: str, *args: str) -> int:
+    from service.cli import main
+
+    return main(["--store", location, "--base-iri", "http://127.0.0.1:8000/", *args])
+
+
+def test_cli_run_query_prints_the_answer(built_store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(built_store, "run-query", "works-by-person", "--param", "person=id/person/joseph-v-montville") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("person,work,workLabel,year")
+    assert [line.split(",")[2] for line in lines[1:]] == [
+        "Foreign Policy According to Freud", "Track Two Diplomacy: The Arrow and the Olive Branch",
+        "Track two diplomacy: The work of healing history"]
+    assert cli(built_store, "run-query", "multi-track-diplomacy-tracks", "--format", "records") == 0
+    assert len(json.loads(capsys.readouterr().out)) == 9
+    assert cli(built_store, "run-query", "search-labels", "-p", "text=diplomacy", "--per-page", "2",
+               "--page", "1", "--format", "tsv") == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 3 and "next page" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run-query", "nope"], "no query named 'nope'"),
+        (["run-query", "works-by-person"], "missing required parameter 'person'"),
+        (["run-query", "works-by-person", "-p", "person=Montville", "-p", "colour=red"], "unknown parameter 'colour'"),
+        (["run-query", "works-by-person", "-p", "person"], "write it as name=value"),
+        (["run-query", "timeline", "-p", "from=then"], "'then' is not a year"),
+        (["run-query", "multi-track-diplomacy-tracks", "--page", "2"], "not paged"),
+    ],
+)
+def test_cli_explains_bad_input(built_store: str, capsys: pytest.CaptureFixture[str], args: list[str],
+                                message: str) -> None:
+    assert cli(built_store, *args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_list_queries(built_store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(built_store, "list-queries") == 0
+    out = capsys.readouterr().out
+    assert "works-by-person: Works of a person, in year order" in out
+    assert "person (iri, required): the person  e.g. id/person/joseph-v-montville" in out
+    assert cli(built_store, "list-queries", "--json") == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {q["name"] for q in listed} == {p.stem for p in QUERIES.glob("*.rq")}
