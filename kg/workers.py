@@ -74,7 +74,7 @@ def execute(store, request: QueryRequest) -> QueryResponse:  # noqa: ANN001 - py
         kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
     elif request.named_graphs:
-        kwargs["default_graph"] = ox.DefaultGraph()
+        kwargs["default_graph"] = []  # named graphs alone: the default graph is empty (SPARQL 1.1 Query 13.2)
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
     else:
         kwargs["use_default_graph_as_union"] = True
