@@ -364,3 +364,64 @@ def suggest(index: Sequence[Named], text: str, *, limit: int = 5, within: str = 
 def _words(text: str) -> str:
     """Lower-case words separated by single spaces (slugs and labels compare alike)."""
     return " ".join(re.findall(r"[0-9a-z]+", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()))
+
+
+# --- the catalogue of things ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Thing:
+    """A thing of the graph with its name and short description (for lists and pickers)."""
+
+    iri: str
+    label: str
+    description: str | None
+
+
+def catalogue(store: Store, namespaces: Sequence[str]) -> list[Thing]:
+    """Every subject whose IRI starts with one of ``namespaces``, named, sorted by name.
+
+    >>> from kg.store import OxigraphStore
+    >>> store = OxigraphStore(":memory:")
+    >>> store.replace_graph("http://x/g", b'<http://x/id/b> <http://ex/p> 1 . <http://x/id/a> <http://www.w3.org/2000/01/rdf-schema#label> "Zed" .', "text/turtle")
+    >>> [(t.label, t.iri) for t in catalogue(store, ["http://x/id/"])]
+    [('b', 'http://x/id/b'), ('Zed', 'http://x/id/a')]
+    >>> store.close()
+    """
+    if not namespaces:
+        return []
+    within = " || ".join(f"STRSTARTS(STR(?s), {ox.Literal(ns)})" for ns in namespaces)
+    subjects = {r["s"].value for r in store.select(f"SELECT DISTINCT ?s {{ ?s ?p ?o FILTER (isIRI(?s) && ({within})) }}")}
+    predicates = " ".join(str(node(p)) for p in (*LABEL_PREDICATES, *DESCRIPTION_PREDICATES))
+    rows = store.select(
+        f"SELECT DISTINCT ?s ?p ?o {{ VALUES ?p {{ {predicates} }} ?s ?p ?o FILTER (isIRI(?s) && ({within})) }}"
+    )
+    facts = [Fact(r["s"], r["p"], r["o"], ()) for r in rows]  # type: ignore[arg-type]
+    labels = pick_labels(facts)
+    descriptions = pick_labels(facts, DESCRIPTION_PREDICATES)
+    things = [Thing(s, labels.get(s) or fallback_label(s), descriptions.get(s)) for s in subjects]
+    return sorted(things, key=lambda t: (t.label.casefold(), t.iri))
+
+
+# --- the RDF document about a thing ---------------------------------------
+
+
+def document_quads(desc: Description, doc_iri: str) -> list[ox.Quad]:
+    """The description as quads in their source graphs, plus the document's own provenance in the default graph.
+
+    The default graph says what the document is about and which graphs (sources) its statements come
+    from (``dcterms:source``), so a triple format (which keeps only the union) still names the sources.
+
+    >>> d = Description("http://x/id/a", outgoing=[Fact(node("http://x/id/a"), node(RDFS + "label"), ox.Literal("A"), ("http://x/g",))])
+    >>> [str(q.predicate) for q in document_quads(d, "http://x/doc/a") if q.graph_name == ox.DefaultGraph()]
+    ['<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>', '<http://xmlns.com/foaf/0.1/primaryTopic>', '<http://purl.org/dc/terms/title>', '<http://purl.org/dc/terms/source>']
+    """
+    doc = node(doc_iri)
+    default = ox.DefaultGraph()
+    meta = [
+        ox.Quad(doc, node(RDF + "type"), node(FOAF + "Document"), default),
+        ox.Quad(doc, node(FOAF + "primaryTopic"), node(desc.iri), default),
+        ox.Quad(doc, node(DCTERMS + "title"), ox.Literal(f"Description of {desc.label}", language="en"), default),
+    ]
+    meta += [ox.Quad(doc, node(DCTERMS + "source"), node(g), default) for g in desc.graphs]
+    return [q for fact in desc.facts for q in fact.quads()] + meta

@@ -309,7 +309,9 @@ def document(store: Store) -> VocabularyDoc:
     mentioned |= {q.predicate.value for o in ontologies for q in o.facts}
     for term in ordered:
         if term.example is not None:
-            mentioned |= {term.example.subject.value, term.example.object.value, *term.example.graphs}
+            mentioned |= {term.example.subject.value, *term.example.graphs}
+            if isinstance(term.example.object, ox.NamedNode):
+                mentioned.add(term.example.object.value)
     labels = pick_labels(label_facts(store, mentioned | set(index)), LABEL_PREDICATES)
     return VocabularyDoc(ontologies=ontologies, terms=ordered, schemes=schemes, labels=labels, graphs=graphs)
 
