@@ -1,0 +1,322 @@
+"""Paths between two things without loading the graph: bidirectional breadth-first search with SPARQL.
+
+For a graph too large to hold in memory (the remote backend), the search
+grows a frontier from each end with batched queries (``VALUES ?n { … }`` of up
+to ``batch_size`` frontier nodes, both directions of every triple, literals
+and ``rdf:type`` left out), always expanding the smaller frontier, until the
+two meet. It returns every shortest path (up to ``max_paths``), each a list
+of hops from the source to the target. It only uses :meth:`Store.select`, so
+it runs on any :class:`kg.store.Store` (the embedded one too).
+
+Blank nodes cannot be named in a query, so when a frontier node touches a
+blank node the same round of queries also fetches the blank node's own
+neighbours. A blank node next to no IRI is a dead end for the side that
+reaches it, so a path can cross at most three blank nodes in a row (the two
+sides meet on the middle one); longer chains of blank nodes are not followed.
+Meeting at a blank node needs the engine to label it the same way in every
+answer (Oxigraph and Virtuoso do). Only triples in named graphs are followed.
+
+>>> from kg.store import OxigraphStore
+>>> store = OxigraphStore(":memory:")
+>>> store.replace_graph("http://ex/g", b'''@prefix ex: <http://ex/> .
+... ex:a ex:knows ex:b . ex:c ex:cites ex:b . ex:c ex:wrote [ ex:about ex:d ] .''', "text/turtle")
+>>> [path.describe() for path in bidirectional_search(store, "http://ex/a", "http://ex/c")]
+['<http://ex/a> knows <http://ex/b> <- cites <http://ex/c>']
+>>> len(bidirectional_search(store, "http://ex/a", "http://ex/d")[0].hops)  # through the blank node
+4
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Literal, Sequence
+
+import pyoxigraph as ox
+
+from kg.namespaces import RDF
+from kg.remote_sparql import sparql_term
+from kg.store import Store
+
+Direction = Literal["forward", "backward"]
+Node = ox.NamedNode | ox.BlankNode
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a path: the triple as stored, and which way the path walks it.
+
+    ``direction`` is ``"forward"`` when the path goes from ``subject`` to
+    ``object``, ``"backward"`` when it goes from ``object`` to ``subject``.
+    Nodes are IRIs, or ``_:label`` for a blank node; ``graphs`` are the named
+    graphs (sources) that state the triple.
+    """
+
+    subject: str
+    predicate: str
+    object: str
+    direction: Direction
+    graphs: tuple[str, ...] = ()
+
+    @property
+    def start(self) -> str:
+        """The node the hop leaves from."""
+        return self.subject if self.direction == "forward" else self.object
+
+    @property
+    def end(self) -> str:
+        """The node the hop arrives at."""
+        return self.object if self.direction == "forward" else self.subject
+
+
+@dataclass(frozen=True)
+class Path:
+    """Hops from the source to the target, in order (no hops: the source is the target)."""
+
+    hops: tuple[Hop, ...]
+
+    def __len__(self) -> int:
+        return len(self.hops)
+
+    @property
+    def nodes(self) -> list[str]:
+        """The nodes the path visits, source first."""
+        return [self.hops[0].start, *(h.end for h in self.hops)] if self.hops else []
+
+    def describe(self) -> str:
+        """A one-line text form, for logs and tests: ``<a> p <b> <- q <c>``."""
+        if not self.hops:
+            return ""
+        parts = [_show(self.hops[0].start)]
+        for hop in self.hops:
+            name = hop.predicate.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+            parts.append(f"{name} {_show(hop.end)}" if hop.direction == "forward" else f"<- {name} {_show(hop.end)}")
+        return " ".join(parts)
+
+
+def _show(node: str) -> str:
+    return node if node.startswith("_:") else f"<{node}>"
+
+
+@dataclass
+class SearchResult:
+    """What :func:`search` found, and why it stopped."""
+
+    paths: list[Path]
+    length: int | None
+    """Length of the shortest paths, None if none was found."""
+    stopped: Literal["met", "exhausted", "max_length", "max_frontier"]
+    """``met``: the frontiers met; ``exhausted``: a side ran out of nodes (no path at all);
+    ``max_length``: no path up to ``max_length``; ``max_frontier``: a frontier grew too large to expand."""
+    queries: int = 0
+
+
+@dataclass(frozen=True)
+class _Edge:
+    """A triple as found, with its graphs."""
+
+    subject: Node
+    predicate: ox.NamedNode
+    object: Node
+    graphs: tuple[str, ...]
+
+    def other(self, node: Node) -> Node:
+        return self.object if self.subject == node else self.subject
+
+    def hop(self, start: Node) -> Hop:
+        return Hop(_name(self.subject), self.predicate.value, _name(self.object),
+                   "forward" if self.subject == start else "backward", self.graphs)
+
+
+def _name(node: Node) -> str:
+    return node.value if isinstance(node, ox.NamedNode) else f"_:{node.value}"
+
+
+@dataclass
+class _Side:
+    """One end of the search: distances, parents (node → [(previous node, edge)]) and the current frontier."""
+
+    start: Node
+    dist: dict[Node, int] = field(default_factory=dict)
+    parents: dict[Node, list[tuple[Node, _Edge]]] = field(default_factory=lambda: defaultdict(list))
+    frontier: list[Node] = field(default_factory=list)
+    radius: int = 0
+
+    def __post_init__(self) -> None:
+        self.dist[self.start] = 0
+        self.frontier = [self.start]
+
+
+def _filter(variable: str, predicate: str, excluded: Sequence[str]) -> str:
+    listed = ", ".join(sparql_term(ox.NamedNode(p)) for p in excluded)
+    return f"FILTER(!isLiteral({variable}) && {predicate} NOT IN ({listed}))"
+
+
+def _neighbour_query(nodes: Sequence[ox.NamedNode], excluded: Sequence[str]) -> str:
+    values = "VALUES ?n { " + " ".join(sparql_term(n) for n in nodes) + " }"
+    return (
+        "SELECT ?n ?p ?m ?g ?out {\n"
+        f"  {{ {values} GRAPH ?g {{ ?n ?p ?m }} BIND(true AS ?out) }}\n"
+        f"  UNION {{ {values} GRAPH ?g {{ ?m ?p ?n }} BIND(false AS ?out) }}\n"
+        f"  {_filter('?m', '?p', excluded)}\n}}"
+    )
+
+
+def _blank_query(nodes: Sequence[ox.NamedNode], excluded: Sequence[str]) -> str:
+    """The neighbours of the blank nodes next to ``nodes`` (four branches: each way to and from the blank node)."""
+    values = "VALUES ?n { " + " ".join(sparql_term(n) for n in nodes) + " }"
+    branches = []
+    for first in ("?n ?p ?b", "?b ?p ?n"):
+        for second, out in (("?b ?p2 ?x", "true"), ("?x ?p2 ?b", "false")):
+            branches.append(f"{{ {values} GRAPH ?g {{ {first} }} FILTER(isBlank(?b)) "
+                            f"GRAPH ?g2 {{ {second} }} BIND({out} AS ?out) }}")
+    return (
+        "SELECT DISTINCT ?b ?p2 ?x ?g2 ?out {\n  " + "\n  UNION ".join(branches) + "\n"
+        f"  {_filter('?x', '?p2', excluded)} {_filter('?b', '?p', excluded)}\n}}"
+    )
+
+
+def _edges(rows: Iterable[dict[str, object]], node: str, predicate: str, other: str, graph: str
+           ) -> dict[tuple[Node, ox.NamedNode, Node], set[str]]:
+    """Group rows into triples (oriented by ``?out``) with the set of graphs stating each."""
+    found: dict[tuple[Node, ox.NamedNode, Node], set[str]] = defaultdict(set)
+    for row in rows:
+        here, there, pred = row[node], row[other], row[predicate]
+        if not isinstance(there, (ox.NamedNode, ox.BlankNode)) or here == there:
+            continue
+        out = row["out"].value == "true"  # type: ignore[union-attr]
+        key = (here, pred, there) if out else (there, pred, here)
+        found[key].add(row[graph].value)  # type: ignore[union-attr]
+    return found
+
+
+class _Expander:
+    """Finds the neighbours of frontier nodes with batched queries; remembers blank nodes' neighbours."""
+
+    def __init__(self, store: Store, excluded: Sequence[str], batch_size: int) -> None:
+        self.store = store
+        self.excluded = excluded
+        self.batch_size = batch_size
+        self.blank: dict[ox.BlankNode, list[_Edge]] = defaultdict(list)
+        self.queries = 0
+
+    def neighbours(self, frontier: Sequence[Node]) -> Iterator[tuple[Node, _Edge]]:
+        """(frontier node, edge) for every edge that touches a frontier node."""
+        iris = [n for n in frontier if isinstance(n, ox.NamedNode)]
+        for start in range(0, len(iris), self.batch_size):
+            yield from self._batch(iris[start : start + self.batch_size])
+        for node in frontier:
+            if isinstance(node, ox.BlankNode):
+                for edge in self.blank.get(node, []):
+                    yield node, edge
+
+    def _batch(self, nodes: list[ox.NamedNode]) -> Iterator[tuple[Node, _Edge]]:
+        self.queries += 1
+        found = _edges(self.store.select(_neighbour_query(nodes, self.excluded)), "n", "p", "m", "g")
+        frontier = set(nodes)
+        if any(isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode) for s, _, o in found):
+            self.queries += 1
+            rows = self.store.select(_blank_query(nodes, self.excluded))
+            for (s, p, o), graphs in _edges(rows, "b", "p2", "x", "g2").items():
+                edge = _Edge(s, p, o, tuple(sorted(graphs)))
+                for blank in {s, o}:  # both ends, so a blank node's edges are known from either side
+                    if isinstance(blank, ox.BlankNode) and edge not in self.blank[blank]:
+                        self.blank[blank].append(edge)
+        for (s, p, o), graphs in found.items():
+            edge = _Edge(s, p, o, tuple(sorted(graphs)))
+            for end in (s, o):
+                if end in frontier:
+                    yield end, edge
+
+
+def _walks(side: _Side, node: Node, limit: int) -> list[list[tuple[Node, _Edge]]]:
+    """Every shortest chain of (node, edge) from ``side.start`` to ``node`` (at most ``limit``)."""
+    if node == side.start:
+        return [[]]
+    out: list[list[tuple[Node, _Edge]]] = []
+    for previous, edge in side.parents[node]:
+        for walk in _walks(side, previous, limit):
+            out.append(walk + [(previous, edge)])
+            if len(out) >= limit:
+                return out
+    return out
+
+
+def search(
+    store: Store,
+    source_iri: str,
+    target_iri: str,
+    max_length: int = 6,
+    exclude_predicates: Iterable[str] = (),
+    max_frontier: int = 5000,
+    *,
+    batch_size: int = 200,
+    max_paths: int = 100,
+) -> SearchResult:
+    """Every shortest path (up to ``max_paths``) of at most ``max_length`` hops, and why the search stopped."""
+    excluded = [RDF + "type", *(p for p in exclude_predicates if p != RDF + "type")]
+    source, target = ox.NamedNode(source_iri), ox.NamedNode(target_iri)
+    if source == target:
+        return SearchResult([Path(())], 0, "met")
+    sides = (_Side(source), _Side(target))
+    expander = _Expander(store, excluded, batch_size)
+    while sides[0].radius + sides[1].radius < max_length:
+        side, other = sorted(sides, key=lambda s: len(s.frontier))
+        if not side.frontier:
+            return SearchResult([], None, "exhausted", expander.queries)
+        if len(side.frontier) > max_frontier:
+            return SearchResult([], None, "max_frontier", expander.queries)
+        layer = side.radius + 1
+        following: list[Node] = []
+        for node, edge in expander.neighbours(side.frontier):
+            neighbour = edge.other(node)
+            known = side.dist.get(neighbour)
+            if known is None:
+                side.dist[neighbour] = layer
+                following.append(neighbour)
+            if known is None or known == layer:
+                if (node, edge) not in side.parents[neighbour]:
+                    side.parents[neighbour].append((node, edge))
+        side.frontier, side.radius = following, layer
+        meeting = [n for n in following if n in other.dist]
+        if meeting:
+            paths = _join(sides[0], sides[1], meeting, max_paths)
+            return SearchResult(paths, len(paths[0]) if paths else None, "met", expander.queries)
+    return SearchResult([], None, "max_length", expander.queries)
+
+
+def _join(from_source: _Side, from_target: _Side, meeting: list[Node], max_paths: int) -> list[Path]:
+    """Join the chains of both sides at the meeting nodes into paths from the source to the target."""
+    paths: list[Path] = []
+    seen: set[tuple[Hop, ...]] = set()
+    for node in meeting:
+        for head in _walks(from_source, node, max_paths):
+            for tail in _walks(from_target, node, max_paths):
+                hops = [edge.hop(start) for start, edge in head]
+                hops += [edge.hop(edge.other(start)) for start, edge in reversed(tail)]
+                key = tuple(hops)
+                if key not in seen:
+                    seen.add(key)
+                    paths.append(Path(key))
+                if len(paths) >= max_paths:
+                    return _ordered(paths)
+    return _ordered(paths)
+
+
+def _ordered(paths: list[Path]) -> list[Path]:
+    return sorted(paths, key=lambda p: [(h.predicate, h.end, h.direction) for h in p.hops])
+
+
+def bidirectional_search(
+    store: Store,
+    source_iri: str,
+    target_iri: str,
+    max_length: int = 6,
+    exclude_predicates: Iterable[str] = (),
+    max_frontier: int = 5000,
+) -> list[Path]:
+    """Every shortest path between two things, at most ``max_length`` hops, found with batched SPARQL.
+
+    See :func:`search` for why a search found nothing (too long, or a frontier too large).
+    """
+    return search(store, source_iri, target_iri, max_length, exclude_predicates, max_frontier).paths
