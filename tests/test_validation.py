@@ -153,3 +153,14 @@ def test_event_without_time_or_participant(seed_store: ox.Store, base_iri: str) 
     report = validate(store, ONTOLOGY_DIR)
     focus = base_iri + "id/event/vague"
     assert matching(report, focus, "no bc:participant") and matching(report, focus, "no time:hasTime"), report.to_text()
+
+
+def test_work_without_title(seed_store: ox.Store, base_iri: str) -> None:
+    store = with_snippet(
+        seed_store,
+        base_iri,
+        """work:untitled a bibo:Article ; rdfs:label "Untitled"@en ; dcterms:description "x"@en ;
+               dcterms:creator person:paul-sutphin ; bc:date "2004"^^xsd:gYear .""",
+    )
+    report = validate(store, ONTOLOGY_DIR)
+    assert matching(report, base_iri + "id/work/untitled", "no dcterms:title"), report.to_text()
