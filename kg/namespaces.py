@@ -54,7 +54,7 @@ PREFIXES: dict[str, str] = {
     "sd": SD,
     "sh": SH,
     "vann": VANN,
-    "org": ORG,
+    "w3org": ORG,
     "schema": SCHEMA,
     "dbr": "http://dbpedia.org/resource/",
 }
