@@ -22,7 +22,17 @@ import sys
 from typing import Sequence
 
 from kg.cli import Handler, open_from
-from kg.named_queries import DEFAULT_PER_PAGE, MAX_PER_PAGE, Catalog, NamedQuery, ParamError, QueryDefinitionError, load_queries, page_window, records
+from kg.named_queries import (
+    DEFAULT_PER_PAGE,
+    MAX_PER_PAGE,
+    Catalog,
+    NamedQuery,
+    ParamError,
+    QueryDefinitionError,
+    load_queries,
+    page_window,
+    records,
+)
 from kg.settings import Settings
 from kg.workers import QueryBusy, QueryEvaluationError, QuerySyntaxError, QueryTimeout
 
@@ -134,7 +144,8 @@ def register(sub: argparse._SubParsersAction) -> dict[str, Handler]:  # type: ig
                        "declared types and bound as RDF terms, never pasted into the query text.")
     p.add_argument("name", help="the query name (see list-queries)")
     p.add_argument("--param", "-p", action="append", metavar="NAME=VALUE",
-                   help="a parameter value; repeat for several (an IRI parameter takes an IRI, id/kind/slug or a label)")
+                   help="a parameter value; repeat for several "
+                   "(an IRI parameter takes an IRI, id/kind/slug, prefix:name or a label)")
     p.add_argument("--format", choices=list(FORMATS), default="csv", help="result format (default csv)")
     p.add_argument("--page", type=int, help="page number, from 1 (paged queries)")
     p.add_argument("--per-page", type=int, help="rows per page (paged queries)")

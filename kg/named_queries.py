@@ -603,7 +603,8 @@ def bind(
         if value is None or value == "":
             if param.required:
                 raise ParamError(
-                    f"missing required parameter {param.name!r} ({param.description}); e.g. {param.name}={param.example}"
+                    f"missing required parameter {param.name!r} ({param.description}); "
+                    f"e.g. {param.name}={param.example}"
                 )
             value = param.default
             if value is None:
@@ -822,7 +823,7 @@ class Catalog:
         max_rows: int,
         page: tuple[int, int] | None = None,
     ) -> QueryRequest:
-        """Bind ``given`` (resolving names with the store's labels) and make the request to run; may raise ParamError."""
+        """Bind ``given`` (names resolved with the store's labels) and make the request to run; may raise ParamError."""
         id_base = base_iri + "id/"
         bindings = bind(
             query, given, base_iri=base_iri,
