@@ -442,11 +442,14 @@ class RemoteStore:
         try:
             bindings = {name: parse_term(term) for name, term in request.substitutions}
             query = text.bind_values(request.query, bindings)
-            query = text.prologue(request.base_iri, request.prefixes, text.declared_prefixes(query)) + query
+            prologue = text.prologue(request.base_iri, request.prefixes, text.declared_prefixes(query))
         except (SyntaxError, ValueError) as err:
             raise QuerySyntaxError(str(err)) from None
-        answer = self._run_query(query, timeout=timeout, max_rows=request.max_rows,
-                                 default_graphs=request.default_graphs, named_graphs=request.named_graphs)
+        try:
+            answer = self._run_query(prologue + query, timeout=timeout, max_rows=request.max_rows,
+                                     default_graphs=request.default_graphs, named_graphs=request.named_graphs)
+        except QuerySyntaxError as err:
+            raise QuerySyntaxError(text.shift_columns(str(err), len(prologue))) from None
         if answer.kind == "ask":
             return QueryResponse("ask", write_ask(answer.boolean, request.select_type), request.select_type, 1)
         if answer.kind == "select":

@@ -39,6 +39,7 @@ _TOKEN = re.compile(
 _FORMS = {"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"}
 _VARNAME = re.compile(r"\w+")
 _PREFIX_NAME = re.compile(r"(?:[A-Za-z][\w\-.]*)?")
+_POSITION = re.compile(r"(?<![\w.:])(\d+):(\d+)")
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,11 @@ def declared_prefixes(query: str) -> set[str]:
 def prologue(base_iri: str | None, prefixes: Iterable[tuple[str, str]], skip: set[str] = frozenset()) -> str:
     """``BASE`` and ``PREFIX`` declarations to put in front of a query (names and IRIs are checked).
 
+    They make one line with no line break, so that the line numbers in the engine's error messages are the
+    query's own (see :func:`shift_columns`).
+
     >>> prologue("http://b/", [("ex", "http://ex/")])
-    'BASE <http://b/>\\nPREFIX ex: <http://ex/>\\n'
+    'BASE <http://b/> PREFIX ex: <http://ex/> '
     >>> prologue(None, [("bad name", "http://ex/")])
     Traceback (most recent call last):
     ...
@@ -96,7 +100,25 @@ def prologue(base_iri: str | None, prefixes: Iterable[tuple[str, str]], skip: se
             raise ValueError(f"not a SPARQL prefix name: {name!r}")
         if name not in skip:
             lines.append(f"PREFIX {name}: {ox.NamedNode(iri)}")
-    return "".join(line + "\n" for line in lines)
+    return "".join(line + " " for line in lines)
+
+
+def shift_columns(message: str, prefix_length: int) -> str:
+    """Correct the first-line columns of an Oxigraph-style error (``error at 1:42``) for a one-line prologue.
+
+    >>> shift_columns("error at 1:42: expected one of BIND", 30)
+    'error at 1:12: expected one of BIND'
+    >>> shift_columns("error at 2:5-2:9: unexpected", 30)
+    'error at 2:5-2:9: unexpected'
+    """
+    if not prefix_length:
+        return message
+
+    def fix(match: re.Match[str]) -> str:
+        column = int(match.group(2))
+        return f"1:{max(1, column - prefix_length)}" if match.group(1) == "1" else match.group(0)
+
+    return _POSITION.sub(fix, message)
 
 
 def sparql_term(term: Term) -> str:
