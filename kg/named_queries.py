@@ -6,6 +6,36 @@ paging); the rest is a SPARQL SELECT query. Parameter values are never pasted
 into the query text: each is checked against its declared type, made into one
 RDF term and handed to pyoxigraph as a *substitution* (SEP-0007 pre-binding).
 
+The header (YAML; unknown keys are refused so typos show)::
+
+    #+ summary: Works of a person, in year order        (required; the OpenAPI summary)
+    #+ description: >-                                   (optional, Markdown)
+    #+   Longer text.
+    #+ tags: [works, people]
+    #+ params:                                           (each binds the SPARQL variable of its name)
+    #+   - name: person
+    #+     type: iri          # iri | string | integer | year | date | boolean | enum
+    #+     description: the person                      (required)
+    #+     example: id/person/joseph-v-montville        (required when the parameter is required)
+    #+     default: ...       # makes the parameter optional; without default or `required: false`, it is required
+    #+     required: false    # optional without default: the variable stays unbound
+    #+     min: 1900          # integer and year only; also max
+    #+     enum: [a, b]       # enum: allowed strings, bound as plain literals
+    #+     enum_query: SELECT ?value ?label { ... }      # enum: allowed terms, read from the graph
+    #+ paging: true          # page/per_page, the query wrapped as a sub-query with LIMIT/OFFSET
+
+Values: ``iri`` takes an absolute IRI, a prefixed name (``bc:coined``,
+``person:joseph-v-montville``), an id relative to the base IRI
+(``id/person/x``) or a name, looked up as an exact (case-insensitive)
+rdfs:label / skos:prefLabel / skos:altLabel, or as the slug ending an IRI
+under ``id/``; a name that fits several things is a 409 listing them.
+``year`` and ``integer`` bind ``xsd:integer`` (compare with ``YEAR(?date)``),
+``date`` ``xsd:date``, ``boolean`` ``xsd:boolean``, ``string`` and static
+``enum`` a plain literal; an ``enum_query`` option binds the term the query
+gave (an IRI option is also accepted by its last segment or its label).
+Relative IRIs in the query text (``<id/work/>``) resolve against the
+deployment's base IRI.
+
 pyoxigraph's rule for substitutions (checked at load time, see :func:`check`):
 in a SELECT query a substituted variable must be in the projection
 (``SELECT ?person ?work …`` or ``SELECT *``); otherwise the query fails with
