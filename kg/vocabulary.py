@@ -175,6 +175,17 @@ class VocabularyDoc:
     def label(self, iri: str) -> str:
         return self.labels.get(iri) or fallback_label(iri)
 
+    def name(self, iri: str) -> str:
+        """How a term is named in the documentation: its label, else its prefixed name, else its IRI.
+
+        >>> VocabularyDoc([], [], [], {}, []).name("http://www.w3.org/ns/prov#Activity")
+        'prov:Activity'
+        """
+        if iri in self.labels:
+            return self.labels[iri]
+        short = compact(iri)
+        return iri if short.startswith("<") else short
+
     def classes(self) -> list[TermDoc]:
         return [t for t in self.terms if t.kind in CLASS_KINDS]
 

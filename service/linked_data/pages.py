@@ -245,7 +245,7 @@ class PageBuilder:
             values = []
             for fact in members:
                 view = self.value(fact.subject if inverse else fact.object, depth)
-                view.notes = self.notes.of(fact) if depth == 0 else []  # nested values share their parent's note
+                view.notes = sorted(self.notes.of(fact)) if depth == 0 else []  # nested values share the parent's
                 values.append(view)
             values.sort(key=lambda v: v.text.lower())
             label = self.inverse_label(predicate) if inverse else self.predicate_label(predicate)
@@ -279,7 +279,7 @@ class PageBuilder:
         tracks = [
             (self.predicate_label(f.predicate.value), self.value(f.object))
             for f in linked
-            if f.object.value.startswith(TRACK)
+            if f.object.value.startswith(TRACK) and not d.iri.startswith(TRACK)
         ]
         same_as = sorted({f.object.value for f in linked if f.predicate.value in IDENTITY_PREDICATES})
         types = list({v.text: v for v in (self.value(ox.NamedNode(t)) for t in d.types)}.values())

@@ -34,18 +34,37 @@ def _short(text: str, limit: int) -> str:
 
 
 def _merge(edges: list[Edge]) -> list[tuple[str, str | None, list[Edge]]]:
-    """Edges to the same neighbour, together, in first-seen order."""
+    """Edges to the same neighbour, together; neighbours taken in turn from each relation, so that a
+    relation with many values (nine sub-tracks) does not crowd out the others.
+
+    >>> es = [Edge("a", "x1", None, True), Edge("a", "x2", None, True), Edge("b", "y", None, True)]
+    >>> [target for target, _, _ in _merge(es)]
+    ['x1', 'y', 'x2']
+    """
     grouped: dict[tuple[str, str | None], list[Edge]] = {}
     for edge in edges:
         grouped.setdefault((edge.target, edge.href), []).append(edge)
-    return [(target, href, group) for (target, href), group in grouped.items()]
+    by_relation: dict[str, list[tuple[str, str | None]]] = {}
+    for key, group in grouped.items():
+        by_relation.setdefault(group[0].label, []).append(key)
+    order: list[tuple[str, str | None]] = []
+    queues = list(by_relation.values())
+    while any(queues):
+        for queue in queues:
+            if queue:
+                order.append(queue.pop(0))
+    return [(target, href, grouped[(target, href)]) for target, href in order]
 
 
-def neighbourhood_svg(center: str, edges: list[Edge], *, width: int = 760, height: int = 480) -> str:
-    """The SVG markup (all text escaped); at most :data:`MAX_NEIGHBOURS` neighbours are drawn."""
+def neighbourhood_svg(center: str, edges: list[Edge], *, width: int = 960, height: int = 560) -> str:
+    """The SVG markup (all text escaped); at most :data:`MAX_NEIGHBOURS` neighbours are drawn.
+
+    With many neighbours every other one sits on an inner ellipse, so that the boxes do not overlap.
+    """
     neighbours = _merge(edges)[:MAX_NEIGHBOURS]
     cx, cy = width / 2, height / 2
-    rx, ry = width / 2 - 110, height / 2 - 45
+    rx, ry = width / 2 - 95, height / 2 - 30
+    stagger = len(neighbours) > 8
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="neighbourhood" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-labelledby="nb-title">',
@@ -56,41 +75,44 @@ def neighbourhood_svg(center: str, edges: list[Edge], *, width: int = 760, heigh
         "</defs>",
     ]
     count = max(len(neighbours), 1)
+    labels: list[str] = []
+    boxes: list[str] = []
     for index, (target, href, group) in enumerate(neighbours):
         angle = -math.pi / 2 + 2 * math.pi * index / count
-        x, y = cx + rx * math.cos(angle), cy + ry * math.sin(angle)
-        # shorten the line so that it ends before the boxes
+        scale = 0.62 if stagger and index % 2 else 1.0
+        x, y = cx + rx * scale * math.cos(angle), cy + ry * scale * math.sin(angle)
         dx, dy = x - cx, y - cy
-        length = math.hypot(dx, dy) or 1.0
-        sx, sy = cx + dx * 60 / length, cy + dy * 24 / length
-        ex, ey = x - dx * 70 / length, y - dy * 20 / length
+        # the line runs from the edge of the centre box to the edge of the neighbour's box
+        leave = min(112 / max(abs(dx), 1e-6), 22 / max(abs(dy), 1e-6), 0.45)
+        arrive = min(82 / max(abs(dx), 1e-6), 16 / max(abs(dy), 1e-6), 0.45)
+        sx, sy = cx + dx * leave, cy + dy * leave
+        ex, ey = x - dx * arrive, y - dy * arrive
         outgoing = any(e.outgoing for e in group)
         incoming = any(not e.outgoing for e in group)
         markers = (' marker-end="url(#nb-arrow)"' if outgoing else "") + (
             ' marker-start="url(#nb-arrow)"' if incoming else ""
         )
-        parts.append(
-            f'<line class="nb-edge" x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex:.1f}" y2="{ey:.1f}"{markers}/>'
-        )
+        parts.append(f'<line class="nb-edge" x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex:.1f}" y2="{ey:.1f}"{markers}/>')
         label = " · ".join(dict.fromkeys(e.label for e in group))
-        mx, my = (sx + ex) / 2, (sy + ey) / 2
-        parts.append(
-            f'<text class="nb-edge-label" x="{mx:.1f}" y="{my - 4:.1f}" text-anchor="middle">'
-            f"{escape(_short(label, 34))}</text>"
+        lx, ly = sx + (ex - sx) * 0.62, sy + (ey - sy) * 0.62
+        labels.append(
+            f'<text class="nb-edge-label" x="{lx:.1f}" y="{ly - 3:.1f}" text-anchor="middle">'
+            f"{escape(_short(label, 30))}</text>"
         )
         box = (
-            f'<rect class="nb-node" x="{x - 95:.1f}" y="{y - 15:.1f}" width="190" height="30" rx="6"/>'
-            f'<text class="nb-node-label" x="{x:.1f}" y="{y + 5:.1f}" text-anchor="middle">'
-            f"{escape(_short(target, 30))}</text>"
+            f'<rect class="nb-node" x="{x - 80:.1f}" y="{y - 14:.1f}" width="160" height="28" rx="6"/>'
+            f'<text class="nb-node-label" x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle">'
+            f"{escape(_short(target, 26))}</text>"
         )
         if href:
-            parts.append(f'<a href="{escape(href, quote=True)}"><title>{escape(target)}</title>{box}</a>')
+            boxes.append(f'<a href="{escape(href, quote=True)}"><title>{escape(target)}</title>{box}</a>')
         else:
-            parts.append(f"<g><title>{escape(target)}</title>{box}</g>")
+            boxes.append(f"<g><title>{escape(target)}</title>{box}</g>")
+    parts += labels + boxes
     parts.append(
         f'<rect class="nb-center" x="{cx - 110:.1f}" y="{cy - 20:.1f}" width="220" height="40" rx="8"/>'
         f'<text class="nb-center-label" x="{cx:.1f}" y="{cy + 6:.1f}" text-anchor="middle">'
-        f"{escape(_short(center, 32))}</text>"
+        f"{escape(_short(center, 30))}</text>"
     )
     parts.append("</svg>")
     return "".join(parts)
