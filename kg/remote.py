@@ -281,11 +281,7 @@ class RemoteStore:
         if not self._fingerprint_lock.acquire(blocking=False):
             return  # another thread is reading it; use the current value
         try:
-            if self.union_default_graph == "param":
-                pattern = "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"
-            else:
-                pattern = "GRAPH ?g { ?s ?p ?o }"
-            query = f"SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?g) AS ?graphs) {{ {pattern} }}"
+            query = f"SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?g) AS ?graphs) {{ {self._quad_pattern()} }}"
             try:
                 rows = self._select(query, timeout=min(self.timeout, 5.0), union=False, retries=0)
                 graphs = self._select("SELECT (COUNT(*) AS ?n) { GRAPH ?g {} }", timeout=min(self.timeout, 5.0),
@@ -493,6 +489,16 @@ class RemoteStore:
             return True
         answer = self._run_query(f"ASK {{ GRAPH {ox.NamedNode(graph)} {{}} }}", timeout=self.timeout, union=False)
         return answer.boolean
+
+    def _quad_pattern(self) -> str:
+        """A pattern matching every quad once: the named graphs, plus the default graph where it is separate."""
+        named = "GRAPH ?g { ?s ?p ?o }"
+        return f"{{ ?s ?p ?o }} UNION {{ {named} }}" if self.union_default_graph == "param" else named
+
+    def __len__(self) -> int:
+        """Number of quads (as ``len`` of the embedded store)."""
+        rows = self._select(f"SELECT (COUNT(*) AS ?n) {{ {self._quad_pattern()} }}", union=False)
+        return int(rows[0]["n"].value)
 
     def _paged(self, pattern: str, variables: str) -> Iterator[dict[str, Term]]:
         """Every solution of ``pattern``, in pages of ``page_size`` ordered by ``variables``."""

@@ -159,59 +159,113 @@ def values_block(bindings: Mapping[str, Term]) -> str:
     return f"VALUES ({names}) {{ ({terms}) }}"
 
 
-def where_brace(query: str) -> int | None:
-    """Offset of the ``{`` that opens the query's WHERE group, or None (CONSTRUCT WHERE, DESCRIBE <iri>).
-
-    >>> q = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-    >>> q[where_brace(q):]
-    '{ ?s ?p ?o }'
-    >>> where_brace("CONSTRUCT WHERE { ?s ?p ?o }") is None
-    True
-    """
-    items = list(tokens(query))
-    form_at = next((i for i, t in enumerate(items) if t.kind == "word" and t.text.upper() in _FORMS), None)
-    if form_at is None:
-        raise ValueError("not a SPARQL query: no SELECT, CONSTRUCT, DESCRIBE or ASK")
-    form = items[form_at].text.upper()
-    rest = items[form_at + 1 :]
-    skip_groups = 0
-    if form == "CONSTRUCT":
-        if not rest or rest[0].kind != "open":
-            return None  # the short form: its WHERE group is a template, VALUES may not go in it
-        skip_groups = 1
-    depth = 0
-    for tok in rest:
-        if tok.kind == "open":
-            if depth == 0:
+def _group_brace(items: list[Token], start: int, skip_groups: int = 0) -> int | None:
+    """Offset of the first ``{`` after ``items[start]`` outside parentheses (after ``skip_groups`` whole groups)."""
+    depth = parens = 0
+    for tok in items[start:]:
+        if tok.kind == "other" and tok.text in "()":
+            parens += 1 if tok.text == "(" else -1
+        elif tok.kind == "open":
+            if depth == 0 and parens == 0:
                 if skip_groups == 0:
                     return tok.start
                 skip_groups -= 1
             depth += 1
         elif tok.kind == "close":
             depth -= 1
+            if depth < 0:
+                return None
     return None
 
 
-def bind_values(query: str, bindings: Mapping[str, Term] | None) -> str:
-    """``query`` with each variable of ``bindings`` bound to its term.
+def _form(items: list[Token]) -> int:
+    at = next((i for i, t in enumerate(items) if t.kind == "word" and t.text.upper() in _FORMS), None)
+    if at is None:
+        raise ValueError("not a SPARQL query: no SELECT, CONSTRUCT, DESCRIBE or ASK")
+    return at
 
-    The ``VALUES`` block goes first in the WHERE group, so FILTERs, OPTIONALs
-    and aggregates see the bound variables (as with substitution). Queries
+
+def where_brace(query: str) -> int | None:
+    """Offset of the ``{`` that opens the query's WHERE group, or None (CONSTRUCT WHERE, DESCRIBE <iri>).
+
+    >>> q = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+    >>> q[where_brace(q):]
+    '{ ?s ?p ?o }'
+    >>> q = "SELECT (EXISTS { ?s ?p 1 } AS ?one) WHERE { ?s ?p ?o }"
+    >>> q[where_brace(q):]
+    '{ ?s ?p ?o }'
+    >>> where_brace("CONSTRUCT WHERE { ?s ?p ?o }") is None
+    True
+    """
+    items = list(tokens(query))
+    at = _form(items)
+    if items[at].text.upper() == "CONSTRUCT":
+        if at + 1 >= len(items) or items[at + 1].kind != "open":
+            return None  # the short form: its WHERE group is a template, VALUES may not go in it
+        return _group_brace(items, at + 1, skip_groups=1)
+    return _group_brace(items, at + 1)
+
+
+def _subselects(items: list[Token], form_at: int) -> Iterator[tuple[int, set[str] | None]]:
+    """For each nested SELECT: the offset of its WHERE ``{`` and the variables it projects (None for ``*``)."""
+    for i in range(form_at + 1, len(items)):
+        tok = items[i]
+        if not (tok.kind == "word" and tok.text.upper() == "SELECT"):
+            continue
+        brace = _group_brace(items, i + 1)
+        if brace is None:
+            continue
+        projected: set[str] = set()
+        parens = 0
+        first = True
+        for item in items[i + 1 :]:
+            if item.start >= brace:
+                break
+            if item.kind == "word" and item.text.upper() in ("DISTINCT", "REDUCED"):
+                continue
+            if first and item.text == "*":
+                projected = None  # type: ignore[assignment]
+                break
+            first = False
+            if item.kind == "other" and item.text in "()":
+                parens += 1 if item.text == "(" else -1
+            elif item.kind == "var" and parens == 0:
+                projected.add(item.text[1:])
+        yield brace, projected
+
+
+def bind_values(query: str, bindings: Mapping[str, Term] | None) -> str:
+    """``query`` with each variable of ``bindings`` bound to its term, as the embedded store's substitutions do.
+
+    A ``VALUES`` block goes first in the WHERE group, so FILTERs, OPTIONALs and
+    aggregates see the bound variables, and first in the WHERE group of every
+    sub-query that projects them (a sub-query is evaluated on its own). Queries
     without a WHERE group of their own (``CONSTRUCT WHERE``, ``DESCRIBE <iri>``)
     get a trailing ``VALUES`` clause instead.
 
     >>> bind_values("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", {"s": ox.NamedNode("http://ex/a")})
     'SELECT (COUNT(*) AS ?n) { VALUES (?s) { (<http://ex/a>) } ?s ?p ?o }'
+    >>> print(bind_values("SELECT ?s { { SELECT ?s { ?s ?p ?o } } { SELECT ?o { ?s ?p ?o } } }",
+    ...                   {"s": ox.NamedNode("http://ex/a")}))
+    SELECT ?s { VALUES (?s) { (<http://ex/a>) } { SELECT ?s { VALUES (?s) { (<http://ex/a>) } ?s ?p ?o } } { SELECT ?o { ?s ?p ?o } } }
     >>> bind_values("DESCRIBE ?s", {"s": ox.NamedNode("http://ex/a")})
     'DESCRIBE ?s\\nVALUES (?s) { (<http://ex/a>) }'
     """
     if not bindings:
         return query
     block = values_block(bindings)
-    at = where_brace(query)
-    if at is None:
+    items = list(tokens(query))
+    top = where_brace(query)
+    if top is None:
         return f"{query}\n{block}"
-    return f"{query[: at + 1]} {block}{query[at + 1 :]}"
+    inserts = [(top, block)]
+    for brace, projected in _subselects(items, _form(items)):
+        chosen = {k: v for k, v in bindings.items() if projected is None or k in projected}
+        if chosen:
+            inserts.append((brace, values_block(chosen)))
+    for at, text in sorted(inserts, reverse=True):
+        query = f"{query[: at + 1]} {text}{query[at + 1 :]}"
+    return query
 
 
 def _blank_nodes(term: object) -> Iterator[str]:

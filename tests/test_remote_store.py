@@ -109,6 +109,11 @@ def test_bindings_like_substitutions(remote: RemoteStore, kg_store: OxigraphStor
         ("SELECT ?thing (COUNT(*) AS ?n) { ?thing ?p ?o } GROUP BY ?thing", {"thing": thing}),
         ("SELECT ?thing ?l { OPTIONAL { ?thing <http://www.w3.org/2000/01/rdf-schema#label> ?l } }",
          {"thing": thing}),
+        # a sub-query that projects the variable is bound too; one that does not has a variable of its own
+        ("SELECT ?thing ?n { { SELECT ?thing (COUNT(*) AS ?n) { ?thing ?p ?o } GROUP BY ?thing } } LIMIT 3",
+         {"thing": thing}),
+        ("SELECT ?thing ?n { { SELECT * { ?thing ?p ?n } } } ORDER BY ?n", {"thing": thing}),
+        ("SELECT ?thing ?n { { SELECT (COUNT(*) AS ?n) { ?thing ?p ?o } } }", {"thing": thing}),
     ]
     for query, bindings in cases:
         assert rows_without_bnodes(remote.select(query, bindings)) == rows_without_bnodes(
@@ -181,6 +186,7 @@ def test_graph_reads_same_as_embedded(remote: RemoteStore, kg_store: OxigraphSto
     assert remote.has_graph(SEED) and remote.has_graph(None) and not remote.has_graph(BASE + "id/source/none")
     assert canonical(remote.graph_quads(SEED)) == canonical(kg_store.graph_quads(SEED))
     assert canonical(remote.quads()) == canonical(kg_store.quads())
+    assert len(remote) == len(kg_store)
 
 
 def test_paged_reads_without_graph_store(oxigraph: OxigraphServer, remote: RemoteStore,
