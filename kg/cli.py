@@ -13,7 +13,7 @@ from typing import Callable
 
 from kg.results import GRAPH_TYPES, SELECT_TYPES, QueryRequest
 from kg.settings import Settings
-from kg.store import OxigraphStore, Store, StoreError, open_store
+from kg.store import OxigraphStore, Store, StoreError, store_from_settings
 from kg.workers import QueryEvaluationError, QuerySyntaxError
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -28,7 +28,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def open_from(settings: Settings) -> Store:
     """Open the configured store, or exit with a message that says why not."""
     try:
-        return open_store(settings.store, workers=settings.query_workers, max_waiting=settings.max_queued_queries)
+        return store_from_settings(settings)
     except StoreError as err:
         raise SystemExit(f"backchannel: {err}") from None
 

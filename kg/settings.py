@@ -59,7 +59,11 @@ class Settings(BaseSettings):
     query_timeout: float = Field(30.0, gt=0, description="Seconds a SPARQL query may run before it is stopped (503).")
     max_rows: int = Field(10_000, gt=0, description="Rows (or triples) a query may return; more are cut and signalled.")
     max_body_bytes: int = Field(10 * 1024 * 1024, gt=0, description="Largest request body accepted (413 above).")
-    query_workers: int = Field(2, ge=1, description="Worker processes that run SPARQL queries (killable).")
+    query_workers: int = Field(2, ge=1, description="Query worker processes kept warm (each killable at its limit).")
+    max_query_workers: int = Field(
+        16, ge=1, description="Query worker processes at most; more are started when all are busy, so runaway "
+        "queries cannot starve light ones."
+    )
     max_queued_queries: int = Field(64, ge=0, description="Queries that may wait for a worker before 503.")
     federation_allowlist: list[str] = Field(
         default_factory=list,

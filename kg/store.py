@@ -25,6 +25,7 @@ from typing import Iterable, Iterator, Mapping, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
+from kg.settings import Settings
 from kg.results import GRAPH_TYPES, QueryRequest, QueryResponse, Term
 from kg.workers import QueryEvaluationError, QueryPool, QuerySyntaxError, Snapshot, execute
 
@@ -132,7 +133,9 @@ class OxigraphStore:
     read a snapshot of the current version and are killed at their time limit.
     """
 
-    def __init__(self, location: str | os.PathLike[str] = MEMORY, *, workers: int = 2, max_waiting: int = 64) -> None:
+    def __init__(
+        self, location: str | os.PathLike[str] = MEMORY, *, workers: int = 2, max_waiting: int = 64, max_workers: int = 16
+    ) -> None:
         self.location = str(location)
         self.in_memory = self.location == MEMORY
         try:
@@ -161,6 +164,7 @@ class OxigraphStore:
             self._snap_dir.mkdir(parents=True, exist_ok=True)
         self._pool_size = workers
         self._max_waiting = max_waiting
+        self._max_workers = max_workers
         self._pool: QueryPool | None = None
         self._pool_lock = threading.Lock()
 
@@ -214,7 +218,7 @@ class OxigraphStore:
     def _workers(self) -> QueryPool:
         with self._pool_lock:
             if self._pool is None:
-                self._pool = QueryPool(self._pool_size, self._max_waiting)
+                self._pool = QueryPool(self._pool_size, self._max_waiting, self._max_workers)
             return self._pool
 
     def snapshot(self) -> Snapshot:
@@ -343,14 +347,38 @@ class OxigraphStore:
         self.raw.flush() if not self.in_memory else None
 
 
-def open_store(location: str, *, workers: int = 2, max_waiting: int = 64) -> Store:
+def open_store(location: str, *, workers: int = 2, max_waiting: int = 64, max_workers: int = 16) -> Store:
     """Open the store a location names: a directory, ``:memory:``, or ``sparql+http(s)://…``.
 
     >>> open_store(":memory:").graph_names()
     []
     """
     if location.startswith(("sparql+http://", "sparql+https://")):
-        from kg.remote import RemoteStore  # imported here: only remote deployments need httpx
+        from kg.remote import RemoteStore  # imported here: only remote deployments need it
 
         return RemoteStore(location.removeprefix("sparql+"))
-    return OxigraphStore(location, workers=workers, max_waiting=max_waiting)
+    return OxigraphStore(location, workers=workers, max_waiting=max_waiting, max_workers=max_workers)
+
+
+def store_from_settings(settings: Settings) -> Store:
+    """Open the store the settings configure, with its limits and (for a remote one) credentials.
+
+    >>> store_from_settings(Settings(store=":memory:")).graph_names()
+    []
+    """
+    if settings.store.startswith(("sparql+http://", "sparql+https://")):
+        from kg.remote import RemoteStore
+
+        return RemoteStore(
+            settings.store.removeprefix("sparql+"),
+            update_url=settings.remote_update_url,
+            user=settings.remote_user,
+            password=settings.remote_password,
+            timeout=settings.query_timeout,
+        )
+    return OxigraphStore(
+        settings.store,
+        workers=settings.query_workers,
+        max_waiting=settings.max_queued_queries,
+        max_workers=settings.max_query_workers,
+    )

@@ -18,8 +18,10 @@ b'o\\r\\nx\\r\\n'
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import os
 import queue
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -110,55 +112,78 @@ def execute(store, request: QueryRequest) -> QueryResponse:  # noqa: ANN001 - py
         raise QueryEvaluationError(str(err)) from None
 
 
-def _worker_main(conn: Connection) -> None:
+def _worker_main(inbox: Connection, outbox: Connection) -> None:
     """Loop of a worker process: receive (snapshot, request), send ("ok", response) or (error, message)."""
     opened: tuple[Snapshot, object] | None = None
     while True:
         try:
-            message = conn.recv()
+            snapshot, request = inbox.recv()
         except EOFError:
             return
-        snapshot, request = message
         try:
             if opened is None or opened[0] != snapshot:
                 opened = None  # let the old store close before opening the new one
                 opened = (snapshot, _open_snapshot(snapshot))
-            conn.send(("ok", execute(opened[1], request)))
+            outbox.send(("ok", execute(opened[1], request)))
         except QuerySyntaxError as err:
-            conn.send(("syntax", str(err)))
+            outbox.send(("syntax", str(err)))
         except (QueryEvaluationError, OSError) as err:
-            conn.send(("eval", str(err)))
+            outbox.send(("eval", str(err)))
 
 
 class _Worker:
-    def __init__(self, ctx: mp.context.SpawnContext) -> None:
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child,), daemon=True, name="backchannel-query")
-        self.process.start()
-        child.close()
+    """One worker: ``python -m kg.workers IN OUT`` talking over two inherited pipes.
+
+    A plain subprocess (not multiprocessing's spawn) so the worker never re-imports
+    the parent's ``__main__`` (scripts, stdin, notebooks all work).
+    """
+
+    def __init__(self) -> None:
+        child_in, parent_out = os.pipe()
+        parent_in, child_out = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kg.workers", str(child_in), str(child_out)],
+            pass_fds=(child_in, child_out),
+            stdin=subprocess.DEVNULL,
+            env=os.environ | {"PYTHONPATH": _package_root() + os.pathsep + os.environ.get("PYTHONPATH", "")},
+        )
+        os.close(child_in)
+        os.close(child_out)
+        self.inbox = Connection(parent_in, writable=False)
+        self.outbox = Connection(parent_out, readable=False)
         self.snapshot: Snapshot | None = None
 
     def kill(self) -> None:
         self.process.kill()
-        self.process.join(5)
-        self.conn.close()
+        self.process.wait(5)
+        self.inbox.close()
+        self.outbox.close()
+
+
+def _package_root() -> str:
+    """The folder that holds the ``kg`` package, so workers import the same code."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class QueryPool:
-    """A fixed number of query worker processes; a query past its limit kills its worker.
+    """Query worker processes: ``size`` kept warm, up to ``max_size`` at once; a query past its limit kills its worker.
 
-    ``run`` blocks the calling thread (call it from a thread pool, never from the
-    event loop). At most ``size`` queries run at once and ``max_waiting`` wait.
+    When every worker is busy a new one is started (up to ``max_size``), so a few
+    runaway queries cannot starve light ones: the operating system shares the
+    cores between them, and each runaway is killed at its limit. Beyond
+    ``max_size`` up to ``max_waiting`` queries wait for a worker; more get
+    :class:`QueryBusy`. ``run`` blocks the calling thread (call it from a thread
+    pool, never from the event loop).
     """
 
-    def __init__(self, size: int = 2, max_waiting: int = 64) -> None:
-        self._ctx = mp.get_context("spawn")
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._slots = threading.BoundedSemaphore(size + max_waiting)
+    def __init__(self, size: int = 2, max_waiting: int = 64, max_size: int = 16) -> None:
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(max(size, max_size) + max_waiting)
         self._lock = threading.Lock()
         self._closed = False
         self._workers: set[_Worker] = set()
         self.size = size
+        self.max_size = max(size, max_size)
         self.killed = 0
         for _ in range(size):
             self._idle.put(self._spawn())
@@ -170,38 +195,55 @@ class QueryPool:
         self.close()
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._ctx)
+        worker = _Worker()
         with self._lock:
             self._workers.add(worker)
         return worker
+
+    @property
+    def workers(self) -> int:
+        """Worker processes alive now."""
+        with self._lock:
+            return len(self._workers)
 
     def snapshots_in_use(self) -> set[Snapshot]:
         """Snapshots that some worker holds open (they must not be deleted)."""
         with self._lock:
             return {w.snapshot for w in self._workers if w.snapshot is not None}
 
+    def _acquire(self, timeout: float) -> _Worker:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            grow = len(self._workers) < self.max_size and not self._closed
+        if grow:
+            return self._spawn()
+        try:
+            return self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise QueryTimeout(f"no query worker became free within {timeout:g} s") from None
+
     def run(self, request: QueryRequest, snapshot: Snapshot, timeout: float) -> QueryResponse:
         """Run ``request`` against ``snapshot``; raise :class:`QueryTimeout` after ``timeout`` seconds."""
         if not self._slots.acquire(blocking=False):
-            raise QueryBusy("too many queries are waiting; try again shortly")
+            raise QueryBusy("too many queries are running or waiting; try again shortly")
         deadline = time.monotonic() + timeout
         try:
-            try:
-                worker = self._idle.get(timeout=timeout)
-            except queue.Empty:
-                raise QueryTimeout(f"no query worker became free within {timeout:g} s") from None
+            worker: _Worker | None = self._acquire(timeout)
             try:
                 worker.snapshot = snapshot
-                worker.conn.send((snapshot, request))
+                worker.outbox.send((snapshot, request))
                 remaining = max(0.0, deadline - time.monotonic())
-                if not worker.conn.poll(remaining):
-                    self._replace(worker)
+                if not worker.inbox.poll(remaining):
+                    self._retire(worker)
                     worker = None
                     raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s and was stopped")
-                status, payload = worker.conn.recv()
-            except (EOFError, OSError, BrokenPipeError):
+                status, payload = worker.inbox.recv()
+            except (EOFError, OSError):
                 if worker is not None:
-                    self._replace(worker)
+                    self._retire(worker)
                     worker = None
                 raise QueryEvaluationError("the query worker died while running the query") from None
             finally:
@@ -215,18 +257,24 @@ class QueryPool:
             raise QuerySyntaxError(payload)
         raise QueryEvaluationError(payload)
 
-    def _replace(self, worker: _Worker) -> None:
+    def _retire(self, worker: _Worker) -> None:
+        """Kill a worker (stuck or dead); keep ``size`` warm ones."""
         with self._lock:
             self.killed += 1
             self._workers.discard(worker)
+            refill = not self._closed and len(self._workers) < self.size
         worker.kill()
-        if not self._closed:
+        if refill:
             self._idle.put(self._spawn())
 
     def close(self) -> None:
-        """Stop every idle worker (busy ones are stopped when they come back or at exit)."""
+        """Stop every worker."""
         self._closed = True
         with self._lock:
             workers, self._workers = list(self._workers), set()
         for worker in workers:
             worker.kill()
+
+
+if __name__ == "__main__":
+    _worker_main(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))

@@ -21,7 +21,7 @@ from fastapi import FastAPI
 
 import kg
 from kg.settings import Settings
-from kg.store import Store, open_store
+from kg.store import Store, store_from_settings
 from service import errors
 from service.routers import graph_store, linked_data, ops, paths, queries, sparql, ui
 
@@ -39,9 +39,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = store is None
-        app.state.store = store if store is not None else open_store(
-            settings.store, workers=settings.query_workers, max_waiting=settings.max_queued_queries
-        )
+        app.state.store = store if store is not None else store_from_settings(settings)
         if settings.dev_open_writes and not settings.write_token:
             log.warning("!!! DEVELOPMENT MODE: writes are open to anyone without a token. Never expose this. !!!")
         for feature in FEATURES:

@@ -20,7 +20,7 @@ import uvicorn
 
 from kg.build import build
 from kg.settings import Settings
-from kg.store import OxigraphStore, Store
+from kg.store import OxigraphStore, Store, store_from_settings
 
 BASE = "http://127.0.0.1:8000/"
 TOKEN = "test-token-0123456789"
@@ -70,7 +70,7 @@ def _store_under_test(store_location: str, settings: Settings) -> Store:
         from tests.remote_backend import served_remote_store
 
         return served_remote_store(timeout=settings.query_timeout)
-    return OxigraphStore(store_location, workers=settings.query_workers)
+    return store_from_settings(settings)
 
 
 def start_server(store_location: str = ":memory:", **overrides: object) -> LiveServer:

@@ -1,0 +1,115 @@
+"""The killable query workers: time limits, isolation of runaways, snapshots, and how they start."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from kg.results import QueryRequest
+from kg.settings import PROJECT_ROOT
+from kg.store import OxigraphStore
+from kg.workers import QueryBusy, QueryEvaluationError, QueryPool, QuerySyntaxError, QueryTimeout, Snapshot
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+
+
+@pytest.fixture()
+def snapshot(tmp_path: Path) -> Snapshot:
+    lines = [f"<http://ex/s{i}> <http://ex/p{i % 7}> <http://ex/o{i % 13}> <http://ex/g> .\n" for i in range(300)]
+    path = tmp_path / "v1.nq"
+    path.write_text("".join(lines))
+    return Snapshot(str(path), "nquads")
+
+
+def test_a_runaway_is_stopped_at_its_limit_and_its_worker_replaced(snapshot: Snapshot) -> None:
+    with QueryPool(size=1, max_size=1) as pool:
+        with pytest.raises(QueryTimeout, match="limit of 1 s"):
+            pool.run(QueryRequest(RUNAWAY), snapshot, timeout=1)
+        assert pool.killed == 1
+        answer = pool.run(QueryRequest("ASK { ?s ?p ?o }"), snapshot, timeout=10)
+        assert b"true" in answer.body
+
+
+def test_light_queries_are_answered_while_runaways_run(snapshot: Snapshot) -> None:
+    with QueryPool(size=1, max_size=6) as pool:
+        outcomes: list[str] = []
+
+        def runaway() -> None:
+            try:
+                pool.run(QueryRequest(RUNAWAY), snapshot, timeout=20)
+                outcomes.append("finished")
+            except (QueryTimeout, QueryEvaluationError):  # stopped at the limit, or by close()
+                outcomes.append("stopped")
+
+        threads = [threading.Thread(target=runaway) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        light = pool.run(QueryRequest("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", select_type="text/csv"), snapshot, 20)
+        assert light.body == b"n\r\n300\r\n"
+        assert all(thread.is_alive() for thread in threads), "the light query did not wait for the runaways"
+        assert not outcomes
+        pool.close()
+        for thread in threads:
+            thread.join(30)
+
+
+def test_too_many_waiting_queries_are_refused(snapshot: Snapshot) -> None:
+    with QueryPool(size=1, max_size=1, max_waiting=0) as pool:
+        started = threading.Event()
+
+        def hold() -> None:
+            started.set()
+            try:
+                pool.run(QueryRequest(RUNAWAY), snapshot, timeout=3)
+            except QueryTimeout:
+                pass
+
+        thread = threading.Thread(target=hold)
+        thread.start()
+        started.wait()
+        import time
+
+        time.sleep(0.3)
+        with pytest.raises(QueryBusy):
+            pool.run(QueryRequest("ASK {}"), snapshot, timeout=3)
+        thread.join(10)
+
+
+def test_syntax_errors_come_back_with_their_position(snapshot: Snapshot) -> None:
+    with QueryPool(size=1) as pool:
+        with pytest.raises(QuerySyntaxError, match="1:"):
+            pool.run(QueryRequest("SELECT ?x { ?x ?y }"), snapshot, timeout=10)
+
+
+def test_queries_see_writes_made_after_an_earlier_snapshot(tmp_path: Path) -> None:
+    store = OxigraphStore(str(tmp_path / "store"), workers=1)
+    store.replace_graph("http://ex/g", b"<http://ex/a> <http://ex/p> 1 .", "text/turtle")
+    ask = QueryRequest("ASK { <http://ex/b> ?p ?o }")
+    assert b"false" in store.execute(ask, 10).body
+    store.add_to_graph("http://ex/g", b"<http://ex/b> <http://ex/p> 2 .", "text/turtle")
+    assert b"true" in store.execute(ask, 10).body
+    store.add_to_graph("http://ex/g", b"<http://ex/c> <http://ex/p> 3 .", "text/turtle")
+    assert b"true" in store.execute(QueryRequest("ASK { <http://ex/c> ?p ?o }"), 10).body
+    kept = list((tmp_path / "store.snapshots").iterdir())
+    assert len(kept) <= 2, f"snapshots no worker holds are removed: {kept}"
+    store.close()
+
+
+def test_workers_start_from_a_script_read_on_standard_input() -> None:
+    """Regression: spawned workers re-imported the parent's __main__, which fails for `python - < script`."""
+    script = (
+        "from kg.store import OxigraphStore\n"
+        "from kg.results import QueryRequest\n"
+        "s = OxigraphStore(':memory:')\n"
+        "s.replace_graph('http://ex/g', b'<http://ex/a> <http://ex/p> 1 .', 'text/turtle')\n"
+        "print(s.execute(QueryRequest('SELECT ?o { ?s ?p ?o }', select_type='text/csv'), 10).body)\n"
+        "s.close()\n"
+    )
+    result = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=60,
+                            cwd=PROJECT_ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "o\\r\\n1\\r\\n" in result.stdout
