@@ -244,3 +244,25 @@ def test_context_is_the_prefixes_of_our_documents(client: httpx.Client, server) 
     doc = client.get("doc/person/joseph-v-montville.jsonld").json()
     doc["@context"] = ctx
     assert len(list(ox.parse(json.dumps(doc).encode(), format=ox.RdfFormat.JSON_LD))) > 10
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["doc/person/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "id/person/a%20b", "doc/person/%22%3E%3Cimg", "def/%3Cb%3E",
+     "doc/source/nothing/content.ttl", "doc/person/joseph-v-montville.exe"],
+)
+def test_odd_iris_get_a_clear_404_never_an_error(client: httpx.Client, path: str) -> None:
+    page = client.get(path, headers={"Accept": "text/html"})
+    assert page.status_code == 404, (path, page.text)
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<script>" not in page.text and "<img" not in page.text  # what the client sent comes back escaped
+    response = client.get(path, headers={"Accept": "application/json"})
+    assert response.status_code == 404 and response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["detail"]
+
+
+def test_static_files_stay_inside_their_folder(client: httpx.Client) -> None:
+    for path in ("static/%2e%2e/routers/linked_data.py", "static/..%2F..%2Fkg%2Fsettings.py", "static/nothing.css"):
+        assert client.get(path).status_code == 404, path
+    css = client.get("static/style.css")
+    assert css.headers["content-type"].startswith("text/css") and "max-age" in css.headers["cache-control"]

@@ -56,12 +56,13 @@ def _merge(edges: list[Edge]) -> list[tuple[str, str | None, list[Edge]]]:
     return [(target, href, grouped[(target, href)]) for target, href in order]
 
 
-def neighbourhood_svg(center: str, edges: list[Edge], *, width: int = 960, height: int = 560) -> str:
+def neighbourhood_svg(center: str, edges: list[Edge], *, width: int = 960, height: int | None = None) -> str:
     """The SVG markup (all text escaped); at most :data:`MAX_NEIGHBOURS` neighbours are drawn.
 
     With many neighbours every other one sits on an inner ellipse, so that the boxes do not overlap.
     """
     neighbours = _merge(edges)[:MAX_NEIGHBOURS]
+    height = height or (300 if len(neighbours) <= 4 else 560)
     cx, cy = width / 2, height / 2
     rx, ry = width / 2 - 95, height / 2 - 30
     stagger = len(neighbours) > 8
@@ -110,9 +111,9 @@ def neighbourhood_svg(center: str, edges: list[Edge], *, width: int = 960, heigh
             boxes.append(f"<g><title>{escape(target)}</title>{box}</g>")
     parts += labels + boxes
     parts.append(
-        f'<rect class="nb-center" x="{cx - 110:.1f}" y="{cy - 20:.1f}" width="220" height="40" rx="8"/>'
+        f'<rect class="nb-center" x="{cx - 120:.1f}" y="{cy - 20:.1f}" width="240" height="40" rx="8"/>'
         f'<text class="nb-center-label" x="{cx:.1f}" y="{cy + 6:.1f}" text-anchor="middle">'
-        f"{escape(_short(center, 30))}</text>"
+        f"{escape(_short(center, 26))}</text>"
     )
     parts.append("</svg>")
     return "".join(parts)
