@@ -37,15 +37,15 @@ from fastapi.responses import Response
 from kg import describe as kd
 from kg import jsonld
 from kg.build import DUMP_FILES, write_dumps
-from kg.namespaces import DCTERMS, PREFIXES, PROCESS_TYPE, ROLE, SKOS, TRACK, VOCAB, thing_prefixes
+from kg.namespaces import DCTERMS, PREFIXES, PROCESS_TYPE, ROLE, TRACK, VOCAB, thing_prefixes
 from kg.settings import Settings
 from kg.store import Store
-from kg.vocabulary import VocabularyDoc, document as vocabulary_document, is_vocabulary, ontology_graphs
+from kg.vocabulary import VocabularyDoc, document as vocabulary_document, ontology_graphs
 from kg.void import DatasetInfo, Distribution, Statistics, statistics, void_triples
 from service.errors import problem
 from service.linked_data import http
 from service.linked_data.cache import VersionCache
-from service.linked_data.pages import EntityPage, Links, PageBuilder, kind_of
+from service.linked_data.pages import Links, PageBuilder, kind_of
 from service.negotiation import choose, negotiate
 
 router = APIRouter(tags=["linked data"])
@@ -74,8 +74,6 @@ KINDS: dict[str, str] = {
     "role": "Roles",
 }
 """The kinds of things one can browse: the ``id/{kind}/`` namespaces and the vocabulary's schemes."""
-
-VOCAB_KINDS = {"track": TRACK, "process-type": PROCESS_TYPE, "role": ROLE}
 
 NAV: tuple[tuple[str, str, str], ...] = (
     ("home", "", "Home"),
@@ -192,9 +190,9 @@ def not_found(request: Request, iri: str, within: str, detail: str | None = None
     cors = http.cors_headers(request, settings)
     if choose(request.headers.get("accept"), [PROBLEM, http.HTML]) == http.HTML:
         body = render(request, "not_found.html", iri=iri, suggestions=suggestions)
-        headers = cors | http.security_headers() | {"Cache-Control": "no-cache"}
+        headers = cors | http.security_headers() | {"Cache-Control": "no-cache", "Vary": "Accept"}
         return Response(body, status_code=404, media_type="text/html; charset=utf-8", headers=headers)
-    return problem(404, "Not Found", message, headers=cors, iri=iri, suggestions=suggestions)
+    return problem(404, "Not Found", message, headers=cors | {"Vary": "Accept"}, iri=iri, suggestions=suggestions)
 
 
 def split_suffix(path: str) -> tuple[str, str | None]:
@@ -217,6 +215,11 @@ def _iri_or_none(iri: str) -> str | None:
     return iri
 
 
+def _known(store: Store, iri: str) -> str | None:
+    """``iri`` if it is an IRI the graph says something about, else None."""
+    return iri if _iri_or_none(iri) is not None and kd.exists(store, iri) else None
+
+
 def _prefixes(settings: Settings) -> dict[str, str]:
     """Our prefixes for documents; a vocabulary prefix that a kind of thing also uses (``org``) becomes ``w3org``."""
     things = thing_prefixes(settings.id_base)
@@ -237,6 +240,14 @@ def _formats(links: Links, path: str, offered: list[str]) -> list[tuple[str, str
     return [(names[m], f"{links.root}{path}.{http.SUFFIX_OF[m]}", m) for m in offered if m != http.HTML]
 
 
+def _document_headers(links: Links, path: str, media: str, negotiated: bool) -> dict[str, str]:
+    """``Link`` to every representation of the document at ``path``; ``Content-Location`` when negotiated."""
+    headers = {"Link": http.alternates(links.root + path, http.DOCUMENT_TYPES)}
+    if negotiated:
+        headers["Content-Location"] = f"{links.root}{path}.{http.SUFFIX_OF[media]}"
+    return headers
+
+
 def _catalogue(request: Request) -> list[kd.Thing]:
     settings, store, _, cache = _state(request)
     namespaces = [settings.id_base, TRACK, PROCESS_TYPE, ROLE]
@@ -255,9 +266,8 @@ def _things(request: Request) -> list[kd.Thing]:
 @get_and_head("/id/{path:path}", summary="The IRI of a thing: 303 See Other to the document that describes it")
 def thing(path: str, request: Request) -> Response:
     settings, store, links, _ = _state(request)
-    iri = _iri_or_none(settings.id_base + path)
-    if iri is None or not path or not kd.exists(store, iri):
-        return not_found(request, iri or settings.id_base + path, settings.id_base)
+    if not path or _known(store, settings.id_base + path) is None:
+        return not_found(request, settings.id_base + path, settings.id_base)
     location = links.root + "doc/" + quote(path, safe="/:@!$&'()*+,;=-._~")
     headers = {"Location": location, "Cache-Control": f"public, max-age={http.MAX_AGE}"}
     headers |= http.cors_headers(request, settings)
@@ -266,17 +276,15 @@ def thing(path: str, request: Request) -> Response:
 
 @get_and_head("/doc/{path:path}", summary="The document about a thing: HTML or RDF, negotiated or by suffix")
 def document(path: str, request: Request, format: str | None = None) -> Response:  # noqa: A002 - query name
-    settings, store, links, _ = _state(request)
+    settings, store, _, _ = _state(request)
     if path.startswith("source/") and (path.endswith("/content") or "/content." in path):
         return source_content(request, path)
     stem, fixed = split_suffix(path)
-    iri = _iri_or_none(settings.id_base + stem)
-    if fixed is not None and (iri is None or not kd.exists(store, iri)):
-        full = _iri_or_none(settings.id_base + path)
-        if full is not None and kd.exists(store, full):
-            stem, fixed, iri = path, None, full
-    if iri is None or not stem or not kd.exists(store, iri):
-        return not_found(request, iri or settings.id_base + stem, settings.id_base)
+    iri = _known(store, settings.id_base + stem) if stem else None
+    if iri is None and fixed is not None and _known(store, settings.id_base + path):
+        stem, fixed, iri = path, None, settings.id_base + path  # a dot that is part of the name
+    if iri is None:
+        return not_found(request, settings.id_base + stem, settings.id_base)
     return describe_response(request, iri, "doc/" + stem, fixed, format)
 
 
@@ -284,15 +292,9 @@ def describe_response(request: Request, iri: str, path: str, fixed: str | None, 
                       template: str | None = None, context: dict[str, object] | None = None) -> Response:
     """The document of ``iri`` at ``path`` (root-relative, no suffix): negotiated, or ``fixed``."""
     settings, store, links, _ = _state(request)
-    if fixed is None:
-        media = negotiate(request.headers.get("accept"), format_param, http.DOCUMENT_TYPES)
-        vary: tuple[str, ...] = ("Accept",)
-        extra = {
-            "Content-Location": f"{links.root}{path}.{http.SUFFIX_OF[media]}",
-            "Link": http.alternates(links.root + path, http.DOCUMENT_TYPES),
-        }
-    else:
-        media, vary, extra = fixed, (), {"Link": http.alternates(links.root + path, http.DOCUMENT_TYPES)}
+    media = fixed or negotiate(request.headers.get("accept"), format_param, http.DOCUMENT_TYPES)
+    vary: tuple[str, ...] = () if fixed else ("Accept",)
+    extra = _document_headers(links, path, media, negotiated=fixed is None)
     doc_iri = settings.base_iri + path
 
     def build() -> bytes:
@@ -382,7 +384,7 @@ def _graphs_response(request: Request, graphs: list[str], path: str, media: str,
         media_type=media,
         build=lambda: http.serialize([q for g in graphs for q in store.graph_quads(g)], media, _prefixes(settings)),
         vary=vary,
-        extra={"Link": http.alternates(links.root + path, http.DOCUMENT_TYPES)},
+        extra=_document_headers(links, path, media, negotiated=bool(vary)),
     )
 
 
@@ -409,15 +411,12 @@ def _vocabulary_page(request: Request, fixed: str | None) -> Response:
     media, vary = _def_media(request, fixed)
     if media != http.HTML:
         return _graphs_response(request, ontology_graphs(store), "def", media, vary)
-    extra = {"Link": http.alternates(links.root + "def", http.DOCUMENT_TYPES)}
-    if fixed is None:
-        extra["Content-Location"] = links.root + "def.html"
     return serve(
         request,
         key="def",
         media_type=media,
         vary=vary,
-        extra=extra,
+        extra=_document_headers(links, "def", media, negotiated=bool(vary)),
         build=lambda: render(
             request, "def.html", doc=_vocabulary(request), formats=_formats(links, "def", http.DOCUMENT_TYPES),
             active="def",
@@ -439,13 +438,12 @@ def vocabulary_term(path: str, request: Request) -> Response:
     doc = _vocabulary(request)
     scheme = doc.scheme(iri)
     if scheme is not None:
-        extra = {"Link": http.alternates(links.root + page_path, http.DOCUMENT_TYPES)}
         return serve(
             request,
             key=page_path,
             media_type=media,
             vary=vary,
-            extra=extra,
+            extra=_document_headers(links, page_path, media, negotiated=bool(vary)),
             build=lambda: render(
                 request, "scheme.html", scheme=scheme, doc=doc,
                 formats=_formats(links, page_path, http.DOCUMENT_TYPES), active="def",
