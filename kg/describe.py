@@ -116,13 +116,19 @@ class Description:
         return sorted({v.value for v in self.values(RDF + "type") if isinstance(v, ox.NamedNode)})
 
     @property
-    def description(self) -> str | None:
-        """The best short description: a definition, else a description, else a comment."""
+    def description_fact(self) -> Fact | None:
+        """The statement giving the best short description: a definition, else a description, else a comment."""
         for predicate in DESCRIPTION_PREDICATES:
-            found = [v for v in self.values(predicate) if isinstance(v, ox.Literal)]
+            found = [f for f in self.direct if f.predicate.value == predicate and isinstance(f.object, ox.Literal)]
             if found:
-                return best_literal(found).value
+                best = best_literal([f.object for f in found])  # type: ignore[misc]
+                return next(f for f in found if f.object == best)
         return None
+
+    @property
+    def description(self) -> str | None:
+        fact = self.description_fact
+        return fact.object.value if fact is not None else None
 
     @property
     def facts(self) -> list[Fact]:

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
 
-from kg.describe import DESCRIPTION_PREDICATES, LABEL_PREDICATES, Description, Fact, compact, fallback_label
+from kg.describe import LABEL_PREDICATES, Description, Fact, compact, fallback_label
 from kg.namespaces import BC, OWL, RDF, RDFS, SKOS, TRACK, XSD
 from kg.settings import Settings
 from kg.vocabulary import local_path
@@ -55,20 +55,22 @@ class Links:
         """The path of the service root (``/`` or ``/prefix/`` behind a proxy)."""
         return urlsplit(self.settings.base_iri).path or "/"
 
-    def href(self, iri: str) -> str:
+    def local(self, iri: str) -> str | None:
+        """The path (below the root) of the page that shows ``iri``, if we publish one."""
         if iri.startswith(self.settings.id_base):
-            return self.root + "doc/" + iri[len(self.settings.id_base):]
-        path = local_path(iri)
+            return "doc/" + iri[len(self.settings.id_base):]
+        return local_path(iri)
+
+    def href(self, iri: str) -> str:
+        path = self.local(iri)
         return self.root + path if path is not None else iri
 
     def is_local(self, iri: str) -> bool:
-        return iri.startswith(self.settings.id_base) or local_path(iri) is not None
+        return self.local(iri) is not None
 
     def doc_iri(self, iri: str) -> str:
         """The absolute IRI of the document describing a thing (``{base}doc/…``)."""
-        if iri.startswith(self.settings.id_base):
-            return self.settings.base_iri + "doc/" + iri[len(self.settings.id_base):]
-        path = local_path(iri)
+        path = self.local(iri)
         return self.settings.base_iri + path if path is not None else iri
 
     def sparql(self, query: str) -> str:
@@ -149,7 +151,6 @@ class EntityPage:
     jsonld: str
     formats: list[tuple[str, str, str]]
     incoming_truncated: bool = False
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 class Notes:
@@ -256,13 +257,9 @@ class PageBuilder:
     def build(self, formats: list[tuple[str, str, str]], jsonld_doc: object) -> EntityPage:
         d, links = self.d, self.links
         direct = d.direct
-        description, description_notes = None, []
-        for predicate in DESCRIPTION_PREDICATES:
-            found = [f for f in direct if f.predicate.value == predicate and isinstance(f.object, ox.Literal)]
-            if found:
-                best = sorted(found, key=lambda f: (f.object.language not in ("en", ""), f.object.value))[0]
-                description, description_notes = best.object.value, self.notes.of(best)
-                break
+        described = d.description_fact
+        description = described.object.value if described else None
+        description_notes = sorted(self.notes.of(described)) if described else []
         names = sorted(
             {f.object.value for f in direct if f.predicate.value in NAME_PREDICATES and isinstance(f.object, ox.Literal)}
             - {d.label}
@@ -270,8 +267,8 @@ class PageBuilder:
         literal_or_blank = [f for f in direct if not isinstance(f.object, ox.NamedNode)]
         linked = [f for f in direct if isinstance(f.object, ox.NamedNode)]
         hidden = {RDF + "type", *NAME_PREDICATES}
-        if description is not None:
-            hidden.add(next(p for p in DESCRIPTION_PREDICATES if any(f.predicate.value == p for f in direct)))
+        if described is not None:
+            hidden.add(described.predicate.value)
         relations = self.groups(linked, skip={RDF + "type"})
         attributes = self.groups(literal_or_blank, skip=hidden)
         incoming = self.groups(d.incoming, inverse=True)
