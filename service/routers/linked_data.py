@@ -183,7 +183,8 @@ def not_found(request: Request, iri: str, within: str, detail: str | None = None
     slug = iri[len(within):] if iri.startswith(within) else iri
     words = slug.rsplit("/", 1)[-1] or slug
     found = kd.suggest(index, words, within=within) or kd.suggest(index, slug.replace("/", " "), within=within)
-    suggestions = [{"iri": s.iri, "label": s.label, "href": links.href(s.iri)} for s in found]
+    names = {t.iri: t.label for t in _catalogue(request)}  # show each thing by its own name, not the name matched
+    suggestions = [{"iri": s.iri, "label": names.get(s.iri, s.label), "href": links.href(s.iri)} for s in found]
     message = detail or f"The graph has no statement about <{iri}>."
     if suggestions:
         message += " Did you mean: " + "; ".join(f"{s['label']} <{s['iri']}>" for s in suggestions) + "?"
