@@ -1,0 +1,55 @@
+// Bundle the web interface into service/static/vendor/ (gitignored), from the packages pinned by package-lock.json.
+//
+//   npm ci --prefix service/web && node service/web/build.mjs      (or: make assets)
+//
+// Output (ES modules, minified, with source maps; shared code in chunks/):
+//   editor.js, editor.css        the SPARQL editor at /editor (YASQE + YASR, our graph and timeline views)
+//   explore.js, explore.css      the path explorer at /explore (cytoscape.js)
+//   influence.js, influence.css  the influence view at /influence (cytoscape.js)
+//   build.json                   what was built, from which package versions
+// Nothing is fetched at run time: every script, style and font the pages use is in these files.
+
+import { build } from "esbuild";
+import { readFile, rm, mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, "..", "static", "vendor");
+const entries = ["editor", "explore", "influence"];
+
+async function version(pkg) {
+  const text = await readFile(join(here, "node_modules", pkg, "package.json"), "utf8");
+  return JSON.parse(text).version;
+}
+
+await rm(out, { recursive: true, force: true });
+await mkdir(out, { recursive: true });
+
+const result = await build({
+  absWorkingDir: here,
+  entryPoints: entries.flatMap((name) => [
+    { in: `src/${name}.js`, out: name },
+    { in: `src/${name}.css`, out: name },
+  ]),
+  outdir: out,
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  target: ["es2020"],
+  minify: true,
+  sourcemap: "linked",
+  legalComments: "linked",
+  chunkNames: "chunks/[name]-[hash]",
+  assetNames: "assets/[name]-[hash]",
+  loader: { ".woff": "file", ".woff2": "file", ".ttf": "file", ".svg": "file", ".png": "file" },
+  define: { "process.env.NODE_ENV": '"production"', global: "globalThis" },
+  metafile: true,
+  logLevel: "warning",
+});
+
+const packages = {};
+for (const pkg of ["@zazuko/yasqe", "@zazuko/yasr", "cytoscape", "esbuild"]) packages[pkg] = await version(pkg);
+const files = Object.keys(result.metafile.outputs).map((path) => path.slice(path.indexOf("vendor/") + 7)).sort();
+await writeFile(join(out, "build.json"), JSON.stringify({ entries, packages, files }, null, 2) + "\n");
+console.log(`web assets: ${files.filter((f) => !f.endsWith(".map")).length} files in ${out}`);

@@ -1,0 +1,124 @@
+// Drawing graphs with cytoscape.js: one style for every picture of the site, colours by kind of thing.
+
+import cytoscape from "cytoscape";
+
+export const KIND_COLOURS = {
+  person: "#1f4e8c",
+  org: "#2f7d4f",
+  work: "#8a3b12",
+  event: "#7a2f7a",
+  process: "#b0571c",
+  place: "#3d7f8c",
+  source: "#6b6b6b",
+  track: "#a8322d",
+  "process-type": "#a8322d",
+  role: "#a8322d",
+  concept: "#a8322d",
+  literal: "#9a9384",
+  thing: "#4a5560",
+};
+
+export const STYLE = [
+  {
+    selector: "node",
+    style: {
+      "background-color": (n) => KIND_COLOURS[n.data("kind")] || KIND_COLOURS.thing,
+      label: "data(label)",
+      color: "#1d232b",
+      "font-family": "system-ui, sans-serif",
+      "font-size": 11,
+      "text-wrap": "wrap",
+      "text-max-width": 130,
+      "text-valign": "bottom",
+      "text-margin-y": 4,
+      "text-background-color": "#fdfcf9",
+      "text-background-opacity": 0.85,
+      "text-background-padding": 2,
+      width: 18,
+      height: 18,
+      "border-width": 2,
+      "border-color": "#fff",
+    },
+  },
+  { selector: "node[?end]", style: { width: 28, height: 28, "font-weight": "bold", "font-size": 13, "border-color": "#1d232b" } },
+  { selector: "node[kind = 'literal']", style: { shape: "round-rectangle", width: 12, height: 12 } },
+  {
+    selector: "edge",
+    style: {
+      width: 1.6,
+      "line-color": "#9a9384",
+      "target-arrow-color": "#9a9384",
+      "target-arrow-shape": "triangle",
+      "arrow-scale": 0.9,
+      "curve-style": "bezier",
+      label: "data(label)",
+      "font-family": "system-ui, sans-serif",
+      "font-size": 9.5,
+      color: "#5b6672",
+      "text-rotation": "autorotate",
+      "text-background-color": "#fdfcf9",
+      "text-background-opacity": 0.9,
+      "text-background-padding": 1,
+    },
+  },
+  { selector: ".faded", style: { opacity: 0.18 } },
+  { selector: "edge.highlight", style: { "line-color": "#8a3b12", "target-arrow-color": "#8a3b12", width: 3, color: "#8a3b12" } },
+  { selector: "node.highlight", style: { "border-color": "#8a3b12", "border-width": 3 } },
+  { selector: "node:selected", style: { "border-color": "#f0b429", "border-width": 3 } },
+];
+
+/** Pages keep their drawn graphs here, so that tests (and curious people) can reach cytoscape's API. */
+export function register(name, cy) {
+  window.backchannel = window.backchannel || { graphs: {} };
+  window.backchannel.graphs[name] = cy;
+  return cy;
+}
+
+/** A cytoscape instance in `container` showing `elements` ({nodes, edges} in cytoscape's format). */
+export function drawGraph(container, elements, { layout = { name: "cose", animate: false }, name, onNode, onEdge } = {}) {
+  const previous = name && window.backchannel && window.backchannel.graphs[name];
+  if (previous) previous.destroy();
+  const cy = cytoscape({
+    container,
+    elements,
+    style: STYLE,
+    layout,
+    wheelSensitivity: 0.3,
+    minZoom: 0.2,
+    maxZoom: 3,
+  });
+  if (onNode) cy.on("tap", "node", (event) => onNode(event.target, event));
+  if (onEdge) cy.on("tap", "edge", (event) => onEdge(event.target, event));
+  cy.on("mouseover", "node", (event) => {
+    if (event.target.data("href")) container.style.cursor = "pointer";
+  });
+  cy.on("mouseout", "node", () => {
+    container.style.cursor = "";
+  });
+  if (name) register(name, cy);
+  return cy;
+}
+
+/** Fade everything but the given elements (or undo the fading with null). */
+export function highlight(cy, keep) {
+  cy.elements().removeClass("faded highlight");
+  if (!keep) return;
+  cy.elements().not(keep).addClass("faded");
+  keep.addClass("highlight");
+}
+
+/** A layered left-to-right layout: `columns` maps node id → column, rows spread evenly. */
+export function columnsLayout(columns, { spacingX = 190, spacingY = 90 } = {}) {
+  const byColumn = new Map();
+  for (const [id, column] of columns) {
+    if (!byColumn.has(column)) byColumn.set(column, []);
+    byColumn.get(column).push(id);
+  }
+  const positions = {};
+  for (const [column, ids] of byColumn) {
+    ids.forEach((id, row) => {
+      positions[id] = { x: column * spacingX, y: (row - (ids.length - 1) / 2) * spacingY };
+    });
+  }
+  return { name: "preset", positions, fit: true, padding: 30 };
+}

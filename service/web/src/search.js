@@ -1,0 +1,125 @@
+// Finding things by name: the /search API, and a search box with suggestions (an ARIA combobox).
+
+import { el, getJSON, withParams, debounce } from "./common.js";
+
+/** One found thing in a common shape: {iri, label, kind, description}. */
+export function normaliseThing(item) {
+  if (!item) return null;
+  if (typeof item === "string") return { iri: item, label: item, kind: null, description: null };
+  const iri = item.iri || item.id || item.value || item.uri || item["@id"];
+  if (!iri) return null;
+  const label = item.label || item.name || item.text || item.prefLabel || iri;
+  return {
+    iri,
+    label,
+    kind: item.kind || item.type || null,
+    description: item.description || item.comment || null,
+    matched: item.matched || item.alt || null,
+  };
+}
+
+/** The list of things in an API answer, whatever the key it is under. */
+export function thingsIn(doc) {
+  const list = Array.isArray(doc)
+    ? doc
+    : (doc && (doc.results || doc.matches || doc.items || doc.things || doc.candidates || doc.suggestions)) || [];
+  return list.map(normaliseThing).filter(Boolean);
+}
+
+/** Things whose names match `q` (GET /search?q=). */
+export async function searchThings(cfg, q, { signal, limit = 10 } = {}) {
+  const doc = await getJSON(withParams(cfg.api.search, { q, limit }), { signal });
+  return thingsIn(doc);
+}
+
+let boxes = 0;
+
+/** Turn a text input into a search box. Its chosen thing is `input.dataset.iri` (cleared when the text changes). */
+export function searchBox(input, cfg, { onChoose } = {}) {
+  const id = `suggestions-${++boxes}`;
+  const list = el("ul", { id, class: "suggestions-list", role: "listbox", hidden: true });
+  input.after(list);
+  input.setAttribute("role", "combobox");
+  input.setAttribute("aria-autocomplete", "list");
+  input.setAttribute("aria-controls", id);
+  input.setAttribute("aria-expanded", "false");
+  let items = [];
+  let active = -1;
+  let controller = null;
+
+  const close = () => {
+    list.hidden = true;
+    list.replaceChildren();
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    active = -1;
+  };
+  const choose = (thing) => {
+    input.value = thing.label;
+    input.dataset.iri = thing.iri;
+    input.dataset.label = thing.label;
+    close();
+    if (onChoose) onChoose(thing);
+  };
+  const mark = (index) => {
+    active = index;
+    [...list.children].forEach((li, i) => li.setAttribute("aria-selected", String(i === index)));
+    if (index >= 0) input.setAttribute("aria-activedescendant", `${id}-${index}`);
+  };
+  const show = (found) => {
+    items = found;
+    list.replaceChildren(
+      ...found.map((thing, i) =>
+        el(
+          "li",
+          { id: `${id}-${i}`, role: "option", "aria-selected": "false", dataset: { iri: thing.iri }, onmousedown: (e) => { e.preventDefault(); choose(thing); } },
+          el("span", { class: "suggestion-label" }, thing.label),
+          thing.kind ? el("span", { class: "suggestion-kind" }, ` ${thing.kind}`) : null,
+          thing.description ? el("span", { class: "suggestion-description" }, thing.description) : null,
+        ),
+      ),
+    );
+    list.hidden = found.length === 0;
+    input.setAttribute("aria-expanded", String(found.length > 0));
+    active = -1;
+  };
+  const lookup = debounce(async () => {
+    const q = input.value.trim();
+    if (q.length < 2) return close();
+    if (controller) controller.abort();
+    controller = new AbortController();
+    try {
+      show(await searchThings(cfg, q, { signal: controller.signal }));
+    } catch (err) {
+      if (err.name !== "AbortError") close();
+    }
+  }, 180);
+
+  input.addEventListener("input", () => {
+    if (input.value !== input.dataset.label) {
+      delete input.dataset.iri;
+      delete input.dataset.label;
+    }
+    lookup();
+  });
+  input.addEventListener("keydown", (event) => {
+    if (list.hidden) return;
+    if (event.key === "ArrowDown") {
+      event.preventDefault();
+      mark(Math.min(items.length - 1, active + 1));
+    } else if (event.key === "ArrowUp") {
+      event.preventDefault();
+      mark(Math.max(0, active - 1));
+    } else if (event.key === "Enter" && active >= 0) {
+      event.preventDefault();
+      choose(items[active]);
+    } else if (event.key === "Escape") close();
+  });
+  input.addEventListener("blur", () => setTimeout(close, 150));
+  return { choose, close };
+}
+
+/** What a search box stands for: the chosen thing's IRI, else the text typed (the APIs resolve names). */
+export function valueOf(input) {
+  return input.dataset.iri && input.value === input.dataset.label ? input.dataset.iri : input.value.trim();
+}

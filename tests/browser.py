@@ -1,0 +1,87 @@
+"""Headless Chromium for the browser tests: Debian's ``chromium`` driven by Playwright (no ``playwright install``).
+
+- :func:`chromium_path` finds the browser (``BACKCHANNEL_CHROMIUM``, else ``/usr/bin/chromium``, else ``PATH``).
+- :func:`require_chromium` skips the calling test when it is missing, or FAILS it when ``CI`` is set (CI must run
+  the browser tests; ``.ci/run`` installs the browser).
+- :func:`launch` starts it headless with the flags that make it quiet and offline-friendly.
+- :func:`artifact` is where a screenshot goes (``test-artifacts/``, gitignored).
+
+>>> ARGS[:2]
+['--headless', '--no-sandbox']
+>>> artifact("x.png").name
+'x.png'
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+DEFAULT = "/usr/bin/chromium"
+ARGS: list[str] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    """The Chromium executable, or None when there is none."""
+    configured = os.environ.get("BACKCHANNEL_CHROMIUM")
+    for candidate in (configured, DEFAULT, shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def in_ci() -> bool:
+    """Whether we run in continuous integration (``CI`` set to anything but empty, 0 or false)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip (locally) or fail (in CI) when ``condition`` does not hold."""
+    if condition:
+        return
+    if in_ci():
+        pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)", pytrace=False)
+    pytest.skip(reason)
+
+
+def require_chromium() -> str:
+    """The Chromium executable; skip the test without it (fail in CI)."""
+    path = chromium_path()
+    require(path is not None, "headless Chromium is not installed (apt-get install chromium, "
+                              "or set BACKCHANNEL_CHROMIUM to its path)")
+    return path  # type: ignore[return-value]  # require() did not return otherwise
+
+
+@contextmanager
+def launch(executable: str) -> Iterator[object]:
+    """A headless Chromium (a Playwright ``Browser``), closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def artifact(name: str) -> Path:
+    """The path of a test artefact (the folder is made on demand)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / name
