@@ -130,11 +130,31 @@ def render(request: Request, template: str, **context: object) -> bytes:
     return env.get_template(template).render(**context).encode()
 
 
-def get_and_head(path: str, **kwargs: object) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Register a route for GET (documented) and HEAD (same handler, not repeated in the OpenAPI schema)."""
+def documented(*media_types: str, redirect: bool = False) -> dict[int | str, dict[str, object]]:
+    """OpenAPI ``responses`` for a read-only resource offering ``media_types`` (and its 304, 404, 406)."""
+    problem_json = {"content": {PROBLEM: {}}}
+    out: dict[int | str, dict[str, object]] = {}
+    if redirect:
+        out[303] = {"description": "See Other: the document that describes the thing (Location)"}
+    else:
+        out[200] = {"description": "The representation", "content": {m: {} for m in media_types}}
+        out[304] = {"description": "Not Modified: the client's copy (If-None-Match / If-Modified-Since) is current"}
+    out[404] = {"description": "Unknown: problem details with the nearest names", **problem_json}
+    if len(media_types) > 1:
+        out[406] = {"description": "None of the offered types is acceptable", **problem_json}
+    return out
+
+
+def get_and_head(path: str, *media_types: str, redirect: bool = False,
+                 **kwargs: object) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Register a route for GET (documented) and HEAD (same handler, not repeated in the OpenAPI schema),
+    and answer CORS preflights (OPTIONS) on it."""
 
     def register(func: Callable[..., Response]) -> Callable[..., Response]:
-        router.add_api_route(path, func, methods=["GET"], **kwargs)  # type: ignore[arg-type]
+        router.add_api_route(
+            path, func, methods=["GET"], response_class=Response,
+            responses=documented(*media_types, redirect=redirect), **kwargs,  # type: ignore[arg-type]
+        )
         router.add_api_route(path, func, methods=["HEAD"], include_in_schema=False)
         router.add_api_route(
             path, _options, methods=["OPTIONS"], include_in_schema=False, name=f"options {path}"
@@ -264,7 +284,7 @@ def _things(request: Request) -> list[kd.Thing]:
 # --- /id → /doc ----------------------------------------------------------------
 
 
-@get_and_head("/id/{path:path}", summary="The IRI of a thing: 303 See Other to the document that describes it")
+@get_and_head("/id/{path:path}", redirect=True, summary="The IRI of a thing: 303 See Other to the document that describes it")
 def thing(path: str, request: Request) -> Response:
     settings, store, links, _ = _state(request)
     if not path or _known(store, settings.id_base + path) is None:
@@ -275,7 +295,7 @@ def thing(path: str, request: Request) -> Response:
     return Response(status_code=303, headers=headers)
 
 
-@get_and_head("/doc/{path:path}", summary="The document about a thing: HTML or RDF, negotiated or by suffix")
+@get_and_head("/doc/{path:path}", *http.DOCUMENT_TYPES, summary="The document about a thing: HTML or RDF, negotiated or by suffix")
 def document(path: str, request: Request, format: str | None = None) -> Response:  # noqa: A002 - query name
     settings, store, _, _ = _state(request)
     if path.startswith("source/") and (path.endswith("/content") or "/content." in path):
@@ -395,12 +415,12 @@ def _def_media(request: Request, fixed: str | None) -> tuple[str, tuple[str, ...
     return negotiate(request.headers.get("accept"), request.query_params.get("format"), http.DOCUMENT_TYPES), ("Accept",)
 
 
-@get_and_head("/def", summary="The vocabulary: documentation (HTML) or its graphs (RDF), negotiated")
+@get_and_head("/def", *http.DOCUMENT_TYPES, summary="The vocabulary: documentation (HTML) or its graphs (RDF), negotiated")
 def vocabulary(request: Request) -> Response:
     return _vocabulary_page(request, None)
 
 
-@get_and_head("/def.{suffix}", summary="The vocabulary in one format (html, ttl, jsonld, nt, rdf, trig, nq)")
+@get_and_head("/def.{suffix}", *http.DOCUMENT_TYPES, summary="The vocabulary in one format (html, ttl, jsonld, nt, rdf, trig, nq)")
 def vocabulary_suffixed(suffix: str, request: Request) -> Response:
     if suffix not in http.SUFFIXES:
         raise HTTPException(404, f"no format .{suffix}; use one of: " + ", ".join(sorted(http.SUFFIXES)))
@@ -425,7 +445,7 @@ def _vocabulary_page(request: Request, fixed: str | None) -> Response:
     )
 
 
-@get_and_head("/def/{path:path}", summary="A concept scheme, a concept or another term of the vocabulary")
+@get_and_head("/def/{path:path}", *http.DOCUMENT_TYPES, summary="A concept scheme, a concept or another term of the vocabulary")
 def vocabulary_term(path: str, request: Request) -> Response:
     settings, store, links, _ = _state(request)
     stem, fixed = split_suffix(path)
@@ -502,13 +522,13 @@ VOID_TYPES = [http.TURTLE, http.JSONLD, "application/n-triples", "application/rd
               "application/n-quads"]
 
 
-@get_and_head("/.well-known/void", summary="VoID and DCAT description of the dataset (Turtle unless asked)")
+@get_and_head("/.well-known/void", *VOID_TYPES, summary="VoID and DCAT description of the dataset (Turtle unless asked)")
 def void(request: Request) -> Response:
     media = negotiate(request.headers.get("accept"), request.query_params.get("format"), VOID_TYPES)
     return _void(request, media, ("Accept",))
 
 
-@get_and_head("/.well-known/void.{suffix}", summary="The dataset description in one format")
+@get_and_head("/.well-known/void.{suffix}", *VOID_TYPES, summary="The dataset description in one format")
 def void_suffixed(suffix: str, request: Request) -> Response:
     media = http.SUFFIXES.get(suffix)
     if media not in VOID_TYPES:
@@ -538,7 +558,7 @@ def _dumps(request: Request) -> dict[str, bytes]:
     return cache.get(store.version, "dumps", make)
 
 
-@get_and_head("/dumps/{name}", summary="The whole dataset: backchannel.trig, .nq, .ttl, .jsonld (and .gz)")
+@get_and_head("/dumps/{name}", *DUMP_TYPES.values(), "application/gzip", summary="The whole dataset: backchannel.trig, .nq, .ttl, .jsonld (and .gz)")
 def dump(name: str, request: Request) -> Response:
     _, store, _, cache = _state(request)
     plain = name.removesuffix(".gz")
@@ -579,7 +599,7 @@ def _accepts_gzip(header: str) -> bool:
     return False
 
 
-@get_and_head("/context.jsonld", summary="The JSON-LD @context of our documents (our prefixes)")
+@get_and_head("/context.jsonld", http.JSONLD, summary="The JSON-LD @context of our documents (our prefixes)")
 def context(request: Request) -> Response:
     settings = request.app.state.settings
     body = jsonld.dumps(jsonld.context(_prefixes(settings)))
@@ -600,7 +620,7 @@ def _kind_counts(request: Request) -> list[dict[str, object]]:
     ]
 
 
-@get_and_head("/", summary="Home page: what the graph is, what is in it, where to start")
+@get_and_head("/", http.HTML, summary="Home page: what the graph is, what is in it, where to start")
 def home(request: Request) -> Response:
     settings, _, links, _ = _state(request)
 
@@ -649,7 +669,7 @@ def _questions(links: Links, settings: Settings, things: dict[str, kd.Thing]) ->
     return out
 
 
-@get_and_head("/browse", summary="The things of one kind, alphabetically, with their descriptions")
+@get_and_head("/browse", http.HTML, summary="The things of one kind, alphabetically, with their descriptions")
 def browse(request: Request, kind: str | None = None) -> Response:
     settings, _, links, _ = _state(request)
     if kind is not None and kind not in KINDS:
@@ -671,7 +691,7 @@ def browse(request: Request, kind: str | None = None) -> Response:
 # --- our stylesheet ------------------------------------------------------------------
 
 
-@get_and_head("/static/{path:path}", summary="Static files of the pages (stylesheet, scripts, pictures)")
+@get_and_head("/static/{path:path}", "text/css", summary="Static files of the pages (stylesheet, scripts, pictures)")
 def static(path: str, request: Request) -> Response:
     target = (STATIC / path).resolve()
     if not target.is_relative_to(STATIC) or not target.is_file():
