@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from email.utils import formatdate, parsedate_to_datetime
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import pyoxigraph as ox
 from fastapi import Request
@@ -207,25 +207,22 @@ def not_modified(headers: Mapping[str, str]) -> Response:
 def respond(
     request: Request,
     settings: Settings,
-    body: bytes,
+    build: Callable[[], bytes],
     media_type: str,
     *,
     tag: str,
     last_modified: float | None,
     vary: Iterable[str] = (),
     extra: Mapping[str, str] | None = None,
-    status: int = 200,
 ) -> Response:
-    """A read-only representation with its validators; 304 when the client's copy is current."""
+    """A read-only representation with its validators: 304 when the client's copy is current (and then
+    ``build`` is never called), else the bytes ``build()`` returns."""
     headers = base_headers(
         request, settings, tag=tag, last_modified=last_modified, media_type=media_type, vary=vary, extra=extra
     )
-    if status == 200 and is_fresh(request, tag, last_modified):
+    if is_fresh(request, tag, last_modified):
         return not_modified(headers)
-    if status != 200:
-        headers.pop("ETag", None)
-        headers["Cache-Control"] = "no-cache"
-    return Response(content=body, status_code=status, media_type=media_with_charset(media_type), headers=headers)
+    return Response(content=build(), status_code=200, media_type=media_with_charset(media_type), headers=headers)
 
 
 def alternates(path: str, offered: Iterable[str]) -> str:

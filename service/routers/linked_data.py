@@ -186,13 +186,8 @@ def serve(
     version = store.version if versioned else "static"
     last_modified = store.last_modified if versioned else None
     tag = http.etag(version, key, media_type, *vary)
-    headers = http.base_headers(
-        request, settings, tag=tag, last_modified=last_modified, media_type=media_type, vary=vary, extra=extra
-    )
-    if http.is_fresh(request, tag, last_modified):
-        return http.not_modified(headers)
     return http.respond(
-        request, settings, build(), media_type, tag=tag, last_modified=last_modified, vary=vary, extra=extra
+        request, settings, build, media_type, tag=tag, last_modified=last_modified, vary=vary, extra=extra
     )
 
 
