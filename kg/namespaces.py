@@ -32,7 +32,7 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 SH = "http://www.w3.org/ns/shacl#"
 VANN = "http://purl.org/vocab/vann/"
 ORG = "http://www.w3.org/ns/org#"
-SCHEMA = "http://schema.org/"
+SCHEMA = "https://schema.org/"
 
 PREFIXES: dict[str, str] = {
     "bc": BC,

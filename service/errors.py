@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,6 +15,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM = "application/problem+json"
+
+log = logging.getLogger("backchannel")
 
 
 def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
@@ -37,6 +40,18 @@ def install(app: FastAPI) -> None:
         ]
         text = "; ".join(f"{e['where']}: {e['message']}" for e in errors)
         return problem(400, "Bad request", f"invalid parameters: {text}", errors=errors)
+
+    install_last_resort(app)
+
+
+def install_last_resort(app: FastAPI) -> None:
+    """Answer an unexpected error with a 500 problem (and log it with its traceback) instead of a reset connection."""
+
+    @app.exception_handler(500)
+    async def _crash(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem(500, "Internal Server Error",
+                       "the server failed on this request; it has been logged. Please report it with the request id.")
 
 
 def _title(status: int) -> str:
