@@ -59,6 +59,20 @@ Limits
     ``execute`` asks the engine for SPARQL JSON results or N-Triples whatever
     format the request wants, then cuts at ``max_rows`` and writes the
     requested format itself, so answers are the same as the embedded store's.
+    Queries and updates are sent as HTML forms (every engine takes those).
+
+Engines
+    Oxigraph server: ``sparql+http://host:7878`` (defaults fit; run it with
+    ``--timeout-s``). Virtuoso 7: ``sparql+http://host:8890/sparql`` with
+    ``union_default_graph="native"`` and ``hidden_graphs=VIRTUOSO_GRAPHS``;
+    grant updates with ``GRANT SPARQL_UPDATE TO "SPARQL";`` (or use an
+    authenticated endpoint), raise ``[SPARQL] ResultSetMaxRows`` above
+    backchannel's ``max_rows`` (Virtuoso cuts answers there silently), and
+    expect it to rewrite some literals (``true`` becomes ``1``, durations
+    become months). Its blank-node names (``nodeID://b1``) are read as
+    ``b1``, and its "anytime" partial answers become a ``QueryTimeout``.
+    Fuseki: ``sparql+http://host:3030/ds/query`` (updates at ``/ds/update``),
+    union as above.
 
 >>> store = RemoteStore("http://127.0.0.1:7878")
 >>> store.endpoints.query, store.endpoints.update, store.endpoints.graph_store
@@ -75,7 +89,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
@@ -85,9 +99,6 @@ from kg import remote_sparql as text
 from kg.results import GRAPH_TYPES, QueryRequest, QueryResponse, Term, parse_term, write_ask, write_graph, write_select
 from kg.store import StoreError, parse_rdf
 from kg.workers import QueryEvaluationError, QuerySyntaxError, QueryTimeout
-
-if TYPE_CHECKING:
-    from kg.settings import Settings
 
 ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xml;q=0.9, text/tab-separated-values;q=0.8"
 ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
@@ -100,6 +111,11 @@ RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
 }
 """Result formats the remote store can read (CSV cannot be read back into terms)."""
 GRAPH_FORMATS: dict[str, ox.RdfFormat] = GRAPH_TYPES | {"text/plain": ox.RdfFormat.N_TRIPLES}
+VIRTUOSO_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
+                   "http://localhost:8890/")
+"""Graphs a fresh Virtuoso holds for itself (its ``hidden_graphs``)."""
+ENGINE_TIME_LIMITS = ("exceeds the limit of", "S1TAT")
+"""Signs in an HTTP 500 answer that the engine's own time limit stopped (or refused) the query (Virtuoso)."""
 RETRY_READ = frozenset({502, 503, 504})
 RETRY_WRITE = frozenset({503})
 UNION_MODES = ("param", "native")
@@ -154,11 +170,41 @@ def _media_type(response: httpx.Response) -> str:
     return response.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+VIRTUOSO_BLANK_NODES = ((b'"nodeID://', b'"'), (b"<bnode>nodeID://", b"<bnode>"))
+"""Virtuoso names blank nodes ``nodeID://b123`` in SPARQL results, not a valid label; ``b123`` is what its
+N-Triples use."""
+
+
+def _rewritten(chunks: Iterator[bytes], rewrites: tuple[tuple[bytes, bytes], ...]) -> Iterator[bytes]:
+    """``chunks`` with each ``old`` byte string replaced by its ``new`` one, also across chunk boundaries.
+
+    >>> b"".join(_rewritten(iter([b'{"value":"node', b'ID://b1"}']), VIRTUOSO_BLANK_NODES))
+    b'{"value":"b1"}'
+    """
+    if not rewrites:
+        yield from chunks
+        return
+    keep = max(len(old) for old, _ in rewrites) - 1
+    carry = b""
+    for chunk in chunks:
+        data = carry + chunk
+        for old, new in rewrites:
+            data = data.replace(old, new)
+        cut = max(len(data) - keep, 0)
+        carry = data[cut:]
+        if cut:
+            yield data[:cut]
+    if carry:
+        yield carry
+
+
 class _Body(io.RawIOBase):
     """A response body as a file for pyoxigraph's parsers, that stops at a deadline."""
 
     def __init__(self, response: httpx.Response, deadline: float, limit: float) -> None:
-        self._chunks = response.iter_bytes()
+        server = response.headers.get("server", "")
+        rewrites = VIRTUOSO_BLANK_NODES if server.startswith("Virtuoso") else ()
+        self._chunks = _rewritten(response.iter_bytes(), rewrites)
         self._buffer = b""
         self._deadline = deadline
         self._limit = limit
@@ -217,6 +263,7 @@ class RemoteStore:
         fingerprint_interval: float = 5.0,
         bulk_timeout: float = 3600.0,
         max_connections: int = 16,
+        hidden_graphs: Iterable[str] = (),
     ) -> None:
         clean, url_user, url_password = _split_credentials(url)
         self.endpoints = endpoints(clean, update_url, graph_store_url)
@@ -233,6 +280,7 @@ class RemoteStore:
         self.page_size = page_size
         self.fingerprint_interval = fingerprint_interval
         self.bulk_timeout = bulk_timeout
+        self.hidden_graphs = tuple(hidden_graphs)
         user = user if user is not None else url_user
         password = password if password is not None else url_password
         auth = httpx.BasicAuth(user, password or "") if user else None
@@ -248,17 +296,6 @@ class RemoteStore:
         self._fingerprint = "0"
         self._checked_at = float("-inf")
         self._fingerprint_lock = threading.Lock()
-
-    @classmethod
-    def from_settings(cls, location: str, settings: Settings) -> RemoteStore:
-        """The remote store a ``sparql+http(s)://…`` location and the ``remote_*`` settings describe."""
-        return cls(
-            location.removeprefix("sparql+"),
-            update_url=settings.remote_update_url,
-            user=settings.remote_user,
-            password=settings.remote_password,
-            timeout=settings.query_timeout,
-        )
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.endpoints.query!r})"
@@ -284,8 +321,8 @@ class RemoteStore:
             query = f"SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?g) AS ?graphs) {{ {self._quad_pattern()} }}"
             try:
                 rows = self._select(query, timeout=min(self.timeout, 5.0), union=False, retries=0)
-                graphs = self._select("SELECT (COUNT(*) AS ?n) { GRAPH ?g {} }", timeout=min(self.timeout, 5.0),
-                                      union=False, retries=0)
+                graphs = self._select(f"SELECT (COUNT(*) AS ?n) {{ {self._graph_pattern('?g')} }}",
+                                      timeout=min(self.timeout, 5.0), union=False, retries=0)
             except (StoreError, QueryTimeout, QueryEvaluationError, QuerySyntaxError):
                 return  # keep the last reading; try again at the next interval
             finally:
@@ -366,6 +403,8 @@ class RemoteStore:
             return StoreError(f"the SPARQL endpoint {where} answered HTTP {status}: {body}")
         if status in RETRY_READ:
             return RemoteUnavailable(f"the SPARQL endpoint {where} is unavailable (HTTP {status}): {body}")
+        if any(sign in body for sign in ENGINE_TIME_LIMITS):
+            return QueryTimeout(f"the SPARQL endpoint refused or stopped the query at its own time limit: {body}")
         return QueryEvaluationError(f"the SPARQL endpoint failed (HTTP {status}): {body}")
 
     def _query_params(self, union: bool, default_graphs: Iterable[str] = (), named_graphs: Iterable[str] = ()
@@ -383,16 +422,17 @@ class RemoteStore:
                    retries: int | None = None) -> _Answer:
         """Send a query and parse its answer (stopping after ``max_rows`` rows or triples)."""
         deadline = time.monotonic() + timeout
-        request = self._client.build_request(
+        request = self._client.build_request(  # a form: every engine takes it (Virtuoso 7.2 ignores sparql-query)
             "POST",
             self.endpoints.query,
-            params=self._query_params(union, default_graphs, named_graphs),
-            content=query.encode(),
-            headers={"Content-Type": "application/sparql-query; charset=utf-8",
-                     "Accept": f"{ACCEPT_RESULTS}, {ACCEPT_GRAPH}"},
+            data={"query": query, **_grouped(self._query_params(union, default_graphs, named_graphs))},
+            headers={"Accept": _accept(text.query_form(query))},
         )
         response = self._send(request, deadline, timeout, retries=retries)
         try:
+            if response.headers.get("x-sql-state") == "S1TAT":  # Virtuoso's "anytime" answer: partial results
+                raise QueryTimeout("the SPARQL endpoint stopped the query at its own time limit "
+                                   "(it offered partial results, which backchannel does not pass on)")
             return self._parse(response, deadline, timeout, max_rows)
         except SyntaxError as err:
             if time.monotonic() > deadline:
@@ -481,14 +521,25 @@ class RemoteStore:
 
     # --- graphs ----------------------------------------------------------
     def graph_names(self) -> list[str]:
-        rows = self._select("SELECT DISTINCT ?g { GRAPH ?g {} }", union=False)
-        return sorted(row["g"].value for row in rows if isinstance(row.get("g"), ox.NamedNode))
+        rows = self._select(f"SELECT DISTINCT ?g {{ {self._graph_pattern('?g')} }}", union=False)
+        names = (row["g"].value for row in rows if isinstance(row.get("g"), ox.NamedNode))
+        return sorted(name for name in names if not self._hidden(name))
 
     def has_graph(self, graph: str | None) -> bool:
         if graph is None:
             return True
-        answer = self._run_query(f"ASK {{ GRAPH {ox.NamedNode(graph)} {{}} }}", timeout=self.timeout, union=False)
+        answer = self._run_query(f"ASK {{ {self._graph_pattern(str(ox.NamedNode(graph)))} }}",
+                                 timeout=self.timeout, union=False)
         return answer.boolean
+
+    def _hidden(self, graph: str) -> bool:
+        """Whether a graph is the engine's own (``hidden_graphs``), left out of listings and exports."""
+        return bool(self.hidden_graphs) and graph.startswith(self.hidden_graphs)
+
+    def _graph_pattern(self, graph: str) -> str:
+        """A pattern for the named graphs: with the Oxigraph server (``"param"``) empty graphs count too;
+        other engines only know graphs through their triples (and Virtuoso cannot answer ``GRAPH ?g {}``)."""
+        return f"GRAPH {graph} {{}}" if self.union_default_graph == "param" else f"GRAPH {graph} {{ ?s ?p ?o }}"
 
     def _quad_pattern(self) -> str:
         """A pattern matching every quad once: the named graphs, plus the default graph where it is separate."""
@@ -527,7 +578,8 @@ class RemoteStore:
             for row in self._paged("?s ?p ?o", "?s ?p ?o"):
                 yield ox.Quad(row["s"], row["p"], row["o"])  # type: ignore[arg-type]
         for row in self._paged("GRAPH ?g { ?s ?p ?o }", "?g ?s ?p ?o"):
-            yield ox.Quad(row["s"], row["p"], row["o"], row["g"])  # type: ignore[arg-type]
+            if not self._hidden(row["g"].value):
+                yield ox.Quad(row["s"], row["p"], row["o"], row["g"])  # type: ignore[arg-type]
 
     def _export(self) -> Iterator[ox.Quad]:
         """Stream the whole dataset from the Graph Store endpoint as N-Quads."""
@@ -541,7 +593,9 @@ class RemoteStore:
                 raise QueryEvaluationError(f"the Graph Store endpoint answered {_media_type(response)}, "
                                            "not application/n-quads")
             try:
-                yield from ox.parse(_Body(response, deadline, self.bulk_timeout), format=ox.RdfFormat.N_QUADS)
+                for quad in ox.parse(_Body(response, deadline, self.bulk_timeout), format=ox.RdfFormat.N_QUADS):
+                    if not (isinstance(quad.graph_name, ox.NamedNode) and self._hidden(quad.graph_name.value)):
+                        yield quad
             except SyntaxError as err:
                 raise QueryEvaluationError(f"the export of the Graph Store endpoint could not be read: {err}"
                                            ) from None
@@ -551,10 +605,7 @@ class RemoteStore:
     # --- writes ----------------------------------------------------------
     def _post_update(self, sparql: str, timeout: float | None = None) -> None:
         limit = timeout or self.timeout
-        request = self._client.build_request(
-            "POST", self.endpoints.update, content=sparql.encode(),
-            headers={"Content-Type": "application/sparql-update; charset=utf-8"},
-        )
+        request = self._client.build_request("POST", self.endpoints.update, data={"update": sparql})
         self._send(request, time.monotonic() + limit, limit, write=True).close()
 
     def update(self, sparql: str) -> None:
@@ -625,9 +676,26 @@ class RemoteStore:
         self._client.close()
 
 
+def _accept(form: str | None) -> str:
+    """The Accept header for a query form (engines such as Virtuoso answer a SELECT in RDF if allowed to)."""
+    if form in ("SELECT", "ASK"):
+        return ACCEPT_RESULTS
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        return ACCEPT_GRAPH
+    return f"{ACCEPT_RESULTS}, {ACCEPT_GRAPH}"
+
+
+def _grouped(params: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Repeated parameters as httpx form data wants them (a name → its values)."""
+    grouped: dict[str, list[str]] = {}
+    for name, value in params:
+        grouped.setdefault(name, []).append(value)
+    return grouped
+
+
 def _file_chunks(source: io.BufferedReader, size: int = 1 << 20) -> Iterator[bytes]:
     while block := source.read(size):
         yield block
 
 
-__all__ = ["RemoteStore", "RemoteUnavailable", "Endpoints", "endpoints"]
+__all__ = ["RemoteStore", "RemoteUnavailable", "Endpoints", "endpoints", "VIRTUOSO_GRAPHS"]

@@ -153,27 +153,26 @@ def _filter(variable: str, predicate: str, excluded: Sequence[str]) -> str:
 
 
 def _neighbour_query(nodes: Sequence[ox.NamedNode], excluded: Sequence[str]) -> str:
+    """Every triple between ``nodes`` and a non-literal (filters inside each branch: Virtuoso needs that)."""
     values = "VALUES ?n { " + " ".join(sparql_term(n) for n in nodes) + " }"
+    keep = _filter("?m", "?p", excluded)
     return (
         "SELECT ?n ?p ?m ?g ?out {\n"
-        f"  {{ {values} GRAPH ?g {{ ?n ?p ?m }} BIND(true AS ?out) }}\n"
-        f"  UNION {{ {values} GRAPH ?g {{ ?m ?p ?n }} BIND(false AS ?out) }}\n"
-        f"  {_filter('?m', '?p', excluded)}\n}}"
+        f"  {{ {values} GRAPH ?g {{ ?n ?p ?m }} {keep} BIND(true AS ?out) }}\n"
+        f"  UNION {{ {values} GRAPH ?g {{ ?m ?p ?n }} {keep} BIND(false AS ?out) }}\n}}"
     )
 
 
 def _blank_query(nodes: Sequence[ox.NamedNode], excluded: Sequence[str]) -> str:
     """The neighbours of the blank nodes next to ``nodes`` (four branches: each way to and from the blank node)."""
     values = "VALUES ?n { " + " ".join(sparql_term(n) for n in nodes) + " }"
+    listed = ", ".join(sparql_term(ox.NamedNode(p)) for p in excluded)
     branches = []
     for first in ("?n ?p ?b", "?b ?p ?n"):
         for second, out in (("?b ?p2 ?x", "true"), ("?x ?p2 ?b", "false")):
-            branches.append(f"{{ {values} GRAPH ?g {{ {first} }} FILTER(isBlank(?b)) "
-                            f"GRAPH ?g2 {{ {second} }} BIND({out} AS ?out) }}")
-    return (
-        "SELECT DISTINCT ?b ?p2 ?x ?g2 ?out {\n  " + "\n  UNION ".join(branches) + "\n"
-        f"  {_filter('?x', '?p2', excluded)} {_filter('?b', '?p', excluded)}\n}}"
-    )
+            branches.append(f"{{ {values} GRAPH ?g {{ {first} }} FILTER(isBlank(?b) && ?p NOT IN ({listed})) "
+                            f"GRAPH ?g2 {{ {second} }} {_filter('?x', '?p2', excluded)} BIND({out} AS ?out) }}")
+    return "SELECT DISTINCT ?b ?p2 ?x ?g2 ?out {\n  " + "\n  UNION ".join(branches) + "\n}"
 
 
 def _edges(rows: Iterable[dict[str, object]], node: str, predicate: str, other: str, graph: str

@@ -185,6 +185,17 @@ def _form(items: list[Token]) -> int:
     return at
 
 
+def query_form(query: str) -> str | None:
+    """``SELECT``, ``CONSTRUCT``, ``DESCRIBE`` or ``ASK``; None if the text names none.
+
+    >>> query_form("PREFIX select: <http://ex/> # SELECT\\nconstruct { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    'CONSTRUCT'
+    """
+    items = list(tokens(query))
+    at = next((i for i, t in enumerate(items) if t.kind == "word" and t.text.upper() in _FORMS), None)
+    return None if at is None else items[at].text.upper()
+
+
 def where_brace(query: str) -> int | None:
     """Offset of the ``{`` that opens the query's WHERE group, or None (CONSTRUCT WHERE, DESCRIBE <iri>).
 
@@ -325,6 +336,9 @@ def chunks(quads: Iterable[ox.Quad], size: int) -> list[list[ox.Quad]]:
 def insert_data(quads: Iterable[ox.Quad]) -> str:
     """An ``INSERT DATA`` operation for quads (named graphs in ``GRAPH`` blocks).
 
+    With blank nodes it is ``INSERT { … } WHERE {}`` instead, which means the
+    same (fresh blank nodes, one per label) and which Virtuoso also accepts.
+
     >>> g, x = ox.NamedNode("http://ex/g"), ox.NamedNode("http://ex/x")
     >>> print(insert_data([ox.Quad(x, x, ox.Literal("1"), g), ox.Quad(x, x, x)]))
     INSERT DATA {
@@ -333,16 +347,22 @@ def insert_data(quads: Iterable[ox.Quad]) -> str:
     <http://ex/x> <http://ex/x> "1" .
     }
     }
+    >>> print(insert_data([ox.Quad(x, x, ox.BlankNode("b1"))]))
+    INSERT {
+    <http://ex/x> <http://ex/x> _:b1 .
+    } WHERE {}
     """
     by_graph: dict[str, list[str]] = defaultdict(list)
+    blank = False
     for quad in quads:
+        blank = blank or any(True for _ in _blank_nodes(quad.subject)) or any(True for _ in _blank_nodes(quad.object))
         graph = "" if isinstance(quad.graph_name, ox.DefaultGraph) else str(quad.graph_name)
         by_graph[graph].append(f"{quad.subject} {quad.predicate} {quad.object} .")
-    lines = ["INSERT DATA {"]
+    lines = ["INSERT {" if blank else "INSERT DATA {"]
     lines += by_graph.pop("", [])
     for graph, triples in by_graph.items():
         lines += [f"GRAPH {graph} {{", *triples, "}"]
-    lines.append("}")
+    lines.append("} WHERE {}" if blank else "}")
     return "\n".join(lines)
 
 
