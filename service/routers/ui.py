@@ -80,9 +80,13 @@ LIMIT 100
 
 
 def setup(app: FastAPI) -> None:
-    """Answer browsers on ``/sparql`` with the editor, add our pages to the navigation, and a per-version cache."""
+    """Answer browsers on ``/sparql`` with the editor, add our pages to the navigation, and a per-version cache.
+
+    ``app.state.ui_vendor`` is the folder of the built bundles (tests point it elsewhere to see the pages without).
+    """
     app.state.sparql_html_page = editor_page
     app.state.ui_cache = VersionCache()
+    app.state.ui_vendor = VENDOR
     env = getattr(app.state, "templates", None)
     if env is not None:
         add_nav_items(env, app.state.settings)
@@ -202,7 +206,7 @@ def security_headers() -> dict[str, str]:
 def render_page(request: Request, name: str, *, title: str, active: str, config: Mapping[str, object],
                 **context: object) -> Response:
     """One of our pages (``{name}.html``, extending the shared ``base.html``) with its bundle and its data."""
-    assets = assets_for(name)
+    assets = assets_for(name, getattr(request.app.state, "ui_vendor", VENDOR))
     env = _templates(request)
     body = env.get_template(f"{name}.html").render(
         title=title, active=active, assets=assets, bundle=name, config_json=script_json(config), **context

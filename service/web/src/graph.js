@@ -83,9 +83,15 @@ export function drawGraph(container, elements, { layout = { name: "cose", animat
     elements,
     style: STYLE,
     layout,
-    wheelSensitivity: 0.3,
     minZoom: 0.2,
     maxZoom: 3,
+  });
+  // A few things would be blown up to fill the box: keep them at a readable size.
+  cy.one("layoutstop", () => {
+    if (cy.zoom() > 1.3) {
+      cy.zoom(1.3);
+      cy.center();
+    }
   });
   if (onNode) cy.on("tap", "node", (event) => onNode(event.target, event));
   if (onEdge) cy.on("tap", "edge", (event) => onEdge(event.target, event));
@@ -97,6 +103,22 @@ export function drawGraph(container, elements, { layout = { name: "cose", animat
   });
   if (name) register(name, cy);
   return cy;
+}
+
+/** A small inline SVG icon (for buttons and tabs): `paths` are SVG path data in a 16×16 box. */
+export function icon(...paths) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 16 16");
+  svg.setAttribute("width", "15");
+  svg.setAttribute("height", "15");
+  svg.setAttribute("aria-hidden", "true");
+  for (const d of paths) {
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", d);
+    svg.append(path);
+  }
+  return svg;
 }
 
 /** Fade everything but the given elements (or undo the fading with null). */

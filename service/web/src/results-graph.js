@@ -7,7 +7,7 @@
 //   s/p/o (or subject/predicate/object) are read as statements.
 
 import { compact, fallbackLabel, isLocal, kindOf, thingHref } from "./common.js";
-import { drawGraph } from "./graph.js";
+import { drawGraph, icon } from "./graph.js";
 
 const LABELS = new Set([
   "http://www.w3.org/2000/01/rdf-schema#label",
@@ -171,11 +171,9 @@ export function makeGraphPlugin(cfg) {
     }
 
     getIcon() {
-      const icon = document.createElement("span");
-      icon.className = "view-icon";
-      icon.setAttribute("aria-hidden", "true");
-      icon.textContent = "◉";
-      return icon;
+      // three linked dots
+      return icon("M3 3.5a2 2 0 1 1 0 .01zM13 3.5a2 2 0 1 1 0 .01zM8 12.5a2 2 0 1 1 0 .01z",
+        "M4.6 4.6l2.6 6 .9-.4-2.6-6zM11.4 4.6l-2.6 6-.9-.4 2.6-6zM5 3h6v1H5z");
     }
   };
 }

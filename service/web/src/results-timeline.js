@@ -3,6 +3,7 @@
 // name is its first `…Label` column, else its first text column, else its first IRI.
 
 import { compact, fallbackLabel, isLocal, thingHref } from "./common.js";
+import { icon } from "./graph.js";
 
 const XSD = "http://www.w3.org/2001/XMLSchema#";
 const DATE_TYPES = new Set(["gYear", "gYearMonth", "date", "dateTime"].map((t) => XSD + t));
@@ -147,11 +148,8 @@ export function makeTimelinePlugin(cfg) {
     }
 
     getIcon() {
-      const icon = document.createElement("span");
-      icon.className = "view-icon";
-      icon.setAttribute("aria-hidden", "true");
-      icon.textContent = "⏤";
-      return icon;
+      // an axis with marks and a bar
+      return icon("M1 13h14v1H1z", "M3 10h1v3H3zM8 10h1v3H8zM13 10h1v3h-1z", "M3 3h8v2H3zM6 6.5h8v2H6z");
     }
   };
 }

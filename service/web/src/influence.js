@@ -1,0 +1,212 @@
+// The influence view at /influence: a thing's lineage (what influenced it) and legacy (what it influenced) as a
+// graph and as lists, and the ranking of the most influential things as a table and a picture.
+
+import { ApiError, el, getJSON, pageConfig, setStatus, thingHref, withParams, fallbackLabel } from "./common.js";
+import { drawGraph } from "./graph.js";
+import { searchBox, valueOf, thingsIn } from "./search.js";
+import { normaliseInfluence, normaliseRanking } from "./influence-api.js";
+
+const cfg = pageConfig();
+const form = document.getElementById("thing-form");
+const input = document.getElementById("thing");
+const status = document.getElementById("influence-status");
+const lineageSection = document.getElementById("lineage-section");
+const lineageGraph = document.getElementById("influence-graph");
+const lineageList = document.getElementById("lineage-list");
+const influencedList = document.getElementById("influenced-list");
+const rankingGraph = document.getElementById("ranking-graph");
+const rankingBody = document.querySelector("#ranking-table tbody");
+
+let controller = null;
+
+function thingLink(thing) {
+  const href = thing.iri ? thingHref(thing.iri, cfg) : null;
+  return href ? el("a", { href }, thing.label) : el("span", {}, thing.label);
+}
+
+function listItems(things, which) {
+  if (!things.length) return [el("li", { class: "none" }, which === "lineage" ? "Nothing recorded." : "Nothing recorded.")];
+  return things.map((t) =>
+    el(
+      "li",
+      {},
+      thingLink(t),
+      t.distance !== undefined && t.distance !== null ? el("span", { class: "distance" }, t.distance === 1 ? " direct" : ` ${t.distance} steps away`) : null,
+      t.via ? el("span", { class: "via" }, ` (via ${t.via})`) : null,
+    ),
+  );
+}
+
+function nodeData(thing, extra = {}) {
+  return {
+    data: {
+      id: thing.iri,
+      iri: thing.iri,
+      label: thing.label || fallbackLabel(thing.iri),
+      kind: thing.kind || kindOfIri(thing.iri),
+      href: thingHref(thing.iri, cfg),
+      ...extra,
+    },
+  };
+}
+
+function kindOfIri(iri) {
+  if (cfg.idBase && iri.startsWith(cfg.idBase)) return iri.slice(cfg.idBase.length).split("/")[0];
+  if (cfg.vocab && iri.startsWith(cfg.vocab + "/")) return "concept";
+  return "thing";
+}
+
+/** Draw lineage and legacy: influences on the left, the thing in the middle, what it influenced on the right. */
+function drawInfluence(answer) {
+  const { thing, edges, lineage, influenced } = answer;
+  const nodes = new Map([[thing.iri, nodeData(thing, { end: true })]]);
+  for (const t of [...lineage, ...influenced]) if (!nodes.has(t.iri)) nodes.set(t.iri, nodeData(t));
+  const links = edges
+    .filter((e) => nodes.has(e.source) && nodes.has(e.target))
+    .map((e, i) => ({ data: { id: `e${i}`, source: e.source, target: e.target, label: e.label || "" } }));
+  // Columns: influences at negative distances, the thing at 0, what it influenced at positive ones.
+  const positions = {};
+  const place = (things, sign) => {
+    const byDistance = new Map();
+    for (const t of things) {
+      const d = t.distance || 1;
+      if (!byDistance.has(d)) byDistance.set(d, []);
+      byDistance.get(d).push(t.iri);
+    }
+    for (const [d, ids] of byDistance) {
+      ids.forEach((id, row) => {
+        if (!positions[id]) positions[id] = { x: sign * d * 200, y: (row - (ids.length - 1) / 2) * 70 };
+      });
+    }
+  };
+  positions[thing.iri] = { x: 0, y: 0 };
+  place(lineage, -1);
+  place(influenced, 1);
+  return drawGraph(
+    lineageGraph,
+    { nodes: [...nodes.values()], edges: links },
+    {
+      name: "influence",
+      layout: { name: "preset", positions, fit: true, padding: 30 },
+      onNode: (node) => {
+        if (node.id() === thing.iri) window.location.assign(node.data("href"));
+        else choose({ iri: node.data("iri"), label: node.data("label") });
+      },
+    },
+  );
+}
+
+async function showThing(value) {
+  if (!value) {
+    lineageSection.hidden = true;
+    setStatus(status, "info");
+    return;
+  }
+  if (controller) controller.abort();
+  controller = new AbortController();
+  setStatus(status, "busy", "Tracing influence…");
+  try {
+    const params = { thing: value };
+    const [lineage, influenced] = await Promise.all([
+      getJSON(withParams(cfg.api.influence + "lineage", params), { signal: controller.signal }),
+      getJSON(withParams(cfg.api.influence + "influenced", params), { signal: controller.signal }),
+    ]);
+    const answer = normaliseInfluence(lineage, influenced, cfg);
+    input.value = answer.thing.label;
+    input.dataset.iri = answer.thing.iri;
+    input.dataset.label = answer.thing.label;
+    setStatus(status, "info", `${answer.thing.label}: influenced by ${answer.lineage.length}, influenced ${answer.influenced.length}.`);
+    lineageSection.hidden = false;
+    lineageList.replaceChildren(...listItems(answer.lineage, "lineage"));
+    influencedList.replaceChildren(...listItems(answer.influenced, "influenced"));
+    drawInfluence(answer);
+  } catch (err) {
+    if (err.name === "AbortError") return;
+    lineageSection.hidden = true;
+    if (err instanceof ApiError) {
+      const problem = err.problem || {};
+      const options = thingsIn({ results: problem.candidates || problem.suggestions || [] });
+      setStatus(
+        status,
+        "error",
+        el("p", {}, problem.detail || err.message),
+        options.length
+          ? el(
+              "ul",
+              {},
+              options.map((t) => el("li", {}, el("button", { type: "button", class: "candidate", onclick: () => choose(t) }, t.label))),
+            )
+          : null,
+      );
+    } else setStatus(status, "error", `The influence could not be fetched: ${err.message}`);
+  }
+}
+
+function choose(thing) {
+  input.value = thing.label;
+  input.dataset.iri = thing.iri;
+  input.dataset.label = thing.label;
+  const url = withParams(cfg.root + "influence", { thing: thing.iri });
+  window.history.pushState({ thing: thing.iri }, "", url);
+  showThing(thing.iri);
+}
+
+async function showRanking() {
+  try {
+    const ranking = normaliseRanking(await getJSON(cfg.api.influence + "ranking"), cfg);
+    rankingBody.replaceChildren(
+      ...ranking.things.map((t, i) =>
+        el(
+          "tr",
+          {},
+          el("td", { class: "number" }, String(t.rank ?? i + 1)),
+          el("td", {}, thingLink(t), " ", el("button", { type: "button", class: "as-link", title: `Show the influence of ${t.label}`, onclick: () => choose(t) }, "influence")),
+          el("td", { class: "number" }, t.score === undefined || t.score === null ? "" : formatScore(t.score)),
+          el("td", { class: "number" }, t.influenced === undefined || t.influenced === null ? "" : String(t.influenced)),
+        ),
+      ),
+    );
+    const ids = new Set(ranking.things.map((t) => t.iri));
+    const max = Math.max(...ranking.things.map((t) => Number(t.score) || 0), 1e-9);
+    drawGraph(
+      rankingGraph,
+      {
+        nodes: ranking.things.map((t) => {
+          const node = nodeData(t);
+          const size = 14 + 26 * ((Number(t.score) || 0) / max);
+          node.data.size = size;
+          return node;
+        }),
+        edges: ranking.edges
+          .filter((e) => ids.has(e.source) && ids.has(e.target))
+          .map((e, i) => ({ data: { id: `r${i}`, source: e.source, target: e.target, label: "" } })),
+      },
+      {
+        name: "ranking",
+        layout: { name: "cose", animate: false, nodeRepulsion: 12000, idealEdgeLength: 110, padding: 30 },
+        onNode: (node) => choose({ iri: node.data("iri"), label: node.data("label") }),
+      },
+    ).style().selector("node[size]").style({ width: "data(size)", height: "data(size)" }).update();
+  } catch (err) {
+    rankingBody.replaceChildren(el("tr", {}, el("td", { colspan: 4 }, `The ranking could not be fetched: ${err.message}`)));
+  }
+}
+
+function formatScore(score) {
+  const n = Number(score);
+  if (!Number.isFinite(n)) return String(score);
+  return n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(2) : n.toPrecision(3);
+}
+
+form.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const value = valueOf(input);
+  const url = withParams(cfg.root + "influence", { thing: value });
+  window.history.pushState({ thing: value }, "", url);
+  showThing(value);
+});
+searchBox(input, cfg, { onChoose: (thing) => choose(thing) });
+window.addEventListener("popstate", () => showThing(new URLSearchParams(window.location.search).get("thing")));
+
+showThing(cfg.thing || new URLSearchParams(window.location.search).get("thing"));
+showRanking();
