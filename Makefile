@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 assets: $(ASSETS)  ## web assets from the npm registry (pinned by package-lock.json)
 
-$(ASSETS): $(wildcard $(WEB)/package.json $(WEB)/package-lock.json $(WEB)/build.mjs)
+$(ASSETS): $(wildcard $(WEB)/package.json $(WEB)/package-lock.json $(WEB)/build.mjs $(WEB)/src/*)
 	@if [ -f $(WEB)/package.json ]; then \
 	  npm ci --prefix $(WEB) --no-audit --no-fund --loglevel=error && \
 	  node $(WEB)/build.mjs; \
