@@ -24,7 +24,9 @@ import hmac
 import ipaddress
 import re
 import socket
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass
+from itertools import islice
 from typing import Callable, Iterator, Mapping, Sequence
 from urllib.parse import urljoin, urlsplit
 
@@ -146,7 +148,6 @@ class Analysis:
     from_named: tuple[str, ...] = ()
     dataset_keywords: tuple[str, ...] = ()
     volatile: bool = False
-    tokens: tuple[Token, ...] = field(default=(), repr=False)
 
     @property
     def targets(self) -> tuple[Target, ...]:
@@ -177,7 +178,6 @@ def analyse(text: str, prefixes: Mapping[str, str] | None = None, base: str | No
     '?where'
     """
     declared = dict(prefixes or {})
-    tokens = tuple(tokenize(text))
     form: str | None = None
     services: list[Target] = []
     loads: list[Target] = []
@@ -203,46 +203,46 @@ def analyse(text: str, prefixes: Mapping[str, str] | None = None, base: str | No
             return iri
         return urljoin(base, iri) if keep_relative and base else None
 
-    def target(keyword: str, index: int) -> Target:
-        nxt = tokens[index + 1] if index + 1 < len(tokens) else None
-        if nxt is not None and nxt.keyword == "SILENT":
-            index += 1
-            nxt = tokens[index + 1] if index + 1 < len(tokens) else None
+    def target(keyword: str, ahead: list[Token]) -> Target:
+        if ahead and ahead[0].keyword == "SILENT":
+            ahead = ahead[1:]
+        nxt = ahead[0] if ahead else None
         if nxt is not None and nxt.kind == "var":
             return Target(None, nxt.text, keyword)
         return Target(iri_of(nxt), None, keyword)
 
-    for i, token in enumerate(tokens):
+    stream = tokenize(text)
+    window: deque[Token] = deque(islice(stream, 4))  # a token and the three after it: the lexer streams
+    while window:
+        token = window.popleft()
+        window.extend(islice(stream, 4 - len(window) - 1))
         word = token.keyword
         if not word:
             continue
-        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        if word == "PREFIX" and nxt is not None and nxt.kind == "pname" and i + 2 < len(tokens):
-            if tokens[i + 2].kind == "iri":
-                value = iri_of(tokens[i + 2], keep_relative=True)
-                declared[nxt.text.partition(":")[0]] = value if value is not None else _unescape_iri(tokens[i + 2].text)
+        ahead = list(window)
+        nxt = ahead[0] if ahead else None
+        if word == "PREFIX" and len(ahead) >= 2 and ahead[0].kind == "pname" and ahead[1].kind == "iri":
+            value = iri_of(ahead[1], keep_relative=True)
+            declared[ahead[0].text.partition(":")[0]] = value if value is not None else _unescape_iri(ahead[1].text)
         elif word == "BASE" and nxt is not None and nxt.kind == "iri":
             base = iri_of(nxt, keep_relative=True) or base
         elif word in _FORMS and form is None:
             form = word
         elif word == "SERVICE":
-            services.append(target("SERVICE", i))
+            services.append(target("SERVICE", ahead))
         elif word == "LOAD":
-            loads.append(target("LOAD", i))
+            loads.append(target("LOAD", ahead))
         elif word == "FROM" and nxt is not None:
-            if nxt.keyword == "NAMED" and i + 2 < len(tokens):
-                iri = iri_of(tokens[i + 2], keep_relative=True)
-                from_named.append(iri) if iri else None
-            else:
-                iri = iri_of(nxt, keep_relative=True)
-                from_graphs.append(iri) if iri else None
+            named = nxt.keyword == "NAMED"
+            iri = iri_of(ahead[1] if named and len(ahead) > 1 else None if named else nxt, keep_relative=True)
+            if iri is not None:
+                (from_named if named else from_graphs).append(iri)
         elif word in ("USING", "WITH"):
             dataset_keywords.append(word)
         elif word in _VOLATILE and nxt is not None and nxt.text == "(":
             volatile = True
     return Analysis(
-        form, tuple(services), tuple(loads), tuple(from_graphs), tuple(from_named), tuple(dataset_keywords),
-        volatile, tokens,
+        form, tuple(services), tuple(loads), tuple(from_graphs), tuple(from_named), tuple(dataset_keywords), volatile
     )
 
 

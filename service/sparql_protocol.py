@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qsl
 
-from service.guards import Analysis, Token
+from service.guards import Analysis, Token, tokenize
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
@@ -278,7 +278,7 @@ def update_with_dataset(
             + " clause, so it cannot also take using-graph-uri or using-named-graph-uri parameters",
         )
     clause = "".join(f"USING <{g}> " for g in using) + "".join(f"USING NAMED <{g}> " for g in using_named)
-    for op in _operations(analysis.tokens):
+    for op in _operations(tuple(tokenize(update))):
         words = [t.keyword for t in op]
         if not words or words[0] not in ("DELETE", "INSERT") or (len(words) > 1 and words[1] == "DATA"):
             continue

@@ -598,7 +598,7 @@ def test_service_description(server: LiveServer, client: httpx.Client, data: dic
 
 @pytest.mark.parametrize("accept,fmt", [
     ("application/rdf+xml", ox.RdfFormat.RDF_XML), ("application/ld+json", ox.RdfFormat.JSON_LD),
-    ("application/n-triples", ox.RdfFormat.N_TRIPLES), (BROWSER, ox.RdfFormat.TURTLE),
+    ("application/n-triples", ox.RdfFormat.N_TRIPLES), ("*/*", ox.RdfFormat.TURTLE),
 ])
 def test_service_description_formats(client: httpx.Client, accept: str, fmt: ox.RdfFormat) -> None:
     assert _description(client.get("sparql", headers={"Accept": accept}), fmt)
@@ -620,13 +620,16 @@ def test_html_hook_for_browsers(server: LiveServer, client: httpx.Client) -> Non
     from fastapi.responses import HTMLResponse
 
     app = server.server.config.app
+    before = app.state.sparql_html_page  # the web UI's editor, if it is installed
     app.state.sparql_html_page = lambda request: HTMLResponse("<h1>editor</h1>")
     try:
         assert client.get("sparql", headers={"Accept": BROWSER}).text == "<h1>editor</h1>"
         assert client.get("sparql", headers={"Accept": "text/turtle"}).headers["content-type"].startswith("text/turtle")
         assert client.get("sparql", params={"query": "ASK {}"}, headers={"Accept": BROWSER}).json()["boolean"]
+        app.state.sparql_html_page = None  # without a page, browsers get the description in Turtle
+        assert client.get("sparql", headers={"Accept": BROWSER}).headers["content-type"].startswith("text/turtle")
     finally:
-        app.state.sparql_html_page = None
+        app.state.sparql_html_page = before
 
 
 # --- real clients ------------------------------------------------------------------------------------------------

@@ -49,7 +49,14 @@ from service.guards import Analysis, FederationRefused, analyse, check_federatio
 from service.negotiation import ALIASES, FORMATS, choose, negotiate
 from service.service_description import PREFIXES as SD_PREFIXES
 from service.service_description import Counts, count_triples, describe
-from service.sparql_protocol import ProtocolError, ProtocolRequest, error_position, parse_request, update_with_dataset
+from service.sparql_protocol import (
+    ProtocolError,
+    ProtocolRequest,
+    Rewrite,
+    error_position,
+    parse_request,
+    update_with_dataset,
+)
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -63,6 +70,8 @@ READ_HEADERS = {
 RETRY_TIMEOUT = "10"
 RETRY_BUSY = "2"
 ALLOW = "GET, HEAD, POST, OPTIONS"
+INLINE_ANALYSIS = 20_000
+"""Queries shorter than this (characters) are lexed on the event loop; longer ones in a thread."""
 
 
 def endpoint_iri(settings: Settings) -> str:
@@ -266,7 +275,10 @@ async def _query(request: Request, proto: ProtocolRequest) -> Response:
     endpoint = endpoint_iri(settings)
     prefixes = default_prefixes(settings)
     accept = request.headers.get("accept")
-    analysis = analyse(proto.text, prefixes, endpoint)
+    if len(proto.text) < INLINE_ANALYSIS:
+        analysis = analyse(proto.text, prefixes, endpoint)
+    else:  # lexing a long text takes a while: not on the event loop
+        analysis = await run_in_threadpool(analyse, proto.text, prefixes, endpoint)
     await _check_federation(analysis, settings)
 
     select_type, graph_type = result_types(accept, proto.param("format"))
@@ -334,20 +346,28 @@ def _result(answer: QueryResponse, headers: dict[str, str], settings: Settings) 
     return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
+def _prepare_update(proto: ProtocolRequest, settings: Settings) -> Rewrite:
+    """Check the update's LOAD and SERVICE targets; declare the prefixes and BASE; apply using-graph-uri."""
+    endpoint = endpoint_iri(settings)
+    prefixes = default_prefixes(settings)
+    analysis = analyse(proto.text, prefixes, endpoint)
+    if analysis.targets:
+        check_federation(analysis, settings.federation_allowlist)
+    rewrite = update_with_dataset(proto.text, analysis, proto.using_graphs, proto.using_named_graphs, endpoint)
+    declared = "".join(f"PREFIX {name}: <{iri}> " for name, iri in prefixes.items())
+    return Rewrite(rewrite.original, ((0, declared), *rewrite.inserts))
+
+
 async def _update(request: Request, proto: ProtocolRequest) -> Response:
     settings = get_settings(request)
     store = get_store(request)
     check_write(request.headers.get("authorization"), settings.write_token, settings.dev_open_writes)
-    endpoint = endpoint_iri(settings)
-    prefixes = default_prefixes(settings)
-    analysis = analyse(proto.text, prefixes, endpoint)
-    await _check_federation(analysis, settings)
     try:
-        rewrite = update_with_dataset(proto.text, analysis, proto.using_graphs, proto.using_named_graphs, endpoint)
+        rewrite = await run_in_threadpool(_prepare_update, proto, settings)
+    except FederationRefused as err:
+        raise HTTPException(403, str(err)) from None
     except ProtocolError as err:
         raise HTTPException(err.status, err.message) from None
-    declared = "".join(f"PREFIX {name}: <{iri}> " for name, iri in prefixes.items())
-    rewrite = type(rewrite)(rewrite.original, ((0, declared), *rewrite.inserts))
     try:
         await run_in_threadpool(store.update, rewrite.text)
     except QuerySyntaxError as err:
