@@ -13,6 +13,7 @@ from typing import Sequence
 
 from kg import cli as kg_cli
 from kg import cli_queries
+from kg import cli_paths
 from kg.settings import Settings
 
 
@@ -42,6 +43,7 @@ def make_parser() -> tuple[argparse.ArgumentParser, dict[str, kg_cli.Handler]]:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     handlers = kg_cli.register(sub)
     handlers |= cli_queries.register(sub)
+    handlers |= cli_paths.register(sub)
     p = sub.add_parser("serve", help="serve the graph over HTTP",
                        description="Serve SPARQL, the Graph Store Protocol, linked data, paths and the web UI.")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
