@@ -25,6 +25,11 @@ The union default graph (``union_default_graph``)
       QLever, Fuseki/TDB2 with ``tdb2:unionDefaultGraph true``, Oxigraph with
       ``--union-default-graph``. The real default graph cannot be addressed on
       its own there, so the dataset is taken to be its named graphs.
+    * ``"listed"``: name the dataset in every query: each named graph (not
+      ``hidden_graphs``) as both ``default-graph-uri`` and ``named-graph-uri``.
+      Exact on any engine, at the cost of a graph listing per version and
+      longer requests. Best for Virtuoso, whose own union default graph also
+      holds its system graphs.
     * an IRI, e.g. ``"urn:x-arq:UnionGraph"`` (Fuseki/TDB without that
       setting): sent as ``default-graph-uri`` with every query.
 
@@ -64,7 +69,7 @@ Limits
 Engines
     Oxigraph server: ``sparql+http://host:7878`` (defaults fit; run it with
     ``--timeout-s``). Virtuoso 7: ``sparql+http://host:8890/sparql`` with
-    ``union_default_graph="native"`` and ``hidden_graphs=VIRTUOSO_GRAPHS``;
+    ``union_default_graph="listed"`` and ``hidden_graphs=VIRTUOSO_GRAPHS``;
     grant updates with ``GRANT SPARQL_UPDATE TO "SPARQL";`` (or use an
     authenticated endpoint), raise ``[SPARQL] ResultSetMaxRows`` above
     backchannel's ``max_rows`` (Virtuoso cuts answers there silently), and
@@ -118,7 +123,7 @@ ENGINE_TIME_LIMITS = ("exceeds the limit of", "S1TAT")
 """Signs in an HTTP 500 answer that the engine's own time limit stopped (or refused) the query (Virtuoso)."""
 RETRY_READ = frozenset({502, 503, 504})
 RETRY_WRITE = frozenset({503})
-UNION_MODES = ("param", "native")
+UNION_MODES = ("param", "native", "listed")
 
 
 class RemoteUnavailable(StoreError):
@@ -281,6 +286,7 @@ class RemoteStore:
         self.fingerprint_interval = fingerprint_interval
         self.bulk_timeout = bulk_timeout
         self.hidden_graphs = tuple(hidden_graphs)
+        self._listed: tuple[str, list[str]] | None = None
         user = user if user is not None else url_user
         password = password if password is not None else url_password
         auth = httpx.BasicAuth(user, password or "") if user else None
@@ -413,9 +419,21 @@ class RemoteStore:
         if union and not params:
             if self.union_default_graph == "param":
                 params.append(("union-default-graph", ""))
+            elif self.union_default_graph == "listed":
+                graphs = self._listed_graphs()
+                params += [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
             elif self.union_default_graph != "native":
                 params.append(("default-graph-uri", self.union_default_graph))
         return params
+
+    def _listed_graphs(self) -> list[str]:
+        """The named graphs, listed again when the version changes (for ``union_default_graph="listed"``)."""
+        version = self.version
+        cached = self._listed
+        if cached is None or cached[0] != version:
+            cached = (version, self.graph_names() or ["urn:x-backchannel:no-graph"])
+            self._listed = cached
+        return cached[1]
 
     def _run_query(self, query: str, *, timeout: float, union: bool = True, max_rows: int | None = None,
                    default_graphs: Iterable[str] = (), named_graphs: Iterable[str] = (),

@@ -28,6 +28,7 @@ answer (Oxigraph and Virtuoso do). Only triples in named graphs are followed.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Literal, Sequence
@@ -59,6 +60,11 @@ class Hop:
     graphs: tuple[str, ...] = ()
 
     @property
+    def forward(self) -> bool:
+        """Whether the path walks the triple as stated (as ``kg.paths.Hop.forward``)."""
+        return self.direction == "forward"
+
+    @property
     def start(self) -> str:
         """The node the hop leaves from."""
         return self.subject if self.direction == "forward" else self.object
@@ -76,6 +82,11 @@ class Path:
     hops: tuple[Hop, ...]
 
     def __len__(self) -> int:
+        return len(self.hops)
+
+    @property
+    def length(self) -> int:
+        """Number of hops (as ``kg.paths.Path.length``)."""
         return len(self.hops)
 
     @property
@@ -105,9 +116,10 @@ class SearchResult:
     paths: list[Path]
     length: int | None
     """Length of the shortest paths, None if none was found."""
-    stopped: Literal["met", "exhausted", "max_length", "max_frontier"]
+    stopped: Literal["met", "exhausted", "max_length", "max_frontier", "time_budget"]
     """``met``: the frontiers met; ``exhausted``: a side ran out of nodes (no path at all);
-    ``max_length``: no path up to ``max_length``; ``max_frontier``: a frontier grew too large to expand."""
+    ``max_length``: no path up to ``max_length``; ``max_frontier``: a frontier grew too large to expand;
+    ``time_budget``: the search ran out of time (each query also has the store's own time limit)."""
     queries: int = 0
 
 
@@ -189,15 +201,26 @@ def _edges(rows: Iterable[dict[str, object]], node: str, predicate: str, other: 
     return found
 
 
+class _OutOfTime(Exception):
+    """The search's time budget is spent."""
+
+
 class _Expander:
     """Finds the neighbours of frontier nodes with batched queries; remembers blank nodes' neighbours."""
 
-    def __init__(self, store: Store, excluded: Sequence[str], batch_size: int) -> None:
+    def __init__(self, store: Store, excluded: Sequence[str], batch_size: int, deadline: float) -> None:
         self.store = store
         self.excluded = excluded
         self.batch_size = batch_size
+        self.deadline = deadline
         self.blank: dict[ox.BlankNode, list[_Edge]] = defaultdict(list)
         self.queries = 0
+
+    def _select(self, query: str) -> list[dict[str, object]]:
+        if time.monotonic() >= self.deadline:
+            raise _OutOfTime
+        self.queries += 1
+        return self.store.select(query)  # type: ignore[return-value]
 
     def neighbours(self, frontier: Sequence[Node]) -> Iterator[tuple[Node, _Edge]]:
         """(frontier node, edge) for every edge that touches a frontier node."""
@@ -210,12 +233,10 @@ class _Expander:
                     yield node, edge
 
     def _batch(self, nodes: list[ox.NamedNode]) -> Iterator[tuple[Node, _Edge]]:
-        self.queries += 1
-        found = _edges(self.store.select(_neighbour_query(nodes, self.excluded)), "n", "p", "m", "g")
+        found = _edges(self._select(_neighbour_query(nodes, self.excluded)), "n", "p", "m", "g")
         frontier = set(nodes)
         if any(isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode) for s, _, o in found):
-            self.queries += 1
-            rows = self.store.select(_blank_query(nodes, self.excluded))
+            rows = self._select(_blank_query(nodes, self.excluded))
             for (s, p, o), graphs in _edges(rows, "b", "p2", "x", "g2").items():
                 edge = _Edge(s, p, o, tuple(sorted(graphs)))
                 for blank in {s, o}:  # both ends, so a blank node's edges are known from either side
@@ -251,14 +272,27 @@ def search(
     *,
     batch_size: int = 200,
     max_paths: int = 100,
+    time_budget: float = 10.0,
 ) -> SearchResult:
-    """Every shortest path (up to ``max_paths``) of at most ``max_length`` hops, and why the search stopped."""
+    """Every shortest path (up to ``max_paths``) of at most ``max_length`` hops, and why the search stopped.
+
+    No query starts after ``time_budget`` seconds (a query under way ends at the store's time limit).
+    """
+    try:
+        return _search(store, source_iri, target_iri, max_length, exclude_predicates, max_frontier,
+                       batch_size, max_paths, time.monotonic() + time_budget)
+    except _OutOfTime:
+        return SearchResult([], None, "time_budget")
+
+
+def _search(store: Store, source_iri: str, target_iri: str, max_length: int, exclude_predicates: Iterable[str],
+            max_frontier: int, batch_size: int, max_paths: int, deadline: float) -> SearchResult:
     excluded = [RDF + "type", *(p for p in exclude_predicates if p != RDF + "type")]
     source, target = ox.NamedNode(source_iri), ox.NamedNode(target_iri)
     if source == target:
         return SearchResult([Path(())], 0, "met")
     sides = (_Side(source), _Side(target))
-    expander = _Expander(store, excluded, batch_size)
+    expander = _Expander(store, excluded, batch_size, deadline)
     while sides[0].radius + sides[1].radius < max_length:
         side, other = sorted(sides, key=lambda s: len(s.frontier))
         if not side.frontier:

@@ -144,3 +144,93 @@ def served_remote_store(timeout: float = 30.0, **options: object) -> ServedRemot
     The server's own query limit is a little longer than the store's ``timeout``, so the store's comes first.
     """
     return ServedRemoteStore(OxigraphServer.start(timeout_s=timeout + 5), timeout=timeout, **options)
+
+
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+
+
+def virtuoso_available() -> bool:
+    """Whether Debian's ``virtuoso-opensource`` is installed (``virtuoso-t``, ``isql-vt`` and its ini)."""
+    return bool(shutil.which("virtuoso-t") and shutil.which("isql-vt") and VIRTUOSO_INI.exists())
+
+
+class VirtuosoServer:
+    """A throw-away Virtuoso 7 (Debian's ``virtuoso-opensource``) in a temporary directory, on free ports.
+
+    Its ini is the system one with the database moved to the temporary directory, the ports changed,
+    answers allowed up to 1,000,000 rows and a 60 s query limit; the anonymous SPARQL user may update.
+    """
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="backchannel-virtuoso-"))
+        self.isql_port, self.http_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.http_port}/sparql"
+        (self.folder / "virtuoso.ini").write_text(self._ini(VIRTUOSO_INI.read_text()))
+        log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - the process keeps writing to it
+        self.process = subprocess.Popen(
+            ["virtuoso-t", "-f", "-c", str(self.folder / "virtuoso.ini")], cwd=self.folder,
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+        )
+        log.close()
+        try:
+            self._wait()
+            subprocess.run(["isql-vt", str(self.isql_port), "dba", "dba", 'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
+                           check=True, capture_output=True, timeout=60)
+        except (RuntimeError, subprocess.SubprocessError):
+            self.stop()
+            raise
+
+    def _ini(self, text: str) -> str:
+        section, lines = "", []
+        for line in text.splitlines():
+            stripped = line.strip()
+            if stripped.startswith("["):
+                section = stripped
+            key = stripped.split("=", 1)[0].strip()
+            value = {
+                ("[Parameters]", "ServerPort"): str(self.isql_port),
+                ("[HTTPServer]", "ServerPort"): str(self.http_port),
+                ("[Parameters]", "DirsAllowed"): f"., {self.folder}",
+                ("[SPARQL]", "ResultSetMaxRows"): "1000000",
+                ("[SPARQL]", "MaxQueryExecutionTime"): "60",
+            }.get((section, key))
+            if value is not None and not stripped.startswith(";"):
+                line = f"{key} = {value}"
+            lines.append(line.replace("/var/lib/virtuoso-opensource-7/db/", f"{self.folder}/"))
+        return "\n".join(lines) + "\n"
+
+    def _wait(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"virtuoso-t exited: {(self.folder / 'server.log').read_text()[-2000:]}")
+            try:
+                httpx.get(self.url, params={"query": "ASK {}"}, timeout=1).raise_for_status()
+                return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("Virtuoso did not answer within 60 s")
+
+    def store(self, **options: object) -> RemoteStore:
+        """A :class:`RemoteStore` set up for Virtuoso (union default graph, its own graphs hidden)."""
+        from kg.remote import VIRTUOSO_GRAPHS
+
+        settings: dict[str, object] = {"union_default_graph": "listed", "hidden_graphs": VIRTUOSO_GRAPHS}
+        return RemoteStore(self.url, **(settings | options))  # type: ignore[arg-type]
+
+    def stop(self) -> None:
+        """Stop Virtuoso and delete its files."""
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> VirtuosoServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -106,6 +106,9 @@ def test_limits(store: Store) -> None:
     assert search(store, EX + "island", EX + "a").stopped == "exhausted"
     assert bidirectional_search(store, EX + "a", EX + "a") == [Path(())]
     assert len(search(store, EX + "a", EX + "e", max_paths=1).paths) == 1
+    assert search(store, EX + "a", EX + "e", time_budget=0).stopped == "time_budget"
+    assert [(h.forward, p.length) for p in bidirectional_search(store, EX + "a", EX + "e") for h in p.hops][:1] == [
+        (True, 3)]
 
 
 def test_small_batches_give_the_same_paths(store: Store) -> None:
