@@ -22,7 +22,7 @@ from fastapi import FastAPI
 import kg
 from kg.settings import Settings
 from kg.store import Store, store_from_settings
-from service import errors
+from service import errors, observability
 from service.routers import graph_store, linked_data, ops, paths, queries, sparql, ui
 
 log = logging.getLogger("backchannel")
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store
     errors.install(app)
+    observability.install(app)
     for feature in FEATURES:
         app.include_router(feature.router)
     return app
