@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from typing import Sequence
 
@@ -26,9 +27,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.dev_open_writes:
         updates["dev_open_writes"] = True
     settings = settings.model_copy(update=updates)
+    for stop in (signal.SIGTERM, signal.SIGINT):  # uvicorn re-raises the signal once it has shut down gracefully:
+        signal.signal(stop, _stopped)  # with this handler a graceful stop exits 0 (not -15 / KeyboardInterrupt)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level,
                 timeout_graceful_shutdown=30)
     return 0
+
+
+def _stopped(signum: int, frame: object) -> None:
+    """Exit 0: the server has finished its in-flight requests and shut down."""
+    raise SystemExit(0)
 
 
 def make_parser() -> tuple[argparse.ArgumentParser, dict[str, kg_cli.Handler]]:
