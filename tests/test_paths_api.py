@@ -1,0 +1,155 @@
+"""The /paths, /influence and /search routes, over HTTP on a live server."""
+
+from __future__ import annotations
+
+import xml.dom.minidom
+
+import httpx
+import pyoxigraph as ox
+import pytest
+import rdflib
+
+from tests.conftest import LiveServer
+
+BC = "https://w3id.org/backchannel/def#"
+
+
+def get(server: LiveServer, path: str, **params: object) -> httpx.Response:
+    return httpx.get(server.url + path, params=params, timeout=30)
+
+
+def test_montville_to_oslo_as_json(server: LiveServer) -> None:
+    response = get(server, "paths", **{"from": "Joseph Montville", "to": "Oslo", "k": 5, "max_length": 4})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["from"]["label"] == "Joseph V. Montville" and body["to"]["label"] == "Oslo Accords"
+    assert body["count"] == 5 and len({tuple(n["iri"] for n in p["nodes"]) for p in body["paths"]}) == 5
+    assert [p["rank"] for p in body["paths"]] == [1, 2, 3, 4, 5]
+    through = [p for p in body["paths"] if any(n["label"] == "Track Two diplomacy" for n in p["nodes"])]
+    assert through
+    article = server.url + "id/source/track-two-diplomacy"
+    for path in through:
+        assert path["reasons"] and path["text"] and path["score"] > 0
+        for hop in path["hops"]:
+            assert article in [s["iri"] for s in hop["sources"]]
+            assert {"subject", "predicate", "object", "direction", "reading", "text"} <= hop.keys()
+    assert any(d["label"] == "Oslo Accords" and d["date"] == "1993" for p in body["paths"] for d in p["time_order"])
+
+
+def test_constraints_over_http(server: LiveServer) -> None:
+    params = {"from": "Montville", "to": "Oslo", "k": 5}
+    plain = get(server, "paths", **params).json()
+    no_coined = get(server, "paths", **params, exclude_predicates="bc:coined").json()
+    assert any(h["predicate"]["iri"] == BC + "coined" for p in plain["paths"] for h in p["hops"])
+    assert no_coined["paths"] and all(h["predicate"]["iri"] != BC + "coined"
+                                      for p in no_coined["paths"] for h in p["hops"])
+    no_hub = httpx.get(server.url + "paths", params=[("from", "Montville"), ("to", "Oslo"), ("k", "3"),
+                                                      ("avoid", "Track Two diplomacy"), ("avoid", "Track One diplomacy")],
+                       timeout=30).json()
+    assert no_hub["paths"]
+    assert all(n["label"] not in ("Track Two diplomacy", "Track One diplomacy")
+               for p in no_hub["paths"] for n in p["nodes"])
+    capped = get(server, "paths", **params, max_degree=10).json()
+    assert all("passes through hub" not in r for p in capped["paths"] for r in p["reasons"])
+
+
+@pytest.mark.parametrize(("params", "status", "needle"), [
+    ({"from": "Montvile", "to": "Oslo"}, 404, "did you mean Joseph V. Montville"),
+    ({"from": "Montville", "to": "Oslo", "k": 51}, 400, "between 1 and 50"),
+    ({"from": "Montville", "to": "Oslo", "max_length": 9}, 400, "between 1 and 8"),
+    ({"from": "Montville", "to": "Oslo", "mode": "all", "limit": 5000}, 400, "between 1 and 1000"),
+    ({"from": "Montville", "to": "Oslo", "after": "2000", "before": "1990"}, 400, "window is empty"),
+    ({"from": "Montville", "to": "Oslo", "include_predicates": "bc:coined", "exclude_predicates": "bc:coined"}, 400,
+     "both included and excluded"),
+    ({"from": "Montville", "to": "Montville"}, 400, "same thing"),
+    ({"from": "Montville", "to": "Oslo", "mode": "best"}, 400, "not a mode"),
+    ({"from": "Montville", "to": "Oslo", "k": "many"}, 400, "k"),
+    ({"from": "Montville"}, 400, "to"),
+    ({"from": "Montville", "to": "Oslo", "format": "png"}, 406, "svg"),
+])
+def test_bad_requests_get_problem_details(server: LiveServer, params: dict, status: int, needle: str) -> None:
+    response = get(server, "paths", **params)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert needle in response.json()["detail"]
+
+
+def test_unknown_thing_lists_suggestions(server: LiveServer) -> None:
+    body = get(server, "paths", **{"from": "Montvile", "to": "Oslo"}).json()
+    assert body["suggestions"][0]["label"] == "Joseph V. Montville"
+    assert body["suggestions"][0]["iri"] == server.url + "id/person/joseph-v-montville"
+
+
+def test_mcdonald_is_unique_or_a_409_never_a_500(server: LiveServer) -> None:
+    response = get(server, "paths", **{"from": "McDonald", "to": "Oslo"})
+    assert response.status_code in (200, 409)
+    if response.status_code == 409:
+        assert len(response.json()["candidates"]) >= 2
+
+
+def test_ambiguous_name_is_409_with_candidates(server: LiveServer) -> None:
+    # "Track" fits "Track One diplomacy" and "Track Two diplomacy" equally well
+    response = get(server, "paths", **{"from": "Track", "to": "Oslo"})
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    candidates = response.json()["candidates"]
+    assert len(candidates) >= 2 and {"iri", "label", "kind"} <= candidates[0].keys()
+    assert {"Track One diplomacy", "Track Two diplomacy"} <= {c["label"] for c in candidates}
+
+
+def test_svg_is_valid_xml(server: LiveServer) -> None:
+    response = httpx.get(server.url + "paths", params={"from": "Montville", "to": "Oslo", "k": 3},
+                         headers={"Accept": "image/svg+xml"}, timeout=30)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
+    document = xml.dom.minidom.parseString(response.text)
+    assert document.documentElement.tagName == "svg"
+    texts = " ".join(t.firstChild.data for t in document.getElementsByTagName("text") if t.firstChild)
+    assert "Joseph V. Montville" in texts and "coined" in texts
+
+
+def test_json_ld_and_turtle_parse(server: LiveServer) -> None:
+    params = {"from": "Montville", "to": "Oslo", "k": 3}
+    jsonld = httpx.get(server.url + "paths", params=params, headers={"Accept": "application/ld+json"}, timeout=30)
+    assert jsonld.status_code == 200 and jsonld.headers["content-type"].startswith("application/ld+json")
+    graph = rdflib.Graph().parse(data=jsonld.text, format="json-ld")
+    montville = rdflib.URIRef(server.url + "id/person/joseph-v-montville")
+    assert (montville, rdflib.URIRef(BC + "coined"), None) in graph
+    assert (montville, rdflib.RDFS.label, rdflib.Literal("Joseph V. Montville", lang="en")) in graph
+    turtle = get(server, "paths", **params, format="ttl")
+    assert turtle.headers["content-type"].startswith("text/turtle")
+    assert len(rdflib.Graph().parse(data=turtle.text, format="turtle")) == len(graph)
+    trig = get(server, "paths", **params, format="trig")
+    quads = list(ox.parse(trig.content, format=ox.RdfFormat.TRIG))
+    assert any(q.graph_name == ox.NamedNode(server.url + "id/source/track-two-diplomacy") for q in quads)
+
+
+def test_influence_routes(server: LiveServer) -> None:
+    lineage = get(server, "influence/lineage", thing="Multi-Track Diplomacy: A Systems Approach to Peace").json()
+    labels = {r["label"]: r for r in lineage["results"]}
+    assert labels["Joseph V. Montville"]["depth"] == 2 and len(labels["Joseph V. Montville"]["via"]) == 2
+    influenced = get(server, "influence/influenced", thing="Montville").json()
+    assert influenced["count"] >= 3 and all(r["depth"] >= 1 for r in influenced["results"])
+    ranking = get(server, "influence/ranking", limit=3).json()
+    assert ranking["results"][0]["label"] == "Joseph V. Montville" and "reason" in ranking["results"][0]
+    assert get(server, "influence/ranking", limit=101).status_code == 400
+    assert get(server, "influence/lineage", thing="Montvile").status_code == 404
+
+
+def test_search_route(server: LiveServer) -> None:
+    response = get(server, "search", q="mont", limit=5)
+    assert response.status_code == 200
+    found = response.json()
+    assert found[0]["label"] == "Joseph V. Montville" and {"iri", "label", "kind", "match"} <= found[0].keys()
+    assert all(r["kind"] == "person" for r in get(server, "search", q="oslo", kind="person").json())
+    assert get(server, "search", q="x", kind="planet").status_code == 400
+    assert get(server, "search", q="").status_code == 400
+
+
+def test_openapi_documents_the_routes(server: LiveServer) -> None:
+    spec = httpx.get(server.url + "openapi.json", timeout=30).json()
+    operation = spec["paths"]["/paths"]["get"]
+    assert {"400", "404", "409", "503"} <= set(operation["responses"])
+    names = {p["name"] for p in operation["parameters"]}
+    assert {"from", "to", "k", "max_length", "exclude_predicates", "avoid", "after", "before", "format"} <= names
+    assert any("examples" in p for p in operation["parameters"])
+    assert {"/influence/lineage", "/influence/influenced", "/influence/ranking", "/search"} <= set(spec["paths"])
