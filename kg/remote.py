@@ -274,7 +274,7 @@ class RemoteStore:
         self.endpoints = endpoints(clean, update_url, graph_store_url)
         if union_default_graph not in UNION_MODES and not union_default_graph.startswith(("http", "urn:")):
             raise StoreError(
-                f"union_default_graph must be 'param', 'native' or a graph IRI, not {union_default_graph!r}"
+                f"union_default_graph must be 'param', 'native', 'listed' or a graph IRI, not {union_default_graph!r}"
             )
         self.union_default_graph = union_default_graph
         self.timeout = timeout
