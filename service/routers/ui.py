@@ -392,6 +392,23 @@ def bind_in_text(query: str, bindings: Mapping[str, str]) -> str:
 _PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^<>\s]*)>[ \t]*\n?", re.IGNORECASE)
 
 
+_SHORT_LITERAL = re.compile(
+    r'"(-?[0-9]+)"\^\^<http://www\.w3\.org/2001/XMLSchema#integer>|"(true|false)"\^\^<http://www\.w3\.org/2001/XMLSchema#boolean>'
+)
+
+
+def short_literal(term: str) -> str:
+    """A number or boolean literal in SPARQL's short form (the same term, easier to read and edit).
+
+    >>> short_literal('"1990"^^<http://www.w3.org/2001/XMLSchema#integer>'), short_literal('"x"')
+    ('1990', '"x"')
+    >>> short_literal('"false"^^<http://www.w3.org/2001/XMLSchema#boolean>')
+    'false'
+    """
+    match = _SHORT_LITERAL.fullmatch(term)
+    return (match.group(1) or match.group(2)) if match else term
+
+
 def example_text(query: str, substitutions: Mapping[str, str], prefixes: Mapping[str, str]) -> str:
     """The query with its parameters bound by ``VALUES``; IRIs of our things as prefixed names (declared if needed).
 
@@ -413,7 +430,7 @@ def example_text(query: str, substitutions: Mapping[str, str], prefixes: Mapping
             term = short
             if prefix not in declared:
                 added[prefix] = prefixes[prefix]
-        values[name] = term
+        values[name] = short_literal(term)
     declarations = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in added.items())
     if last and not prologue[:last].endswith("\n"):
         declarations = "\n" + declarations

@@ -86,13 +86,29 @@ export function drawGraph(container, elements, { layout = { name: "cose", animat
     minZoom: 0.2,
     maxZoom: 3,
   });
-  // A few things would be blown up to fill the box: keep them at a readable size.
-  cy.one("layoutstop", () => {
-    if (cy.zoom() > 1.3) {
-      cy.zoom(1.3);
-      cy.center();
+  // A few things would be blown up to fill the box: keep them at a readable size (the first layout has already
+  // run when the constructor returns; later ones, e.g. after a resize, end with "layoutstop").
+  // Spread the things out rather than zoom in, so that labels keep their size and do not overlap (force layouts
+  // leave a few things very close together).
+  const readable = () => {
+    const n = cy.nodes().length;
+    if (n >= 2) {
+      const box = cy.nodes().boundingBox({ includeLabels: false });
+      const want = Math.min(Math.max(cy.width(), 400) * 1.2, 170 * Math.sqrt(n) + 120);
+      const factor = want / Math.max(box.w, box.h, 1);
+      if (factor > 1.05) {
+        const [cx, cy0] = [(box.x1 + box.x2) / 2, (box.y1 + box.y2) / 2];
+        cy.nodes().positions((node) => {
+          const p = node.position();
+          return { x: cx + (p.x - cx) * factor, y: cy0 + (p.y - cy0) * factor };
+        });
+        cy.fit(undefined, 30);
+      }
     }
-  });
+    if (cy.zoom() > 1.25) cy.zoom(1.25).center();
+  };
+  readable();
+  cy.on("layoutstop", readable);
   if (onNode) cy.on("tap", "node", (event) => onNode(event.target, event));
   if (onEdge) cy.on("tap", "edge", (event) => onEdge(event.target, event));
   cy.on("mouseover", "node", (event) => {

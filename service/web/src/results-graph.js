@@ -104,10 +104,34 @@ class GraphBuilder {
 
   elements() {
     return {
-      nodes: [...this.nodes.values()].map(({ named, ...data }) => ({ data })),
+      nodes: [...this.nodes.values()].map(({ named, ...data }) => ({ data: { ...data, named } })),
       edges: [...this.edges.values()].map((data) => ({ data })),
     };
   }
+}
+
+/** Fill in the names of things the results did not name, from the endpoint (English labels). */
+export async function fetchLabels(cy, cfg) {
+  const unnamed = cy.nodes().filter((n) => n.data("iri") && !n.data("named")).map((n) => n.data("iri")).slice(0, 200);
+  if (!unnamed.length) return;
+  const query =
+    "SELECT ?thing (SAMPLE(?l) AS ?label) WHERE { VALUES ?thing { " +
+    unnamed.map((iri) => `<${iri}>`).join(" ") +
+    " } ?thing <http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#prefLabel> ?l " +
+    'FILTER(LANG(?l) = "" || LANGMATCHES(LANG(?l), "en")) } GROUP BY ?thing';
+  const response = await fetch(cfg.endpoint, {
+    method: "POST",
+    headers: { Accept: "application/sparql-results+json", "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ query }).toString(),
+  });
+  if (!response.ok || cy.destroyed()) return;
+  const doc = await response.json();
+  cy.batch(() => {
+    for (const row of doc.results.bindings) {
+      const node = cy.getElementById(row.thing.value);
+      if (node.nonempty() && row.label) node.data({ label: row.label.value, named: true });
+    }
+  });
 }
 
 /** The YASR plugin. */
@@ -151,8 +175,8 @@ export function makeGraphPlugin(cfg) {
       this.yasr.resultsEl.appendChild(box);
       const layout =
         elements.nodes.length > 60
-          ? { name: "cose", animate: false, nodeRepulsion: 9000, idealEdgeLength: 90 }
-          : { name: "cose", animate: false, nodeRepulsion: 14000, idealEdgeLength: 120, padding: 30 };
+          ? { name: "cose", animate: false, randomize: true, nodeRepulsion: 9000, idealEdgeLength: 90 }
+          : { name: "cose", animate: false, randomize: true, nodeRepulsion: 20000, idealEdgeLength: 140, padding: 40 };
       this.cy = drawGraph(canvas, elements, {
         layout,
         name: "results",
@@ -163,6 +187,7 @@ export function makeGraphPlugin(cfg) {
           else window.open(href, "_blank", "noopener");
         },
       });
+      fetchLabels(this.cy, cfg).catch(() => {});
     }
 
     destroy() {

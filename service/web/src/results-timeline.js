@@ -30,15 +30,20 @@ export function timelineRows(vars, bindings, { cfg, prefixes }) {
     vars.find((v) => v.endsWith("Label") && !dateVars.includes(v)) ||
     vars.find((v) => !dateVars.includes(v) && bindings.some((row) => row[v] && row[v].type !== "uri" && yearOf(row[v]) === null));
   const iriVar = vars.find((v) => bindings.some((row) => row[v] && row[v].type === "uri"));
+  const startVar = dateVars.find((v) => /start|begin|from/i.test(v));
+  const endVar = dateVars.find((v) => /end|until|to$/i.test(v));
   const rows = [];
   for (const row of bindings) {
-    const dates = dateVars.map((v) => ({ v, year: yearOf(row[v]), text: row[v] && row[v].value })).filter((d) => d.year !== null);
-    if (!dates.length) continue;
+    const at = (v) => (v && row[v] && yearOf(row[v]) !== null ? { year: yearOf(row[v]), text: row[v].value } : null);
+    // A start and an end make a span; otherwise the first date of the row is a point.
+    const first = dateVars.map(at).find(Boolean);
+    const start = at(startVar) || first;
+    if (!start) continue;
+    const endAt = at(endVar);
+    const end = endAt && endAt.year > start.year ? endAt : null;
     const iri = iriVar && row[iriVar] ? row[iriVar].value : null;
     const label =
       (labelVar && row[labelVar] && row[labelVar].value) || (iri ? compact(iri, prefixes) || fallbackLabel(iri) : "(row)");
-    const start = dates[0];
-    const end = dates.length > 1 && dates[1].year >= start.year ? dates[1] : null;
     rows.push({
       label,
       iri,
@@ -62,8 +67,11 @@ function svgEl(tag, attrs = {}, text) {
 /** An SVG timeline of the rows, `width` pixels wide. */
 export function drawTimeline(rows, width = 900) {
   const shown = rows.slice(0, MAX_ROWS);
-  const min = Math.floor(Math.min(...shown.map((r) => r.start)));
-  const max = Math.ceil(Math.max(...shown.map((r) => r.end ?? r.start))) + 1;
+  const first = Math.min(...shown.map((r) => r.start));
+  const last = Math.max(...shown.map((r) => r.end ?? r.start));
+  const pad = Math.max(1, Math.round((last - first) * 0.04));
+  const min = Math.floor(first) - pad;
+  const max = Math.ceil(last) + pad;
   const span = Math.max(1, max - min);
   const plot = Math.max(200, width - LABEL_WIDTH - 20);
   const x = (year) => LABEL_WIDTH + ((year - min) / span) * plot;
@@ -94,7 +102,11 @@ export function drawTimeline(rows, width = 900) {
     } else {
       mark = svgEl("circle", { cx: x(row.start), cy: y, r: 6, class: "tl-point" });
     }
-    const when = svgEl("text", { x: (row.end !== null ? x(row.end) : x(row.start)) + 10, y: y + 4, class: "tl-when" }, row.when);
+    const after = row.end !== null ? x(row.end) : x(row.start);
+    const roomRight = width - after > 12 + 7 * row.when.length;
+    const when = roomRight
+      ? svgEl("text", { x: after + 10, y: y + 4, class: "tl-when" }, row.when)
+      : svgEl("text", { x: x(row.start) - 10, y: y + 4, "text-anchor": "end", class: "tl-when" }, row.when);
     group.append(title, mark, when);
     if (row.href) {
       const link = svgEl("a", { href: row.href, class: "tl-link" });
