@@ -51,23 +51,27 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    import pyoxigraph as ox
+
     from kg.build import BuildError, build
     from kg.validate import validate
 
-    store = OxigraphStore(":memory:")
+    data = ox.Store()
     try:
         if args.built:
-            store.close()
             store = open_from(settings)
+            try:
+                data.extend(store.quads())
+            finally:
+                store.close()
         else:
-            build(store, settings)
+            scratch = OxigraphStore(":memory:")
+            build(scratch, settings)
+            data = scratch.raw
     except BuildError as err:
         print(f"backchannel validate: {err}", file=sys.stderr)
         return 2
-    try:
-        report = validate(store.raw, settings.ontology_dir)  # type: ignore[attr-defined]
-    finally:
-        store.close()
+    report = validate(data, settings.ontology_dir)
     print(report.to_text())
     return 0 if report.conforms else 1
 

@@ -45,9 +45,18 @@ class Settings(BaseSettings):
         description="Store location: a directory for the embedded Oxigraph store, ':memory:' for an "
         "in-memory one, or 'sparql+http://host:port/path' for a remote SPARQL 1.1 endpoint.",
     )
-    remote_update_url: str | None = Field(None, description="Update URL of a remote store, if not <query URL>/update.")
+    remote_update_url: str | None = Field(
+        None, description="Update URL of a remote store. Default: a server root means the Oxigraph layout "
+        "(/query, /update, /store); a URL ending in /query sends updates to /update; any other URL takes both."
+    )
+    remote_graph_store_url: str | None = Field(None, description="Graph Store Protocol URL of a remote store, if any.")
     remote_user: str | None = None
     remote_password: str | None = None
+    remote_union_default_graph: str = Field(
+        "param", description="How a remote engine gives the union default graph: 'param' (Oxigraph's "
+        "union-default-graph parameter), 'native' (the engine's default graph is the union), 'listed' (every "
+        "named graph sent as default-graph-uri; exact on any engine, use for Virtuoso) or a graph IRI to send."
+    )
 
     # --- the service -----------------------------------------------------
     host: str = "127.0.0.1"

@@ -372,6 +372,8 @@ def store_from_settings(settings: Settings) -> Store:
         return RemoteStore(
             settings.store.removeprefix("sparql+"),
             update_url=settings.remote_update_url,
+            graph_store_url=settings.remote_graph_store_url,
+            union_default_graph=settings.remote_union_default_graph,
             user=settings.remote_user,
             password=settings.remote_password,
             timeout=settings.query_timeout,

@@ -14,6 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kg.store import StoreError
+
 PROBLEM = "application/problem+json"
 
 log = logging.getLogger("backchannel")
@@ -40,6 +42,11 @@ def install(app: FastAPI) -> None:
         ]
         text = "; ".join(f"{e['where']}: {e['message']}" for e in errors)
         return problem(400, "Bad request", f"invalid parameters: {text}", errors=errors)
+
+    @app.exception_handler(StoreError)
+    async def _store(request: Request, exc: StoreError) -> JSONResponse:
+        log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return problem(503, "Service Unavailable", f"the store is unavailable: {exc}", headers={"Retry-After": "5"})
 
     install_last_resort(app)
 

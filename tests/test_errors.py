@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from kg.store import StoreError
 from service import errors
 
 
@@ -15,6 +16,10 @@ def make_app() -> FastAPI:
     @app.get("/boom")
     def boom() -> None:
         raise KeyError("unexpected")
+
+    @app.get("/store-down")
+    def store_down() -> None:
+        raise StoreError("the SPARQL endpoint http://127.0.0.1:9/ did not answer")
 
     @app.get("/typed")
     def typed(n: int) -> dict[str, int]:
@@ -42,3 +47,10 @@ def test_unknown_route_is_a_404_problem() -> None:
     response = TestClient(make_app()).get("/nowhere")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_an_unavailable_store_is_a_503_with_retry_after() -> None:
+    response = TestClient(make_app()).get("/store-down")
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert "did not answer" in response.json()["detail"]
