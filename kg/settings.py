@@ -74,6 +74,10 @@ class Settings(BaseSettings):
         "queries cannot starve light ones."
     )
     max_queued_queries: int = Field(64, ge=0, description="Queries that may wait for a worker before 503.")
+    query_memory_mb: int = Field(
+        1024, ge=128, description="Memory (MiB of data) one query worker may use; a query that needs more is "
+        "stopped (503) and its worker replaced, so runaway sorts cannot exhaust the machine."
+    )
     federation_allowlist: list[str] = Field(
         default_factory=list,
         description="SERVICE/LOAD endpoints (IRI prefixes) that may be reached; empty means federation is off.",

@@ -134,7 +134,8 @@ class OxigraphStore:
     """
 
     def __init__(
-        self, location: str | os.PathLike[str] = MEMORY, *, workers: int = 2, max_waiting: int = 64, max_workers: int = 16
+        self, location: str | os.PathLike[str] = MEMORY, *, workers: int = 2, max_waiting: int = 64, max_workers: int = 16,
+        query_memory_mb: int | None = None,
     ) -> None:
         self.location = str(location)
         self.in_memory = self.location == MEMORY
@@ -165,6 +166,7 @@ class OxigraphStore:
         self._pool_size = workers
         self._max_waiting = max_waiting
         self._max_workers = max_workers
+        self._query_memory_mb = query_memory_mb
         self._pool: QueryPool | None = None
         self._pool_lock = threading.Lock()
 
@@ -218,7 +220,7 @@ class OxigraphStore:
     def _workers(self) -> QueryPool:
         with self._pool_lock:
             if self._pool is None:
-                self._pool = QueryPool(self._pool_size, self._max_waiting, self._max_workers)
+                self._pool = QueryPool(self._pool_size, self._max_waiting, self._max_workers, self._query_memory_mb)
             return self._pool
 
     def snapshot(self) -> Snapshot:
@@ -383,4 +385,5 @@ def store_from_settings(settings: Settings) -> Store:
         workers=settings.query_workers,
         max_waiting=settings.max_queued_queries,
         max_workers=settings.max_query_workers,
+        query_memory_mb=settings.query_memory_mb,
     )

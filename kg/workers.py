@@ -138,11 +138,11 @@ class _Worker:
     the parent's ``__main__`` (scripts, stdin, notebooks all work).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, memory_mb: int | None = None) -> None:
         child_in, parent_out = os.pipe()
         parent_in, child_out = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kg.workers", str(child_in), str(child_out)],
+            [sys.executable, "-m", "kg.workers", str(child_in), str(child_out), str(memory_mb or 0)],
             pass_fds=(child_in, child_out),
             stdin=subprocess.DEVNULL,
             env=os.environ | {"PYTHONPATH": _package_root() + os.pathsep + os.environ.get("PYTHONPATH", "")},
@@ -176,7 +176,8 @@ class QueryPool:
     pool, never from the event loop).
     """
 
-    def __init__(self, size: int = 2, max_waiting: int = 64, max_size: int = 16) -> None:
+    def __init__(self, size: int = 2, max_waiting: int = 64, max_size: int = 16, memory_mb: int | None = None) -> None:
+        self.memory_mb = memory_mb
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(max(size, max_size) + max_waiting)
         self._lock = threading.Lock()
@@ -195,7 +196,7 @@ class QueryPool:
         self.close()
 
     def _spawn(self) -> _Worker:
-        worker = _Worker()
+        worker = _Worker(self.memory_mb)
         with self._lock:
             self._workers.add(worker)
         return worker
@@ -276,5 +277,20 @@ class QueryPool:
             worker.kill()
 
 
+def limit_memory(memory_mb: int) -> None:
+    """Cap this process's data memory (``RLIMIT_DATA``): an allocation past it aborts the process.
+
+    pyoxigraph cannot bound the memory of a query (a sort over a cross join grows
+    by hundreds of MB a second); the cap turns "the machine runs out of memory"
+    into "this worker dies", which the pool reports and repairs.
+    """
+    import resource
+
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
 if __name__ == "__main__":
+    limit_memory(int(sys.argv[3]) if len(sys.argv) > 3 else 0)
     _worker_main(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))

@@ -1,0 +1,151 @@
+"""Isolation: runaway queries are stopped at their limit (503) while light queries keep being answered.
+
+A public endpoint gets cross joins sorted or counted (no streaming helps: the
+whole product must be computed). With a 3 s limit and 2 warm workers, ten of
+them at once must each be stopped and answered 503 — not 200, not a cut body —
+while light queries sent meanwhile are answered, and the service stays ready.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Iterator
+
+import httpx
+import pytest
+
+from bench.live import children
+from tests.conftest import LiveServer, start_server
+
+LIMIT = 3.0
+
+RUNAWAYS = [
+    "SELECT * {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }} ORDER BY ?c ?f ?i ?l # {n}",
+    "SELECT (COUNT(*) AS ?n) {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }} # {n}",
+    "SELECT ?a (COUNT(?l) AS ?n) {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }} GROUP BY ?a ORDER BY DESC(?n) # {n}",
+    "ASK {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l FILTER(STR(?a) = CONCAT(STR(?d), STR(?g), STR(?j))) }} # {n}",
+    "CONSTRUCT {{ ?a ?b ?l }} {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }} ORDER BY ?l # {n}",
+]
+
+LIGHT = [
+    ("ASK {{ ?s ?p ?o }} # {n}", b"true"),
+    ("SELECT (COUNT(*) AS ?n) {{ ?s a ?type }} # {n}", b'"n"'),
+    ("SELECT ?s {{ ?s ?p ?o }} LIMIT 3 # {n}", b'"s"'),
+]
+
+
+@pytest.fixture(scope="module")
+def limited() -> Iterator[LiveServer]:
+    server = start_server(query_timeout=LIMIT, query_workers=2)
+    yield server
+    server.stop()
+    server.store.close()
+
+
+def _sparql(url: str, query: str) -> httpx.Response:
+    return httpx.get(url + "sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json, text/turtle;q=0.9"},
+                     timeout=120)
+
+
+def test_ten_runaways_are_stopped_and_light_queries_are_answered_meanwhile(limited: LiveServer) -> None:
+    url = limited.url
+    assert _sparql(url, "ASK {}").status_code == 200  # the workers are warm
+    runaway_answers: dict[int, httpx.Response | str] = {}
+    done = threading.Event()
+
+    def runaway(n: int) -> None:
+        try:
+            runaway_answers[n] = _sparql(url, RUNAWAYS[n % len(RUNAWAYS)].format(n=n))
+        except httpx.HTTPError as err:
+            runaway_answers[n] = repr(err)
+
+    threads = [threading.Thread(target=runaway, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    watcher = threading.Thread(target=lambda: ([t.join() for t in threads], done.set()))
+    watcher.start()
+
+    light: list[tuple[int, bytes, bool]] = []
+    n = 0
+    time.sleep(0.3)  # the runaways are running
+    while not done.is_set() and n < 200:
+        query, expected = LIGHT[n % len(LIGHT)]
+        response = _sparql(url, query.format(n=n))
+        light.append((response.status_code, expected if expected in response.content else response.content,
+                      not done.is_set()))
+        n += 1
+    watcher.join(120)
+
+    # every runaway: stopped at its limit, answered 503 with a problem and Retry-After
+    assert len(runaway_answers) == 10
+    for n, answer in sorted(runaway_answers.items()):
+        assert isinstance(answer, httpx.Response), f"runaway {n}: {answer}"
+        assert answer.status_code == 503, f"runaway {n}: {answer.status_code} {answer.text[:200]}"
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.headers.get("retry-after")
+        assert "limit" in answer.json()["detail"]
+    # light queries sent while the runaways ran were answered, correctly
+    while_running = [entry for entry in light if entry[2]]
+    assert while_running, "no light query was answered before the runaways were stopped"
+    for status, body, _ in light:
+        assert status == 200, (status, body)
+        assert body in {expected for _, expected in LIGHT}, body
+
+    # the service stays healthy
+    assert httpx.get(url + "health").status_code == 200
+    assert httpx.get(url + "ready").status_code == 200
+    after = _sparql(url, "SELECT (COUNT(*) AS ?n) { ?s ?p ?o } # after")
+    assert after.status_code == 200 and b'"n"' in after.content
+
+
+def test_runaway_workers_are_killed_not_leaked(limited: LiveServer) -> None:
+    import os
+
+    before = limited.store._pool.killed  # type: ignore[attr-defined]
+    answers = []
+    threads = [threading.Thread(target=lambda n=n: answers.append(_sparql(limited.url, RUNAWAYS[0].format(n=f"k{n}"))))
+               for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert [a.status_code for a in answers] == [503] * 4
+    assert limited.store._pool.killed >= before + 4  # type: ignore[attr-defined]
+    workers = children(os.getpid())
+    assert len(workers) <= limited.settings.max_query_workers, workers
+
+
+def test_a_query_past_the_row_limit_is_cut_and_says_so(limited: LiveServer) -> None:
+    """Not a runaway: a big answer is cut at max_rows with the truncation signalled (never silently)."""
+    response = _sparql(limited.url, "SELECT * { ?a ?b ?c . ?d ?e ?f } LIMIT 20000")
+    assert response.status_code == 200
+    assert response.headers["x-backchannel-truncated"] == "true"
+    assert response.headers["x-backchannel-row-limit"] == str(limited.settings.max_rows)
+    assert len(response.json()["results"]["bindings"]) == limited.settings.max_rows
+
+
+def test_a_query_that_needs_too_much_memory_kills_only_its_worker() -> None:
+    """A sort over a cross join grows by hundreds of MB a second: the worker's memory cap stops it.
+
+    Without a cap, a few of these at the default 30 s limit take every byte of the machine (the OOM
+    killer then picks a victim, maybe the server). With ``query_memory_mb`` the worker aborts, is
+    replaced, and the client gets a 503; the server process does not grow.
+    """
+    import os
+
+    from bench.live import rss_kib
+
+    server = start_server(query_timeout=120, query_workers=1, query_memory_mb=256)
+    try:
+        before = rss_kib(os.getpid())
+        response = _sparql(server.url, RUNAWAYS[0].format(n="memory"))
+        assert response.status_code == 503, response.text[:300]
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "memory" in response.json()["detail"]
+        assert server.store._pool.killed == 1  # type: ignore[attr-defined]
+        assert rss_kib(os.getpid()) - before < 200 * 1024  # the answer did not land in this process
+        assert _sparql(server.url, "ASK { ?s ?p ?o }").status_code == 200  # a fresh worker answers
+    finally:
+        server.stop()
+        server.store.close()
