@@ -13,6 +13,8 @@ property the store declares ``rdfs:subPropertyOf`` one of those, a property mark
 - :func:`ranking`: the most influential actors and works, by PageRank over the influence graph
   (credit flows from the influenced to the influencer) plus weaker association links between
   actors, works, events and concepts, and by betweenness centrality; computed once per projection.
+  On big graphs (more than ``ASSOCIATION_MAX_EDGES`` relations) only influence links count, and
+  betweenness is estimated from sampled sources (the reason says "estimated").
 
 >>> from kg.projection import projection_from_quads
 >>> import pyoxigraph as ox
@@ -47,7 +49,11 @@ ASSOCIATION_KINDS = frozenset({"person", "org", "work", "event", "process", "con
 ASSOCIATION_WEIGHT = 0.25
 """Weight of an association link relative to an influence link (1.0) in PageRank."""
 BETWEENNESS_SAMPLES = 256
-"""Above this many nodes, betweenness is estimated from this many sampled sources (seeded)."""
+"""Above this many nodes, betweenness is estimated from sampled sources (seeded): at most this many,
+fewer on big graphs so that the work stays near ``BETWEENNESS_WORK`` edge visits."""
+BETWEENNESS_WORK = 5_000_000
+ASSOCIATION_MAX_EDGES = 200_000
+"""Above this many relations in the graph, the ranking graph keeps influence links only."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +170,7 @@ def _make_scores(proj: Projection) -> Scores:
     for whom, links in infl.influencers.items():
         for who, _, _ in links:
             graph.add_edge(whom, who, weight=1.0)  # credit flows to the influencer
-    kinds = proj.kinds
+    kinds = proj.kinds if proj.edge_count <= ASSOCIATION_MAX_EDGES else {}
     for u, kind in kinds.items():
         if kind not in ASSOCIATION_KINDS:
             continue
@@ -179,9 +185,10 @@ def _make_scores(proj: Projection) -> Scores:
     pagerank = nx.pagerank(graph, weight="weight", max_iter=200, tol=1e-8)
     undirected = graph.to_undirected(as_view=True)
     n = graph.number_of_nodes()
-    sampled = n > BETWEENNESS_SAMPLES
+    samples = max(16, min(BETWEENNESS_SAMPLES, BETWEENNESS_WORK // max(graph.number_of_edges(), 1)))
+    sampled = n > samples
     betweenness = nx.betweenness_centrality(
-        undirected, k=BETWEENNESS_SAMPLES if sampled else None, seed=0 if sampled else None, normalized=True
+        undirected, k=samples if sampled else None, seed=0 if sampled else None, normalized=True
     )
     return Scores(pagerank, betweenness, sampled, n, graph.number_of_edges())
 

@@ -562,21 +562,104 @@ def _dijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, ma
     return None
 
 
+def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, banned_nodes: set[int],
+                banned_edges: set[tuple[int, int]], clock: _Clock, bound: float = math.inf) -> list[int] | None:
+    """Cheapest path s → t by bidirectional Dijkstra (no hop limit); None if none cheaper than ``bound``.
+
+    Both searches stop when the sum of their smallest tentative costs reaches the best meeting found
+    (the classic stopping rule), so each explores about half the cost radius of a one-sided search.
+    """
+    pen, comm = tabs.node_pen, tabs.commonness
+    node_ok, pred_ok = comp.node_ok, comp.pred_ok
+    dist = ({s: 0.0}, {t: 0.0})
+    parent: tuple[dict[int, int], dict[int, int]] = ({s: -1}, {t: -1})
+    done: tuple[set[int], set[int]] = (set(), set())
+    heaps: list[list[tuple[float, int]]] = [[(0.0, s)], [(0.0, t)]]
+    channels = (_channels(proj, comp.directed, True), _channels(proj, comp.directed, False))
+    best, meet = bound, -1
+    pops = 0
+    while heaps[0] and heaps[1]:
+        if heaps[0][0][0] + heaps[1][0][0] >= best:
+            break
+        side = 0 if heaps[0][0][0] <= heaps[1][0][0] else 1
+        cost, v = heapq.heappop(heaps[side])
+        if v in done[side]:
+            continue
+        done[side].add(v)
+        pops += 1
+        if pops & 63 == 0:
+            clock.check()
+        mine, other = dist[side], dist[1 - side]
+        for dst, off, prd in channels[side]:
+            a, b = off[v], off[v + 1]  # type: ignore[index]
+            for w, p in zip(dst[a:b], prd[a:b]):  # type: ignore[index]
+                if pred_ok is not None and p not in pred_ok:
+                    continue
+                if w in banned_nodes or w in done[side]:
+                    continue
+                if (v, w) in banned_edges if side == 0 else (w, v) in banned_edges:
+                    continue
+                if node_ok is not None and not node_ok(w):
+                    continue
+                # the cost of a hop includes the penalty of the node it enters (walking s → t)
+                entered = w if side == 0 else v
+                step = 1.0 + BETA * comm[p] + (0.0 if entered == t or entered == s else pen[entered])
+                new = cost + step
+                if heaps[1 - side] and w not in other and new + heaps[1 - side][0][0] >= best:
+                    continue  # cannot be on a path cheaper than the best one found (or the bound)
+                if new < mine.get(w, math.inf):
+                    mine[w] = new
+                    parent[side][w] = v
+                    heapq.heappush(heaps[side], (new, w))
+                    if w in other and new + other[w] < best:
+                        best, meet = new + other[w], w
+    if meet < 0:
+        return None
+    head, v = [], meet
+    while v >= 0:
+        head.append(v)
+        v = parent[0][v]
+    tail, v = [], parent[1][meet]
+    while v >= 0:
+        tail.append(v)
+        v = parent[1][v]
+    return head[::-1] + tail
+
+
+def _cheapest(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, max_hops: int,
+              banned_nodes: set[int], banned_edges: set[tuple[int, int]], clock: _Clock,
+              bound: float = math.inf) -> list[int] | None:
+    """Cheapest path of at most ``max_hops`` hops: bidirectional Dijkstra, and the exact hop-bounded
+    search only when the cheapest path overall is too long."""
+    path = _bidijkstra(proj, s, t, comp, tabs, banned_nodes, banned_edges, clock, bound)
+    if path is None or (len(path) - 1 <= max_hops and len(set(path)) == len(path)):
+        return path
+    return _dijkstra(proj, s, t, comp, tabs, max_hops, banned_nodes, banned_edges, clock)
+
+
 def _k_best(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: _Clock,
             tabs: Tables) -> list[list[int]]:
-    first = _dijkstra(proj, s, t, comp, tabs, comp.max_length, set(), set(), clock)
+    """Yen's k shortest simple paths; spur searches skip what could not enter the k best."""
+    first = _cheapest(proj, s, t, comp, tabs, comp.max_length, set(), set(), clock)
     if first is None:
         return []
     found: list[list[int]] = [first]
-    candidates: list[tuple[float, list[int]]] = []
+    candidates: list[tuple[float, list[int], int]] = []
     known: set[tuple[int, ...]] = {tuple(first)}
+    deviation = 0  # Lawler: spurs before the node where a path left its parent were tried already
     while len(found) < k:
         prev = found[-1]
-        for i in range(len(prev) - 1):
+        for i in range(deviation, len(prev) - 1):
             clock.check()
             root = prev[: i + 1]
             banned_edges = {(p[i], p[i + 1]) for p in found if len(p) > i + 1 and p[: i + 1] == root}
-            spur = _dijkstra(proj, root[-1], t, comp, tabs, comp.max_length - i, set(root[:-1]), banned_edges, clock)
+            needed = k - len(found)
+            bound = math.inf
+            if len(candidates) >= needed:
+                bound = sorted(c for c, _, _ in candidates)[needed - 1] - _node_cost(proj, root, comp, tabs) \
+                    - (tabs.node_pen[root[-1]] if i > 0 else 0.0) + 1e-9
+            spur = _cheapest(proj, root[-1], t, comp, tabs, comp.max_length - i, set(root[:-1]), banned_edges,
+                             clock, bound)
             if spur is None:
                 continue
             path = root[:-1] + spur
@@ -584,10 +667,11 @@ def _k_best(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: _Cl
             if key in known:
                 continue
             known.add(key)
-            heapq.heappush(candidates, (_node_cost(proj, path, comp, tabs), path))
+            heapq.heappush(candidates, (_node_cost(proj, path, comp, tabs), path, i))
         if not candidates:
             break
-        found.append(heapq.heappop(candidates)[1])
+        _, path, deviation = heapq.heappop(candidates)
+        found.append(path)
     return found
 
 
