@@ -317,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
             server_kinds = kinds if name != "rdflib-endpoint" else query_kinds(rdflib_people)
             results[name] = {}
             for number, (kind, make) in enumerate(server_kinds.items()):
-                drive(server.url, make, min(16, args.requests), args.seconds / 4, 2, seed=500 + number)  # warm up
+                drive(server.url, make, min(32, args.requests), args.seconds / 4, args.concurrency, seed=500 + number)  # warm up
                 measure = drive(server.url, make, args.requests, args.seconds, args.concurrency, seed=number)
                 results[name][kind] = measure
                 error = f"  errors {measure.errors}: {measure.first_error}" if measure.errors else ""

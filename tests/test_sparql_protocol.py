@@ -20,7 +20,12 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from tests.conftest import TOKEN, LiveServer, start_server
+import uvicorn
+
+from kg.build import build
+from kg.settings import Settings
+from kg.store import OxigraphStore
+from tests.conftest import TOKEN, LiveServer, free_port, start_server
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"
@@ -521,6 +526,52 @@ def test_runaway_query_is_stopped_and_others_answer(limited: LiveServer) -> None
     assert order == ["light", "runaway"]
     with httpx.Client(base_url=limited.url, timeout=60) as http:  # the killed worker was replaced
         assert http.get("sparql", params={"query": "ASK {}"}).json()["boolean"] is True
+
+
+def _serve(store: OxigraphStore, **overrides: object) -> LiveServer:
+    """Serve a store made here (start_server makes its own, with the default waiting queue)."""
+    from service.app import create_app
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    settings = Settings(**({"base_iri": url, "store": ":memory:", "port": port, "write_token": TOKEN} | overrides))
+    build(store, settings)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, store=store), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(600):
+        if server.started:
+            break
+        time.sleep(0.05)
+    return LiveServer(url, settings, store, server, thread)
+
+
+def test_busy_pool_is_503() -> None:
+    """With every worker busy and no room to wait, a query is refused at once with 503 and Retry-After."""
+    live = _serve(OxigraphStore(":memory:", workers=1, max_waiting=0, max_workers=1), query_workers=1,
+                  max_query_workers=1, max_queued_queries=0,
+                  query_timeout=3.0)
+    try:
+        runaway = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n1 ?o . ?q ?r ?t }"
+        answers: dict[str, httpx.Response] = {}
+
+        def run() -> None:
+            answers["runaway"] = httpx.get(live.url + "sparql", params={"query": runaway}, timeout=60)
+
+        with httpx.Client(base_url=live.url, timeout=60) as http:
+            assert http.get("sparql", params={"query": "ASK {}"}).status_code == 200  # the worker is up
+            thread = threading.Thread(target=run)
+            thread.start()
+            time.sleep(0.5)  # let the runaway query take the only worker (not a pass/fail timing)
+            busy = http.get("sparql", params={"query": "SELECT ?x { VALUES ?x { 2 } }"})
+            thread.join(60)
+        assert busy.status_code == 503, busy.text
+        assert busy.headers["retry-after"].isdigit() and "try again" in busy.json()["detail"]
+        assert answers["runaway"].status_code == 503
+    finally:
+        live.stop()
+        live.store.close()
 
 
 # --- caching ---------------------------------------------------------------------------------------------
