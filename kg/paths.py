@@ -910,7 +910,8 @@ def _term_value(kind: str, text: str, prefixes: dict[str, str]) -> str | int | b
                            "or a number")
 
 
-def expand_path_service(query_text: str, projection: Projection) -> str | None:
+def expand_path_service(query_text: str, projection: Projection,
+                        prefixes: dict[str, str] | None = None) -> str | None:
     """Replace every ``SERVICE bc:paths { … }`` block of a query by a ``VALUES`` block of computed paths.
 
     Returns None when the query has no such block (run it as it is). The block describes one search
@@ -926,6 +927,7 @@ def expand_path_service(query_text: str, projection: Projection) -> str | None:
       ``bc:direction`` ("forward" or "backward" along the path), ``bc:graph`` (a source graph that
       states it), ``bc:score``, ``bc:length`` and ``bc:text`` (the path in English).
 
+    ``prefixes`` are those the endpoint declares for every query (the query's own PREFIX lines win).
     ``SERVICE SILENT bc:paths`` gives no rows instead of an error. Errors raise
     :class:`PathServiceError` (a 400 for the SPARQL endpoint); unknown or ambiguous names raise
     :class:`kg.names.UnknownThing` / :class:`kg.names.AmbiguousName` (both ``LookupError``).
@@ -946,7 +948,7 @@ def expand_path_service(query_text: str, projection: Projection) -> str | None:
     True
     """
     tokens = _tokens(query_text)
-    prefixes = _prefixes(tokens)
+    prefixes = (prefixes or {}) | _prefixes(tokens)
     blocks = []
     i = 0
     while i < len(tokens):

@@ -55,7 +55,7 @@ import networkx as nx
 import numpy as np
 import pyoxigraph as ox
 
-from kg.namespaces import BC, DCTERMS, FOAF, OWL, PROCESS_TYPE, PROV, RDF, RDFS, ROLE, SCHEMA, SH, SKOS, TRACK, VOCAB
+from kg.namespaces import BC, DCTERMS, FOAF, OWL, PROCESS_TYPE, PROV, RDF, RDFS, ROLE, SCHEMA, SH, SKOS, TRACK
 from kg.store import Store
 
 T = TypeVar("T")

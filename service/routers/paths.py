@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from kg.explain import node_json, path_json, paths_rdf, paths_svg, result_json
+from kg.explain import node_json, paths_rdf, paths_svg, result_json
 from kg.influence import MAX_RANKING, MAX_RESULTS, RANKED_KINDS, Entry, influenced, lineage, ranking
 from kg.names import AmbiguousName, UnknownThing, name_index
 from kg.paths import MAX_ALL, MAX_K, MAX_LENGTH, PathRequestError, SearchTimeout, make_constraints, search
@@ -288,4 +288,4 @@ def get_search(
     return _guard(run)
 
 
-__all__ = ["router", "setup", "projection", "path_json"]
+__all__ = ["router", "setup", "projection"]
