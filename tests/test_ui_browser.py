@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 
 MONTVILLE = "id/person/joseph-v-montville"
 OSLO = "id/work/oslo-accords"
-TIMEOUT = 20_000  # ms; generous for a shared two-core machine (never a pass/fail timing)
+TIMEOUT = 60_000  # ms: only a limit against hanging, generous for a busy shared machine (never a pass/fail timing)
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +180,7 @@ def test_explorer_draws_and_explains_the_paths_from_montville_to_oslo(page, serv
     assert "source:" in explained
     assert 1 <= page.locator("#path-list > li").count() <= 3
     assert page.input_value("#from") == "Joseph V. Montville"  # the ends show their names, not IRIs
-    page.locator("#path-list > li").first.click()
+    page.locator("#path-list > li .path-meta").first.click()
     assert page.locator("#path-list > li.active").count() == 1
     page.screenshot(path=artifact("explore.png"), full_page=True)
 

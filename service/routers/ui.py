@@ -9,8 +9,9 @@ URL design (every page's state is in its URL, so any view can be shared, bookmar
   A browser asking for ``GET /sparql`` without a query (``Accept`` prefers ``text/html``) gets the same editor
   (the hook ``app.state.sparql_html_page`` of :mod:`service.routers.sparql`); ``/sparql?query=…`` always answers
   with results, as the SPARQL Protocol says.
-- ``GET /explore?from=<IRI or name>&to=<IRI or name>&k=&max_length=&include=&exclude=&kinds=&max_degree=&since=&until=``
-  the path explorer: the question is the URL; opening it runs the search.
+- ``GET /explore?from=<IRI or name>&to=<IRI or name>&k=&max_length=&…`` the path explorer: the question is the URL
+  (the parameters of ``GET /paths``: mode, k, max_length, include_predicates, exclude_predicates, include_kinds,
+  exclude_kinds, max_degree, after, before, directed); opening it runs the search.
 - ``GET /influence?thing=<IRI or name>`` the influence view: lineage, what it influenced, and the ranking.
 - ``GET /ui/vocabulary.json`` classes and properties (with labels) and prefixes, for the editor's autocompletion.
 - ``GET /ui/examples.json`` the named queries as runnable examples (their example values bound with ``VALUES``).
@@ -244,7 +245,8 @@ def editor(request: Request) -> Response:
 
 
 EXPLORE_PARAMS: tuple[str, ...] = (
-    "from", "to", "k", "max_length", "include", "exclude", "kinds", "max_degree", "since", "until",
+    "from", "to", "mode", "k", "max_length", "include_predicates", "exclude_predicates", "include_kinds",
+    "exclude_kinds", "max_degree", "after", "before", "directed",
 )
 """The query-string names of a path question; the page passes them on to ``GET /paths`` unchanged."""
 

@@ -7,7 +7,10 @@ import { searchBox, valueOf, thingsIn } from "./search.js";
 import { normalisePaths } from "./paths-api.js";
 
 const cfg = pageConfig();
-const PARAMS = ["from", "to", "k", "max_length", "include", "exclude", "kinds", "max_degree", "since", "until"];
+const PARAMS = [
+  "from", "to", "mode", "k", "max_length", "include_predicates", "exclude_predicates", "include_kinds",
+  "exclude_kinds", "max_degree", "after", "before", "directed",
+];
 
 const form = document.getElementById("path-form");
 const status = document.getElementById("explore-status");
@@ -24,7 +27,10 @@ function questionFromForm() {
   for (const name of PARAMS) {
     const input = inputs[name];
     if (!input) continue;
-    const value = name === "from" || name === "to" ? valueOf(input) : input.value.trim();
+    let value;
+    if (name === "from" || name === "to") value = valueOf(input);
+    else if (input.type === "checkbox") value = input.checked ? "true" : "";
+    else value = input.value.trim();
     if (value) q[name] = value;
   }
   return q;
@@ -35,7 +41,8 @@ function fillForm(question) {
   for (const name of PARAMS) {
     const input = inputs[name];
     if (!input) continue;
-    input.value = question[name] || "";
+    if (input.type === "checkbox") input.checked = ["true", "1", "yes"].includes(question[name] || "");
+    else input.value = question[name] || "";
     if (name === "from" || name === "to") {
       delete input.dataset.iri;
       delete input.dataset.label;
@@ -95,7 +102,13 @@ function showProblem(err) {
     return;
   }
   const problem = err.problem || {};
-  const end = ["from", "to"].includes(problem.param) ? problem.param : problem.end || problem.which || null;
+  // Which end the API could not resolve: the one whose text the message quotes.
+  const detail = problem.detail || "";
+  const quoted = (name) => {
+    const text = inputs[name].value.trim();
+    return text && (detail.includes(`'${text}'`) || detail.includes(`"${text}"`));
+  };
+  const end = quoted("from") ? "from" : quoted("to") ? "to" : null;
   const candidates = thingsIn({ results: problem.candidates || [] });
   const suggestions = thingsIn({ results: problem.suggestions || [] });
   const pieces = [el("p", {}, problem.detail || err.message)];
@@ -111,10 +124,12 @@ function showProblem(err) {
 function kindLegend(kinds) {
   return el(
     "ul",
-    { class: "legend" },
-    [...kinds].map((kind) =>
-      el("li", {}, el("span", { class: "swatch", style: `background:${KIND_COLOURS[kind] || KIND_COLOURS.thing}` }), kind),
-    ),
+    { class: "legend", "aria-label": "Colours of the kinds of things" },
+    [...kinds].sort().map((kind) => {
+      const swatch = el("span", { class: "swatch" });
+      swatch.style.backgroundColor = KIND_COLOURS[kind] || KIND_COLOURS.thing;
+      return el("li", {}, swatch, kind);
+    }),
   );
 }
 
@@ -194,7 +209,7 @@ function render(answer) {
         "li",
         { class: "path", dataset: { index }, onclick: (e) => (e.target.closest("a") ? null : selectPath(index)) },
         el("p", { class: "path-meta" }, `${path.hops.length} ${path.hops.length === 1 ? "step" : "steps"}` + (path.score !== undefined ? ` · score ${path.score}` : "")),
-        path.explanation ? el("p", { class: "explanation" }, path.explanation) : null,
+        path.explanation ? el("p", { class: "explanation" }, path.explanation + ".") : null,
         el(
           "ol",
           { class: "hops" },
@@ -219,9 +234,15 @@ function render(answer) {
             ),
           ),
         ),
+        path.timeOrder.length > 1
+          ? el("p", { class: "time-order" }, "In time: ", path.timeOrder.map((n, i) => [i ? " → " : "", `${n.label} (${n.date})`]))
+          : null,
+        path.reasons.length ? el("ul", { class: "reasons", "aria-label": "Why this path ranks here" }, path.reasons.map((r) => el("li", {}, r))) : null,
       ),
     ),
   );
+  document.querySelector(".explanations .truncated")?.remove();
+  if (answer.truncated) list.after(el("p", { class: "graph-help truncated" }, "More paths exist: ask for more (Options → How many paths)."));
 
   function selectPath(index) {
     [...list.children].forEach((li, i) => li.classList.toggle("active", i === index));

@@ -4,7 +4,7 @@
 import { ApiError, el, getJSON, pageConfig, setStatus, thingHref, withParams, fallbackLabel } from "./common.js";
 import { drawGraph } from "./graph.js";
 import { searchBox, valueOf, thingsIn } from "./search.js";
-import { normaliseInfluence, normaliseRanking } from "./influence-api.js";
+import { normaliseInfluence, normaliseRanking, rankingEdges } from "./influence-api.js";
 
 const cfg = pageConfig();
 const form = document.getElementById("thing-form");
@@ -25,14 +25,17 @@ function thingLink(thing) {
 }
 
 function listItems(things, which) {
-  if (!things.length) return [el("li", { class: "none" }, which === "lineage" ? "Nothing recorded." : "Nothing recorded.")];
+  if (!things.length) {
+    const none = which === "lineage" ? "The graph records no influence on it." : "The graph records nothing it influenced.";
+    return [el("li", { class: "none" }, none)];
+  }
   return things.map((t) =>
     el(
       "li",
-      {},
+      { title: t.text || "" },
       thingLink(t),
-      t.distance !== undefined && t.distance !== null ? el("span", { class: "distance" }, t.distance === 1 ? " direct" : ` ${t.distance} steps away`) : null,
-      t.via ? el("span", { class: "via" }, ` (via ${t.via})`) : null,
+      t.distance ? el("span", { class: "distance" }, t.distance === 1 ? " · directly" : ` · ${t.distance} steps away`) : null,
+      t.via ? el("span", { class: "via" }, ` (through ${t.via})`) : null,
     ),
   );
 }
@@ -152,44 +155,70 @@ function choose(thing) {
 }
 
 async function showRanking() {
+  let ranked;
   try {
-    const ranking = normaliseRanking(await getJSON(cfg.api.influence + "ranking"), cfg);
-    rankingBody.replaceChildren(
-      ...ranking.things.map((t, i) =>
-        el(
-          "tr",
-          {},
-          el("td", { class: "number" }, String(t.rank ?? i + 1)),
-          el("td", {}, thingLink(t), " ", el("button", { type: "button", class: "as-link", title: `Show the influence of ${t.label}`, onclick: () => choose(t) }, "influence")),
-          el("td", { class: "number" }, t.score === undefined || t.score === null ? "" : formatScore(t.score)),
-          el("td", { class: "number" }, t.influenced === undefined || t.influenced === null ? "" : String(t.influenced)),
-        ),
-      ),
-    );
-    const ids = new Set(ranking.things.map((t) => t.iri));
-    const max = Math.max(...ranking.things.map((t) => Number(t.score) || 0), 1e-9);
-    drawGraph(
-      rankingGraph,
-      {
-        nodes: ranking.things.map((t) => {
-          const node = nodeData(t);
-          const size = 14 + 26 * ((Number(t.score) || 0) / max);
-          node.data.size = size;
-          return node;
-        }),
-        edges: ranking.edges
-          .filter((e) => ids.has(e.source) && ids.has(e.target))
-          .map((e, i) => ({ data: { id: `r${i}`, source: e.source, target: e.target, label: "" } })),
-      },
-      {
-        name: "ranking",
-        layout: { name: "cose", animate: false, nodeRepulsion: 12000, idealEdgeLength: 110, padding: 30 },
-        onNode: (node) => choose({ iri: node.data("iri"), label: node.data("label") }),
-      },
-    ).style().selector("node[size]").style({ width: "data(size)", height: "data(size)" }).update();
+    ranked = normaliseRanking(await getJSON(withParams(cfg.api.influence + "ranking", { limit: 20 })));
   } catch (err) {
-    rankingBody.replaceChildren(el("tr", {}, el("td", { colspan: 4 }, `The ranking could not be fetched: ${err.message}`)));
+    rankingBody.replaceChildren(el("tr", {}, el("td", { colspan: 5 }, `The ranking could not be fetched: ${err.message}`)));
+    return;
   }
+  rankingBody.replaceChildren(
+    ...ranked.map((t) =>
+      el(
+        "tr",
+        {},
+        el("td", { class: "number" }, String(t.rank)),
+        el(
+          "td",
+          {},
+          thingLink(t),
+          t.kind ? el("span", { class: "kind" }, ` ${t.kind}`) : null,
+          " ",
+          el("button", { type: "button", class: "as-link", title: `Show the lineage and legacy of ${t.label}`, onclick: () => choose(t) }, "lineage"),
+        ),
+        el("td", { class: "number" }, t.direct === null ? "" : `${t.direct} / ${t.influenced ?? ""}`),
+        el("td", { class: "number" }, t.score === null ? "" : formatScore(t.score)),
+        el("td", { class: "reason" }, t.reason || ""),
+      ),
+    ),
+  );
+  // The picture: the ranked things sized by PageRank, with who (of them) directly influenced whom.
+  const docs = [];
+  for (let i = 0; i < ranked.length; i += 4) {
+    const batch = ranked.slice(i, i + 4).map((t) =>
+      getJSON(withParams(cfg.api.influence + "influenced", { thing: t.iri, max_depth: 1 })).catch(() => ({ results: [] })),
+    );
+    docs.push(...(await Promise.all(batch)));
+  }
+  const max = Math.max(...ranked.map((t) => Number(t.score) || 0), 1e-9);
+  const cy = drawGraph(
+    rankingGraph,
+    {
+      nodes: ranked.map((t) => {
+        const node = nodeData(t);
+        node.data.size = Math.round(14 + 30 * ((Number(t.score) || 0) / max));
+        node.data.label = `${t.rank}. ${node.data.label}`;
+        node.data.rank = t.rank;
+        return node;
+      }),
+      edges: rankingEdges(ranked, docs).map((e, i) => ({ data: { id: `r${i}`, source: e.source, target: e.target, label: "" } })),
+    },
+    {
+      name: "ranking",
+      // In rank order, five to a row (left to right, top to bottom), with the influence links between them.
+      layout: {
+        name: "grid",
+        cols: 5,
+        sort: (a, b) => a.data("rank") - b.data("rank"),
+        avoidOverlap: true,
+        avoidOverlapPadding: 20,
+        padding: 30,
+        animate: false,
+      },
+      onNode: (node) => choose({ iri: node.data("iri"), label: node.data("label").replace(/^\d+\. /, "") }),
+    },
+  );
+  cy.style().selector("node[size]").style({ width: "data(size)", height: "data(size)" }).update();
 }
 
 function formatScore(score) {

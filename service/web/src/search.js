@@ -46,6 +46,7 @@ export function searchBox(input, cfg, { onChoose } = {}) {
   let items = [];
   let active = -1;
   let controller = null;
+  const closedFor = new Set();
 
   const close = () => {
     list.hidden = true;
@@ -89,13 +90,16 @@ export function searchBox(input, cfg, { onChoose } = {}) {
     if (controller) controller.abort();
     controller = new AbortController();
     try {
-      show(await searchThings(cfg, q, { signal: controller.signal }));
+      const found = await searchThings(cfg, q, { signal: controller.signal });
+      // Only if the person is still typing this text here (not after they moved on or pressed Escape).
+      if (document.activeElement === input && input.value.trim() === q && !closedFor.has(q)) show(found);
     } catch (err) {
       if (err.name !== "AbortError") close();
     }
   }, 180);
 
   input.addEventListener("input", () => {
+    closedFor.clear();
     if (input.value !== input.dataset.label) {
       delete input.dataset.iri;
       delete input.dataset.label;
@@ -103,6 +107,11 @@ export function searchBox(input, cfg, { onChoose } = {}) {
     lookup();
   });
   input.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      closedFor.add(input.value.trim());
+      close();
+      return;
+    }
     if (list.hidden) return;
     if (event.key === "ArrowDown") {
       event.preventDefault();
@@ -113,7 +122,7 @@ export function searchBox(input, cfg, { onChoose } = {}) {
     } else if (event.key === "Enter" && active >= 0) {
       event.preventDefault();
       choose(items[active]);
-    } else if (event.key === "Escape") close();
+    }
   });
   input.addEventListener("blur", () => setTimeout(close, 150));
   return { choose, close };
