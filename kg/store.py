@@ -26,6 +26,7 @@ from typing import Iterable, Iterator, Mapping, Protocol, runtime_checkable
 import pyoxigraph as ox
 
 from kg.settings import Settings
+from kg.nesting import TooDeep, check_json, check_sparql
 from kg.results import GRAPH_TYPES, QueryRequest, QueryResponse, Term
 from kg.workers import QueryEvaluationError, QueryPool, QuerySyntaxError, Snapshot, execute
 
@@ -113,12 +114,24 @@ def parse_rdf(data: bytes, media_type: str, graph: str | None, base_iri: str | N
         raise DataError(f"unsupported RDF media type {media_type!r}; use one of {', '.join(GRAPH_TYPES)}")
     target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
     try:
+        if fmt == ox.RdfFormat.JSON_LD:
+            check_json(data)  # the JSON-LD parser dies with SIGSEGV on deep nesting
         parsed = list(ox.parse(data, format=fmt, base_iri=base_iri))
+    except TooDeep as err:
+        raise DataError(f"the {media_type} data is not accepted: {err}") from None
     except SyntaxError as err:
         raise DataError(f"the {media_type} data is not valid: {err}") from None
     if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
         return parsed
     return [ox.Quad(q.subject, q.predicate, q.object, target) for q in parsed]
+
+
+def _check_nesting(sparql: str) -> None:
+    """Refuse SPARQL nested deeper than pyoxigraph's parser survives (it dies with SIGSEGV)."""
+    try:
+        check_sparql(sparql)
+    except TooDeep as err:
+        raise QuerySyntaxError(str(err)) from None
 
 
 def _graph_term(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
@@ -211,6 +224,7 @@ class OxigraphStore:
         return list(result)
 
     def execute(self, request: QueryRequest, timeout: float) -> QueryResponse:
+        _check_nesting(request.query)  # the parser would crash the worker
         return self._workers().run(request, self.snapshot(), timeout)
 
     def execute_here(self, request: QueryRequest) -> QueryResponse:
@@ -270,6 +284,7 @@ class OxigraphStore:
 
     # --- writes ----------------------------------------------------------
     def update(self, sparql: str) -> None:
+        _check_nesting(sparql)  # the parser would crash this process
         with self._write_lock:
             try:
                 self.raw.update(sparql)

@@ -127,7 +127,7 @@ def _worker_main(inbox: Connection, outbox: Connection) -> None:
             outbox.send(("ok", execute(opened[1], request)))
         except QuerySyntaxError as err:
             outbox.send(("syntax", str(err)))
-        except (QueryEvaluationError, OSError) as err:
+        except (QueryEvaluationError, OSError, ValueError, TypeError) as err:  # a bad request never kills the worker
             outbox.send(("eval", str(err)))
 
 

@@ -50,6 +50,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.request_limits import HeaderLimits
+
 ACCESS_LOGGER = "backchannel.access"
 REQUEST_ID = "x-request-id"
 UNMATCHED = "<unmatched>"
@@ -280,7 +282,8 @@ def access_logger() -> logging.Logger:
 
 
 def install(app: Any) -> None:
-    """Give ``app`` its metrics (``app.state.metrics``) and put the :class:`Observe` middleware in front of it."""
+    """Give ``app`` its metrics (``app.state.metrics``); put :class:`Observe` and the header limits in front of it."""
     metrics = Metrics(app.state)
     app.state.metrics = metrics
+    app.add_middleware(HeaderLimits)  # inside Observe: its 431s are counted and logged
     app.add_middleware(Observe, metrics=metrics, logger=access_logger())

@@ -1,0 +1,55 @@
+"""Limits on request headers: a clean 431 (problem+json) instead of whatever the HTTP server does.
+
+uvicorn (h11) refuses a request head it has not finished reading past 16 KiB
+with a bare ``400 Invalid HTTP request received.``, but a head that arrives in
+one read is accepted up to about 64 KiB, with any number of fields — so the
+same request passes or fails with the network's timing. This pure ASGI
+middleware makes the rule explicit: at most :data:`MAX_HEADER_BYTES` of header
+names and values and :data:`MAX_HEADER_FIELDS` fields, else
+``431 Request Header Fields Too Large`` saying which limit was passed.
+
+>>> header_problem([(b"host", b"x")]) is None
+True
+>>> header_problem([(b"x-big", b"a" * 20000)])
+'the request headers take 20006 bytes; at most 16384 are accepted'
+>>> header_problem([(b"x", b"")] * 101)
+'the request has 101 header fields; at most 100 are accepted'
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from service.errors import problem
+
+MAX_HEADER_BYTES = 16 * 1024
+"""Header names and values together (the request line is not counted: long GET queries stay possible)."""
+MAX_HEADER_FIELDS = 100
+
+
+def header_problem(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
+    """Why the headers are refused, or None."""
+    if len(headers) > MAX_HEADER_FIELDS:
+        return f"the request has {len(headers)} header fields; at most {MAX_HEADER_FIELDS} are accepted"
+    size = sum(len(name) + len(value) + 1 for name, value in headers)
+    if size > MAX_HEADER_BYTES:
+        return f"the request headers take {size} bytes; at most {MAX_HEADER_BYTES} are accepted"
+    return None
+
+
+class HeaderLimits:
+    """Answer 431 to requests whose headers are too large or too many (see the module doc)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            reason = header_problem(scope.get("headers", ()))
+            if reason is not None:
+                response = problem(431, "Request Header Fields Too Large", reason, headers={"Connection": "close"})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
