@@ -115,6 +115,7 @@ class SparqlState:
 
 
 def setup(app: FastAPI) -> None:
+    """Make the endpoint's state; leave ``app.state.sparql_html_page`` (an :data:`HtmlPage`) to the web UI."""
     app.state.sparql = SparqlState(app.state.settings)
     if not hasattr(app.state, "sparql_html_page"):
         app.state.sparql_html_page = None
