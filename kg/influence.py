@@ -51,7 +51,7 @@ ASSOCIATION_WEIGHT = 0.25
 BETWEENNESS_SAMPLES = 256
 """Above this many nodes, betweenness is estimated from sampled sources (seeded): at most this many,
 fewer on big graphs so that the work stays near ``BETWEENNESS_WORK`` edge visits."""
-BETWEENNESS_WORK = 5_000_000
+BETWEENNESS_WORK = 2_000_000
 ASSOCIATION_MAX_EDGES = 200_000
 """Above this many relations in the graph, the ranking graph keeps influence links only."""
 

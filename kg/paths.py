@@ -446,8 +446,8 @@ def _bfs_meet(proj: Projection, s: int, t: int, comp: Compiled, clock: _Clock) -
                         nxt.append(w)
                         if w in other:
                             meets.append(w)
-                    elif seen == d and u not in parents[w]:
-                        parents[w].append(u)
+                    elif seen == d:
+                        parents[w].append(u)  # repeats (parallel relations) are dropped in _chains
         depth_of[i] = d
         sides[i] = (parents, depth, nxt, channels)
         if meets:
@@ -467,7 +467,7 @@ def _chains(parents: dict[int, list[int]], v: int, cost: Callable[[int], float])
     if not ps:
         yield [v]
         return
-    for p in sorted(ps, key=cost):
+    for p in sorted(set(ps), key=cost):
         for rest in _chains(parents, p, cost):
             yield [v, *rest]
 
@@ -496,7 +496,7 @@ def _shortest_paths(proj: Projection, s: int, t: int, comp: Compiled, k: int, cl
 
     cf, cb = best(layers.parents_f), best(layers.parents_b)
     meets = sorted(set(layers.meets), key=lambda w: cf(w) + cb(w) - penalty(w))
-    wanted = max(4 * k, 32)
+    wanted = max(4 * k, 16)
     found: list[list[int]] = []
     seen: set[tuple[int, ...]] = set()
     for w in meets:
@@ -589,6 +589,11 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
         pops += 1
         if pops & 63 == 0:
             clock.check()
+        # every hop costs at least 1, and a backward hop also the penalty of the node it leaves (v):
+        # skip expanding v (a hub, often) when no neighbour could lead to a cheaper path
+        least = 1.0 + (pen[v] if side == 1 and v != s and v != t else 0.0)
+        if heaps[1 - side] and cost + least + heaps[1 - side][0][0] >= best:
+            continue
         mine, other = dist[side], dist[1 - side]
         for dst, off, prd in channels[side]:
             a, b = off[v], off[v + 1]  # type: ignore[index]
@@ -813,9 +818,9 @@ def search(
     truncated = False
     if mode == "shortest":
         node_paths, shortest, truncated = _shortest_paths(proj, source, target, comp, k, clock, tabs)
-        ranked = sorted((make_path(proj, p, comp, tabs, shortest) for p in node_paths), key=_rank)
-        truncated = truncated or len(ranked) > k
-        paths = ranked[:k]
+        node_paths.sort(key=lambda p: (_node_cost(proj, p, comp, tabs), p))
+        truncated = truncated or len(node_paths) > k
+        paths = sorted((make_path(proj, p, comp, tabs, shortest) for p in node_paths[:k]), key=_rank)
     else:
         layers = _bfs_meet(proj, source, target, comp, clock)
         shortest = None if layers is None else layers.dist

@@ -515,20 +515,23 @@ class _Builder:
         """The same as :meth:`read`, faster: Oxigraph writes the relations as TSV, split and interned in C."""
         s_col, p_col, o_col, g_col = self.cols
         index, pred_index, graph_index = self.index, self.pred_index, self.graph_index
-        for query, width in ((_NAMED_EDGES, 4), (_DEFAULT_EDGES, 3)):
+        graphs = [g for g in raw.named_graphs() if isinstance(g, ox.NamedNode)]
+        for graph in [None, *graphs]:  # one query per graph: no graph column to write and read back
+            query = _GRAPH_EDGES.format(f"GRAPH {graph}" if graph is not None else "")
+            gid = graph_index[f"<{graph.value}>".encode() if graph is not None else b""]
             for flat in _tsv_chunks(raw.query(query).serialize(format=ox.QueryResultsFormat.TSV)):
-                s_col.extend(map(index.__getitem__, flat[0::width]))
-                p_col.extend(map(pred_index.__getitem__, flat[1::width]))
-                o_col.extend(map(index.__getitem__, flat[2::width]))
-                graph_cells = flat[3::width] if width == 4 else itertools.repeat(b"", len(flat) // 3)
-                g_col.extend(map(graph_index.__getitem__, graph_cells))
+                s_col.extend(map(index.__getitem__, flat[0::3]))
+                p_col.extend(map(pred_index.__getitem__, flat[1::3]))
+                o_col.extend(map(index.__getitem__, flat[2::3]))
+                g_col.extend(itertools.repeat(gid, len(flat) // 3))
         values = " ".join(f"<{p}>" for p in sorted(LITERAL_PREDICATES))
         query = f"SELECT ?s ?p ?o {{ ?s ?p ?o VALUES ?p {{ {values} }} FILTER(isIRI(?s) && isLiteral(?o)) }}"
         text = raw.query(query, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.TSV)
-        for line in text.decode().split("\n")[1:]:
-            if line:
-                s, p, o = line.split("\t")
-                self.literals.append((s[1:-1], p[1:-1], *_tsv_literal(o)))
+        for s, p, quoted, lang, bare in _TSV_LITERAL_ROW.findall(text.decode()):
+            value = bare or quoted
+            if "\\" in quoted:
+                value = _tsv_literal(f'"{quoted}"')[0]
+            self.literals.append((s, p, value, lang or None))
         values = " ".join(f"<{p}>" for p in sorted(QUALIFIED.keys() | QUALIFIER_TARGETS))
         for row in raw.query(f"SELECT ?s ?p ?o ?g {{ GRAPH ?g {{ ?s ?p ?o }} VALUES ?p {{ {values} }} }}"):
             s, p, o, g = row
@@ -555,11 +558,12 @@ class _Builder:
         type_id = pid.get(RDF_TYPE)
         if type_id is not None:
             rows = np.nonzero(P == type_id)[0]
+            classes = np.unique(O[rows]).tolist()
+            schema_classes = [c for c in classes if iris[c] in SCHEMA_TYPES or iris[c].startswith(SH)]
+            if schema_classes:
+                schema.update(S[rows][np.isin(O[rows], schema_classes)].tolist())
             for s, o in zip(S[rows].tolist(), O[rows].tolist()):
-                cls = iris[o]
-                types.setdefault(s, []).append(cls)
-                if cls in SCHEMA_TYPES or cls.startswith(SH):
-                    schema.add(s)
+                types.setdefault(s, []).append(iris[o])
         sub_property: list[tuple[str, str]] = []
         inverse_of: list[tuple[str, str]] = []
         for name in SCHEMA_PREDICATES:
@@ -722,12 +726,7 @@ class _Builder:
         for v in schema:
             alive[v] = 0
         types_out = {v: tuple(ts) for v, ts in types.items() if alive[v]}
-        kinds = {}
-        for v in range(n):
-            if alive[v]:
-                kind = kind_of(iris[v], types_out.get(v, ()))
-                if kind is not None:
-                    kinds[v] = kind
+        kinds = _kinds(iris, alive, types_out)
         symmetric = {iris[v] for v, ts in types.items() if OWL + "SymmetricProperty" in ts}
         return Projection(
             version=version, iris=iris, index=index, alive=alive,
@@ -744,8 +743,27 @@ class _Builder:
         )
 
 
-_NAMED_EDGES = "SELECT ?s ?p ?o ?g { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s) && isIRI(?o)) }"
-_DEFAULT_EDGES = "SELECT ?s ?p ?o { ?s ?p ?o FILTER(isIRI(?s) && isIRI(?o)) }"
+def _kinds(iris: list[str], alive: bytearray, types: dict[int, tuple[str, ...]]) -> dict[int, str]:
+    """The short kind of every node: from its types (worked out once per combination of types), then
+    from its IRI where the IRI says (``…/id/person/…``, the concept schemes)."""
+    by_types: dict[tuple[str, ...], str | None] = {}
+    kinds: dict[int, str] = {}
+    for v, ts in types.items():
+        if ts not in by_types:
+            by_types[ts] = kind_of("", ts)
+        kind = by_types[ts]
+        if kind is not None:
+            kinds[v] = kind
+    telling = [v for v, iri in enumerate(iris) if "/id/" in iri or iri.startswith((TRACK, PROCESS_TYPE, ROLE))]
+    for v in telling:
+        if alive[v]:
+            kind = kind_of(iris[v], types.get(v, ()))
+            if kind is not None:
+                kinds[v] = kind
+    return kinds
+
+
+_GRAPH_EDGES = "SELECT ?s ?p ?o {{ {} {{ ?s ?p ?o FILTER(isIRI(?s) && isIRI(?o)) }} }}"
 
 
 def _tsv_chunks(text: bytes, size: int = 1 << 22) -> Iterator[list[bytes]]:
@@ -757,6 +775,11 @@ def _tsv_chunks(text: bytes, size: int = 1 << 22) -> Iterator[list[bytes]]:
         yield text[start:end].split()
         start = end + 1
 
+
+_TSV_LITERAL_ROW = re.compile(
+    r'^<([^>\t]*)>\t<([^>\t]*)>\t(?:"((?:[^"\\\n]|\\.)*)"(?:@([A-Za-z0-9-]+)|\^\^<[^>]*>)?|([^\t"\n]+))$', re.M
+)
+"""A row ``<s> <p> literal`` of a SPARQL TSV result: subject, predicate, quoted value, language, bare value."""
 
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 

@@ -38,9 +38,11 @@ ARGS: list[str] = [
 
 
 def chromium_path() -> str | None:
-    """The Chromium executable, or None when there is none."""
+    """The Chromium executable, or None when there is none (``BACKCHANNEL_CHROMIUM``, when set, is the only
+    candidate: point it at a missing file to see the tests without a browser)."""
     configured = os.environ.get("BACKCHANNEL_CHROMIUM")
-    for candidate in (configured, DEFAULT, shutil.which("chromium"), shutil.which("chromium-browser")):
+    candidates = [configured] if configured else [DEFAULT, shutil.which("chromium"), shutil.which("chromium-browser")]
+    for candidate in candidates:
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None

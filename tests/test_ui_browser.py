@@ -113,6 +113,34 @@ def test_a_shared_link_opens_the_query_and_runs_it(page, server) -> None:  # noq
     assert page.title().startswith("SPARQL query editor")
 
 
+def complete(page, text: str) -> list[str]:  # noqa: ANN001
+    """Put `text` in the editor, ask for completions at its end (Ctrl+Space) and read the suggestions."""
+    page.evaluate(
+        """text => { const y = window.backchannel.yasqe; y.setValue(text); y.focus();
+                     const last = y.lastLine(); y.setCursor({line: last, ch: y.getLine(last).length}); }""",
+        text,
+    )
+    page.keyboard.press("Control+Space")
+    page.wait_for_selector(".CodeMirror-hints li")
+    hints = page.locator(".CodeMirror-hints li").all_inner_texts()
+    return hints
+
+
+def test_editor_completes_our_properties_classes_and_things(page, server) -> None:  # noqa: ANN001
+    page.goto("editor")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    assert "bc:coined  —  coined" in complete(page, "SELECT * WHERE {\n  ?x bc:coi")
+    page.keyboard.press("Escape")
+    assert "foaf:Person" in complete(page, "SELECT * WHERE {\n  ?x a foaf:Pers")
+    page.keyboard.press("Escape")
+    hints = complete(page, "SELECT * WHERE {\n  person:montv")  # things, by name, from /search
+    assert "person:joseph-v-montville  —  Joseph V. Montville" in hints
+    page.keyboard.press("Enter")
+    text = page.evaluate("window.backchannel.yasqe.getValue()")
+    assert "person:joseph-v-montville" in text
+    assert f"PREFIX person: <{server.url}id/person/>" in text  # declared for the person who picked it
+
+
 def test_named_query_example_as_table_and_graph(page) -> None:  # noqa: ANN001
     page.goto("editor")
     page.wait_for_selector("#examples option[value='influenced-by']", state="attached")

@@ -14,14 +14,14 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import html5rdf
 import httpx
 import pytest
 
 from service.routers import ui
-from tests.browser import require
+from tests.browser import chromium_path, require, require_chromium
 from tests.conftest import start_server
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
@@ -172,7 +172,7 @@ def test_explore_page_carries_the_question_of_its_address(client: httpx.Client, 
     assert f'value="{start}"' in response.text and 'value="3"' in response.text
 
 
-def test_entity_pages_link_into_the_explorer_and_the_editor(client: httpx.Client, server) -> None:  # noqa: ANN001
+def test_entity_pages_link_into_the_explorer_and_their_queries_open_in_the_editor(client: httpx.Client, server) -> None:  # noqa: ANN001, E501
     page = client.get("doc/person/joseph-v-montville").text
     explore = re.search(r'href="(/explore\?from=[^"]+)"', page)
     assert explore, "the entity page has no link to the explorer"
@@ -180,6 +180,10 @@ def test_entity_pages_link_into_the_explorer_and_the_editor(client: httpx.Client
     assert target.status_code == 200
     assert page_config(target.text)["question"]["from"] == server.url + "id/person/joseph-v-montville"
     assert re.search(r'<form class="explore-form" method="get" action="/explore">', page)
+    for href in re.findall(r'href="/(?:sparql|editor)\?query=([^"]+)"', page):  # "Query it": the same query in the editor
+        query = parse_qs("query=" + href.replace("&amp;", "&"))["query"][0]
+        editor = client.get("editor", params={"query": query})
+        assert editor.status_code == 200 and page_config(editor.text)["query"] == query
 
 
 # --- without the bundles -------------------------------------------------------------------------------
@@ -322,3 +326,18 @@ def test_every_example_gives_the_rows_of_its_named_query(client: httpx.Client) -
             assert set(theirs) <= set(mine) and len(mine) > len(theirs), name
         else:
             assert mine == theirs, name
+
+
+# --- the browser tests' guard ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("", "skipped"), ("true", "failed")])
+def test_browser_tests_skip_locally_but_fail_in_ci_without_chromium(
+    ci: str, outcome: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BACKCHANNEL_CHROMIUM", str(tmp_path / "no-chromium"))
+    monkeypatch.setenv("CI", ci)
+    assert chromium_path() is None
+    raised = pytest.fail.Exception if outcome == "failed" else pytest.skip.Exception
+    with pytest.raises(raised, match="Chromium is not installed"):
+        require_chromium()
