@@ -898,8 +898,10 @@ class ProjectionCache:
     >>> store.close()
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, warm: Iterable[Callable[[Projection], object]] = ()) -> None:
         self.store = store
+        self.warm = tuple(warm)
+        """Functions run on each new projection before it is handed out (precomputed indexes)."""
         self._lock = threading.Lock()
         self._current: Projection | None = None
         self.builds = 0
@@ -913,6 +915,9 @@ class ProjectionCache:
         with self._lock:
             version = self.store.version
             if self._current is None or self._current.version != version:
-                self._current = build_projection(self.store, version)
+                fresh = build_projection(self.store, version)
+                for prepare in self.warm:
+                    prepare(fresh)
+                self._current = fresh
                 self.builds += 1
             return self._current

@@ -347,3 +347,33 @@ def test_k_best_and_all_paths_match_networkx(seed: int, n: int) -> None:
     assert [round(p.cost, 6) for p in found.paths] == costs
     assert all(math.isclose(p.score, 1 / p.cost) for p in found.paths)
     assert comp.max_length == 4
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+def test_cli_path_and_influence(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from service.cli import main
+
+    store = str(tmp_path / "store")
+    assert main(["--store", store, "build", "--no-dumps"]) == 0
+    capsys.readouterr()
+    assert main(["--store", store, "path", "Joseph Montville", "Oslo", "--k", "2", "--max-length", "4"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("From Joseph V. Montville") and "1. " in out and "2. " in out and "(source: " in out
+    assert main(["--store", store, "path", "Montville", "Oslo", "--exclude-predicate", "bc:coined", "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["paths"] and all(h["predicate"]["iri"] != BC + "coined" for p in body["paths"] for h in p["hops"])
+    assert main(["--store", store, "path", "Montvile", "Oslo"]) == 1
+    assert "did you mean Joseph V. Montville" in capsys.readouterr().err
+    assert main(["--store", store, "path", "Montville", "Oslo", "--k", "99"]) == 2
+    assert main(["--store", store, "influence", "ranking", "--limit", "3"]) == 0
+    assert "Joseph V. Montville" in capsys.readouterr().out.splitlines()[0]
+    assert main(["--store", store, "influence", "lineage", "Multi-Track Diplomacy: A Systems Approach to Peace"]) == 0
+    assert "John W. McDonald" in capsys.readouterr().out
+    for command in (["path", "--help"], ["influence", "--help"]):
+        with pytest.raises(SystemExit) as done:
+            main(command)
+        assert done.value.code == 0
+        assert "usage: backchannel" in capsys.readouterr().out

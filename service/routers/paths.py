@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from kg.explain import node_json, paths_rdf, paths_svg, result_json
 from kg.influence import MAX_RANKING, MAX_RESULTS, RANKED_KINDS, Entry, influenced, lineage, ranking
 from kg.names import AmbiguousName, UnknownThing, name_index
-from kg.paths import MAX_ALL, MAX_K, MAX_LENGTH, PathRequestError, SearchTimeout, make_constraints, search
+from kg.paths import MAX_ALL, MAX_K, MAX_LENGTH, PathRequestError, SearchTimeout, make_constraints, search, tables
 from kg.projection import KINDS, Projection, ProjectionCache, normalise_kind
 from service.errors import problem
 from service.negotiation import negotiate
@@ -72,8 +72,9 @@ PATH_RESPONSES = RESPONSES | {
 
 
 def setup(app: FastAPI) -> None:
-    """Keep the projection cache on the app (built lazily, rebuilt when the store changes)."""
-    app.state.projections = ProjectionCache(app.state.store)
+    """Keep the projection cache on the app: built on first use and again when the store changes, with
+    the ranking tables and the name index computed with it (once per version)."""
+    app.state.projections = ProjectionCache(app.state.store, warm=(tables, name_index))
 
 
 def projection(request: Request) -> Projection:
