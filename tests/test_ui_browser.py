@@ -88,7 +88,7 @@ def wait_for_graph(page, name: str, nodes: int = 2) -> tuple[int, int]:  # noqa:
 # --- the editor ----------------------------------------------------------------------------------------------
 
 
-def test_editor_runs_a_query_and_shows_rows(page) -> None:  # noqa: ANN001
+def test_editor_runs_a_query_and_shows_rows(page, server) -> None:  # noqa: ANN001
     page.goto("editor")
     page.wait_for_selector(".yasqe .CodeMirror")
     assert "bc:coined" in page.evaluate("window.backchannel.yasqe.getValue()")
@@ -99,6 +99,13 @@ def test_editor_runs_a_query_and_shows_rows(page) -> None:  # noqa: ANN001
     assert page.locator(".yasr table tbody tr").count() >= 2
     assert "#query=" in page.url and "bc%3Acoined" in page.url  # the address holds the query (shareable)
     page.screenshot(path=artifact("editor.png"), full_page=True)
+    page.click("#share")
+    page.wait_for_selector("#share-status:not(:empty)")
+    if page.locator("#share-status input").count():  # no clipboard here: the link is shown to copy by hand
+        shared = page.input_value("#share-status input")
+        assert shared.startswith(server.url + "editor#query=") and "bc%3Acoined" in shared
+    else:
+        assert "copied" in page.locator("#share-status").inner_text()
 
 
 def test_a_shared_link_opens_the_query_and_runs_it(page, server) -> None:  # noqa: ANN001
@@ -254,6 +261,19 @@ def test_explorer_suggests_names_and_resolves_misspellings(page, server) -> None
     page.locator("#explore-status button.candidate", has_text="Oslo").first.click()
     wait_for_graph(page, "paths")
     page.screenshot(path=artifact("explore-suggestions.png"))
+
+
+def test_an_ambiguous_name_lists_the_candidates_to_click(page, server) -> None:  # noqa: ANN001
+    page.goto("explore?from=Track&to=" + quote(server.url + MONTVILLE, safe=""))
+    page.wait_for_selector("#explore-status button.candidate")
+    status = page.locator("#explore-status").inner_text()
+    assert "could mean several things" in status and "Which one do you mean?" in status
+    page.locator("#explore-status button.candidate", has_text="Track Two diplomacy").first.click()
+    wait_for_graph(page, "paths")
+    assert page.input_value("#from") == "Track Two diplomacy"
+    assert "from=https%3A%2F%2Fw3id.org%2Fbackchannel%2Fdef%2Ftrack%2Ftrack-two" in page.url  # the URL names it now
+    page.go_back()  # the earlier question comes back, with its candidates
+    page.wait_for_selector("#explore-status button.candidate")
 
 
 # --- the influence view -----------------------------------------------------------------------------------------
