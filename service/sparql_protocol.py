@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import parse_qsl
 
+import pyoxigraph as ox
+
 from service.guards import Analysis, Token, tokenize
 
 FORM = "application/x-www-form-urlencoded"
@@ -103,6 +105,23 @@ def _utf8_body(body: bytes, params: dict[str, str], what: str) -> str:
         raise ProtocolError(400, f"the {what} is not valid UTF-8 (byte {err.start})") from None
 
 
+def check_iri(value: str, parameter: str) -> str:
+    """``value`` if it is an absolute IRI, else 400 (dataset IRIs are also written into rewritten updates).
+
+    >>> check_iri("http://ex/g", "default-graph-uri")
+    'http://ex/g'
+    >>> check_iri("http://ex/g> } ; DROP ALL ; INSERT DATA { <http://ex/a", "using-graph-uri")
+    Traceback (most recent call last):
+    ...
+    service.sparql_protocol.ProtocolError: 400: using-graph-uri is not a valid absolute IRI: 'http://ex/g> } ; DROP ALL ; INSERT DATA { <http://ex/a' (Invalid IRI code point '>')
+    """
+    try:
+        ox.NamedNode(value)
+    except ValueError as err:
+        raise ProtocolError(400, f"{parameter} is not a valid absolute IRI: {value!r} ({err})") from None
+    return value
+
+
 def parse_request(method: str, query_string: bytes, content_type: str | None, body: bytes) -> ProtocolRequest:
     """What a request to the SPARQL endpoint asks for (see the module doc)."""
     params = parse_params(query_string, "the URL")
@@ -132,7 +151,7 @@ def parse_request(method: str, query_string: bytes, content_type: str | None, bo
         raise ProtocolError(400, "give a query or an update, not both")
 
     def values(name: str) -> tuple[str, ...]:
-        return tuple(v for k, v in params if k == name)
+        return tuple(check_iri(v, name) for k, v in params if k == name)
 
     if updates:
         if method != "POST":

@@ -390,6 +390,18 @@ def test_update_with_using_parameters(client: httpx.Client, data: dict[str, str]
     assert update(client, f"DROP GRAPH <{target}>").status_code == 204
 
 
+@pytest.mark.parametrize("name", ["using-graph-uri", "using-named-graph-uri"])
+def test_dataset_iris_cannot_inject_into_an_update(client: httpx.Client, data: dict[str, str], name: str) -> None:
+    """Regression: using-graph-uri is written into the update as <IRI>; a '>' in it could close the IRI."""
+    evil = f"http://x/g> WHERE {{ }} ; DROP GRAPH <{data['g1']}> ; INSERT {{ <http://x/a> <http://x/b> 1 }} USING <http://x/h"
+    text = "INSERT { <http://x/a> <http://x/b> ?o } WHERE { ?s ?p ?o }"
+    response = update(client, text, **{name: evil})
+    assert response.status_code == 400 and "not a valid absolute IRI" in response.json()["detail"]
+    assert ask(client, f"ASK {{ GRAPH <{data['g1']}> {{ ?s ?p ?o }} }}")
+    bad = client.get("sparql", params={"query": "ASK {}", "default-graph-uri": "not an iri"})
+    assert bad.status_code == 400 and "default-graph-uri" in bad.json()["detail"]
+
+
 def test_update_with_its_own_dataset_and_using_parameters_is_400(client: httpx.Client) -> None:
     text = "WITH <http://x/g> DELETE { ?s ?p 1 } WHERE { ?s ?p 1 }"
     response = update(client, text, **{"using-named-graph-uri": "http://x/people"})
