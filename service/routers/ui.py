@@ -67,7 +67,7 @@ DEFAULT_QUERY = """\
 PREFIX bc: <https://w3id.org/backchannel/def#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 
-# Who coined which idea, and when? (Ctrl+Enter runs the query; Ctrl+Space completes names.)
+# Who coined which idea? (Ctrl+Enter runs the query; Ctrl+Space completes names.)
 SELECT ?who ?whoLabel ?idea ?ideaLabel WHERE {
   ?who bc:coined ?idea .
   OPTIONAL { ?who rdfs:label ?whoLabel FILTER(LANGMATCHES(LANG(?whoLabel), "en")) }
