@@ -309,12 +309,21 @@ def table(rows: list[tuple[str, str, str, str]]) -> str:
     return "\n".join(lines)
 
 
+NOTES = "### What the paths figures say"
+"""A hand-written subsection of the Paths section that ``--write`` keeps."""
+
+
 def write_section(text: str) -> None:
-    """Replace the "## Paths" section of bench/RESULTS.md (or add it), leaving the others alone."""
+    """Replace the "## Paths" section of bench/RESULTS.md (or add it), leaving the others alone; the
+    hand-written notes under "### What the paths figures say" are kept."""
     current = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    section = f"## Paths\n\n{text.strip()}\n"
     pattern = re.compile(r"^## Paths\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
+    found = pattern.search(current)
+    notes = ""
+    if found and NOTES in found.group(0):
+        notes = "\n" + found.group(0)[found.group(0).index(NOTES):].rstrip() + "\n"
+    section = f"## Paths\n\n{text.strip()}\n{notes}"
+    if found:
         updated = pattern.sub(lambda _: section + "\n", current).rstrip() + "\n"
     else:
         updated = current.rstrip() + "\n\n" + section
