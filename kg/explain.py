@@ -207,7 +207,7 @@ def paths_rdf(proj: Projection, paths: Sequence[Path], fmt: ox.RdfFormat) -> byt
 
 # --- SVG picture ------------------------------------------------------------------------------------
 
-BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 180, 44, 90, 36, 24
+BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 180, 44, 150, 64, 24
 
 
 def _wrap(text: str, width: int = 24, lines: int = 2) -> list[str]:
