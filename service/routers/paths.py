@@ -22,7 +22,18 @@ from fastapi.responses import JSONResponse, Response
 from kg.explain import node_json, paths_rdf, paths_svg, result_json
 from kg.influence import MAX_RANKING, MAX_RESULTS, RANKED_KINDS, Entry, influenced, lineage, ranking
 from kg.names import AmbiguousName, UnknownThing, name_index
-from kg.paths import MAX_ALL, MAX_K, MAX_LENGTH, PathRequestError, SearchTimeout, make_constraints, search, tables
+from kg.paths import (
+    MAX_ALL,
+    MAX_K,
+    MAX_LENGTH,
+    PathRequestError,
+    PathServiceError,
+    SearchTimeout,
+    expand_path_service,
+    make_constraints,
+    search,
+    tables,
+)
 from kg.projection import KINDS, Projection, ProjectionCache, normalise_kind
 from service.errors import problem
 from service.negotiation import negotiate
@@ -81,6 +92,25 @@ def projection(request: Request) -> Projection:
     """The projection of the store's current version."""
     cache: ProjectionCache = request.app.state.projections
     return cache.get()
+
+
+PATH_SERVICE_STATUS: dict[type[Exception], int] = {
+    PathServiceError: 400, PathRequestError: 400, UnknownThing: 404, AmbiguousName: 409, SearchTimeout: 503,
+}
+"""How the SPARQL endpoint should answer the errors of :func:`expand_path_queries`."""
+
+
+def expand_path_queries(request: Request, query_text: str, prefixes: dict[str, str] | None = None) -> str | None:
+    """For the SPARQL endpoint: the query with its ``SERVICE bc:paths { … }`` blocks replaced by ``VALUES``
+    (see :func:`kg.paths.expand_path_service`), or None when it has none. Call it before the federation
+    guard, in a worker thread (it may search); the errors it raises map to statuses by
+    :data:`PATH_SERVICE_STATUS` (all are ``ValueError``, ``LookupError`` or :class:`SearchTimeout`)."""
+    if "paths" not in query_text:  # every spelling of bc:paths contains it: skip the tokenizer otherwise
+        return None
+    cache: ProjectionCache | None = getattr(request.app.state, "projections", None)
+    if cache is None:
+        return None
+    return expand_path_service(query_text, cache.get(), prefixes)
 
 
 def _guard(run: Callable[[], Response]) -> Response:
@@ -289,4 +319,4 @@ def get_search(
     return _guard(run)
 
 
-__all__ = ["router", "setup", "projection"]
+__all__ = ["router", "setup", "projection", "expand_path_queries", "PATH_SERVICE_STATUS"]
