@@ -811,6 +811,8 @@ def search(
     validate_numbers(mode, k, cons.max_length, limit)
     if source == target:
         raise PathRequestError("from and to are the same thing: give two different things")
+    if source in cons.avoid or target in cons.avoid:
+        raise PathRequestError("avoid names one of the ends of the path: a path cannot avoid where it starts or ends")
     started = time.perf_counter()
     clock = _Clock(budget)
     comp = compile_constraints(proj, cons, (source, target))

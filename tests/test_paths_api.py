@@ -62,6 +62,7 @@ def test_constraints_over_http(server: LiveServer) -> None:
     ({"from": "Montville", "to": "Oslo", "include_predicates": "bc:coined", "exclude_predicates": "bc:coined"}, 400,
      "both included and excluded"),
     ({"from": "Montville", "to": "Montville"}, 400, "same thing"),
+    ({"from": "Montville", "to": "Oslo", "avoid": "Oslo Accords"}, 400, "ends of the path"),
     ({"from": "Montville", "to": "Oslo", "mode": "best"}, 400, "not a mode"),
     ({"from": "Montville", "to": "Oslo", "k": "many"}, 400, "k"),
     ({"from": "Montville"}, 400, "to"),
