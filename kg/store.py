@@ -290,7 +290,7 @@ class OxigraphStore:
                 self.raw.update(sparql)
             except SyntaxError as err:
                 raise QuerySyntaxError(str(err)) from None
-            except OSError as err:
+            except (OSError, RuntimeError) as err:  # RuntimeError: e.g. DROP of a graph that does not exist
                 raise QueryEvaluationError(str(err)) from None
             finally:
                 self._changed()
@@ -361,7 +361,10 @@ class OxigraphStore:
                 self._pool = None
         if self.in_memory:
             shutil.rmtree(self._snap_dir, ignore_errors=True)
-        self.raw.flush() if not self.in_memory else None
+        else:
+            self.raw.flush()
+        # pyoxigraph has no close(): the RocksDB lock goes when the last reference does.
+        del self.raw
 
 
 def open_store(location: str, *, workers: int = 2, max_waiting: int = 64, max_workers: int = 16) -> Store:
