@@ -197,9 +197,27 @@ def write_graph(triples: Iterable[ox.Triple | ox.Quad], media_type: str, prefixe
         items = [q.triple for q in items]
     kwargs: dict[str, object] = {}
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3, ox.RdfFormat.RDF_XML):
-        kwargs["prefixes"] = dict(prefixes)
+        kwargs["prefixes"] = used_prefixes(items, prefixes)
     out = ox.serialize(items, format=fmt, **kwargs)
     return out if out is not None else b""
+
+
+def used_prefixes(items: Iterable[ox.Triple | ox.Quad], prefixes: Mapping[str, str]) -> dict[str, str]:
+    """Only the prefixes whose namespace some IRI in ``items`` uses (longest namespace wins a tie).
+
+    >>> t = ox.Triple(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p"), ox.Literal("x"))
+    >>> used_prefixes([t], {"ex": "http://ex/", "other": "http://other/"})
+    {'ex': 'http://ex/'}
+    """
+    iris: set[str] = set()
+    for item in items:
+        for term in (item.subject, item.predicate, item.object, getattr(item, "graph_name", None)):
+            if isinstance(term, ox.NamedNode):
+                iris.add(term.value)
+            elif isinstance(term, ox.Literal):
+                iris.add(term.datatype.value)
+    namespaces = {iri[: max(iri.rfind("/"), iri.rfind("#")) + 1] for iri in iris}
+    return {name: ns for name, ns in prefixes.items() if any(n.startswith(ns) for n in namespaces)}
 
 
 def parse_term(text: str) -> Term:

@@ -111,7 +111,7 @@ def test_entity_page_offers_paths_queries_and_data(montville: httpx.Response, se
     assert '<form class="explore-form" method="get" action="/explore">' in page
     assert f'<input type="hidden" name="from" value="{iri}">' in page
     assert f'<option value="{server.url}id/work/oslo-accords">' in page
-    queries = [parse_qs(urlsplit(href.replace("&amp;", "&")).query)["query"][0] for href in re.findall(r'href="(/sparql\?query=[^"]+)"', page)]
+    queries = [parse_qs(urlsplit(href.replace("&amp;", "&")).query)["query"][0] for href in re.findall(r'href="(/editor\?query=[^"]+)"', page)]
     assert f"DESCRIBE <{iri}>" in queries
     assert any("GRAPH ?source" in q for q in queries)
     for suffix in ("ttl", "jsonld", "nt", "rdf", "trig"):
@@ -219,7 +219,7 @@ def test_home_page_explains_counts_and_starts(client: httpx.Client, server) -> N
     assert "Track Two" in page
     assert 'href="/browse?kind=person">People</a>' in page
     assert re.search(r"\d+ statements about \d+ things, from \d+ sources", page)
-    assert 'href="/sparql?query=' in page
+    assert 'href="/editor?query=' in page
     start = (server.url + "id/person/joseph-v-montville").replace(":", "%3A").replace("/", "%2F")
     end = (server.url + "id/work/oslo-accords").replace(":", "%3A").replace("/", "%2F")
     assert f'href="/explore?from={start}&amp;to={end}"' in page

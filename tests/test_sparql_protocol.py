@@ -457,7 +457,7 @@ def _stop_and_release(live: LiveServer) -> None:
     """Stop a server and let go of its on-disk store (RocksDB keeps a lock until the handle is freed)."""
     live.stop()
     live.store.close()
-    del live.store.raw
+
     gc.collect()
 
 

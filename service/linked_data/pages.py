@@ -74,7 +74,7 @@ class Links:
         return self.settings.base_iri + path if path is not None else iri
 
     def sparql(self, query: str) -> str:
-        return self.root + "sparql?query=" + quote(query, safe="")
+        return self.root + "editor?query=" + quote(query, safe="")
 
     def explore(self, start: str, end: str | None = None) -> str:
         url = self.root + "explore?from=" + quote(start, safe="")
