@@ -147,6 +147,7 @@ class Tables:
     """Per-projection numbers the ranking needs: node penalties, predicate commonness, hub threshold."""
 
     node_pen: list[float]
+    half_pen: list[float]
     commonness: list[float]
     hub_degree: int
     rare_freq: int
@@ -167,7 +168,7 @@ def _make_tables(proj: Projection) -> Tables:
     p95 = degrees[int(0.95 * (len(degrees) - 1))] if degrees else 0
     freqs = sorted(f for f in proj.pred_freq if f > 0)
     p25 = freqs[int(0.25 * (len(freqs) - 1))] if freqs else 0
-    return Tables(node_pen, commonness, max(8, p95), max(2, p25))
+    return Tables(node_pen, [x / 2 for x in node_pen], commonness, max(8, p95), max(2, p25))
 
 
 # --- constraints ---------------------------------------------------------------------------------
@@ -569,7 +570,7 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
     Both searches stop when the sum of their smallest tentative costs reaches the best meeting found
     (the classic stopping rule), so each explores about half the cost radius of a one-sided search.
     """
-    pen, comm = tabs.node_pen, tabs.commonness
+    half, comm = tabs.half_pen, tabs.commonness
     node_ok, pred_ok = comp.node_ok, comp.pred_ok
     dist = ({s: 0.0}, {t: 0.0})
     parent: tuple[dict[int, int], dict[int, int]] = ({s: -1}, {t: -1})
@@ -578,6 +579,9 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
     channels = (_channels(proj, comp.directed, True), _channels(proj, comp.directed, False))
     best, meet = bound, -1
     pops = 0
+    # A hop u–w costs 1 + BETA·commonness + half the penalty of each of its two nodes (the ends of the
+    # path have none): summed over a path this is exactly the path's cost, and it is the same seen from
+    # either end, so both searches can stop scanning a neighbourhood (least connected first) early.
     while heaps[0] and heaps[1]:
         if heaps[0][0][0] + heaps[1][0][0] >= best:
             break
@@ -589,28 +593,26 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
         pops += 1
         if pops & 63 == 0:
             clock.check()
-        # every hop costs at least 1, and a backward hop also the penalty of the node it leaves (v):
-        # skip expanding v (a hub, often) when no neighbour could lead to a cheaper path
-        least = 1.0 + (pen[v] if side == 1 and v != s and v != t else 0.0)
-        if heaps[1 - side] and cost + least + heaps[1 - side][0][0] >= best:
-            continue
-        mine, other = dist[side], dist[1 - side]
+        base = cost + 1.0 + (0.0 if v == s or v == t else half[v])
+        top_other = heaps[1 - side][0][0] if heaps[1 - side] else math.inf
+        if base + top_other >= best:
+            continue  # no hop from v (a hub, often) can lead to a cheaper path
+        mine, other, banned_here = dist[side], dist[1 - side], done[side]
         for dst, off, prd in channels[side]:
             a, b = off[v], off[v + 1]  # type: ignore[index]
             for w, p in zip(dst[a:b], prd[a:b]):  # type: ignore[index]
+                if base + half[w] + top_other >= best:
+                    break  # neighbours come least connected first: the rest cost at least as much
                 if pred_ok is not None and p not in pred_ok:
                     continue
-                if w in banned_nodes or w in done[side]:
+                if w in banned_nodes or w in banned_here:
                     continue
                 if (v, w) in banned_edges if side == 0 else (w, v) in banned_edges:
                     continue
                 if node_ok is not None and not node_ok(w):
                     continue
-                # the cost of a hop includes the penalty of the node it enters (walking s → t)
-                entered = w if side == 0 else v
-                step = 1.0 + BETA * comm[p] + (0.0 if entered == t or entered == s else pen[entered])
-                new = cost + step
-                if heaps[1 - side] and w not in other and new + heaps[1 - side][0][0] >= best:
+                new = base + BETA * comm[p] + (0.0 if w == t or w == s else half[w])
+                if w not in other and new + top_other >= best:
                     continue  # cannot be on a path cheaper than the best one found (or the bound)
                 if new < mine.get(w, math.inf):
                     mine[w] = new

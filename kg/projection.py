@@ -297,7 +297,8 @@ class Projection:
     whose subject is ``u`` are the edge ids ``out_off[u] .. out_off[u+1]-1``, with object ``out_dst[e]``,
     predicate id ``out_pred[e]`` and graph id ``out_graph[e]`` (``extra_graphs[e]`` lists every graph when
     several state the relation). The same relations seen from their objects: ``in_off`` / ``in_src`` /
-    ``in_pred`` / ``in_edge``. ``degree[v]`` counts the relations of v in both directions.
+    ``in_pred`` / ``in_edge``. ``degree[v]`` counts the relations of v in both directions. Each node's
+    relations (out and in) are ordered by the degree of the neighbour, smallest first.
     """
 
     version: str
@@ -712,12 +713,19 @@ class _Builder:
 
         out_count = np.bincount(S, minlength=n)
         in_count = np.bincount(O, minlength=n)
+        degree = out_count + in_count
+        # each node's relations, least connected neighbour first (searches can stop scanning a hub early)
+        order = np.lexsort((O, degree[O], S))
+        S, P, O, G = S[order], P[order], O[order], G[order]
+        if extra_graphs:
+            position = np.empty(len(order), dtype=np.int64)
+            position[order] = np.arange(len(order))
+            extra_graphs = {int(position[e]): gs for e, gs in extra_graphs.items()}
         out_off = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(out_count, out=out_off[1:])
-        in_order = np.argsort(O, kind="stable")
+        in_order = np.lexsort((S, degree[S], O))
         in_off = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(in_count, out=in_off[1:])
-        degree = out_count + in_count
         pred_freq = np.bincount(P, minlength=len(predicates)).tolist()
 
         alive = bytearray((degree > 0).astype(np.uint8).tobytes())
