@@ -48,6 +48,7 @@ from typing import Any, Iterable, Iterator
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.request_limits import HeaderLimits
@@ -92,6 +93,8 @@ def route_template(scope: Scope) -> str:
     '<unmatched>'
     """
     route = scope.get("route")
+    if route is None:  # FastAPI marks its own routes; plain Starlette ones (/openapi.json, /docs, mounts) are looked up
+        route = next((r for r in getattr(scope.get("app"), "routes", ()) if r.matches(scope)[0] is Match.FULL), None)
     path = getattr(route, "path", None) or getattr(route, "path_format", None)
     return path if isinstance(path, str) and path else UNMATCHED
 

@@ -156,6 +156,7 @@ def test_metrics_count_requests_by_route_template(ops_server: LiveServer) -> Non
     for _ in range(2):  # a miss, then a hit of the result cache
         assert httpx.get(ops_server.url + "sparql", params={"query": query}).status_code == 200
     httpx.get(ops_server.url + "no/such/thing/8c1f0e")
+    httpx.get(ops_server.url + "openapi.json")  # a plain Starlette route
     response = httpx.get(ops_server.url + "metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=")
@@ -164,6 +165,7 @@ def test_metrics_count_requests_by_route_template(ops_server: LiveServer) -> Non
     assert sample(values, "backchannel_http_requests_total", method="GET", route="/sparql", status="200") >= 2
     assert sample(values, "backchannel_http_requests_total", method="GET", route="<unmatched>", status="404") >= 1
     assert "8c1f0e" not in text  # raw paths never become labels
+    assert sample(values, "backchannel_http_requests_total", method="GET", route="/openapi.json", status="200") >= 1
     assert sample(values, "backchannel_http_request_duration_seconds_count", method="GET", route="/sparql") >= 2
     assert sample(values, "backchannel_query_duration_seconds_count", route="/sparql", status="200") >= 1
     assert sample(values, "backchannel_query_cache_hits_total") >= 1
