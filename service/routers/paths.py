@@ -86,6 +86,20 @@ def setup(app: FastAPI) -> None:
     """Keep the projection cache on the app: built on first use and again when the store changes, with
     the ranking tables and the name index computed with it (once per version)."""
     app.state.projections = ProjectionCache(app.state.store, warm=(tables, name_index))
+    rewriters = getattr(app.state, "sparql_rewriters", None)
+    if rewriters is None:
+        rewriters = app.state.sparql_rewriters = []
+    rewriters.append(sparql_paths_rewriter)
+
+
+def sparql_paths_rewriter(request: Request, query_text: str, prefixes: dict[str, str]) -> str | None:
+    """The SPARQL endpoint's hook: expand ``SERVICE bc:paths { … }``; its errors become 4xx/503 answers."""
+    try:
+        return expand_path_queries(request, query_text, prefixes)
+    except tuple(PATH_SERVICE_STATUS) as err:
+        status = next(code for kind, code in PATH_SERVICE_STATUS.items() if isinstance(err, kind))
+        headers = {"Retry-After": "1"} if status == 503 else None
+        raise HTTPException(status, f"SERVICE bc:paths: {err}", headers=headers) from None
 
 
 def projection(request: Request) -> Projection:

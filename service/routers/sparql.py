@@ -119,6 +119,22 @@ def setup(app: FastAPI) -> None:
     app.state.sparql = SparqlState(app.state.settings)
     if not hasattr(app.state, "sparql_html_page"):
         app.state.sparql_html_page = None
+    if not hasattr(app.state, "sparql_rewriters"):
+        app.state.sparql_rewriters = []
+
+
+QueryRewriter = Callable[[Request, str, dict[str, str]], "str | None"]
+"""A hook other features register in ``app.state.sparql_rewriters``: given a query's text, return the text to run
+instead (e.g. with virtual ``SERVICE`` blocks expanded) or None; raise ``HTTPException`` for a bad request.
+Rewriters run in a worker thread, before the federation guard."""
+
+
+async def _rewrite(request: Request, text: str, prefixes: dict[str, str]) -> str:
+    for rewrite in getattr(request.app.state, "sparql_rewriters", []):
+        rewritten = await run_in_threadpool(rewrite, request, text, prefixes)
+        if rewritten is not None:
+            text = rewritten
+    return text
 
 
 def _state(request: Request) -> SparqlState:
@@ -276,10 +292,11 @@ async def _query(request: Request, proto: ProtocolRequest) -> Response:
     endpoint = endpoint_iri(settings)
     prefixes = default_prefixes(settings)
     accept = request.headers.get("accept")
-    if len(proto.text) < INLINE_ANALYSIS:
-        analysis = analyse(proto.text, prefixes, endpoint)
+    text = await _rewrite(request, proto.text, prefixes)
+    if len(text) < INLINE_ANALYSIS:
+        analysis = analyse(text, prefixes, endpoint)
     else:  # lexing a long text takes a while: not on the event loop
-        analysis = await run_in_threadpool(analyse, proto.text, prefixes, endpoint)
+        analysis = await run_in_threadpool(analyse, text, prefixes, endpoint)
     await _check_federation(analysis, settings)
 
     select_type, graph_type = result_types(accept, proto.param("format"))
@@ -296,7 +313,7 @@ async def _query(request: Request, proto: ProtocolRequest) -> Response:
     else:  # the query's own FROM / FROM NAMED (the union default graph would hide them)
         default_graphs, named_graphs = analysis.from_graphs, analysis.from_named
     query = QueryRequest(
-        proto.text,
+        text,
         select_type=select_type or next(iter(SELECT_TYPES)),
         graph_type=graph_type or next(iter(GRAPH_TYPES)),
         default_graphs=default_graphs,
