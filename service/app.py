@@ -13,9 +13,11 @@ The store is opened at start-up (or handed in, as tests do) and kept in
 from __future__ import annotations
 
 import logging
+import warnings
+from collections import Counter
 from contextlib import asynccontextmanager
 from types import ModuleType
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 from fastapi import FastAPI
 
@@ -67,4 +69,30 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     observability.install(app)
     for feature in FEATURES:
         app.include_router(feature.router)
+    generate = app.openapi
+    app.openapi = lambda: unique_operations(_quietly(generate))  # type: ignore[method-assign]
     return app
+
+
+def _quietly(generate: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    with warnings.catch_warnings():  # multi-method routes share an id; unique_operations mends that
+        warnings.filterwarnings("ignore", message="Duplicate Operation ID")
+        return generate()
+
+
+def unique_operations(schema: dict[str, Any]) -> dict[str, Any]:
+    """Leave HEAD operations out (every GET answers HEAD) and give each operation a unique operationId.
+
+    >>> doc = {"paths": {"/a": {"get": {"operationId": "a"}, "post": {"operationId": "a"}, "head": {}}}}
+    >>> unique_operations(doc)["paths"]["/a"]
+    {'get': {'operationId': 'a_get'}, 'post': {'operationId': 'a_post'}}
+    """
+    operations = schema.get("paths", {})
+    for methods in operations.values():
+        methods.pop("head", None)
+    counts = Counter(op.get("operationId") for methods in operations.values() for op in methods.values())
+    for methods in operations.values():
+        for method, op in methods.items():
+            if counts[op.get("operationId")] > 1:
+                op["operationId"] = f"{op['operationId']}_{method}"
+    return schema
