@@ -250,7 +250,8 @@ async def client_loop(client: httpx.AsyncClient, mix: list, results: Results, de
                 status = response.status_code
                 note = response.text[:200] if status >= 400 else ""
         except httpx.HTTPError as err:
-            status, note = None, f"{type(err).__name__}: {err} ({url[:120]})"
+            cause = err.__cause__ or err.__context__
+            status, note = None, f"{type(err).__name__}: {err} {cause!r} ({url[:120]})"
         results.record(route, status, time.perf_counter() - start, note)
 
 
@@ -265,7 +266,8 @@ async def drive(server: live.LiveProcess, workload: Workload, clients: int, seco
                 sample_every: float) -> Results:
     mix = workload.requests(server.url)
     results = Results()
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # idle connections are dropped after 2 s, before uvicorn's 5 s keep-alive timeout closes them under the client
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=2.0)
     async with httpx.AsyncClient(timeout=httpx.Timeout(60.0), limits=limits) as client:
         results.started = time.monotonic()
         deadline = results.started + seconds
@@ -354,17 +356,18 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {memory_text}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
-def write_results(path: Path, text: str) -> None:
-    """Replace the ``## Load`` section of ``path`` (create the file or the section if missing)."""
+def write_results(path: Path, text: str, section: str = "Load") -> None:
+    """Replace the ``## {section}`` section of ``path`` (create the file or the section if missing)."""
     current = path.read_text() if path.exists() else "# Benchmark results\n"
-    section = "## Load\n\n" + text.strip() + "\n"
-    if "## Load\n" in current:
-        head, _, rest = current.partition("## Load\n")
+    heading = f"## {section}\n"
+    body = heading + "\n" + text.strip() + "\n"
+    if heading in current:
+        head, _, rest = current.partition(heading)
         following = rest.find("\n## ")
         tail = rest[following + 1 :] if following >= 0 else ""
-        current = head + section + ("\n" + tail if tail else "")
+        current = head + body + ("\n" + tail if tail else "")
     else:
-        current = current.rstrip("\n") + "\n\n" + section
+        current = current.rstrip("\n") + "\n\n" + body
     path.write_text(current)
 
 
@@ -377,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample-every", type=float, default=3.0, help="seconds between memory samples")
     parser.add_argument("--max-growth-mb", type=float, default=64.0, help="memory growth after warm-up that fails")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--keep-log", type=Path, help="copy the server's log (access log and errors) here")
     parser.add_argument("--write-results", type=Path, help="replace the '## Load' section of this Markdown file")
     args = parser.parse_args(argv)
     if args.warmup is None:
@@ -394,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
                                         args.sample_every))
         finally:
             status = server.stop()
+            if args.keep_log:
+                args.keep_log.write_text(server.log())
     mem = memory(results, args.warmup)
     text = report(results, mem, args)
     print(text)
