@@ -151,24 +151,38 @@ class Tables:
     commonness: list[float]
     hub_degree: int
     rare_freq: int
+    ordered: bool = True
+    """Whether each node's relations come least penalised neighbour first (a built projection's order), so a
+    search may stop scanning a neighbourhood early. False for a fetched subgraph whose degrees are the whole
+    graph's (the remote engine, :mod:`kg.remote_engine`)."""
 
 
 def tables(proj: Projection) -> Tables:
     """The ranking tables of a projection (computed once per projection, then shared)."""
-    return proj.memo("path-tables", lambda: _make_tables(proj))
+    return proj.memo("path-tables", lambda: make_tables(proj.degree, proj.pred_freq))
 
 
-def _make_tables(proj: Projection) -> Tables:
+def make_tables(degree: Sequence[int], pred_freq: Sequence[int], *, top_freq: int | None = None,
+                hub_degree: int | None = None, rare_freq: int | None = None, ordered: bool = True) -> Tables:
+    """Ranking tables from node degrees and predicate frequencies (by id). The remote engine passes the
+    whole graph's figures (``top_freq``: the most used predicate's frequency; ``hub_degree`` and
+    ``rare_freq``: the thresholds of the reasons) for a subgraph that holds only part of it.
+
+    >>> make_tables([1, 2, 100], [1, 10]).hub_degree, make_tables([1], [1], hub_degree=40).hub_degree
+    (8, 40)
+    """
     log = math.log
-    node_pen = [ALPHA * log(d) if d > 1 else 0.0 for d in proj.degree]
-    top = max(proj.pred_freq, default=1)
+    node_pen = [ALPHA * log(d) if d > 1 else 0.0 for d in degree]
+    top = max(pred_freq, default=1) if top_freq is None else top_freq
     denominator = log(top) if top > 1 else 1.0
-    commonness = [log(f) / denominator if f > 1 else 0.0 for f in proj.pred_freq]
-    degrees = sorted(d for d in proj.degree if d > 0)
-    p95 = degrees[int(0.95 * (len(degrees) - 1))] if degrees else 0
-    freqs = sorted(f for f in proj.pred_freq if f > 0)
-    p25 = freqs[int(0.25 * (len(freqs) - 1))] if freqs else 0
-    return Tables(node_pen, [x / 2 for x in node_pen], commonness, max(8, p95), max(2, p25))
+    commonness = [min(1.0, log(f) / denominator) if f > 1 else 0.0 for f in pred_freq]
+    if hub_degree is None:
+        degrees = sorted(d for d in degree if d > 0)
+        hub_degree = max(8, degrees[int(0.95 * (len(degrees) - 1))] if degrees else 0)
+    if rare_freq is None:
+        freqs = sorted(f for f in pred_freq if f > 0)
+        rare_freq = max(2, freqs[int(0.25 * (len(freqs) - 1))] if freqs else 0)
+    return Tables(node_pen, [x / 2 for x in node_pen], commonness, hub_degree, rare_freq, ordered)
 
 
 # --- constraints ---------------------------------------------------------------------------------
@@ -271,7 +285,7 @@ def validate_numbers(mode: str, k: int, max_length: int, limit: int) -> None:
 
 
 def make_constraints(
-    proj: Projection,
+    proj: Projection | None,
     *,
     max_length: int = 6,
     directed: bool = False,
@@ -283,12 +297,19 @@ def make_constraints(
     max_degree: int | None = None,
     after: str | None = None,
     before: str | None = None,
+    resolve: Callable[[str], str] | None = None,
 ) -> Constraints:
-    """Check user options against the projection and each other; raise :class:`PathRequestError` if wrong."""
+    """Check user options against the projection and each other; raise :class:`PathRequestError` if wrong.
+
+    ``resolve`` names predicates instead of the projection (the remote engine passes its own and no projection).
+    """
     if not 1 <= max_length <= MAX_LENGTH:
         raise PathRequestError(f"max_length={max_length} is out of range: it must be between 1 and {MAX_LENGTH}")
-    include = frozenset(resolve_predicate(proj, p) for p in include_predicates if p.strip())
-    exclude = frozenset(resolve_predicate(proj, p) for p in exclude_predicates if p.strip())
+    if resolve is None:
+        assert proj is not None, "make_constraints needs a projection or a predicate resolver"
+        resolve = lambda name: resolve_predicate(proj, name)  # noqa: E731
+    include = frozenset(resolve(p) for p in include_predicates if p.strip())
+    exclude = frozenset(resolve(p) for p in exclude_predicates if p.strip())
     both = include & exclude
     if both:
         raise PathRequestError(f"the predicate(s) {', '.join(sorted(both))} are both included and excluded")
@@ -579,6 +600,7 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
     channels = (_channels(proj, comp.directed, True), _channels(proj, comp.directed, False))
     best, meet = bound, -1
     pops = 0
+    ordered = tabs.ordered
     # A hop u–w costs 1 + BETA·commonness + half the penalty of each of its two nodes (the ends of the
     # path have none): summed over a path this is exactly the path's cost, and it is the same seen from
     # either end, so both searches can stop scanning a neighbourhood (least connected first) early.
@@ -602,7 +624,9 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
             a, b = off[v], off[v + 1]  # type: ignore[index]
             for w, p in zip(dst[a:b], prd[a:b]):  # type: ignore[index]
                 if base + half[w] + top_other >= best:
-                    break  # neighbours come least connected first: the rest cost at least as much
+                    if ordered:
+                        break  # neighbours come least connected first: the rest cost at least as much
+                    continue  # a fetched subgraph (remote engine) is not ordered by these penalties
                 if pred_ok is not None and p not in pred_ok:
                     continue
                 if w in banned_nodes or w in banned_here:
@@ -844,6 +868,61 @@ def _rank(path: Path) -> tuple[float, int, tuple[int, ...]]:
     return (path.cost, path.length, path.nodes)
 
 
+# --- a path question as the user asks it (names, not node ids): what every engine answers ------------
+
+@dataclass(frozen=True)
+class PathOptions:
+    """A path question in the user's terms: ends and ``avoid`` as IRIs, CURIEs or names; predicates and kinds
+    as given. ``GET /paths``, ``backchannel path`` and ``SERVICE bc:paths`` ask it of an engine
+    (:mod:`kg.path_service`); :func:`search_options` answers it on a projection."""
+
+    source: str
+    target: str
+    mode: str = "k"
+    k: int = 3
+    limit: int = 100
+    max_length: int = 6
+    directed: bool = False
+    include_predicates: tuple[str, ...] = ()
+    exclude_predicates: tuple[str, ...] = ()
+    include_kinds: tuple[str, ...] = ()
+    exclude_kinds: tuple[str, ...] = ()
+    avoid: tuple[str, ...] = ()
+    max_degree: int | None = None
+    after: str | None = None
+    before: str | None = None
+
+
+def search_options(proj: Projection, options: PathOptions, budget: float = TIME_BUDGET) -> SearchResult:
+    """Answer a :class:`PathOptions` on a projection: resolve the names, check the options, search.
+
+    Errors come in the order the user should fix them: unknown or ambiguous names, then options.
+
+    >>> from kg.projection import projection_from_quads
+    >>> import pyoxigraph as ox
+    >>> q = ox.Quad(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/p"), ox.NamedNode("http://x/b"))
+    >>> search_options(projection_from_quads([q]), PathOptions("http://x/a", "http://x/b")).shortest_length
+    1
+    """
+    from kg.names import name_index
+
+    names = name_index(proj)
+    start, end = names.resolve(options.source), names.resolve(options.target)
+    cons = make_constraints(
+        proj, max_length=options.max_length, directed=options.directed,
+        include_predicates=options.include_predicates, exclude_predicates=options.exclude_predicates,
+        include_kinds=options.include_kinds, exclude_kinds=options.exclude_kinds,
+        avoid=[names.resolve(a) for a in options.avoid if a.strip()], max_degree=options.max_degree,
+        after=options.after, before=options.before,
+    )
+    return search(proj, start, end, cons, mode=options.mode, k=options.k, limit=options.limit, budget=budget)
+
+
+PathRunner = Callable[[PathOptions], tuple[Projection, SearchResult]]
+"""An engine's answer to a path question: the projection its node ids refer to (the whole graph's, or the
+subgraph the remote engine fetched), and the result."""
+
+
 # --- SPARQL access: the bc:paths magic service --------------------------------------------------
 
 PATHS_SERVICE = BC + "paths"
@@ -919,7 +998,7 @@ def _term_value(kind: str, text: str, prefixes: dict[str, str]) -> str | int | b
                            "or a number")
 
 
-def expand_path_service(query_text: str, projection: Projection,
+def expand_path_service(query_text: str, projection: Projection | PathRunner,
                         prefixes: dict[str, str] | None = None) -> str | None:
     """Replace every ``SERVICE bc:paths { … }`` block of a query by a ``VALUES`` block of computed paths.
 
@@ -936,6 +1015,7 @@ def expand_path_service(query_text: str, projection: Projection,
       ``bc:direction`` ("forward" or "backward" along the path), ``bc:graph`` (a source graph that
       states it), ``bc:score``, ``bc:length`` and ``bc:text`` (the path in English).
 
+    ``projection`` is the projection to search, or an engine's :data:`PathRunner` (the remote engine's).
     ``prefixes`` are those the endpoint declares for every query (the query's own PREFIX lines win).
     ``SERVICE SILENT bc:paths`` gives no rows instead of an error. Errors raise
     :class:`PathServiceError` (a 400 for the SPARQL endpoint); unknown or ambiguous names raise
@@ -998,7 +1078,7 @@ def _is_paths_iri(token: tuple[str, str, int, int], prefixes: dict[str, str]) ->
     return False
 
 
-def _values_block(body: list[tuple[str, str, int, int]], prefixes: dict[str, str], proj: Projection,
+def _values_block(body: list[tuple[str, str, int, int]], prefixes: dict[str, str], proj: Projection | PathRunner,
                   silent: bool) -> str:
     inputs: dict[str, list[str | int | bool]] = {}
     outputs: dict[str, str] = {}
@@ -1059,30 +1139,30 @@ def _one(inputs: dict[str, list[str | int | bool]], name: str, default: object =
     return values[0] if values else default
 
 
-def _service_rows(inputs: dict[str, list[str | int | bool]], proj: Projection) -> list[dict[str, object]]:
+def _service_rows(inputs: dict[str, list[str | int | bool]], engine: Projection | PathRunner
+                  ) -> list[dict[str, object]]:
     from kg.explain import path_text
-    from kg.names import name_index
 
-    index = name_index(proj)
-    source = index.resolve(str(_one(inputs, "from")))
-    target = index.resolve(str(_one(inputs, "to")))
-    avoid = [index.resolve(str(v)) for v in inputs.get("avoid", [])]
     max_degree = _one(inputs, "maxDegree")
-    cons = make_constraints(
-        proj,
+    options = PathOptions(
+        str(_one(inputs, "from")), str(_one(inputs, "to")),
+        mode=str(_one(inputs, "mode", "k")), k=int(_one(inputs, "k", 3)),  # type: ignore[arg-type]
+        limit=int(_one(inputs, "limit", 100)),  # type: ignore[arg-type]
         max_length=int(_one(inputs, "maxLength", 6)),  # type: ignore[arg-type]
         directed=bool(_one(inputs, "directed", False)),
-        include_predicates=[str(v) for v in inputs.get("includePredicate", [])],
-        exclude_predicates=[str(v) for v in inputs.get("excludePredicate", [])],
-        include_kinds=[str(v) for v in inputs.get("includeKind", [])],
-        exclude_kinds=[str(v) for v in inputs.get("excludeKind", [])],
-        avoid=avoid,
+        include_predicates=tuple(str(v) for v in inputs.get("includePredicate", [])),
+        exclude_predicates=tuple(str(v) for v in inputs.get("excludePredicate", [])),
+        include_kinds=tuple(str(v) for v in inputs.get("includeKind", [])),
+        exclude_kinds=tuple(str(v) for v in inputs.get("excludeKind", [])),
+        avoid=tuple(str(v) for v in inputs.get("avoid", [])),
         max_degree=None if max_degree is None else int(max_degree),  # type: ignore[arg-type]
         after=None if _one(inputs, "after") is None else str(_one(inputs, "after")),
         before=None if _one(inputs, "before") is None else str(_one(inputs, "before")),
     )
-    result = search(proj, source, target, cons, mode=str(_one(inputs, "mode", "k")),
-                    k=int(_one(inputs, "k", 3)), limit=int(_one(inputs, "limit", 100)))  # type: ignore[arg-type]
+    if isinstance(engine, Projection):
+        proj, result = engine, search_options(engine, options)
+    else:
+        proj, result = engine(options)
     rows: list[dict[str, object]] = []
     for rank, path in enumerate(result.paths, 1):
         text = path_text(proj, path)

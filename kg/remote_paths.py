@@ -31,7 +31,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Literal, Sequence
+from typing import Callable, Collection, Iterable, Iterator, Literal, Sequence
 
 import pyoxigraph as ox
 
@@ -121,6 +121,11 @@ class SearchResult:
     ``max_length``: no path up to ``max_length``; ``max_frontier``: a frontier grew too large to expand;
     ``time_budget``: the search ran out of time (each query also has the store's own time limit)."""
     queries: int = 0
+    radius: int = 0
+    """Hops explored from both ends together when the search stopped (``extra_layers`` explore past the meeting)."""
+    complete: bool = True
+    """Whether every path of at most ``min(max_length, length + extra_layers)`` hops lies in what was explored
+    (false when a frontier cap or the end of the time budget stopped the layers past the meeting)."""
 
 
 @dataclass(frozen=True)
@@ -206,7 +211,11 @@ class _OutOfTime(Exception):
 
 
 class _Expander:
-    """Finds the neighbours of frontier nodes with batched queries; remembers blank nodes' neighbours."""
+    """Finds the neighbours of frontier nodes with batched queries; remembers blank nodes' neighbours.
+
+    Other engines subclass it (``Expander``) and override :meth:`_batch` to expand differently; the remote
+    path engine (:mod:`kg.remote_engine`) expands over things only, as the in-memory projection sees them.
+    """
 
     def __init__(self, store: Store, excluded: Sequence[str], batch_size: int, deadline: float) -> None:
         self.store = store
@@ -222,17 +231,21 @@ class _Expander:
         self.queries += 1
         return self.store.select(query)  # type: ignore[return-value]
 
-    def neighbours(self, frontier: Sequence[Node]) -> Iterator[tuple[Node, _Edge]]:
-        """(frontier node, edge) for every edge that touches a frontier node."""
+    def neighbours(self, frontier: Sequence[Node], outward: bool | None = None) -> Iterator[tuple[Node, _Edge]]:
+        """(frontier node, edge) for every edge that touches a frontier node; with ``outward`` True only the
+        edges whose subject is the frontier node, with False only those whose object it is."""
         iris = [n for n in frontier if isinstance(n, ox.NamedNode)]
         for start in range(0, len(iris), self.batch_size):
-            yield from self._batch(iris[start : start + self.batch_size])
+            for node, edge in self._batch(iris[start : start + self.batch_size], outward):
+                if outward is None or (edge.subject == node) == outward:
+                    yield node, edge
         for node in frontier:
             if isinstance(node, ox.BlankNode):
                 for edge in self.blank.get(node, []):
-                    yield node, edge
+                    if outward is None or (edge.subject == node) == outward:
+                        yield node, edge
 
-    def _batch(self, nodes: list[ox.NamedNode]) -> Iterator[tuple[Node, _Edge]]:
+    def _batch(self, nodes: list[ox.NamedNode], outward: bool | None = None) -> Iterator[tuple[Node, _Edge]]:
         found = _edges(self._select(_neighbour_query(nodes, self.excluded)), "n", "p", "m", "g")
         frontier = set(nodes)
         if any(isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode) for s, _, o in found):
@@ -273,36 +286,86 @@ def search(
     batch_size: int = 200,
     max_paths: int = 100,
     time_budget: float = 10.0,
+    expander: Callable[[float], _Expander] | None = None,
+    accept: Callable[[list[Node]], Collection[Node]] | None = None,
+    directed: bool = False,
+    observe: Callable[[_Edge], None] | None = None,
+    extra_layers: int = 0,
 ) -> SearchResult:
     """Every shortest path (up to ``max_paths``) of at most ``max_length`` hops, and why the search stopped.
 
     No query starts after ``time_budget`` seconds (a query under way ends at the store's time limit).
+
+    For engines that build on it (the remote path engine, :mod:`kg.remote_engine`):
+
+    - ``expander(deadline)`` makes the :class:`Expander` that finds neighbours (default: every triple);
+    - ``accept(nodes)`` returns which newly reached nodes the search may enter (the two ends always may);
+    - ``directed``: the source's side follows triples subject → object, the target's side object → subject;
+    - ``observe(edge)`` is called for every edge between an expanded node and an entered one;
+    - ``extra_layers``: after the frontiers meet, keep expanding (smaller side first) until the two radii sum to
+      ``length + extra_layers`` (at most ``max_length``), so that ``observe`` sees every path that long.
     """
     try:
         return _search(store, source_iri, target_iri, max_length, exclude_predicates, max_frontier,
-                       batch_size, max_paths, time.monotonic() + time_budget)
+                       batch_size, max_paths, time.monotonic() + time_budget, expander, accept, directed, observe,
+                       extra_layers)
     except _OutOfTime:
         return SearchResult([], None, "time_budget")
 
 
 def _search(store: Store, source_iri: str, target_iri: str, max_length: int, exclude_predicates: Iterable[str],
-            max_frontier: int, batch_size: int, max_paths: int, deadline: float) -> SearchResult:
+            max_frontier: int, batch_size: int, max_paths: int, deadline: float,
+            make_expander: Callable[[float], _Expander] | None = None,
+            accept: Callable[[list[Node]], Collection[Node]] | None = None, directed: bool = False,
+            observe: Callable[[_Edge], None] | None = None, extra_layers: int = 0) -> SearchResult:
     excluded = [RDF + "type", *(p for p in exclude_predicates if p != RDF + "type")]
     source, target = ox.NamedNode(source_iri), ox.NamedNode(target_iri)
     if source == target:
         return SearchResult([Path(())], 0, "met")
     sides = (_Side(source), _Side(target))
-    expander = _Expander(store, excluded, batch_size, deadline)
-    while sides[0].radius + sides[1].radius < max_length:
+    expander = make_expander(deadline) if make_expander else _Expander(store, excluded, batch_size, deadline)
+    refused: set[Node] = set()  # nodes ``accept`` turned away (asked once)
+    found: SearchResult | None = None  # the shortest paths, once the frontiers met
+    goal = max_length
+    while sides[0].radius + sides[1].radius < goal:
         side, other = sorted(sides, key=lambda s: len(s.frontier))
-        if not side.frontier:
-            return SearchResult([], None, "exhausted", expander.queries)
+        if found is not None and not side.frontier:
+            side, other = other, side  # past the meeting, grow the side that still has a frontier
+        radius = sides[0].radius + sides[1].radius
+        if not side.frontier:  # a side ran out of nodes: nothing more to find
+            if found is not None:
+                break
+            return SearchResult([], None, "exhausted", expander.queries, radius)
         if len(side.frontier) > max_frontier:
-            return SearchResult([], None, "max_frontier", expander.queries)
+            if found is not None:
+                found.complete = False
+                break
+            return SearchResult([], None, "max_frontier", expander.queries, radius, False)
+        if found is not None and time.monotonic() >= deadline:
+            found.complete = False  # past the meeting, running out of time only makes the region smaller
+            break
         layer = side.radius + 1
+        outward = None if not directed else side is sides[0]
+        try:
+            steps = list(expander.neighbours(side.frontier, outward))
+            if accept is not None:  # may raise _OutOfTime too (its queries count against the budget)
+                fresh = list(dict.fromkeys(edge.other(node) for node, edge in steps))
+                fresh = [n for n in fresh if n not in side.dist and n not in refused and n not in (source, target)]
+                if fresh:
+                    allowed = set(accept(fresh))
+                    refused.update(n for n in fresh if n not in allowed)
+        except _OutOfTime:
+            if found is None:
+                raise
+            found.complete = False
+            break
         following: list[Node] = []
-        for node, edge in expander.neighbours(side.frontier):
+        for node, edge in steps:
             neighbour = edge.other(node)
+            if neighbour in refused:
+                continue
+            if observe is not None:
+                observe(edge)
             known = side.dist.get(neighbour)
             if known is None:
                 side.dist[neighbour] = layer
@@ -311,11 +374,16 @@ def _search(store: Store, source_iri: str, target_iri: str, max_length: int, exc
                 if (node, edge) not in side.parents[neighbour]:
                     side.parents[neighbour].append((node, edge))
         side.frontier, side.radius = following, layer
-        meeting = [n for n in following if n in other.dist]
-        if meeting:
-            paths = _join(sides[0], sides[1], meeting, max_paths)
-            return SearchResult(paths, len(paths[0]) if paths else None, "met", expander.queries)
-    return SearchResult([], None, "max_length", expander.queries)
+        if found is None:
+            meeting = [n for n in following if n in other.dist]
+            if meeting:
+                paths = _join(sides[0], sides[1], meeting, max_paths)
+                found = SearchResult(paths, len(paths[0]) if paths else None, "met")
+                goal = min(max_length, sides[0].radius + sides[1].radius + extra_layers)
+    if found is not None:
+        found.queries, found.radius = expander.queries, sides[0].radius + sides[1].radius
+        return found
+    return SearchResult([], None, "max_length", expander.queries, sides[0].radius + sides[1].radius)
 
 
 def _join(from_source: _Side, from_target: _Side, meeting: list[Node], max_paths: int) -> list[Path]:
@@ -338,6 +406,12 @@ def _join(from_source: _Side, from_target: _Side, meeting: list[Node], max_paths
 
 def _ordered(paths: list[Path]) -> list[Path]:
     return sorted(paths, key=lambda p: [(h.predicate, h.end, h.direction) for h in p.hops])
+
+
+Expander = _Expander
+Edge = _Edge
+OutOfTime = _OutOfTime
+"""Public names for engines that plug their own expansion into :func:`search` (:mod:`kg.remote_engine`)."""
 
 
 def bidirectional_search(
