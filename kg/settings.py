@@ -16,6 +16,7 @@ False
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -108,3 +109,23 @@ class Settings(BaseSettings):
     def source_base(self) -> str:
         """Namespace of the source graphs (one named graph per source document)."""
         return self.id_base + "source/"
+
+    # --- path search engine (appended by the paths-on-remote task; see kg/path_service.py) ---------
+    paths_engine: Literal["auto", "memory", "remote"] = Field(
+        "auto", description="How /paths, /search, /influence, `backchannel path` and SERVICE bc:paths search: "
+        "'memory' projects the whole graph into memory (fast, every mode and the influence ranking); 'remote' "
+        "expands frontiers from both ends with batched SPARQL queries and never loads the graph; 'auto' uses "
+        "'remote' for a remote store (sparql+http://…) and 'memory' for the embedded one, unless that holds more "
+        "than paths_memory_max_triples quads."
+    )
+    paths_memory_max_triples: int = Field(
+        10_000_000, ge=0, description="With paths_engine=auto, an embedded store holding more quads than this is "
+        "searched with the frontier search instead of a projection (about 0.4 GB of memory per million relations); "
+        "0 means no limit. Counted once per store version."
+    )
+    paths_remote_time_budget: float = Field(
+        10.0, gt=0, description="Seconds a frontier search (remote engine) may spend on queries before it stops (503)."
+    )
+    paths_remote_max_frontier: int = Field(
+        5000, ge=1, description="Most things a frontier of the remote engine may hold and still be expanded."
+    )
