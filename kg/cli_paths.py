@@ -1,5 +1,8 @@
 """Command-line commands ``path`` and ``influence``: explained paths and influence, in the terminal.
 
+Both ask the engine the settings choose (``paths_engine``, see :mod:`kg.path_service`): on a remote store
+the frontier search answers without copying the graph.
+
 >>> import argparse
 >>> sub = argparse.ArgumentParser(prog="backchannel").add_subparsers(dest="command")
 >>> sorted(register(sub))
@@ -14,11 +17,13 @@ import sys
 
 from kg.cli import Handler, open_from
 from kg.explain import node_json, path_text, result_json, text_report
-from kg.influence import MAX_RANKING, MAX_RESULTS, RANKED_KINDS, influenced, lineage, ranking
-from kg.names import AmbiguousName, UnknownThing, name_index
-from kg.paths import MAX_ALL, MAX_K, MAX_LENGTH, MODES, Path, PathRequestError, SearchTimeout, make_constraints, search
-from kg.projection import KINDS, build_projection, normalise_kind
+from kg.influence import MAX_RANKING, MAX_RESULTS, RANKED_KINDS
+from kg.names import AmbiguousName, UnknownThing
+from kg.path_service import PathEngine, PathService
+from kg.paths import MAX_ALL, MAX_K, MAX_LENGTH, MODES, Path, PathOptions, PathRequestError, SearchTimeout
+from kg.projection import KINDS, ProjectionCache, normalise_kind
 from kg.settings import Settings
+from kg.store import Store
 
 
 def _fail(command: str, err: Exception) -> int:
@@ -31,26 +36,30 @@ def _fail(command: str, err: Exception) -> int:
     return 1 if isinstance(err, (UnknownThing, AmbiguousName)) else 2
 
 
+def _engine(store: Store, settings: Settings) -> PathEngine:
+    """The engine the settings choose (its projection, if in memory, is built without the web's warm-ups)."""
+    return PathService(store, settings, ProjectionCache(store)).engine()
+
+
 def cmd_path(args: argparse.Namespace, settings: Settings) -> int:
     store = open_from(settings)
     try:
-        proj = build_projection(store)
-        names = name_index(proj)
-        start, end = names.resolve(args.source), names.resolve(args.target)
-        cons = make_constraints(
-            proj, max_length=args.max_length, directed=args.directed,
-            include_predicates=args.include_predicate or [], exclude_predicates=args.exclude_predicate or [],
-            include_kinds=args.include_kind or [], exclude_kinds=args.exclude_kind or [],
-            avoid=[names.resolve(a) for a in args.avoid or []], max_degree=args.max_degree,
+        options = PathOptions(
+            args.source, args.target, mode=args.mode, k=args.k, limit=args.limit, max_length=args.max_length,
+            directed=args.directed, include_predicates=tuple(args.include_predicate or []),
+            exclude_predicates=tuple(args.exclude_predicate or []), include_kinds=tuple(args.include_kind or []),
+            exclude_kinds=tuple(args.exclude_kind or []), avoid=tuple(args.avoid or []), max_degree=args.max_degree,
             after=args.after, before=args.before,
         )
-        result = search(proj, start, end, cons, mode=args.mode, k=args.k, limit=args.limit)
+        answer = _engine(store, settings).paths(options)
+        proj, result = answer.proj, answer.result
     except (UnknownThing, AmbiguousName, PathRequestError, SearchTimeout) as err:
         return _fail("path", err)
     finally:
         store.close()
     if args.json:
-        print(json.dumps(result_json(proj, result), indent=2, ensure_ascii=False))
+        body = result_json(proj, result)
+        print(json.dumps(body | {"engine": answer.engine} if answer.engine else body, indent=2, ensure_ascii=False))
     else:
         sys.stdout.write(text_report(proj, result))
     return 0
@@ -59,10 +68,10 @@ def cmd_path(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_influence(args: argparse.Namespace, settings: Settings) -> int:
     store = open_from(settings)
     try:
-        proj = build_projection(store)
+        engine = _engine(store, settings)
         if args.what == "ranking":
             kinds = frozenset(normalise_kind(k) for k in args.kind or []) or RANKED_KINDS
-            ranked = ranking(proj, args.limit, None if "any" in kinds else kinds)
+            proj, ranked = engine.ranking(args.limit, None if "any" in kinds else kinds)
             if args.json:
                 print(json.dumps([node_json(proj, r.node) | {"reason": r.reason, "pagerank": r.pagerank,
                                                              "betweenness": r.betweenness} for r in ranked],
@@ -74,10 +83,10 @@ def cmd_influence(args: argparse.Namespace, settings: Settings) -> int:
         if not args.thing:
             print(f"backchannel influence {args.what}: name a thing (an IRI or a name)", file=sys.stderr)
             return 2
-        v = name_index(proj).resolve(args.thing)
-        walk = lineage if args.what == "lineage" else influenced
-        entries = walk(proj, v, max_depth=args.max_depth, limit=args.limit)
-    except (UnknownThing, AmbiguousName, PathRequestError) as err:
+        answer = engine.influence(args.thing, "lineage" if args.what == "lineage" else "influenced",
+                                  max_depth=args.max_depth, limit=args.limit)
+        proj, v, entries = answer.proj, answer.node, answer.entries
+    except (UnknownThing, AmbiguousName, PathRequestError, SearchTimeout) as err:
         return _fail("influence", err)
     finally:
         store.close()

@@ -3,7 +3,8 @@
 - ``/health`` answers as long as the process serves HTTP (no store access): a
   supervisor restarts the process when it stops answering.
 - ``/ready`` answers 200 only when the store is open *and answers a query*, and
-  the path projection (if the paths feature keeps one on ``app.state``) is built;
+  the path projection is built when the in-memory path engine answers (the remote
+  engine, see :mod:`kg.path_service`, builds nothing: ``/ready`` does not wait for it);
   otherwise 503 with a problem+json that names the failing check, so a load
   balancer sends no traffic to an instance that cannot answer.
 - ``/metrics``: the app's own Prometheus registry (see :mod:`service.observability`).
@@ -44,7 +45,8 @@ def check_store(store: Store) -> str | None:
 
 
 def check_projection(state: Any) -> tuple[str | None, dict[str, object]]:
-    """Build (if needed) the path projection the paths feature keeps on ``app.state.projections``.
+    """Build (if needed) the path projection the paths feature keeps on ``app.state.projections``, when the
+    in-memory engine answers (``app.state.paths`` chooses; the remote engine needs nothing built).
 
     Returns (what went wrong or None, facts to report). The projection is built
     lazily by the paths routes; a readiness probe builds it, so the instance
@@ -54,6 +56,12 @@ def check_projection(state: Any) -> tuple[str | None, dict[str, object]]:
     >>> check_projection(SimpleNamespace())
     (None, {})
     """
+    service = getattr(state, "paths", None)  # kg.path_service.PathService: the engine chosen per store version
+    if service is not None:
+        try:
+            return service.engine().readiness()  # the remote engine builds nothing
+        except (OSError, RuntimeError, ValueError, MemoryError) as err:
+            return f"the path engine could not be prepared: {err}", {}
     cache = getattr(state, "projections", None)
     if cache is None:
         return None, {}
@@ -67,7 +75,7 @@ def check_projection(state: Any) -> tuple[str | None, dict[str, object]]:
 
 @router.get(
     "/ready",
-    summary="Readiness: the store is open and answers, and the path projection is built",
+    summary="Readiness: the store is open and answers, and the path projection is built (in-memory path engine)",
     responses={503: {"description": "not ready (the problem names the failing check)"}},
 )
 def ready(request: Request) -> Response:

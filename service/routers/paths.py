@@ -5,10 +5,14 @@
 - ``GET /influence/lineage``, ``GET /influence/influenced``, ``GET /influence/ranking``;
 - ``GET /search``: autocomplete over labels.
 
-The projection of the store is kept on ``app.state.projections`` (a :class:`kg.projection.ProjectionCache`,
-rebuilt when the store changes). Routes compute, so they are plain ``def`` (FastAPI's thread pool).
-Errors: unknown thing 404 (with suggestions), ambiguous name 409 (with candidates), bad or
-contradictory options and limits past the caps 400, a search past its time budget 503.
+Every question goes to the engine ``app.state.paths`` chooses (:class:`kg.path_service.PathService`,
+setting ``paths_engine``): the in-memory projection (kept on ``app.state.projections``, a
+:class:`kg.projection.ProjectionCache` rebuilt when the store changes), or the remote engine's
+batched SPARQL frontier search (:mod:`kg.remote_engine`), which never loads the graph. Routes
+compute, so they are plain ``def`` (FastAPI's thread pool). Errors: unknown thing 404 (with
+suggestions), ambiguous name 409 (with candidates), bad or contradictory options and limits past the
+caps 400 (also what the remote engine cannot do: the ranking, an unbounded mode=all), a search past
+its time budget 503.
 """
 
 from __future__ import annotations
@@ -20,18 +24,19 @@ from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from kg.explain import node_json, paths_rdf, paths_svg, result_json
-from kg.influence import MAX_RANKING, MAX_RESULTS, RANKED_KINDS, Entry, influenced, lineage, ranking
+from kg.influence import MAX_RANKING, MAX_RESULTS, RANKED_KINDS, Entry
 from kg.names import AmbiguousName, UnknownThing, name_index
+from kg.path_service import Direction, PathEngine, PathService
 from kg.paths import (
     MAX_ALL,
     MAX_K,
     MAX_LENGTH,
+    PathOptions,
     PathRequestError,
     PathServiceError,
+    SearchResult,
     SearchTimeout,
     expand_path_service,
-    make_constraints,
-    search,
     tables,
 )
 from kg.projection import KINDS, Projection, ProjectionCache, normalise_kind
@@ -83,9 +88,11 @@ PATH_RESPONSES = RESPONSES | {
 
 
 def setup(app: FastAPI) -> None:
-    """Keep the projection cache on the app: built on first use and again when the store changes, with
-    the ranking tables and the name index computed with it (once per version)."""
+    """Keep the engines on the app (``app.state.paths``): the projection cache of the in-memory engine, built on
+    first use and again when the store changes, with the ranking tables and the name index computed with it
+    (once per version), and the remote engine, made on first use."""
     app.state.projections = ProjectionCache(app.state.store, warm=(tables, name_index))
+    app.state.paths = PathService(app.state.store, app.state.settings, app.state.projections)
     rewriters = getattr(app.state, "sparql_rewriters", None)
     if rewriters is None:
         rewriters = app.state.sparql_rewriters = []
@@ -103,9 +110,15 @@ def sparql_paths_rewriter(request: Request, query_text: str, prefixes: dict[str,
 
 
 def projection(request: Request) -> Projection:
-    """The projection of the store's current version."""
+    """The projection of the store's current version (the in-memory engine's)."""
     cache: ProjectionCache = request.app.state.projections
     return cache.get()
+
+
+def engine(request: Request) -> PathEngine:
+    """The engine the settings choose for the store's current version."""
+    service: PathService = request.app.state.paths
+    return service.engine()
 
 
 PATH_SERVICE_STATUS: dict[type[Exception], int] = {
@@ -121,10 +134,16 @@ def expand_path_queries(request: Request, query_text: str, prefixes: dict[str, s
     :data:`PATH_SERVICE_STATUS` (all are ``ValueError``, ``LookupError`` or :class:`SearchTimeout`)."""
     if "paths" not in query_text:  # every spelling of bc:paths contains it: skip the tokenizer otherwise
         return None
-    cache: ProjectionCache | None = getattr(request.app.state, "projections", None)
-    if cache is None:
+    service: PathService | None = getattr(request.app.state, "paths", None)
+    if service is None:
         return None
-    return expand_path_service(query_text, cache.get(), prefixes)
+    chosen = service.engine()
+
+    def run(options: PathOptions) -> tuple[Projection, SearchResult]:
+        answer = chosen.paths(options)  # the chosen engine's search (the remote one loads no projection)
+        return answer.proj, answer.result
+
+    return expand_path_service(query_text, run, prefixes)
 
 
 def _guard(run: Callable[[], Response]) -> Response:
@@ -161,7 +180,11 @@ Thing = Annotated[str, Query(
     "the reasons for it (paths through hubs rank lower, rare relations higher). Modes: `shortest` (fewest hops), "
     "`k` (the k best by score, Yen's algorithm), `all` (every simple path up to max_length, at most `limit`). "
     "Answers JSON, or the paths' subgraph as JSON-LD / Turtle / TriG / N-Quads / N-Triples, or an SVG picture "
-    f"(`Accept` or `format=`). Caps: max_length ≤ {MAX_LENGTH}, k ≤ {MAX_K}, limit ≤ {MAX_ALL}, 2 s per search.",
+    f"(`Accept` or `format=`). Caps: max_length ≤ {MAX_LENGTH}, k ≤ {MAX_K}, limit ≤ {MAX_ALL}, 2 s per search. "
+    "On the remote engine (BACKCHANNEL_PATHS_ENGINE, default for a remote store) the graph is never loaded: "
+    "frontiers grow from both ends with batched SPARQL queries, the same explanations come back with an "
+    "`engine` object (queries, hops explored); mode `k` picks the k best among paths at most 2 hops longer than "
+    "the shortest; mode `all` answers 400 when the neighbourhood up to max_length is past the frontier cap.",
     responses=PATH_RESPONSES,
 )
 def get_paths(
@@ -202,18 +225,17 @@ def get_paths(
             raise HTTPException(406, f"format={format!r} is not offered here; use one of: {', '.join(SHORT_FORMATS)}")
         media = negotiate(request.headers.get("accept"), SHORT_FORMATS.get((format or "").lower(), format),
                           list(PATH_TYPES))
-        proj = projection(request)
-        names = name_index(proj)
-        start, end = names.resolve(source), names.resolve(target)
-        cons = make_constraints(
-            proj, max_length=max_length, directed=directed, include_predicates=_split(include_predicates),
-            exclude_predicates=_split(exclude_predicates), include_kinds=_split(include_kinds),
-            exclude_kinds=_split(exclude_kinds), avoid=[names.resolve(a) for a in avoid or [] if a.strip()],
-            max_degree=max_degree, after=after, before=before,
+        options = PathOptions(
+            source, target, mode=mode, k=k, limit=limit, max_length=max_length, directed=directed,
+            include_predicates=tuple(_split(include_predicates)), exclude_predicates=tuple(_split(exclude_predicates)),
+            include_kinds=tuple(_split(include_kinds)), exclude_kinds=tuple(_split(exclude_kinds)),
+            avoid=tuple(a for a in avoid or [] if a.strip()), max_degree=max_degree, after=after, before=before,
         )
-        result = search(proj, start, end, cons, mode=mode, k=k, limit=limit)
+        answer = engine(request).paths(options)
+        proj, result = answer.proj, answer.result
         if media == "application/json":
-            return JSONResponse(result_json(proj, result))
+            body = result_json(proj, result)
+            return JSONResponse(body | {"engine": answer.engine} if answer.engine else body)
         if media == "image/svg+xml":
             return Response(paths_svg(proj, result), media_type="image/svg+xml")
         fmt = PATH_TYPES[media]
@@ -235,12 +257,11 @@ def _entries(proj: Projection, entries: list[Entry]) -> list[dict[str, object]]:
     return out
 
 
-def _influence(request: Request, thing: str, walk: Callable[..., list[Entry]], max_depth: int, limit: int,
+def _influence(request: Request, thing: str, walk: Direction, max_depth: int, limit: int,
                key: str) -> Response:
     def run() -> Response:
-        proj = projection(request)
-        v = name_index(proj).resolve(thing)
-        entries = walk(proj, v, max_depth=max_depth, limit=limit)
+        answer = engine(request).influence(thing, walk, max_depth=max_depth, limit=limit)
+        proj, v, entries = answer.proj, answer.node, answer.entries
         return JSONResponse({"thing": node_json(proj, v), "direction": key, "count": len(entries),
                              "max_depth": max_depth, "results": _entries(proj, entries)})
 
@@ -261,7 +282,7 @@ def get_lineage(
     max_depth: Annotated[int, Query(description=f"Most steps back (1–{MAX_LENGTH}).")] = 6,
     limit: Annotated[int, Query(description=f"Most results (1–{MAX_RESULTS}).")] = 200,
 ) -> Response:
-    return _influence(request, thing, lineage, max_depth, limit, "influenced-by")
+    return _influence(request, thing, "lineage", max_depth, limit, "influenced-by")
 
 
 @router.get(
@@ -276,7 +297,7 @@ def get_influenced(
     max_depth: Annotated[int, Query(description=f"Most steps forward (1–{MAX_LENGTH}).")] = 6,
     limit: Annotated[int, Query(description=f"Most results (1–{MAX_RESULTS}).")] = 200,
 ) -> Response:
-    return _influence(request, thing, influenced, max_depth, limit, "influenced")
+    return _influence(request, thing, "influenced", max_depth, limit, "influenced")
 
 
 @router.get(
@@ -284,8 +305,10 @@ def get_influenced(
     summary="The most influential actors and works",
     description="PageRank over the influence graph (credit flows from the influenced to the influencer) with weaker "
     "association links between actors, works, events and concepts, and betweenness centrality; with the reasons. "
-    "Computed once per version of the store.",
-    responses={400: RESPONSES[400]},
+    "Computed once per version of the store. Needs the in-memory engine: on the remote engine (the default for a "
+    "remote store) it answers 400 \"ranking needs the in-memory engine (set BACKCHANNEL_PATHS_ENGINE=memory)\".",
+    responses={400: {"description": "A limit or kind out of range, or the remote engine, which cannot rank "
+                                    "(set BACKCHANNEL_PATHS_ENGINE=memory).", "content": PROBLEM_EXAMPLE}},
 )
 def get_ranking(
     request: Request,
@@ -298,8 +321,7 @@ def get_ranking(
         if any(k not in KINDS and k != "any" for k in map(normalise_kind, kinds_given)):
             raise PathRequestError(f"kind must be one of {', '.join(KINDS)} or any")
         wanted = None if "any" in kinds_given else frozenset(map(normalise_kind, kinds_given)) or RANKED_KINDS
-        proj = projection(request)
-        ranked = ranking(proj, limit, wanted)
+        proj, ranked = engine(request).ranking(limit, wanted)
         return JSONResponse({"count": len(ranked), "results": [
             node_json(proj, r.node) | {"rank": i, "pagerank": round(r.pagerank, 6), "betweenness": round(r.betweenness, 6),
                                        "influenced_directly": r.direct, "influenced_transitively": r.transitive,
@@ -313,7 +335,9 @@ def get_ranking(
     "/search",
     summary="Find things by name (autocomplete)",
     description="Matches labels and alternative labels ignoring case and accents: exact, whole-word, prefix, "
-    "substring, then fuzzy (typos). Returns a JSON list of {iri, label, kind, match}.",
+    "substring, then fuzzy (typos). Returns a JSON list of {iri, label, kind, match}. On the remote engine, "
+    "one bounded label query per search (at most 500 candidates; accents matched as far as SPARQL regular "
+    "expressions allow; typo suggestions among labels with a word starting like one of the query's).",
     responses={400: RESPONSES[400]},
 )
 def get_search(
@@ -327,10 +351,10 @@ def get_search(
     def run() -> Response:
         if kind and normalise_kind(kind) not in KINDS:
             raise PathRequestError(f"kind={kind!r} is not a kind: use one of {', '.join(KINDS)}")
-        found = name_index(projection(request)).search(q, limit=limit, kind=kind)
+        found = engine(request).search_names(q, limit=limit, kind=kind)
         return JSONResponse([c.as_json() for c in found])
 
     return _guard(run)
 
 
-__all__ = ["router", "setup", "projection", "expand_path_queries", "PATH_SERVICE_STATUS"]
+__all__ = ["router", "setup", "projection", "engine", "expand_path_queries", "PATH_SERVICE_STATUS"]
