@@ -58,6 +58,8 @@ MAX_ALL = 1000
 """Most paths the ``all`` mode returns."""
 TIME_BUDGET = 2.0
 """Seconds a search may take before it is stopped."""
+MAX_SERVICE_BLOCKS = 4
+"""Most ``SERVICE bc:paths`` blocks in one SPARQL query (each is a search of up to ``TIME_BUDGET`` in the server)."""
 ALPHA = 0.5
 """Weight of ln(degree) of each intermediate node in a path's cost."""
 BETA = 0.5
@@ -1062,6 +1064,9 @@ def expand_path_service(query_text: str, projection: Projection | PathRunner,
         i += 1
     if not blocks:
         return None
+    if len(blocks) > MAX_SERVICE_BLOCKS:  # each block is a search in the server process, outside the query's limit
+        raise PathServiceError(f"a query may hold at most {MAX_SERVICE_BLOCKS} SERVICE bc:paths blocks, not "
+                               f"{len(blocks)}; run several queries")
     out = query_text
     for start, end, body, silent in reversed(blocks):
         out = out[:start] + _values_block(body, prefixes, projection, silent) + out[end:]

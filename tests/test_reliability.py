@@ -149,3 +149,20 @@ def test_a_query_that_needs_too_much_memory_kills_only_its_worker() -> None:
     finally:
         server.stop()
         server.store.close()
+
+
+def test_path_searches_inside_sparql_are_bounded(limited: LiveServer) -> None:
+    """Regression: every ``SERVICE bc:paths`` block runs a path search in the *server* process, before the query
+    reaches a killable worker and outside its time limit. A 100 kB query of 500 blocks held a server thread for
+    minutes (40 such requests and the thread pool is gone). The number of blocks per query is now capped."""
+    from kg.paths import MAX_SERVICE_BLOCKS
+
+    block = ('SERVICE bc:paths {{ [] bc:from "Joseph Montville" ; bc:to "Oslo Accords" ; bc:mode "all" ; '
+             'bc:limit 1000 ; bc:maxLength 8 ; bc:hop ?h{n} }}')
+    many = "SELECT (COUNT(*) AS ?c) WHERE { " + " ".join(block.format(n=n) for n in range(500)) + " }"
+    response = httpx.post(limited.url + "sparql", data={"query": many}, timeout=60,
+                          headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 400, response.text[:300]
+    assert f"at most {MAX_SERVICE_BLOCKS}" in response.json()["detail"]
+    few = "SELECT (COUNT(*) AS ?c) WHERE { " + " ".join(block.format(n=n) for n in range(2)) + " }"
+    assert _sparql(limited.url, few).status_code == 200
