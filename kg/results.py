@@ -67,6 +67,8 @@ class QueryRequest:
     max_rows: int = 10_000
     base_iri: str | None = None
     prefixes: tuple[tuple[str, str], ...] = ()
+    max_bytes: int = 32 * 1024 * 1024
+    """Answers are cut (and say so) before their terms pass this size: rows of huge literals cannot flood the server."""
 
 
 @dataclass(frozen=True)

@@ -90,17 +90,22 @@ def execute(store, request: QueryRequest) -> QueryResponse:  # noqa: ANN001 - py
             variables = [v.value for v in result.variables]
             rows = []
             truncated = False
+            size = 0
             for solution in result:
-                if len(rows) == request.max_rows:
+                row = {v: solution[v] for v in variables}
+                size += sum(len(str(term)) + 16 for term in row.values() if term is not None)
+                if len(rows) == request.max_rows or size > request.max_bytes:
                     truncated = True
                     break
-                rows.append({v: solution[v] for v in variables})
+                rows.append(row)
             body = write_select(variables, rows, request.select_type)
             return QueryResponse("select", body, request.select_type, len(rows), truncated)
         triples = []
         truncated = False
+        size = 0
         for triple in result:
-            if len(triples) == request.max_rows:
+            size += len(str(triple)) + 16
+            if len(triples) == request.max_rows or size > request.max_bytes:
                 truncated = True
                 break
             triples.append(triple)

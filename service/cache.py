@@ -28,10 +28,16 @@ Key = tuple[str, QueryRequest]
 
 
 class ResultCache:
-    """A thread-safe LRU of at most ``max_entries`` query responses (0 disables it)."""
+    """A thread-safe LRU of at most ``max_entries`` query responses (0 disables it) and ``max_bytes`` of bodies.
 
-    def __init__(self, max_entries: int) -> None:
+    Answers larger than an eighth of ``max_bytes`` are not kept: a few huge answers cannot push the
+    server's memory up by ``max_entries`` times their size.
+    """
+
+    def __init__(self, max_entries: int, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._entries: OrderedDict[Key, QueryResponse] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -51,13 +57,15 @@ class ResultCache:
 
     def put(self, version: str, request: QueryRequest, response: QueryResponse) -> None:
         """Remember ``response``; the least recently used entry goes when the cache is full."""
-        if self.max_entries <= 0:
+        if self.max_entries <= 0 or len(response.body) > self.max_bytes // 8:
             return
         with self._lock:
+            old = self._entries.pop((version, request), None)
+            self.bytes -= len(old.body) if old is not None else 0
             self._entries[(version, request)] = response
-            self._entries.move_to_end((version, request))
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self.bytes += len(response.body)
+            while len(self._entries) > self.max_entries or self.bytes > self.max_bytes:
+                self.bytes -= len(self._entries.popitem(last=False)[1].body)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -188,7 +188,7 @@ class Metrics:
         self.requests.labels(method, route, str(status)).inc()
         self.duration.labels(method, route).observe(seconds)
         if route.startswith(QUERY_ROUTES):
-            if cache == "miss" or (cache is None and status >= 400):
+            if cache != "hit":  # the query ran (the named queries say nothing about a cache)
                 self.query_duration.labels(route, str(status)).observe(seconds)
             if status == 503:
                 self.query_timeouts.labels(route).inc()

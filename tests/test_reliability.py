@@ -166,3 +166,31 @@ def test_path_searches_inside_sparql_are_bounded(limited: LiveServer) -> None:
     assert f"at most {MAX_SERVICE_BLOCKS}" in response.json()["detail"]
     few = "SELECT (COUNT(*) AS ?c) WHERE { " + " ".join(block.format(n=n) for n in range(2)) + " }"
     assert _sparql(limited.url, few).status_code == 200
+
+
+def test_huge_answers_are_cut_and_do_not_pile_up_in_the_server(limited: LiveServer) -> None:
+    """Regression: rows of huge literals (a 1 kB string doubled ten times per row) made 100 MB answers; each went
+    through the server and into the result cache, so the server grew by ~200 MB per distinct query (512 cache
+    entries: tens of GB). Answers are now cut at ``max_bytes`` (signalled like the row limit) and the cache keeps
+    at most 64 MiB, none of it in answers over 8 MiB."""
+    import os
+
+    from bench.live import rss_kib
+    from kg.results import QueryRequest
+
+    def huge(n: int) -> str:
+        binds = 'BIND(CONCAT("{seed}", STR(?i)) AS ?a0) '.format(seed="x" * 1000) + " ".join(
+            f"BIND(CONCAT(?a{k}, ?a{k}) AS ?a{k + 1})" for k in range(10))
+        values = " ".join(str(n * 1000 + i) for i in range(100))
+        return f"SELECT ?a10 {{ VALUES ?i {{ {values} }} {binds} }}"
+
+    limit = QueryRequest("ASK {}").max_bytes
+    _sparql(limited.url, huge(99))  # allocator warm-up
+    before = rss_kib(os.getpid())
+    for n in range(5):
+        response = httpx.get(limited.url + "sparql", params={"query": huge(n)}, headers={"Accept": "text/csv"},
+                             timeout=120)
+        assert response.status_code == 200
+        assert response.headers["x-backchannel-truncated"] == "true"
+        assert 0 < len(response.content) <= limit * 1.1
+    assert rss_kib(os.getpid()) - before < 400 * 1024, "the server kept the huge answers"
