@@ -1,0 +1,97 @@
+"""Smoke test of the benchmark suite: ``python -m bench --quick`` on tiny graphs prints every table,
+every row and every ratio column, and leaves no process or file behind. Correctness only: no timing is checked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TITLES = ["SPARQL mix", "Path search, embedded vs remote", "Load time and memory per million triples", "Start-up"]
+RATIOS = {
+    "sparql": ["us embedded/oxigraph", "us remote/oxigraph", "us embedded/rdflib-endpoint"],
+    "paths": ["remote/in-process p50", "remote/HTTP embedded p50", "HTTP remote store/HTTP embedded p50"],
+    "load": ["embedded/oxigraph load time"],
+    "startup": ["us embedded/oxigraph (/ready)", "us remote/oxigraph (/ready)", "us embedded/oxigraph (/health)"],
+}
+NUMBER = re.compile(r"^\d+(\.\d+)?(e-?\d+)?$")
+
+
+def _descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        for child in children:
+            found |= {child} | _descendants(child)
+    return found
+
+
+@pytest.fixture(scope="module")
+def quick_run() -> tuple[str, dict]:
+    """One quick run of the suite (about 30 s), in its own temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="bench-smoke-") as tmp:
+        out = Path(tmp) / "tables.json"
+        work = Path(tmp) / "work"
+        work.mkdir()
+        before = _descendants(os.getpid())
+        done = subprocess.run(
+            [sys.executable, "-m", "bench", "--quick", "--requests", "16", "--seconds", "2", "--pairs", "5",
+             "--tmp", str(work), "--json", str(out)],
+            cwd=ROOT, capture_output=True, text=True, timeout=240,
+            env={k: v for k, v in os.environ.items() if not k.startswith("BACKCHANNEL_")},
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        assert _descendants(os.getpid()) <= before, "the suite left processes behind"
+        assert list(work.iterdir()) == [], "the suite left files behind"
+        return done.stdout, json.loads(out.read_text())
+
+
+def test_every_table_is_printed(quick_run: tuple[str, dict]) -> None:
+    stdout, _ = quick_run
+    for title in TITLES:
+        assert f"### {title}" in stdout
+    assert "Machine:" in stdout and "Load average" in stdout and "nproc" in stdout
+
+
+def test_every_row_and_ratio_column(quick_run: tuple[str, dict]) -> None:
+    _, data = quick_run
+    tables = data["tables"]
+    assert set(tables) == set(RATIOS)
+    sparql = tables["sparql"]
+    assert [row[0] for row in sparql["rows"]] == ["lookup", "join", "count50k", "path3", "construct", "repeated"]
+    assert [row[0].split(" (")[0] for row in tables["paths"]["rows"]] == ["paths-20k"]
+    assert [row[0] for row in tables["load"]["rows"]] == ["empty store", "sparql-mix", "paths-20k"]
+    assert [row[0].split(" (")[0] for row in tables["startup"]["rows"]] == ["empty store", "sparql-mix", "paths-20k"]
+    for name, columns in RATIOS.items():
+        head, rows = tables[name]["head"], tables[name]["rows"]
+        for column in columns:
+            assert column in head, (name, column)
+            index = head.index(column)
+            measured = [row for row in rows if row[0] != "empty store"]
+            assert measured
+            for row in measured:  # every server answered, so every ratio is a number
+                assert NUMBER.match(row[index]), (name, column, row)
+
+
+def test_every_server_answered(quick_run: tuple[str, dict]) -> None:
+    _, data = quick_run
+    sparql = data["tables"]["sparql"]
+    servers = [c for c in sparql["head"] if "req/s" in c]
+    assert [c.split(" req/s")[0] for c in servers] == ["backchannel embedded", "backchannel remote", "oxigraph",
+                                                       "rdflib-endpoint"]
+    for row in sparql["rows"]:
+        for cell in row[1:1 + len(servers)]:
+            assert "errors" not in cell and cell != "–", row
+    paths = data["tables"]["paths"]["rows"][0]
+    assert "failed" not in " ".join(paths), paths
