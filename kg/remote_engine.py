@@ -20,9 +20,12 @@ What *R* is, per mode (it bounds what the answer can contain):
 
 - ``shortest``: the length of the shortest path; the answer is the in-memory one (every shortest path).
 - ``k``: the shortest length + :data:`K_SLACK` (at most ``max_length``): the frontiers keep growing past
-  the meeting until they cover every path that long, and Yen's algorithm picks the k best among them.
-  When ``max_length`` ≤ shortest + 2 this is the in-memory answer; longer paths, which rarely rank in
-  the top k (every hop costs at least 1), are left out.
+  the meeting (for at most :data:`EXTRA_SHARE` of the time budget) until they cover every path that long,
+  and Yen's algorithm picks the k best among them. When ``max_length`` ≤ shortest + 2 this is the
+  in-memory answer; longer paths, which rarely rank in the top k (every hop costs at least 1), are left
+  out. On a large graph, where the frontiers past the meeting outgrow their cap or their time, or the
+  region holds more than :data:`MAX_REGION` things, *R* shrinks (never below the shortest length) and the
+  answer's ``engine`` object says ``complete: false``.
 - ``all``: ``max_length``: every path up to it. If a frontier outgrows its cap (or the time runs
   out) before covering that, the answer is a 400 saying to use mode=shortest or k, or a lower
   max_length, rather than a silently partial list.
@@ -72,6 +75,11 @@ from kg.workers import QueryEvaluationError, QueryTimeout
 
 K_SLACK = 2
 """In mode k, how many hops past the shortest length the search region reaches."""
+EXTRA_SHARE = 0.4
+"""Share of the time budget the layers past the meeting (modes k and all) may take; the rest is for fetching."""
+MAX_REGION = 2000
+"""Most things of a search region whose facts and degrees are fetched: past it, the region of modes k and all
+shrinks to paths one hop shorter (never below the shortest length)."""
 
 Node = ox.NamedNode | ox.BlankNode
 
@@ -125,12 +133,12 @@ class RemoteEngine:
             raise PathRequestError("avoid names one of the ends of the path: a path cannot avoid where it starts or ends")
         extra = {"shortest": 0, "k": K_SLACK, "all": cons.max_length}[options.mode]
         region: list[Edge] = []
+        remaining = max(0.0, session.deadline - time.monotonic())
         found = remote_paths.search(
             self.store, source, target, cons.max_length, max_frontier=self.max_frontier, max_paths=1,
-            time_budget=max(0.0, session.deadline - time.monotonic()),
+            time_budget=remaining, extra_layers=extra, extra_budget=EXTRA_SHARE * remaining if extra else None,
             expander=lambda deadline: session.expander(cons.include_predicates, cons.exclude_predicates),
             accept=_acceptor(session, cons, frozenset(avoid)), directed=cons.directed, observe=region.append,
-            extra_layers=extra,
         )
         if found.stopped == "time_budget":
             raise OutOfTime
@@ -138,16 +146,19 @@ class RemoteEngine:
             raise SearchTimeout(
                 f"the search reached more than {self.max_frontier} things {found.radius} hops around the ends before "
                 "they met; narrow it: set max_degree to avoid hubs, exclude predicates, or lower max_length")
-        reach = 0
+        reach, edges, complete = 0, [], found.complete
         if found.length is not None:
-            goal = min(cons.max_length, found.length + extra)
-            reach = goal if found.complete else found.radius
+            reach = min(cons.max_length, found.length + extra) if found.complete else found.radius
+            edges = _on_short_walks(region, source, target, reach, cons.directed)
+            while reach > found.length and len(_things(edges)) > MAX_REGION:  # fetch what the budget allows
+                reach, complete = reach - 1, False
+                edges = _on_short_walks(edges, source, target, reach, cons.directed)
             if options.mode == "all" and reach < cons.max_length:
                 raise PathRequestError(
                     f"mode=all is not available on the remote engine for this search: every path up to "
-                    f"max_length={cons.max_length} hops needs a neighbourhood past the frontier cap "
-                    f"({self.max_frontier} things; explored {reach} hops); use mode=shortest or k, or lower max_length")
-        edges = _on_short_walks(region, source, target, reach, cons.directed) if reach else []
+                    f"max_length={cons.max_length} hops needs more of the graph than the remote engine fetches "
+                    f"(frontiers of at most {self.max_frontier} things, regions of at most {MAX_REGION}; it covered "
+                    f"{reach} hops); use mode=shortest or k, or lower max_length")
         proj = session.subgraph(edges, [source, target, *avoid])
         local = Constraints(cons.max_length, cons.directed, cons.include_predicates, cons.exclude_predicates,
                             cons.include_kinds, cons.exclude_kinds,
@@ -160,11 +171,12 @@ class RemoteEngine:
                         budget=TIME_BUDGET)
         result.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
         info: dict[str, object] = {"name": "remote", "queries": session.queries, "hops_explored": found.radius,
-                                   "complete": found.complete, "things": sum(1 for _ in proj.nodes())}
+                                   "complete": complete, "things": sum(1 for _ in proj.nodes()),
+                                   "figures": session.figures.basis}
         if options.mode == "k" and found.length is not None:
             info["note"] = (f"the {options.k} best paths among those of at most {reach} hops (the shortest length "
-                            f"+ {K_SLACK}, at most max_length)" + ("" if found.complete else
-                                                                   "; a frontier cap narrowed the search"))
+                            f"+ {K_SLACK}, at most max_length)" + ("" if complete else
+                                                                   "; the frontier cap or the time budget narrowed it"))
         return PathAnswer(proj, result, info)
 
     def runner(self, options: PathOptions) -> tuple[Projection, SearchResult]:
@@ -270,6 +282,10 @@ def _on_short_walks(edges: Iterable[Edge], source: str, target: str, reach: int,
 
     return [e for e in edges if fits(e.subject.value, e.object.value)
             or (not directed and fits(e.object.value, e.subject.value))]
+
+
+def _things(edges: Iterable[Edge]) -> set[str]:
+    return {end.value for e in edges for end in (e.subject, e.object)}
 
 
 def _distances(start: str, links: dict[str, list[str]], reach: int) -> dict[str, int]:

@@ -50,8 +50,11 @@ def word_pattern(word: str) -> str:
 
 
 def _label_query(patterns: list[str], any_of: bool = False) -> str:
+    """Things with a name matching every pattern (or any, with ``any_of``). A pattern that is plain digits is
+    matched with CONTAINS (cheaper than a regular expression); the longest comes first (the most selective)."""
     names = " ".join(f"<{p}>" for p in sorted(NAME_PREDICATES))
-    tests = [f"REGEX(STR(?l), {sparql_term(ox.Literal(p))}, \"i\")" for p in patterns]
+    tests = [f"CONTAINS(STR(?l), {sparql_term(ox.Literal(p))})" if p.isdigit()
+             else f"REGEX(STR(?l), {sparql_term(ox.Literal(p))}, \"i\")" for p in sorted(patterns, key=len, reverse=True)]
     joined = (" || " if any_of else " && ").join(tests)
     return (f"SELECT DISTINCT ?s {{ VALUES ?p {{ {names} }} ?s ?p ?l "
             f"FILTER(isIRI(?s) && isLiteral(?l) && ({joined})) }} LIMIT {MAX_CANDIDATES}")

@@ -291,6 +291,7 @@ def search(
     directed: bool = False,
     observe: Callable[[_Edge], None] | None = None,
     extra_layers: int = 0,
+    extra_budget: float | None = None,
 ) -> SearchResult:
     """Every shortest path (up to ``max_paths``) of at most ``max_length`` hops, and why the search stopped.
 
@@ -303,12 +304,13 @@ def search(
     - ``directed``: the source's side follows triples subject → object, the target's side object → subject;
     - ``observe(edge)`` is called for every edge between an expanded node and an entered one;
     - ``extra_layers``: after the frontiers meet, keep expanding (smaller side first) until the two radii sum to
-      ``length + extra_layers`` (at most ``max_length``), so that ``observe`` sees every path that long.
+      ``length + extra_layers`` (at most ``max_length``), so that ``observe`` sees every path that long;
+      ``extra_budget``: seconds those layers may take (default: what is left of ``time_budget``).
     """
     try:
         return _search(store, source_iri, target_iri, max_length, exclude_predicates, max_frontier,
                        batch_size, max_paths, time.monotonic() + time_budget, expander, accept, directed, observe,
-                       extra_layers)
+                       extra_layers, extra_budget)
     except _OutOfTime:
         return SearchResult([], None, "time_budget")
 
@@ -317,7 +319,8 @@ def _search(store: Store, source_iri: str, target_iri: str, max_length: int, exc
             max_frontier: int, batch_size: int, max_paths: int, deadline: float,
             make_expander: Callable[[float], _Expander] | None = None,
             accept: Callable[[list[Node]], Collection[Node]] | None = None, directed: bool = False,
-            observe: Callable[[_Edge], None] | None = None, extra_layers: int = 0) -> SearchResult:
+            observe: Callable[[_Edge], None] | None = None, extra_layers: int = 0,
+            extra_budget: float | None = None) -> SearchResult:
     excluded = [RDF + "type", *(p for p in exclude_predicates if p != RDF + "type")]
     source, target = ox.NamedNode(source_iri), ox.NamedNode(target_iri)
     if source == target:
@@ -380,6 +383,8 @@ def _search(store: Store, source_iri: str, target_iri: str, max_length: int, exc
                 paths = _join(sides[0], sides[1], meeting, max_paths)
                 found = SearchResult(paths, len(paths[0]) if paths else None, "met")
                 goal = min(max_length, sides[0].radius + sides[1].radius + extra_layers)
+                if extra_budget is not None:  # no query of the layers past the meeting starts after their budget
+                    deadline = expander.deadline = min(deadline, time.monotonic() + extra_budget)
     if found is not None:
         found.queries, found.radius = expander.queries, sides[0].radius + sides[1].radius
         return found
