@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict, deque
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 import pyoxigraph as ox
 
@@ -57,7 +57,6 @@ from kg.paths import (
     Constraints,
     PathOptions,
     PathRequestError,
-    SearchResult,
     SearchTimeout,
     in_window,
     make_constraints,
@@ -82,6 +81,7 @@ MAX_REGION = 2000
 shrinks to paths one hop shorter (never below the shortest length)."""
 
 Node = ox.NamedNode | ox.BlankNode
+T = TypeVar("T")
 
 
 class RemoteEngine:
@@ -96,7 +96,7 @@ class RemoteEngine:
         self.budget = settings.paths_remote_time_budget
         self.max_frontier = settings.paths_remote_max_frontier
 
-    def _run(self, work):  # type: ignore[no-untyped-def]
+    def _run(self, work: Callable[[Session], T]) -> T:
         """Run ``work(session)``; out of time or a store that fails to answer is a :class:`SearchTimeout`."""
         session = self.graph.session(self.budget)
         try:
@@ -109,11 +109,11 @@ class RemoteEngine:
 
     # --- names ----------------------------------------------------------------------------------
     def search_names(self, text: str, limit: int = 10, kind: str | None = None) -> list[Candidate]:
-        return self._run(lambda session: self.names.search(session, text, limit, kind))  # type: ignore[no-any-return]
+        return self._run(lambda session: self.names.search(session, text, limit, kind))
 
     # --- paths ----------------------------------------------------------------------------------
     def paths(self, options: PathOptions) -> PathAnswer:
-        return self._run(lambda session: self._paths(session, options))  # type: ignore[no-any-return]
+        return self._run(lambda session: self._paths(session, options))
 
     def _paths(self, session: Session, options: PathOptions) -> PathAnswer:
         started = time.perf_counter()
@@ -179,14 +179,9 @@ class RemoteEngine:
                                                                    "; the frontier cap or the time budget narrowed it"))
         return PathAnswer(proj, result, info)
 
-    def runner(self, options: PathOptions) -> tuple[Projection, SearchResult]:
-        """For ``SERVICE bc:paths`` (:data:`kg.paths.PathRunner`)."""
-        answer = self.paths(options)
-        return answer.proj, answer.result
-
     # --- influence ------------------------------------------------------------------------------
     def influence(self, thing: str, direction: Direction, max_depth: int = 6, limit: int = 200) -> InfluenceAnswer:
-        return self._run(lambda session: self._influence(session, thing, direction, max_depth, limit))  # type: ignore[no-any-return]
+        return self._run(lambda session: self._influence(session, thing, direction, max_depth, limit))
 
     def _influence(self, session: Session, thing: str, direction: Direction, max_depth: int,
                    limit: int) -> InfluenceAnswer:
@@ -228,7 +223,7 @@ class RemoteEngine:
         return None, {"paths_engine": "remote"}
 
 
-def _acceptor(session: Session, cons: Constraints, avoid: frozenset[str]):  # type: ignore[no-untyped-def]
+def _acceptor(session: Session, cons: Constraints, avoid: frozenset[str]) -> Callable[[list[Node]], set[Node]]:
     """The node test of a search: which newly reached nodes it may enter (batched queries per layer)."""
     kinds = cons.include_kinds or cons.exclude_kinds or cons.after or cons.before
 
@@ -250,7 +245,8 @@ def _acceptor(session: Session, cons: Constraints, avoid: frozenset[str]):  # ty
             iris = [i for i in iris if fits(i)]
         if cons.max_degree is not None and iris:
             degree = session.degrees(iris)
-            iris = [i for i in iris if degree[i] <= cons.max_degree]  # type: ignore[operator]
+            cap = cons.max_degree
+            iris = [i for i in iris if degree[i] <= cap]
         return {ox.NamedNode(i) for i in iris}
 
     return accept
