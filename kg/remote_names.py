@@ -77,7 +77,7 @@ class RemoteNames:
         return NameIndex(proj)
 
     def _matching(self, session: Session, text: str) -> list[str]:
-        words = fold(text).split()
+        words = list(dict.fromkeys(fold(text).split()))
         if not words:
             return []
         return [row["s"].value for row in session.select(_label_query([word_pattern(w) for w in words]))]  # type: ignore[attr-defined]
