@@ -102,7 +102,7 @@ import pyoxigraph as ox
 
 from kg import remote_sparql as text
 from kg.results import GRAPH_TYPES, QueryRequest, QueryResponse, Term, parse_term, write_ask, write_graph, write_select
-from kg.store import StoreError, parse_rdf
+from kg.store import StoreError, check_nesting, parse_rdf
 from kg.workers import QueryEvaluationError, QuerySyntaxError, QueryTimeout
 
 ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xml;q=0.9, text/tab-separated-values;q=0.8"
@@ -493,6 +493,7 @@ class RemoteStore:
 
     # --- queries ---------------------------------------------------------
     def execute(self, request: QueryRequest, timeout: float) -> QueryResponse:
+        check_nesting(request.query)  # refuse what would crash an embedded parser, on every backend alike
         try:
             bindings = {name: parse_term(term) for name, term in request.substitutions}
             query = text.bind_values(request.query, bindings)
@@ -627,6 +628,7 @@ class RemoteStore:
         self._send(request, time.monotonic() + limit, limit, write=True).close()
 
     def update(self, sparql: str) -> None:
+        check_nesting(sparql)
         try:
             self._post_update(sparql)
         finally:

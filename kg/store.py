@@ -126,7 +126,7 @@ def parse_rdf(data: bytes, media_type: str, graph: str | None, base_iri: str | N
     return [ox.Quad(q.subject, q.predicate, q.object, target) for q in parsed]
 
 
-def _check_nesting(sparql: str) -> None:
+def check_nesting(sparql: str) -> None:
     """Refuse SPARQL nested deeper than pyoxigraph's parser survives (it dies with SIGSEGV)."""
     try:
         check_sparql(sparql)
@@ -224,7 +224,7 @@ class OxigraphStore:
         return list(result)
 
     def execute(self, request: QueryRequest, timeout: float) -> QueryResponse:
-        _check_nesting(request.query)  # the parser would crash the worker
+        check_nesting(request.query)  # the parser would crash the worker
         return self._workers().run(request, self.snapshot(), timeout)
 
     def execute_here(self, request: QueryRequest) -> QueryResponse:
@@ -284,7 +284,7 @@ class OxigraphStore:
 
     # --- writes ----------------------------------------------------------
     def update(self, sparql: str) -> None:
-        _check_nesting(sparql)  # the parser would crash this process
+        check_nesting(sparql)  # the parser would crash this process
         with self._write_lock:
             try:
                 self.raw.update(sparql)

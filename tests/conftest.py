@@ -23,6 +23,11 @@ from kg.settings import Settings
 from kg.store import OxigraphStore, Store, store_from_settings
 
 BASE = "http://127.0.0.1:8000/"
+REMOTE_BACKEND = os.environ.get("BACKCHANNEL_TEST_BACKEND", "embedded") == "remote"
+embedded_only = pytest.mark.skipif(
+    REMOTE_BACKEND, reason="about the embedded store itself (query workers, in-memory projection)"
+)
+"""Mark a test that checks the embedded store's own machinery, not behaviour every backend shares."""
 TOKEN = "test-token-0123456789"
 
 

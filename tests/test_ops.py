@@ -22,7 +22,7 @@ from bench import live
 from kg.settings import Settings
 from service.app import create_app
 from service.observability import ACCESS_LOGGER
-from tests.conftest import LiveServer, free_port, start_server
+from tests.conftest import embedded_only, LiveServer, free_port, start_server
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?n"
 
@@ -54,6 +54,7 @@ def test_health_answers_without_touching_the_store(ops_server: LiveServer) -> No
     assert response.json() == {"status": "ok"}
 
 
+@embedded_only
 def test_ready_checks_the_store_answers_and_the_projection_is_built(ops_server: LiveServer) -> None:
     response = httpx.get(ops_server.url + "ready")
     assert response.status_code == 200, response.text
@@ -173,6 +174,7 @@ def test_metrics_count_requests_by_route_template(ops_server: LiveServer) -> Non
     assert sample(values, "backchannel_http_requests_in_flight") >= 1  # this scrape itself
 
 
+@embedded_only
 def test_timeouts_and_worker_restarts_are_counted(ops_server: LiveServer) -> None:
     before = metric_values(httpx.get(ops_server.url + "metrics").text)
     response = httpx.get(ops_server.url + "sparql", params={"query": RUNAWAY}, timeout=60)
