@@ -6,13 +6,26 @@ STAMP  := $(VENV)/.installed
 WEB    := service/web
 ASSETS := service/static/vendor/.built
 
-.PHONY: run test install assets build serve validate bench clean
+.PHONY: run test test-remote test-virtuoso install assets build serve validate bench clean
 
 run: install assets build  ## install, build the graph and serve it on http://127.0.0.1:8000
 	$(BIN)/backchannel serve
 
-test: install assets  ## install and run every test
+# The service tests, run a second time on the remote backend: a RemoteStore on an `oxigraph` server per test server.
+REMOTE_TESTS := tests/test_sparql_protocol.py tests/test_graph_store.py tests/test_guards.py \
+	tests/test_w3c_conformance.py tests/test_linked_data.py tests/test_entity_pages.py tests/test_void.py \
+	tests/test_named_queries_api.py tests/test_paths_api.py tests/test_sparql_paths_service.py \
+	tests/test_openapi.py tests/test_readme.py tests/test_ops.py tests/test_ssrf.py tests/test_hostile_input.py
+
+test: install assets  ## install and run every test, then the service tests again on the remote backend
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	BACKCHANNEL_TEST_BACKEND=remote $(BIN)/python -m pytest $(REMOTE_TESTS) $(PYTEST_ARGS)
+
+test-remote: install  ## only the service tests on the remote backend (an oxigraph server started by the tests)
+	BACKCHANNEL_TEST_BACKEND=remote $(BIN)/python -m pytest $(REMOTE_TESTS) $(PYTEST_ARGS)
+
+test-virtuoso: install  ## optional: integration tests against Debian's virtuoso-opensource (apt-get install it first)
+	BACKCHANNEL_TEST_VIRTUOSO=1 $(BIN)/python -m pytest tests/test_remote_virtuoso.py $(PYTEST_ARGS)
 
 install: $(STAMP)
 
