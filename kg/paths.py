@@ -1144,23 +1144,56 @@ def _one(inputs: dict[str, list[str | int | bool]], name: str, default: object =
     return values[0] if values else default
 
 
+def _int(inputs: dict[str, list[str | int | bool]], name: str, default: int | None) -> int | None:
+    """A whole-number input of ``SERVICE bc:paths``; anything else is a :class:`PathServiceError`.
+
+    >>> _int({"k": ["abc"]}, "k", 3)
+    Traceback (most recent call last):
+    ...
+    kg.paths.PathServiceError: bc:k must be a whole number, not 'abc'
+    """
+    value = _one(inputs, name, default)
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    try:
+        return int(str(value))
+    except ValueError:
+        raise PathServiceError(f"bc:{name} must be a whole number, not {value!r}") from None
+
+
+def _bool(inputs: dict[str, list[str | int | bool]], name: str) -> bool:
+    """A true/false input of ``SERVICE bc:paths`` (``true``, ``false``, ``1``, ``0``).
+
+    >>> _bool({"directed": ["false"]}, "directed")
+    False
+    """
+    value = _one(inputs, name, False)
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0"):
+        return False
+    raise PathServiceError(f"bc:{name} must be true or false, not {value!r}")
+
+
 def _service_rows(inputs: dict[str, list[str | int | bool]], engine: Projection | PathRunner
                   ) -> list[dict[str, object]]:
     from kg.explain import path_text
 
-    max_degree = _one(inputs, "maxDegree")
     options = PathOptions(
         str(_one(inputs, "from")), str(_one(inputs, "to")),
-        mode=str(_one(inputs, "mode", "k")), k=int(_one(inputs, "k", 3)),  # type: ignore[arg-type]
-        limit=int(_one(inputs, "limit", 100)),  # type: ignore[arg-type]
-        max_length=int(_one(inputs, "maxLength", 6)),  # type: ignore[arg-type]
-        directed=bool(_one(inputs, "directed", False)),
+        mode=str(_one(inputs, "mode", "k")), k=_int(inputs, "k", 3),  # type: ignore[arg-type]
+        limit=_int(inputs, "limit", 100),  # type: ignore[arg-type]
+        max_length=_int(inputs, "maxLength", 6),  # type: ignore[arg-type]
+        directed=_bool(inputs, "directed"),
         include_predicates=tuple(str(v) for v in inputs.get("includePredicate", [])),
         exclude_predicates=tuple(str(v) for v in inputs.get("excludePredicate", [])),
         include_kinds=tuple(str(v) for v in inputs.get("includeKind", [])),
         exclude_kinds=tuple(str(v) for v in inputs.get("excludeKind", [])),
         avoid=tuple(str(v) for v in inputs.get("avoid", [])),
-        max_degree=None if max_degree is None else int(max_degree),  # type: ignore[arg-type]
+        max_degree=_int(inputs, "maxDegree", None),
         after=None if _one(inputs, "after") is None else str(_one(inputs, "after")),
         before=None if _one(inputs, "before") is None else str(_one(inputs, "before")),
     )

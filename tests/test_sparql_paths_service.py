@@ -49,3 +49,11 @@ def test_paths_service_with_a_wrong_property_is_a_400(server: LiveServer) -> Non
 def test_a_real_service_is_still_refused_by_the_federation_guard(server: LiveServer) -> None:
     response = ask(server, "SELECT * { SERVICE <http://169.254.169.254/latest/meta-data/> { ?s ?p ?o } }")
     assert response.status_code == 403
+
+
+def test_paths_service_with_a_non_numeric_k_is_a_400_not_a_500(server: LiveServer) -> None:
+    """Regression: a non-integer bc:k raised ValueError, which the endpoint did not map."""
+    response = ask(server, 'SELECT ?s { SERVICE bc:paths { [] bc:from "Montville" ; bc:to "Oslo" ; bc:k "abc" ; '
+                           "bc:subject ?s } }")
+    assert response.status_code == 400, response.text
+    assert "bc:k" in response.json()["detail"]
