@@ -11,7 +11,7 @@ million triples; start-up time. Options::
     --write                 put the figures into the "Suite" section of bench/RESULTS.md
     --json FILE             also write the tables as JSON
 
-The full run (1M and 10M) takes about an hour and needs ~8 GB free under /tmp (``--tmp``).
+The full run (1M and 10M) takes 15–20 minutes on 2 cores and needs ~8 GB free under /tmp (``--tmp``).
 
 >>> args = parse(["--quick", "--only", "paths,load"])
 >>> config(args).sizes, config(args).only
@@ -61,7 +61,7 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", type=_sections, default=suite.SECTIONS, help="sections: sparql,paths,load,startup")
     parser.add_argument("--sparql-triples", type=int, help="triples of the SPARQL mix graph (default 1000000)")
     parser.add_argument("--rdflib-triples", type=int, help="a smaller graph for rdflib-endpoint (default: the same)")
-    parser.add_argument("--requests", type=int, help="requests per query kind and server (default 400)")
+    parser.add_argument("--requests", type=int, help="requests per query kind and server (default 1000)")
     parser.add_argument("--seconds", type=float, help="time limit per query kind and server (default 20)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent connections (default 8)")
     parser.add_argument("--pairs", type=int, help="pairs per path graph (default 50 up to 2M triples, 20 above)")
@@ -84,7 +84,7 @@ def config(args: argparse.Namespace) -> suite.Config:
         sizes=args.sizes or ([20_000] if quick else [1_000_000, 10_000_000]),
         sparql_triples=sparql_triples,
         rdflib_triples=args.rdflib_triples or sparql_triples,
-        requests=args.requests or (24 if quick else 400),
+        requests=args.requests or (24 if quick else 1000),
         seconds=args.seconds or (3.0 if quick else 20.0),
         concurrency=args.concurrency,
         pairs=args.pairs if args.pairs is not None else (8 if quick else None),

@@ -86,7 +86,7 @@ class Config:
     sizes: list[int] = field(default_factory=lambda: [1_000_000, 10_000_000])
     sparql_triples: int = 1_000_000
     rdflib_triples: int = 1_000_000
-    requests: int = 400
+    requests: int = 1000
     seconds: float = 20.0
     concurrency: int = 8
     pairs: int | None = None
