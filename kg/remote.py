@@ -301,6 +301,7 @@ class RemoteStore:
         self._last_modified = time.time()
         self._fingerprint = "0"
         self._checked_at = float("-inf")
+        self._backoff = 1.0  # doubles while counting fails or times out
         self._fingerprint_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -318,11 +319,23 @@ class RemoteStore:
         return self._last_modified
 
     def _refresh_fingerprint(self) -> None:
-        """Re-read the remote data's counts if the last reading is older than ``fingerprint_interval``."""
-        if time.monotonic() - self._checked_at < self.fingerprint_interval:
+        """Re-read the remote data's counts when the last reading is older than the interval.
+
+        The first reading is taken in the calling thread (the version must mean something); later ones in a
+        background thread, so no request waits for a count over a large graph: requests meanwhile use the last
+        reading. A count that fails or times out doubles the interval (up to 5 minutes) instead of rescanning.
+        """
+        if time.monotonic() - self._checked_at < self.fingerprint_interval * self._backoff:
             return
         if not self._fingerprint_lock.acquire(blocking=False):
             return  # another thread is reading it; use the current value
+        if self._fingerprint == "0":
+            self._read_fingerprint()
+        else:
+            threading.Thread(target=self._read_fingerprint, name="backchannel-fingerprint", daemon=True).start()
+
+    def _read_fingerprint(self) -> None:
+        """Count quads and graphs; releases the fingerprint lock (held by the caller) when done."""
         try:
             query = f"SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?g) AS ?graphs) {{ {self._quad_pattern()} }}"
             try:
@@ -330,9 +343,11 @@ class RemoteStore:
                 graphs = self._select(f"SELECT (COUNT(*) AS ?n) {{ {self._graph_pattern('?g')} }}",
                                       timeout=min(self.timeout, 5.0), union=False, retries=0)
             except (StoreError, QueryTimeout, QueryEvaluationError, QuerySyntaxError):
-                return  # keep the last reading; try again at the next interval
+                self._backoff = min(self._backoff * 2, 300.0 / max(self.fingerprint_interval, 1.0))  # ask less often
+                return  # keep the last reading
             finally:
                 self._checked_at = time.monotonic()
+            self._backoff = 1.0
             counts = [str(row.get(k)) for row in rows + graphs for k in ("n", "graphs")]
             fingerprint = hashlib.sha1("|".join(counts).encode()).hexdigest()[:8]
             if fingerprint != self._fingerprint:

@@ -7,6 +7,8 @@ import threading
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import time
+
 import httpx
 import pyoxigraph as ox
 import pytest
@@ -338,7 +340,36 @@ def test_external_writes_change_the_version(scratch: tuple[RemoteStore, Oxigraph
     assert remote.version == version
     httpx.post(remote.endpoints.update, content=b"INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }",
                headers={"Content-Type": "application/sparql-update"}).raise_for_status()
+    deadline = time.monotonic() + 10  # later readings run in the background: the change shows shortly
+    while remote.version == version and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert remote.version != version
+
+
+def test_counts_after_the_first_run_off_the_request_thread(scratch: tuple[RemoteStore, OxigraphStore]) -> None:
+    """Regression: every 5 s one request waited for COUNT(*) over the whole remote graph (13 s at 10M triples)."""
+    remote, _ = scratch
+    remote.fingerprint_interval = 0
+    threads: list[str] = []
+    select = remote._select  # noqa: SLF001 - record which thread runs the real count queries
+
+    def recording_select(*args: object, **kwargs: object) -> object:
+        threads.append(threading.current_thread().name)
+        return select(*args, **kwargs)
+
+    remote._select = recording_select  # type: ignore[method-assign]  # noqa: SLF001
+    try:
+        remote._fingerprint = "0"  # noqa: SLF001 - as after opening: the first reading
+        _ = remote.version
+        first = list(threads)
+        deadline = time.monotonic() + 10
+        _ = remote.version  # a later reading: started in the background
+        while len(threads) == len(first) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        del remote._select  # noqa: SLF001
+    assert first and set(first) == {threading.current_thread().name}
+    assert threads[len(first):] and set(threads[len(first):]) == {"backchannel-fingerprint"}
 
 
 # --- time limits, failures and retries ---------------------------------------------------------------------
