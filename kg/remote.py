@@ -302,6 +302,7 @@ class RemoteStore:
         self._fingerprint = "0"
         self._checked_at = float("-inf")
         self._backoff = 1.0  # doubles while counting fails or times out
+        self._after_write = False
         self._fingerprint_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -321,18 +322,22 @@ class RemoteStore:
     def _refresh_fingerprint(self) -> None:
         """Re-read the remote data's counts when the last reading is older than the interval.
 
-        The first reading is taken in the calling thread (the version must mean something); later ones in a
-        background thread, so no request waits for a count over a large graph: requests meanwhile use the last
+        The first reading, and the first after each of our own writes, is taken in the calling thread (the
+        version must mean something, and settle in one step after a write); later ones in a background thread, so no request waits for a count over a large graph: requests meanwhile use the last
         reading. A count that fails or times out doubles the interval (up to 5 minutes) instead of rescanning.
         """
+        if self._fingerprint == "0" or self._after_write:
+            # The first reading, or the first after our own write: read it here, after any reading under way,
+            # so the version settles in one step (a later background reading would change it a second time).
+            self._fingerprint_lock.acquire()
+            self._after_write = False
+            self._read_fingerprint()
+            return
         if time.monotonic() - self._checked_at < self.fingerprint_interval * self._backoff:
             return
         if not self._fingerprint_lock.acquire(blocking=False):
             return  # another thread is reading it; use the current value
-        if self._fingerprint == "0":
-            self._read_fingerprint()
-        else:
-            threading.Thread(target=self._read_fingerprint, name="backchannel-fingerprint", daemon=True).start()
+        threading.Thread(target=self._read_fingerprint, name="backchannel-fingerprint", daemon=True).start()
 
     def _read_fingerprint(self) -> None:
         """Count quads and graphs; releases the fingerprint lock (held by the caller) when done."""
@@ -360,7 +365,7 @@ class RemoteStore:
     def _changed(self) -> None:
         self._counter += 1
         self._last_modified = time.time()
-        self._checked_at = float("-inf")
+        self._after_write = True
 
     # --- HTTP ------------------------------------------------------------
     def _send(self, request: httpx.Request, deadline: float, limit: float, *, write: bool = False,

@@ -504,3 +504,15 @@ def test_conftest_switch_serves_a_remote_store(monkeypatch: pytest.MonkeyPatch) 
     finally:
         live.stop()
         live.store.close()
+
+
+def test_the_version_settles_in_one_step_after_our_own_write(scratch: tuple[RemoteStore, OxigraphStore]) -> None:
+    """Regression: after a write the version changed at once and again when a background count finished,
+    so the result cache missed and If-None-Match got 200 right after a write."""
+    remote, _ = scratch
+    remote.fingerprint_interval = 3600  # no periodic reading during the test
+    remote.update("INSERT DATA { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> 1 } }")
+    settled = remote.version
+    time.sleep(0.3)
+    assert remote.version == settled
+    assert not any(t.name == "backchannel-fingerprint" for t in threading.enumerate())
