@@ -33,8 +33,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import platform
 import random
 import statistics
 import sys
@@ -50,6 +48,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bench import live
+from bench.sparql_bench import machine  # one description of the machine for every bench
 
 SPARQL_JSON = "application/sparql-results+json"
 
@@ -337,23 +336,6 @@ def report(results: Results, mem: Memory, args: argparse.Namespace) -> str:
     if problems:
         lines += ["", "First problems seen:", *problems[:20]]
     return "\n".join(lines)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        mem_kib = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
-        memory_text = f"{mem_kib / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, StopIteration):
-        memory_text = "unknown RAM"
-    return f"{cpu}, {os.cpu_count()} cores, {memory_text}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
 def write_results(path: Path, text: str, section: str = "Load") -> None:

@@ -48,6 +48,7 @@ import re
 import threading
 import unicodedata
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, TypeVar
 
@@ -862,15 +863,10 @@ def build_projection(store: Store, version: str | None = None) -> Projection:
     raw = getattr(store, "raw", None)
     if not isinstance(raw, ox.Store):
         return projection_from_quads(store.quads(), version)
-    enabled = gc.isenabled()
-    gc.disable()  # the build allocates many containers and frees none: collections would only cost time
-    try:
+    with _gc_paused():
         builder = _Builder()
         builder.read_oxigraph(raw)
         return builder.finish(version)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def projection_from_quads(quads: Iterable[ox.Quad], version: str = "0") -> Projection:
@@ -881,12 +877,19 @@ def projection_from_quads(quads: Iterable[ox.Quad], version: str = "0") -> Proje
     >>> projection_from_quads([q, q]).edge_count
     1
     """
-    enabled = gc.isenabled()
-    gc.disable()  # the build allocates many containers and frees none: collections would only cost time
-    try:
+    with _gc_paused():
         builder = _Builder()
         builder.read(quads)
         return builder.finish(version)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC: a build allocates many containers and frees none, so collections would only cost time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         if enabled:
             gc.enable()
