@@ -37,13 +37,13 @@ from typing import Callable, Iterable
 
 import httpx
 
-from kg.influence import scores
-from kg.paths import Constraints, SearchTimeout, make_constraints, search
-from kg.projection import Projection, build_projection
-from kg.results import QueryRequest
+from kg.paths.influence import scores
+from kg.paths.search import Constraints, SearchTimeout, make_constraints, search
+from kg.paths.projection import Projection, build_projection
+from kg.store.results import QueryRequest
 from kg.settings import Settings
-from kg.store import OxigraphStore
-from kg.workers import QueryEvaluationError, QueryTimeout
+from kg.store.embedded import OxigraphStore
+from kg.store.workers import QueryEvaluationError, QueryTimeout
 
 EX = "http://bench.example/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -8,10 +8,10 @@ Four sections (``--only`` picks some):
     backchannel on the embedded store, backchannel on the remote store (``--store sparql+http://…`` over an
     ``oxigraph serve`` of the same data), that Oxigraph server itself, and rdflib-endpoint.
 ``paths``
-    Shortest paths on the power-law graph of :mod:`bench.paths_bench` at each size: ``kg.paths.search`` in
-    process on the projection, ``GET /paths`` of backchannel on the embedded store, ``kg.remote_paths.search``
+    Shortest paths on the power-law graph of :mod:`bench.paths_bench` at each size: ``kg.paths.search.search`` in
+    process on the projection, ``GET /paths`` of backchannel on the embedded store, ``kg.paths.frontier.search.search``
     (bidirectional frontier search with batched SPARQL) against the Oxigraph server, and ``GET /paths`` of
-    backchannel on the remote store (its remote path engine, ``kg.remote_engine``, which uses that frontier
+    backchannel on the remote store (its remote path engine, ``kg.paths.frontier.engine``, which uses that frontier
     search and never loads the graph).
 ``load``
     Loading each graph into the embedded store (``OxigraphStore.bulk_load``, as a first ``backchannel build``)
@@ -50,12 +50,12 @@ import httpx
 
 from bench import backends, paths_bench, report, sparql_bench
 from bench.sparql_bench import Measure
-from kg import remote_paths
-from kg.paths import Constraints
-from kg.paths import search as embedded_search
-from kg.projection import build_projection
-from kg.remote import RemoteStore
-from kg.store import OxigraphStore
+from kg.paths.frontier import search as remote_paths
+from kg.paths.search import Constraints
+from kg.paths.search import search as embedded_search
+from kg.paths.projection import build_projection
+from kg.store.remote import RemoteStore
+from kg.store.embedded import OxigraphStore
 
 SECTIONS = ("sparql", "paths", "load", "startup")
 KINDS = tuple(sparql_bench.query_kinds(1))
@@ -398,7 +398,7 @@ def run_size(cfg: Config, results: Results, folder: Path, wanted: int) -> None:
 
 def remote_searches(cfg: Config, figures: PathFigures, url: str, pairs: list[tuple[str, str]],
                     expected: list[int | None]) -> None:
-    """``kg.remote_paths.search`` for each pair against the Oxigraph server at ``url``."""
+    """``kg.paths.frontier.search.search`` for each pair against the Oxigraph server at ``url``."""
     store = RemoteStore(url, timeout=60)
     stops: Counter[str] = Counter()
     queries: list[int] = []
@@ -504,7 +504,7 @@ def sparql_table(results: Results) -> Table:
 
 def paths_table(results: Results) -> Table:
     """Shortest-path latency (p50 · p99 ms) four ways per graph, and the ratios of the medians."""
-    head = ["graph", "pairs", "in-process kg.paths", "HTTP /paths, embedded store", "kg.remote_paths vs oxigraph",
+    head = ["graph", "pairs", "in-process kg.paths.search", "HTTP /paths, embedded store", "kg.paths.frontier.search vs oxigraph",
             "HTTP /paths, remote store", "remote/in-process p50", "remote/HTTP embedded p50",
             "HTTP remote store/HTTP embedded p50"]
     rows = []
@@ -619,11 +619,11 @@ def section_notes(results: Results, section: str) -> list[str]:
                 "ratios are of requests per second (above 1: we answer more)."] + [f"- {n}" for n in results.sparql_notes]
     if section == "paths":
         notes = [f"`bench.paths_bench` power-law graph (hubs); shortest path (`mode=shortest`), at most {MAX_LENGTH} "
-                 "hops, between random reachable pairs; p50 · p99 in ms. In process: `kg.paths.search` on the "
+                 "hops, between random reachable pairs; p50 · p99 in ms. In process: `kg.paths.search.search` on the "
                  "projection. HTTP on the embedded store: the in-memory engine (projection built at `/ready`). "
-                 "`kg.remote_paths.search`: the bare frontier search (batched VALUES queries, frontier cap "
+                 "`kg.paths.frontier.search.search`: the bare frontier search (batched VALUES queries, frontier cap "
                  f"{cfg.remote_max_frontier}, budget {cfg.remote_budget:g} s) against the Oxigraph server, as a function. "
-                 "HTTP on the remote store: the service's remote engine (`kg.remote_engine`: that frontier search with "
+                 "HTTP on the remote store: the service's remote engine (`kg.paths.frontier.engine`: that frontier search with "
                  "the constraints in the queries, then the subgraph of the short walks fetched with labels, kinds, "
                  "dates, whole-graph degrees and predicate frequencies, ranked and explained in memory; a search past "
                  "`paths_remote_time_budget` answers 503). A failed search did not meet or did not answer 200; the "

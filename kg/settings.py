@@ -35,7 +35,7 @@ class Settings(BaseSettings):
         description="Base under which the IRIs of things are minted (/id/...). "
         "Set it to the public address of the service so every IRI dereferences.",
     )
-    sources_dir: Path = Field(PROJECT_ROOT / "kg" / "sources", description="Curated source graphs (*.ttl).")
+    sources_dir: Path = Field(PROJECT_ROOT / "kg" / "data" / "sources", description="Curated source graphs (*.ttl).")
     ontology_dir: Path = Field(PROJECT_ROOT / "ontology", description="Ontology, SKOS schemes and shapes.")
     queries_dir: Path = Field(PROJECT_ROOT / "queries", description="Named SPARQL queries (*.rq).")
     dump_dir: Path = Field(PROJECT_ROOT / "var" / "dumps", description="Where `build` writes the dumps.")

@@ -1,10 +1,10 @@
 """The FastAPI application factory.
 
 The store is opened at start-up (or handed in, as tests do) and kept in
-``app.state``; routes get it through :mod:`service.deps`. Nothing lives at module level.
+``app.state``; routes get it through :mod:`service.state`. Nothing lives at module level.
 
 >>> from kg.settings import Settings
->>> from kg.store import OxigraphStore
+>>> from kg.store.embedded import OxigraphStore
 >>> app = create_app(Settings(), store=OxigraphStore(":memory:"))
 >>> app.title
 'backchannel'
@@ -23,9 +23,16 @@ from fastapi import FastAPI
 
 import kg
 from kg.settings import Settings
-from kg.store import Store, store_from_settings
-from service import errors, observability
-from service.routers import graph_store, linked_data, ops, paths, queries, sparql, ui
+from kg.store.embedded import Store, store_from_settings
+from service import errors
+from service.http import observability
+from service.sparql import graph_store
+from service.linked_data import router as linked_data
+from service import ops
+from service import paths
+from service import queries
+from service.sparql import router as sparql
+from service.ui import router as ui
 
 log = logging.getLogger("backchannel")
 

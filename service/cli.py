@@ -1,4 +1,4 @@
-"""The ``backchannel`` command: the graph commands of ``kg.cli`` plus ``serve``.
+"""The ``backchannel`` command: the graph commands of ``kg.cli.base`` plus ``serve``.
 
 >>> parser, _ = make_parser()
 >>> parser.parse_args(["serve", "--port", "9000"]).port
@@ -12,9 +12,9 @@ import signal
 import sys
 from typing import Sequence
 
-from kg import cli as kg_cli
-from kg import cli_queries
-from kg import cli_paths
+from kg.cli import base as kg_cli
+from kg.cli import queries as cli_queries
+from kg.cli import paths as cli_paths
 from kg.settings import Settings
 
 

@@ -1,7 +1,7 @@
 """Shared fixtures: the built seed graph in memory, and a real server on a loopback port.
 
 - ``seed_store``: a ``pyoxigraph.Store`` with every curated graph built (read-only use).
-- ``kg_store``: the same as a ``kg.store.OxigraphStore`` (read-only use).
+- ``kg_store``: the same as a ``kg.store.embedded.OxigraphStore`` (read-only use).
 - ``server``: a live backchannel service on 127.0.0.1 (its ``url``, ``settings``, ``store``), writes with a token.
 """
 
@@ -18,9 +18,9 @@ import httpx
 import pytest
 import uvicorn
 
-from kg.build import build
+from kg.data.build import build
 from kg.settings import Settings
-from kg.store import OxigraphStore, Store, store_from_settings
+from kg.store.embedded import OxigraphStore, Store, store_from_settings
 
 BASE = "http://127.0.0.1:8000/"
 REMOTE_BACKEND = os.environ.get("BACKCHANNEL_TEST_BACKEND", "embedded") == "remote"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.build import BuildError, build, is_curated
+from kg.data.build import BuildError, build, is_curated
 from kg.settings import PROJECT_ROOT, Settings
-from kg.store import OxigraphStore
+from kg.store.embedded import OxigraphStore
 
 BASE = "http://127.0.0.1:8000/"
 SEED_GRAPH = BASE + "id/source/track-two-diplomacy"
@@ -69,7 +69,7 @@ def test_rebuild_keeps_graphs_written_by_users(tmp_path: Path) -> None:
 
 def test_rebuild_drops_the_graph_of_a_removed_source(tmp_path: Path) -> None:
     sources = tmp_path / "sources"
-    shutil.copytree(PROJECT_ROOT / "kg" / "sources", sources)
+    shutil.copytree(PROJECT_ROOT / "kg" / "data" / "sources", sources)
     settings = settings_for(tmp_path, sources_dir=sources)
     store = OxigraphStore(settings.store)
     build(store, settings)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import HTTPException
 
-from service.guards import (
+from service.sparql.guards import (
     FederationRefused,
     Target,
     address_problem,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from kg.influence import influence_graph, influenced, lineage, ranking, scores
-from kg.names import name_index
-from kg.paths import PathRequestError
-from kg.projection import Projection, build_projection, projection_from_quads
-from kg.store import OxigraphStore
+from kg.paths.influence import influence_graph, influenced, lineage, ranking, scores
+from kg.paths.names import name_index
+from kg.paths.search import PathRequestError
+from kg.paths.projection import Projection, build_projection, projection_from_quads
+from kg.store.embedded import OxigraphStore
 
 PROV = "http://www.w3.org/ns/prov#"
 BC = "https://w3id.org/backchannel/def#"

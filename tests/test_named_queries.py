@@ -7,7 +7,7 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from kg.named_queries import (
+from kg.queries.catalog import (
     Catalog,
     NamedQuery,
     ParamError,
@@ -22,9 +22,9 @@ from kg.named_queries import (
     request_for,
 )
 from kg.namespaces import XSD
-from kg.results import parse_term
+from kg.store.results import parse_term
 from kg.settings import PROJECT_ROOT, Settings
-from kg.store import OxigraphStore
+from kg.store.embedded import OxigraphStore
 
 QUERIES = PROJECT_ROOT / "queries"
 EX = "http://ex.org/"
@@ -583,7 +583,7 @@ def test_real_queries_refuse_hostile_values_or_match_nothing(kg_store: OxigraphS
 
 @pytest.fixture(scope="module")
 def built_store(tmp_path_factory: pytest.TempPathFactory, base_iri: str) -> str:
-    from kg.build import build
+    from kg.data.build import build
 
     location = str(tmp_path_factory.mktemp("cli") / "store")
     store = OxigraphStore(location)

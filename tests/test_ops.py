@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bench import live
 from kg.settings import Settings
 from service.app import create_app
-from service.observability import ACCESS_LOGGER
+from service.http.observability import ACCESS_LOGGER
 from tests.conftest import embedded_only, LiveServer, free_port, start_server
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?n"
@@ -186,7 +186,7 @@ def test_timeouts_and_worker_restarts_are_counted(ops_server: LiveServer) -> Non
 
 
 def test_each_app_has_its_own_registry() -> None:
-    from kg.store import OxigraphStore
+    from kg.store.embedded import OxigraphStore
 
     store = OxigraphStore(":memory:")
     one = create_app(Settings(store=":memory:"), store=store)

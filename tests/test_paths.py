@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kg.explain import path_json, path_text, result_json
-from kg.names import name_index
-from kg.paths import (
+from kg.paths.explain import path_json, path_text, result_json
+from kg.paths.names import name_index
+from kg.paths.search import (
     BETA,
     MAX_K,
     Constraints,
@@ -26,8 +26,8 @@ from kg.paths import (
     shortest_length,
     tables,
 )
-from kg.projection import Projection, ProjectionCache, build_projection, projection_from_quads
-from kg.store import OxigraphStore
+from kg.paths.projection import Projection, ProjectionCache, build_projection, projection_from_quads
+from kg.store.embedded import OxigraphStore
 
 BC = "https://w3id.org/backchannel/def#"
 EX = "http://ex/"
@@ -228,8 +228,8 @@ def test_path_service_expands_to_values(proj: Projection, base_iri: str, kg_stor
 
 
 def test_path_service_errors_and_silence(proj: Projection) -> None:
-    from kg.names import UnknownThing
-    from kg.paths import PathServiceError
+    from kg.paths.names import UnknownThing
+    from kg.paths.search import PathServiceError
 
     bad = f'PREFIX bc: <{BC}> SELECT * {{ SERVICE bc:paths {{ [] bc:from "Montville" ; bc:hop ?h }} }}'
     with pytest.raises(PathServiceError, match="needs bc:from and bc:to"):

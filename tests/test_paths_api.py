@@ -167,10 +167,10 @@ def test_openapi_documents_the_routes(server: LiveServer) -> None:
 def test_expand_path_queries_for_the_sparql_endpoint(kg_store) -> None:  # type: ignore[no-untyped-def]
     from starlette.requests import Request
 
-    from kg.names import UnknownThing
+    from kg.paths.names import UnknownThing
     from kg.settings import Settings
     from service.app import create_app
-    from service.routers.paths import PATH_SERVICE_STATUS, expand_path_queries, setup
+    from service.paths import PATH_SERVICE_STATUS, expand_path_queries, setup
 
     app = create_app(Settings(base_iri="http://127.0.0.1:8000/", store=":memory:"), store=kg_store)
     setup(app)  # what start-up does

@@ -1,7 +1,7 @@
 """The remote path engine on a real Oxigraph server holding the seed: the same answers as the in-memory
 engine, without building a projection.
 
-Two live services share one :class:`kg.remote.RemoteStore`: ``remote`` (``paths_engine=auto``, which is the
+Two live services share one :class:`kg.store.remote.RemoteStore`: ``remote`` (``paths_engine=auto``, which is the
 frontier search on a remote store) and ``memory`` (``paths_engine=memory``, the projection). Answers are
 compared over HTTP; paths of equal score may come in another order, and a hop's sources too (graph ids
 differ between the two projections), so those are compared as sets.
@@ -20,13 +20,13 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from kg.build import build
-from kg.names import UnknownThing
-from kg.path_service import PathService, choose_engine
-from kg.paths import PathOptions, PathRequestError, SearchTimeout
-from kg.remote import RemoteStore
+from kg.data.build import build
+from kg.paths.names import UnknownThing
+from kg.paths.engines import PathService, choose_engine
+from kg.paths.search import PathOptions, PathRequestError, SearchTimeout
+from kg.store.remote import RemoteStore
 from kg.settings import Settings
-from kg.store import OxigraphStore
+from kg.store.embedded import OxigraphStore
 from tests.conftest import free_port
 from tests.remote_backend import OxigraphServer
 
@@ -211,7 +211,7 @@ def test_rdf_and_svg_answers_on_the_remote_engine(remote: Served) -> None:
     ({"from": "Montville", "to": "Oslo", "after": "2000", "before": "1990"}, 400),
 ])
 def test_names_and_errors_are_the_in_memory_ones(remote: Served, memory: Served, params: dict, status: int) -> None:
-    fuzzy = params.pop("note", None) == "fuzzy"  # far-fetched suggestions differ: see kg.remote_names
+    fuzzy = params.pop("note", None) == "fuzzy"  # far-fetched suggestions differ: see kg.paths.frontier.names
     there, here = both(remote, memory, "paths", **params)
     assert there.status_code == here.status_code == status, there.text
     if status != 200 and not fuzzy:

@@ -1,4 +1,4 @@
-"""Path search with batched SPARQL (kg.remote_paths) on a real Oxigraph server and on the embedded store,
+"""Path search with batched SPARQL (kg.paths.frontier.search) on a real Oxigraph server and on the embedded store,
 checked against networkx on the whole graph."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import networkx as nx
 import pyoxigraph as ox
 import pytest
 
-from kg.build import build
-from kg.remote import RemoteStore
-from kg.remote_paths import Path, bidirectional_search, search
+from kg.data.build import build
+from kg.store.remote import RemoteStore
+from kg.paths.frontier.search import Path, bidirectional_search, search
 from kg.settings import Settings
-from kg.store import OxigraphStore, Store
+from kg.store.embedded import OxigraphStore, Store
 from tests.remote_backend import OxigraphServer
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -13,12 +13,12 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from kg.build import build
-from kg.results import QueryRequest
+from kg.data.build import build
+from kg.store.results import QueryRequest
 from kg.settings import Settings
-from kg.store import DataError, OxigraphStore, StoreError, open_store
-from kg.remote import RemoteStore, RemoteUnavailable
-from kg.workers import QuerySyntaxError, QueryTimeout
+from kg.store.embedded import DataError, OxigraphStore, StoreError, open_store
+from kg.store.remote import RemoteStore, RemoteUnavailable
+from kg.store.workers import QuerySyntaxError, QueryTimeout
 from tests.remote_backend import OxigraphServer
 
 BASE = "http://127.0.0.1:8000/"
@@ -437,7 +437,7 @@ def test_retries_outlast_a_restart() -> None:
 
 def test_build_into_remote_same_as_embedded(oxigraph: OxigraphServer, remote: RemoteStore,
                                             kg_store: OxigraphStore) -> None:
-    """(The ``remote`` fixture was built by kg.build.build through the Store interface.)"""
+    """(The ``remote`` fixture was built by kg.data.build.build through the Store interface.)"""
     report = build(remote, settings())
     expected = build(OxigraphStore(":memory:"), settings())
     assert (report.graphs, report.classes) == (expected.graphs, expected.classes)

@@ -12,13 +12,13 @@ from typing import Iterator
 import pyoxigraph as ox
 import pytest
 
-from kg.build import build
-from kg.remote import RemoteStore
-from kg.remote_paths import search
-from kg.results import QueryRequest
+from kg.data.build import build
+from kg.store.remote import RemoteStore
+from kg.paths.frontier.search import search
+from kg.store.results import QueryRequest
 from kg.settings import Settings
-from kg.store import OxigraphStore
-from kg.workers import QuerySyntaxError, QueryTimeout
+from kg.store.embedded import OxigraphStore
+from kg.store.workers import QuerySyntaxError, QueryTimeout
 from tests.remote_backend import VirtuosoServer, virtuoso_available
 from tests.test_remote_store import QUERIES, PROLOGUE, rows_without_bnodes
 

@@ -22,9 +22,9 @@ import pytest
 
 import uvicorn
 
-from kg.build import build
+from kg.data.build import build
 from kg.settings import Settings
-from kg.store import OxigraphStore
+from kg.store.embedded import OxigraphStore
 from tests.conftest import TOKEN, LiveServer, free_port, start_server
 
 JSON = "application/sparql-results+json"

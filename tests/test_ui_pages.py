@@ -20,7 +20,7 @@ import html5rdf
 import httpx
 import pytest
 
-from service.routers import ui
+from service.ui import router as ui
 from tests.browser import chromium_path, require, require_chromium
 from tests.conftest import start_server
 

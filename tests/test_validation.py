@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.validate import ONTOLOGY_DIR, ValidationReport, Violation, validate
+from kg.data.validate import ONTOLOGY_DIR, ValidationReport, Violation, validate
 
 PREFIXES = """
 @prefix bc: <https://w3id.org/backchannel/def#> .

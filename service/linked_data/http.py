@@ -26,8 +26,8 @@ import pyoxigraph as ox
 from fastapi import Request
 from fastapi.responses import Response
 
-from kg import jsonld
-from kg.results import GRAPH_TYPES
+from kg.publish import jsonld
+from kg.store.results import GRAPH_TYPES
 from kg.settings import Settings
 
 HTML = "text/html"

@@ -1,4 +1,4 @@
-"""What the HTML pages show, computed from a :class:`kg.describe.Description` (templates only lay it out).
+"""What the HTML pages show, computed from a :class:`kg.publish.describe.Description` (templates only lay it out).
 
 >>> from kg.settings import Settings
 >>> links = Links(Settings(base_iri="http://x.org/kg/"))
@@ -16,10 +16,10 @@ from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
 
-from kg.describe import LABEL_PREDICATES, Description, Fact, compact, fallback_label
+from kg.publish.describe import LABEL_PREDICATES, Description, Fact, compact, fallback_label
 from kg.namespaces import BC, OWL, RDF, RDFS, SKOS, TRACK, XSD
 from kg.settings import Settings
-from kg.vocabulary import local_path
+from kg.publish.vocabulary import local_path
 from service.linked_data.svg import Edge, neighbourhood_svg
 
 NAME_PREDICATES = frozenset({*LABEL_PREDICATES, SKOS + "altLabel", "http://xmlns.com/foaf/0.1/name"})

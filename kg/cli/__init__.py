@@ -1,0 +1,1 @@
+"""The command line's graph commands (``service.cli`` adds ``serve`` and is the entry point)."""

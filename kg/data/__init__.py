@@ -1,0 +1,1 @@
+"""The data: curated source graphs (``sources/``, one named graph each), the build and the validation."""

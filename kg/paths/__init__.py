@@ -1,0 +1,1 @@
+"""Paths and influence: how things connect, hop by hop, explained and cited; who influenced whom."""

@@ -1,0 +1,1 @@
+"""The named-query catalogue: the ``queries/*.rq`` files as typed operations."""

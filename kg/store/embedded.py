@@ -1,0 +1,407 @@
+"""The store: one interface, implemented by the embedded Oxigraph store (and a remote SPARQL endpoint).
+
+Everything above this module (the build, paths, the service) talks to a
+:class:`Store`. Terms are pyoxigraph terms whichever implementation is used.
+
+>>> store = OxigraphStore(":memory:")
+>>> store.replace_graph("http://ex/g", b'<http://ex/a> <http://ex/p> "x" .', "text/turtle")
+>>> [row["o"].value for row in store.select("SELECT ?o { ?s ?p ?o }")]
+['x']
+>>> store.graph_names()
+['http://ex/g']
+>>> store.close()
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping, Protocol, runtime_checkable
+
+import pyoxigraph as ox
+
+from kg.settings import Settings
+from kg.store.nesting import TooDeep, check_json, check_sparql
+from kg.store.results import GRAPH_TYPES, QueryRequest, QueryResponse, Term
+from kg.store.workers import QueryEvaluationError, QueryPool, QuerySyntaxError, Snapshot, execute
+
+MEMORY = ":memory:"
+
+
+class StoreError(RuntimeError):
+    """The store could not be opened or written."""
+
+
+class DataError(ValueError):
+    """RDF data sent to the store could not be parsed (the message names the line)."""
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What backchannel needs from a store of RDF quads.
+
+    ``graph`` arguments are graph IRIs; ``None`` means the default graph.
+    """
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the data changes (used for ETags and caches)."""
+
+    @property
+    def last_modified(self) -> float:
+        """Unix time of the last change (or of opening)."""
+
+    def execute(self, request: QueryRequest, timeout: float) -> QueryResponse:
+        """Run an untrusted query under a time limit; the answer comes serialised."""
+
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term]]:
+        """Run a trusted SELECT over the union of all graphs."""
+
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
+        """Run a trusted ASK over the union of all graphs."""
+
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
+        """Run a trusted CONSTRUCT or DESCRIBE over the union of all graphs."""
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update in one transaction."""
+
+    def graph_names(self) -> list[str]:
+        """IRIs of the named graphs, sorted."""
+
+    def has_graph(self, graph: str | None) -> bool:
+        """Whether the graph exists (the default graph always does)."""
+
+    def graph_quads(self, graph: str | None) -> list[ox.Quad]:
+        """Every quad of one graph."""
+
+    def quads(self) -> Iterator[ox.Quad]:
+        """Every quad of the dataset."""
+
+    def replace_graph(self, graph: str | None, data: bytes, media_type: str, base_iri: str | None = None) -> None:
+        """Replace a graph's content by the parsed ``data``, atomically; nothing changes if it does not parse."""
+
+    def add_to_graph(self, graph: str | None, data: bytes, media_type: str, base_iri: str | None = None) -> None:
+        """Add the parsed ``data`` to a graph, atomically."""
+
+    def drop_graph(self, graph: str | None) -> None:
+        """Remove a named graph (or empty the default graph)."""
+
+    def replace_graphs(self, remove: Iterable[str], quads: Iterable[ox.Quad]) -> None:
+        """Drop the graphs ``remove`` and add ``quads`` (used by the build)."""
+
+    def close(self) -> None:
+        """Release files, workers and connections."""
+
+
+def parse_rdf(data: bytes, media_type: str, graph: str | None, base_iri: str | None = None) -> list[ox.Quad]:
+    """Parse RDF ``data`` into quads of ``graph``; a syntax error raises :class:`DataError`.
+
+    >>> parse_rdf(b'<http://ex/a> <http://ex/p> 1 .', "text/turtle", "http://ex/g")[0].graph_name
+    <NamedNode value=http://ex/g>
+    >>> parse_rdf(b'<http://ex/a> <http://ex/p> .', "text/turtle", None)
+    Traceback (most recent call last):
+    ...
+    kg.store.embedded.DataError: the text/turtle data is not valid: ...
+    """
+    fmt = GRAPH_TYPES.get(media_type)
+    if fmt is None:
+        raise DataError(f"unsupported RDF media type {media_type!r}; use one of {', '.join(GRAPH_TYPES)}")
+    target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+    try:
+        if fmt == ox.RdfFormat.JSON_LD:
+            check_json(data)  # the JSON-LD parser dies with SIGSEGV on deep nesting
+        parsed = list(ox.parse(data, format=fmt, base_iri=base_iri))
+    except TooDeep as err:
+        raise DataError(f"the {media_type} data is not accepted: {err}") from None
+    except SyntaxError as err:
+        raise DataError(f"the {media_type} data is not valid: {err}") from None
+    if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+        return parsed
+    return [ox.Quad(q.subject, q.predicate, q.object, target) for q in parsed]
+
+
+def check_nesting(sparql: str) -> None:
+    """Refuse SPARQL nested deeper than pyoxigraph's parser survives (it dies with SIGSEGV)."""
+    try:
+        check_sparql(sparql)
+    except TooDeep as err:
+        raise QuerySyntaxError(str(err)) from None
+
+
+def _graph_term(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.NamedNode(graph) if graph else ox.DefaultGraph()
+
+
+class OxigraphStore:
+    """The embedded store: pyoxigraph on disk (a directory) or in memory (``":memory:"``).
+
+    Trusted queries (``select``, ``ask``, ``construct``) run in the calling
+    thread. Untrusted ones (``execute``) run in a pool of worker processes that
+    read a snapshot of the current version and are killed at their time limit.
+    """
+
+    def __init__(
+        self, location: str | os.PathLike[str] = MEMORY, *, workers: int = 2, max_waiting: int = 64, max_workers: int = 16,
+        query_memory_mb: int | None = None,
+    ) -> None:
+        self.location = str(location)
+        self.in_memory = self.location == MEMORY
+        try:
+            if self.in_memory:
+                self.raw = ox.Store()
+            else:
+                Path(self.location).mkdir(parents=True, exist_ok=True)
+                self.raw = ox.Store(self.location)
+        except OSError as err:
+            raise StoreError(
+                f"cannot open the store at {self.location}: {err}. Is another backchannel process using it?"
+            ) from None
+        self._boot = secrets.token_hex(4)
+        self._counter = 0
+        self._last_modified = time.time()
+        self._write_lock = threading.Lock()
+        self._snap_lock = threading.Lock()
+        self._snapshot: tuple[int, Snapshot] | None = None
+        self._snap_dir = (
+            Path(tempfile.mkdtemp(prefix="backchannel-snap-"))
+            if self.in_memory
+            else Path(self.location + ".snapshots")
+        )
+        if not self.in_memory:
+            shutil.rmtree(self._snap_dir, ignore_errors=True)
+            self._snap_dir.mkdir(parents=True, exist_ok=True)
+        self._pool_size = workers
+        self._max_waiting = max_waiting
+        self._max_workers = max_workers
+        self._query_memory_mb = query_memory_mb
+        self._pool: QueryPool | None = None
+        self._pool_lock = threading.Lock()
+
+    # --- versions --------------------------------------------------------
+    @property
+    def version(self) -> str:
+        return f"{self._boot}-{self._counter}"
+
+    @property
+    def last_modified(self) -> float:
+        return self._last_modified
+
+    def _changed(self) -> None:
+        self._counter += 1
+        self._last_modified = time.time()
+
+    # --- queries ---------------------------------------------------------
+    def _query(self, query: str, bindings: Mapping[str, Term] | None) -> object:
+        subs = {ox.Variable(k): v for k, v in (bindings or {}).items()} or None
+        try:
+            return self.raw.query(query, use_default_graph_as_union=True, substitutions=subs)
+        except SyntaxError as err:
+            raise QuerySyntaxError(str(err)) from None
+
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term]]:
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryEvaluationError("not a SELECT query")
+        names = [v.value for v in result.variables]
+        return [{n: s[n] for n in names if s[n] is not None} for s in result]
+
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryEvaluationError("not an ASK query")
+        return bool(result)
+
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryEvaluationError("not a CONSTRUCT or DESCRIBE query")
+        return list(result)
+
+    def execute(self, request: QueryRequest, timeout: float) -> QueryResponse:
+        check_nesting(request.query)  # the parser would crash the worker
+        return self._workers().run(request, self.snapshot(), timeout)
+
+    def execute_here(self, request: QueryRequest) -> QueryResponse:
+        """Run ``request`` in this process without a time limit (command line, tests)."""
+        return execute(self.raw, request)
+
+    def _workers(self) -> QueryPool:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = QueryPool(self._pool_size, self._max_waiting, self._max_workers, self._query_memory_mb)
+            return self._pool
+
+    def snapshot(self) -> Snapshot:
+        """A read-only copy of the current version, made once per version."""
+        with self._snap_lock:
+            counter = self._counter
+            if self._snapshot is not None and self._snapshot[0] == counter:
+                return self._snapshot[1]
+            name = f"v{counter}-{secrets.token_hex(3)}"
+            if self.in_memory:
+                path = str(self._snap_dir / f"{name}.nq")
+                self.raw.dump(output=path, format=ox.RdfFormat.N_QUADS)
+                snap = Snapshot(path, "nquads")
+            else:
+                path = str(self._snap_dir / name)
+                self.raw.flush()
+                self.raw.backup(path)
+                snap = Snapshot(path, "rocksdb")
+            self._snapshot = (counter, snap)
+            self._prune_snapshots(keep=snap)
+            return snap
+
+    def _prune_snapshots(self, keep: Snapshot) -> None:
+        in_use = {keep.path} | ({s.path for s in self._pool.snapshots_in_use()} if self._pool else set())
+        for entry in self._snap_dir.iterdir():
+            if str(entry) not in in_use:
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+
+    # --- graphs ----------------------------------------------------------
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self.raw.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def has_graph(self, graph: str | None) -> bool:
+        return graph is None or self.raw.contains_named_graph(ox.NamedNode(graph))
+
+    def graph_quads(self, graph: str | None) -> list[ox.Quad]:
+        return list(self.raw.quads_for_pattern(None, None, None, _graph_term(graph)))
+
+    def quads(self) -> Iterator[ox.Quad]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    # --- writes ----------------------------------------------------------
+    def update(self, sparql: str) -> None:
+        check_nesting(sparql)  # the parser would crash this process
+        with self._write_lock:
+            try:
+                self.raw.update(sparql)
+            except SyntaxError as err:
+                raise QuerySyntaxError(str(err)) from None
+            except (OSError, RuntimeError) as err:  # RuntimeError: e.g. DROP of a graph that does not exist
+                raise QueryEvaluationError(str(err)) from None
+            finally:
+                self._changed()
+
+    def _write_quads(self, quads: list[ox.Quad], clear: list[ox.NamedNode | ox.DefaultGraph]) -> None:
+        """Clear graphs then add quads, as one SPARQL update (one transaction)."""
+        ops = [f"CLEAR SILENT {'DEFAULT' if isinstance(g, ox.DefaultGraph) else f'GRAPH {g}'}" for g in clear]
+        if quads:
+            body = "\n".join(
+                f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}"
+                if isinstance(q.graph_name, ox.NamedNode)
+                else f"{q.subject} {q.predicate} {q.object} ."
+                for q in quads
+            )
+            ops.append(f"INSERT DATA {{\n{body}\n}}")
+        if not ops:
+            return
+        with self._write_lock:
+            self.raw.update(" ;\n".join(ops))
+            for graph in clear:
+                if isinstance(graph, ox.NamedNode) and not any(q.graph_name == graph for q in quads):
+                    self.raw.remove_graph(graph)
+            for graph in {q.graph_name for q in quads if isinstance(q.graph_name, ox.NamedNode)}:
+                self.raw.add_graph(graph)
+            self._changed()
+
+    def replace_graph(self, graph: str | None, data: bytes, media_type: str, base_iri: str | None = None) -> None:
+        quads = parse_rdf(data, media_type, graph, base_iri)
+        self._write_quads(quads, [_graph_term(graph)])
+
+    def add_to_graph(self, graph: str | None, data: bytes, media_type: str, base_iri: str | None = None) -> None:
+        quads = parse_rdf(data, media_type, graph, base_iri)
+        self._write_quads(quads, [])
+        if graph and not quads:
+            with self._write_lock:
+                self.raw.add_graph(ox.NamedNode(graph))
+                self._changed()
+
+    def drop_graph(self, graph: str | None) -> None:
+        with self._write_lock:
+            if graph is None:
+                self.raw.clear_graph(ox.DefaultGraph())
+            else:
+                self.raw.remove_graph(ox.NamedNode(graph))
+            self._changed()
+
+    def replace_graphs(self, remove: Iterable[str], quads: Iterable[ox.Quad]) -> None:
+        with self._write_lock:
+            for graph in remove:
+                node = ox.NamedNode(graph)
+                if self.raw.contains_named_graph(node):
+                    self.raw.remove_graph(node)
+            self.raw.extend(quads)
+            self._changed()
+
+    def bulk_load(self, path: str, media_type: str, graph: str | None = None) -> None:
+        """Load a large file fast, without a transaction (for benchmarks and first loads)."""
+        fmt = GRAPH_TYPES[media_type]
+        kwargs = {"to_graph": ox.NamedNode(graph)} if graph else {}
+        with self._write_lock:
+            self.raw.bulk_load(path=path, format=fmt, **kwargs)
+            self._changed()
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+        if self.in_memory:
+            shutil.rmtree(self._snap_dir, ignore_errors=True)
+        else:
+            self.raw.flush()
+        # pyoxigraph has no close(): the RocksDB lock goes when the last reference does.
+        del self.raw
+
+
+def open_store(location: str, *, workers: int = 2, max_waiting: int = 64, max_workers: int = 16) -> Store:
+    """Open the store a location names: a directory, ``:memory:``, or ``sparql+http(s)://…``.
+
+    >>> open_store(":memory:").graph_names()
+    []
+    """
+    if location.startswith(("sparql+http://", "sparql+https://")):
+        from kg.store.remote import RemoteStore  # imported here: only remote deployments need it
+
+        return RemoteStore(location.removeprefix("sparql+"))
+    return OxigraphStore(location, workers=workers, max_waiting=max_waiting, max_workers=max_workers)
+
+
+def store_from_settings(settings: Settings) -> Store:
+    """Open the store the settings configure, with its limits and (for a remote one) credentials.
+
+    >>> store_from_settings(Settings(store=":memory:")).graph_names()
+    []
+    """
+    if settings.store.startswith(("sparql+http://", "sparql+https://")):
+        from kg.store.remote import RemoteStore
+
+        return RemoteStore(
+            settings.store.removeprefix("sparql+"),
+            update_url=settings.remote_update_url,
+            graph_store_url=settings.remote_graph_store_url,
+            union_default_graph=settings.remote_union_default_graph,
+            user=settings.remote_user,
+            password=settings.remote_password,
+            timeout=settings.query_timeout,
+        )
+    return OxigraphStore(
+        settings.store,
+        workers=settings.query_workers,
+        max_waiting=settings.max_queued_queries,
+        max_workers=settings.max_query_workers,
+        query_memory_mb=settings.query_memory_mb,
+    )

@@ -1,0 +1,292 @@
+"""Observability: request ids, one JSON access-log line per request, Prometheus metrics, fallback security headers.
+
+:func:`install` puts a pure ASGI middleware (:class:`Observe`) in front of the app
+(not Starlette's ``BaseHTTPMiddleware``, which breaks streaming and background
+tasks) and a per-app :class:`Metrics` (its own ``CollectorRegistry``) on
+``app.state.metrics``; ``GET /metrics`` (service/routers/ops.py) exposes it.
+
+Per request the middleware
+
+- takes the client's ``X-Request-ID`` if it is a sane token (else makes one),
+  puts it in ``request.state.request_id`` and echoes it in the response;
+- counts the request by method, route *template* (``/id/{kind}/{slug}``, never the
+  raw path, so metrics stay bounded) and status, and times it;
+- times SPARQL queries that really ran (``X-Backchannel-Cache: miss``);
+- adds ``X-Content-Type-Options: nosniff`` to every answer and, to HTML answers
+  that lack them, ``X-Frame-Options``, ``Referrer-Policy`` and a
+  ``Content-Security-Policy`` that forbids framing, plugins and ``<base>``;
+- writes one JSON line to the ``backchannel.access`` logger.
+
+>>> from fastapi import FastAPI
+>>> from fastapi.testclient import TestClient
+>>> app = FastAPI()
+>>> @app.get("/hello/{name}")
+... def hello(name: str) -> dict[str, str]:
+...     return {"hello": name}
+>>> install(app)
+>>> client = TestClient(app)
+>>> client.get("/hello/ada", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
+'abc-123'
+>>> app.state.metrics.requests.labels("GET", "/hello/{name}", "200")._value.get()
+1.0
+>>> b'route="/hello/{name}"' in app.state.metrics.exposition()
+True
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.http.limits import HeaderLimits
+
+ACCESS_LOGGER = "backchannel.access"
+REQUEST_ID = "x-request-id"
+UNMATCHED = "<unmatched>"
+"""Route label of requests no route matched (404s of arbitrary paths): one label, not one per path."""
+
+QUERY_ROUTES = ("/sparql", "/api/queries")
+"""Routes whose answers say (``X-Backchannel-Cache``) whether a query ran or came from the cache."""
+
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+HTML_FALLBACK_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Content-Security-Policy": "frame-ancestors 'none'; object-src 'none'; base-uri 'none'",
+}
+"""Added to an HTML answer only where the route did not set the header itself (pages set stricter CSPs)."""
+
+_SANE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+
+
+def request_id(given: str | None) -> str:
+    """The client's request id if it is a short token of safe characters, else a fresh one.
+
+    >>> request_id("abc-123")
+    'abc-123'
+    >>> len(request_id(None)), len(request_id("bad id\\nInjected: yes"))
+    (32, 32)
+    """
+    if given and _SANE_ID.fullmatch(given):
+        return given
+    return uuid.uuid4().hex
+
+
+def route_template(scope: Scope) -> str:
+    """The path template of the route that handled a request (``/id/{kind}/{slug}``), or ``<unmatched>``.
+
+    >>> route_template({"path": "/nowhere"})
+    '<unmatched>'
+    """
+    route = scope.get("route")
+    if route is None:  # FastAPI marks its own routes; plain Starlette ones (/openapi.json, /docs, mounts) are looked up
+        route = next((r for r in getattr(scope.get("app"), "routes", ()) if r.matches(scope)[0] is Match.FULL), None)
+    path = getattr(route, "path", None) or getattr(route, "path_format", None)
+    return path if isinstance(path, str) and path else UNMATCHED
+
+
+def access_record(
+    scope: Scope, rid: str, status: int, duration: float, size: int, when: float | None = None
+) -> dict[str, Any]:
+    """The access-log record of one request (one JSON line).
+
+    >>> scope = {"method": "GET", "path": "/sparql", "query_string": b"query=ASK%7B%7D", "client": ("1.2.3.4", 5)}
+    >>> record = access_record(scope, "r1", 200, 0.0123, 17, when=0.0)
+    >>> record["time"], record["status"], record["duration_ms"], record["client"], record["query"]
+    ('1970-01-01T00:00:00.000Z', 200, 12.3, '1.2.3.4', 'query=ASK%7B%7D')
+    """
+    stamp = datetime.fromtimestamp(time.time() if when is None else when, tz=timezone.utc)
+    client = scope.get("client")
+    return {
+        "time": stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z",
+        "request_id": rid,
+        "method": scope.get("method", ""),
+        "path": scope.get("path", ""),
+        "query": scope.get("query_string", b"").decode("latin-1")[:512],
+        "route": route_template(scope),
+        "status": status,
+        "duration_ms": round(duration * 1000, 1),
+        "bytes": size,
+        "client": client[0] if client else None,
+    }
+
+
+# --- metrics -------------------------------------------------------------------------
+
+
+class _StateCollector(Collector):
+    """Metrics read from the app's objects when scraped: result cache counters, query workers, store size."""
+
+    def __init__(self, state: Any) -> None:
+        self._state = state
+
+    def collect(self) -> Iterator[Any]:
+        cache = getattr(getattr(self._state, "sparql", None), "cache", None)
+        hits = CounterMetricFamily("backchannel_query_cache_hits", "Query answers served from the result cache.")
+        misses = CounterMetricFamily("backchannel_query_cache_misses", "Query answers not in the result cache.")
+        hits.add_metric([], float(getattr(cache, "hits", 0)))
+        misses.add_metric([], float(getattr(cache, "misses", 0)))
+        yield hits
+        yield misses
+        pool = getattr(getattr(self._state, "store", None), "_pool", None)
+        restarts = CounterMetricFamily(
+            "backchannel_query_worker_restarts",
+            "Query worker processes killed and replaced (a query ran past its limit, or its worker died).",
+        )
+        restarts.add_metric([], float(getattr(pool, "killed", 0)))
+        yield restarts
+        alive = GaugeMetricFamily("backchannel_query_workers", "Query worker processes alive now.")
+        alive.add_metric([], float(getattr(pool, "workers", 0) if pool is not None else 0))
+        yield alive
+
+
+class Metrics:
+    """The Prometheus metrics of one app, in their own registry (never the process-global one)."""
+
+    def __init__(self, state: Any = None) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "backchannel_http_requests", "HTTP requests answered, by method, route template and status.",
+            ["method", "route", "status"], registry=self.registry,
+        )
+        self.duration = Histogram(
+            "backchannel_http_request_duration_seconds", "Time to answer an HTTP request (until the last byte).",
+            ["method", "route"], buckets=DURATION_BUCKETS, registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "backchannel_http_requests_in_flight", "HTTP requests being answered now.", registry=self.registry
+        )
+        self.query_duration = Histogram(
+            "backchannel_query_duration_seconds",
+            "Time to answer a SPARQL or named query that ran (not served from the cache), by route and status.",
+            ["route", "status"], buckets=DURATION_BUCKETS, registry=self.registry,
+        )
+        self.query_timeouts = Counter(
+            "backchannel_query_timeouts",
+            "Queries answered 503: stopped at the time limit, or no query worker free in time.",
+            ["route"], registry=self.registry,
+        )
+        if state is not None:
+            self.registry.register(_StateCollector(state))
+
+    def observe(self, method: str, route: str, status: int, seconds: float, cache: str | None) -> None:
+        """Count one answered request."""
+        self.requests.labels(method, route, str(status)).inc()
+        self.duration.labels(method, route).observe(seconds)
+        if route.startswith(QUERY_ROUTES):
+            if cache != "hit":  # the query ran (the named queries say nothing about a cache)
+                self.query_duration.labels(route, str(status)).observe(seconds)
+            if status == 503:
+                self.query_timeouts.labels(route).inc()
+
+    def exposition(self) -> bytes:
+        """The metrics in the Prometheus text format."""
+        return generate_latest(self.registry)
+
+
+# --- the middleware ------------------------------------------------------------------------
+
+
+def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+    for key, value in headers:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
+
+
+class Observe:
+    """Pure ASGI middleware: request id, metrics, access log and fallback security headers (see the module doc)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, logger: logging.Logger) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.logger = logger
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        rid = request_id(_header(scope.get("headers", ()), REQUEST_ID.encode()))
+        scope.setdefault("state", {})["request_id"] = rid
+        status = 0
+        size = 0
+        cache: str | None = None
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, size, cache
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != REQUEST_ID.encode()]
+                headers.append((REQUEST_ID.encode(), rid.encode()))
+                _add_security_headers(headers)
+                cache = _header(headers, b"x-backchannel-cache")
+                message = dict(message, headers=headers)
+            elif message["type"] == "http.response.body":
+                size += len(message.get("body", b""))
+            await send(message)
+
+        self.metrics.in_flight.inc()
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except asyncio.CancelledError:
+            status = status or 499  # the client went away before an answer started
+            raise
+        except BaseException:
+            status = status or 500  # the error middleware outside answers 500
+            raise
+        finally:
+            self.metrics.in_flight.dec()
+            duration = time.perf_counter() - start
+            route = route_template(scope)
+            self.metrics.observe(scope.get("method", ""), route, status or 499, duration, cache)
+            if self.logger.isEnabledFor(logging.INFO):
+                record = access_record(scope, rid, status or 499, duration, size)
+                self.logger.info(json.dumps(record, ensure_ascii=False))
+
+
+def _add_security_headers(headers: list[tuple[bytes, bytes]]) -> None:
+    """nosniff on every answer; on HTML answers, the fallback headers a route did not set."""
+    present = {k.lower() for k, _ in headers}
+    if b"x-content-type-options" not in present:
+        headers.append((b"x-content-type-options", b"nosniff"))
+    content_type = (_header(headers, b"content-type") or "").lower()
+    if content_type.startswith(("text/html", "application/xhtml+xml")):
+        for name, value in HTML_FALLBACK_HEADERS.items():
+            if name.lower().encode() not in present:
+                headers.append((name.lower().encode(), value.encode()))
+
+
+def access_logger() -> logging.Logger:
+    """The ``backchannel.access`` logger, writing bare JSON lines to stderr unless configured otherwise."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+    return logger
+
+
+def install(app: Any) -> None:
+    """Give ``app`` its metrics (``app.state.metrics``); put :class:`Observe` and the header limits in front of it."""
+    metrics = Metrics(app.state)
+    app.state.metrics = metrics
+    app.add_middleware(HeaderLimits)  # inside Observe: its 431s are counted and logged
+    app.add_middleware(Observe, metrics=metrics, logger=access_logger())

@@ -1,0 +1,360 @@
+"""Routes: explained paths between two things, influence, and name search.
+
+- ``GET /paths``: how two things connect, each hop named and cited, ranked (JSON; or the paths'
+  subgraph as JSON-LD, Turtle, TriG, N-Quads; or an SVG picture), by ``Accept`` or ``format=``;
+- ``GET /influence/lineage``, ``GET /influence/influenced``, ``GET /influence/ranking``;
+- ``GET /search``: autocomplete over labels.
+
+Every question goes to the engine ``app.state.paths`` chooses (:class:`kg.paths.engines.PathService`,
+setting ``paths_engine``): the in-memory projection (kept on ``app.state.projections``, a
+:class:`kg.paths.projection.ProjectionCache` rebuilt when the store changes), or the remote engine's
+batched SPARQL frontier search (:mod:`kg.paths.frontier.engine`), which never loads the graph. Routes
+compute, so they are plain ``def`` (FastAPI's thread pool). Errors: unknown thing 404 (with
+suggestions), ambiguous name 409 (with candidates), bad or contradictory options and limits past the
+caps 400 (also what the remote engine cannot do: the ranking, an unbounded mode=all), a search past
+its time budget 503.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Callable, TypeVar
+
+import pyoxigraph as ox
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from kg.paths.explain import node_json, paths_rdf, paths_svg, result_json
+from kg.paths.influence import MAX_RANKING, MAX_RESULTS, RANKED_KINDS, Entry
+from kg.paths.names import AmbiguousName, UnknownThing, name_index
+from kg.paths.engines import Direction, PathEngine, PathService
+from kg.paths.search import (
+    MAX_ALL,
+    MAX_K,
+    MAX_LENGTH,
+    PathOptions,
+    PathRequestError,
+    PathServiceError,
+    SearchResult,
+    SearchTimeout,
+    expand_path_service,
+    tables,
+)
+from kg.paths.projection import KINDS, Projection, ProjectionCache, normalise_kind
+from service.errors import problem
+from service.http.negotiation import negotiate
+
+router = APIRouter(tags=["paths and influence"])
+
+T = TypeVar("T")
+
+PATH_TYPES: dict[str, ox.RdfFormat | None] = {
+    "application/json": None,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "image/svg+xml": None,
+}
+"""What ``GET /paths`` can answer with, the first preferred."""
+SHORT_FORMATS = {"json": "application/json", "jsonld": "application/ld+json", "json-ld": "application/ld+json",
+                 "ttl": "text/turtle", "turtle": "text/turtle", "trig": "application/trig",
+                 "nq": "application/n-quads", "nquads": "application/n-quads", "nt": "application/n-triples",
+                 "ntriples": "application/n-triples", "svg": "image/svg+xml"}
+
+PROBLEM_EXAMPLE = {"application/problem+json": {"example": {"status": 400, "title": "Bad Request",
+                                                            "detail": "k=99 is out of range: it must be between 1 and 50"}}}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Bad or contradictory options, or a limit past its cap (the message says which).",
+          "content": PROBLEM_EXAMPLE},
+    404: {"description": "No thing has that IRI or name; `suggestions` lists close names.",
+          "content": {"application/problem+json": {"example": {
+              "status": 404, "title": "Not Found", "detail": "nothing is called 'Montvile'; did you mean Joseph V. Montville?",
+              "suggestions": [{"iri": "http://127.0.0.1:8000/id/person/joseph-v-montville",
+                               "label": "Joseph V. Montville", "kind": "person", "match": "fuzzy"}]}}}},
+    409: {"description": "The name could mean several things; `candidates` lists them (IRI, label, kind). "
+                         "Ask again with an IRI or a longer name.",
+          "content": {"application/problem+json": {"example": {
+              "status": 409, "title": "Conflict", "detail": "'Oslo' could mean several things: …",
+              "candidates": [{"iri": "http://127.0.0.1:8000/id/work/oslo-accords", "label": "Oslo Accords",
+                              "kind": "work", "match": "token"}]}}}},
+}
+PATH_RESPONSES = RESPONSES | {
+    200: {"description": "Ranked paths (JSON), the paths' subgraph (RDF) or a picture (SVG).",
+          "content": {media: {} for media in PATH_TYPES}},
+    406: {"description": "None of the accepted media types is offered."},
+    503: {"description": "The search did not finish within its time budget (2 s); narrow it."},
+}
+
+
+def setup(app: FastAPI) -> None:
+    """Keep the engines on the app (``app.state.paths``): the projection cache of the in-memory engine, built on
+    first use and again when the store changes, with the ranking tables and the name index computed with it
+    (once per version), and the remote engine, made on first use."""
+    app.state.projections = ProjectionCache(app.state.store, warm=(tables, name_index))
+    app.state.paths = PathService(app.state.store, app.state.settings, app.state.projections)
+    rewriters = getattr(app.state, "sparql_rewriters", None)
+    if rewriters is None:
+        rewriters = app.state.sparql_rewriters = []
+    rewriters.append(sparql_paths_rewriter)
+
+
+def sparql_paths_rewriter(request: Request, query_text: str, prefixes: dict[str, str]) -> str | None:
+    """The SPARQL endpoint's hook: expand ``SERVICE bc:paths { … }``; its errors become 4xx/503 answers."""
+    try:
+        return expand_path_queries(request, query_text, prefixes)
+    except tuple(PATH_SERVICE_STATUS) as err:
+        status = next(code for kind, code in PATH_SERVICE_STATUS.items() if isinstance(err, kind))
+        headers = {"Retry-After": "1"} if status == 503 else None
+        raise HTTPException(status, f"SERVICE bc:paths: {err}", headers=headers) from None
+
+
+def projection(request: Request) -> Projection:
+    """The projection of the store's current version (the in-memory engine's)."""
+    cache: ProjectionCache = request.app.state.projections
+    return cache.get()
+
+
+def engine(request: Request) -> PathEngine:
+    """The engine the settings choose for the store's current version."""
+    service: PathService = request.app.state.paths
+    return service.engine()
+
+
+PATH_SERVICE_STATUS: dict[type[Exception], int] = {
+    PathServiceError: 400, PathRequestError: 400, UnknownThing: 404, AmbiguousName: 409, SearchTimeout: 503,
+}
+"""How the SPARQL endpoint should answer the errors of :func:`expand_path_queries`."""
+
+
+def expand_path_queries(request: Request, query_text: str, prefixes: dict[str, str] | None = None) -> str | None:
+    """For the SPARQL endpoint: the query with its ``SERVICE bc:paths { … }`` blocks replaced by ``VALUES``
+    (see :func:`kg.paths.search.expand_path_service`), or None when it has none. Call it before the federation
+    guard, in a worker thread (it may search); the errors it raises map to statuses by
+    :data:`PATH_SERVICE_STATUS` (all are ``ValueError``, ``LookupError`` or :class:`SearchTimeout`)."""
+    if "paths" not in query_text:  # every spelling of bc:paths contains it: skip the tokenizer otherwise
+        return None
+    service: PathService | None = getattr(request.app.state, "paths", None)
+    if service is None:
+        return None
+    chosen = service.engine()
+
+    def run(options: PathOptions) -> tuple[Projection, SearchResult]:
+        answer = chosen.paths(options)  # the chosen engine's search (the remote one loads no projection)
+        return answer.proj, answer.result
+
+    return expand_path_service(query_text, run, prefixes)
+
+
+def _guard(run: Callable[[], Response]) -> Response:
+    """Run a route body; turn the library's errors into problem-details answers."""
+    try:
+        return run()
+    except UnknownThing as err:
+        return problem(404, "Not Found", str(err), suggestions=[c.as_json() for c in err.suggestions])
+    except AmbiguousName as err:
+        return problem(409, "Conflict", str(err), candidates=[c.as_json() for c in err.candidates])
+    except PathRequestError as err:
+        return problem(400, "Bad Request", str(err))
+    except SearchTimeout as err:
+        return problem(503, "Service Unavailable", str(err), headers={"Retry-After": "1"})
+
+
+def _split(values: list[str] | None) -> list[str]:
+    """Repeated parameters, each possibly comma-separated."""
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+Thing = Annotated[str, Query(
+    description="An IRI, a CURIE (`person:joseph-v-montville`) or a name (`Montville`).",
+    openapi_examples={"name": {"summary": "a name", "value": "Joseph Montville"},
+                      "iri": {"summary": "an IRI", "value": "http://127.0.0.1:8000/id/person/joseph-v-montville"}},
+)]
+
+
+@router.get(
+    "/paths",
+    summary="How two things connect: explained, cited, ranked paths",
+    description="Paths between two things, each hop named (subject, predicate, object, direction) and cited to "
+    "the source graphs that state it, with a plain-English rendering, the time order of dated nodes, a score and "
+    "the reasons for it (paths through hubs rank lower, rare relations higher). Modes: `shortest` (fewest hops), "
+    "`k` (the k best by score, Yen's algorithm), `all` (every simple path up to max_length, at most `limit`). "
+    "Answers JSON, or the paths' subgraph as JSON-LD / Turtle / TriG / N-Quads / N-Triples, or an SVG picture "
+    f"(`Accept` or `format=`). Caps: max_length ≤ {MAX_LENGTH}, k ≤ {MAX_K}, limit ≤ {MAX_ALL}, 2 s per search. "
+    "On the remote engine (BACKCHANNEL_PATHS_ENGINE, default for a remote store) the graph is never loaded: "
+    "frontiers grow from both ends with batched SPARQL queries, the same explanations come back with an "
+    "`engine` object (queries, hops explored); mode `k` picks the k best among paths at most 2 hops longer than "
+    "the shortest; mode `all` answers 400 when the neighbourhood up to max_length is past the frontier cap.",
+    responses=PATH_RESPONSES,
+)
+def get_paths(
+    request: Request,
+    source: Annotated[str, Query(alias="from", description="Where the paths start: an IRI, a CURIE or a name.",
+                                 openapi_examples={"montville": {"summary": "a name", "value": "Joseph Montville"}})],
+    target: Annotated[str, Query(alias="to", description="Where the paths end: an IRI, a CURIE or a name.",
+                                 openapi_examples={"oslo": {"summary": "a name", "value": "Oslo"}})],
+    mode: Annotated[str, Query(description="shortest, k or all.", openapi_examples={
+        "k": {"summary": "the k best", "value": "k"}, "shortest": {"summary": "fewest hops", "value": "shortest"}})] = "k",
+    k: Annotated[int, Query(description=f"How many paths (modes shortest and k; 1–{MAX_K}).",
+                            openapi_examples={"five": {"value": 5}})] = 3,
+    limit: Annotated[int, Query(description=f"Most paths in mode all (1–{MAX_ALL}).")] = 100,
+    max_length: Annotated[int, Query(description=f"Most hops in a path (1–{MAX_LENGTH}).",
+                                     openapi_examples={"four": {"value": 4}})] = 6,
+    directed: Annotated[bool, Query(description="Follow relations only from subject to object.")] = False,
+    include_predicates: Annotated[list[str] | None, Query(
+        description="Only these predicates (IRIs, CURIEs or local names; repeat or comma-separate).",
+        openapi_examples={"prov": {"value": ["prov:wasInfluencedBy"]}})] = None,
+    exclude_predicates: Annotated[list[str] | None, Query(
+        description="Never these predicates.", openapi_examples={"subject": {"value": ["dcterms:subject"]}})] = None,
+    include_kinds: Annotated[list[str] | None, Query(
+        description=f"Nodes between the ends must be of these kinds ({', '.join(KINDS)}) or class IRIs.")] = None,
+    exclude_kinds: Annotated[list[str] | None, Query(description="Nodes between the ends may not be of these kinds.",
+                                                     openapi_examples={"no places": {"value": ["place"]}})] = None,
+    avoid: Annotated[list[str] | None, Query(description="Things the paths may not pass through (repeatable).",
+                                             openapi_examples={"hub": {"value": ["Track Two diplomacy"]}})] = None,
+    max_degree: Annotated[int | None, Query(description="Avoid hubs: nodes with more relations than this.",
+                                            openapi_examples={"twenty": {"value": 20}})] = None,
+    after: Annotated[str | None, Query(description="Events and works on the path dated no earlier (1990, 1990-05).",
+                                       openapi_examples={"1990": {"value": "1990"}})] = None,
+    before: Annotated[str | None, Query(description="Events and works on the path dated no later.",
+                                        openapi_examples={"2000": {"value": "2000"}})] = None,
+    format: Annotated[str | None, Query(description="json, jsonld, ttl, trig, nq, nt or svg (overrides Accept).")] = None,
+) -> Response:
+    def run() -> Response:
+        if format and format.lower() not in SHORT_FORMATS and format.lower() not in PATH_TYPES:
+            raise HTTPException(406, f"format={format!r} is not offered here; use one of: {', '.join(SHORT_FORMATS)}")
+        media = negotiate(request.headers.get("accept"), SHORT_FORMATS.get((format or "").lower(), format),
+                          list(PATH_TYPES))
+        options = PathOptions(
+            source, target, mode=mode, k=k, limit=limit, max_length=max_length, directed=directed,
+            include_predicates=tuple(_split(include_predicates)), exclude_predicates=tuple(_split(exclude_predicates)),
+            include_kinds=tuple(_split(include_kinds)), exclude_kinds=tuple(_split(exclude_kinds)),
+            avoid=tuple(a for a in avoid or [] if a.strip()), max_degree=max_degree, after=after, before=before,
+        )
+        answer = engine(request).paths(options)
+        proj, result = answer.proj, answer.result
+        if media == "application/json":
+            body = result_json(proj, result)
+            return JSONResponse(body | {"engine": answer.engine} if answer.engine else body)
+        if media == "image/svg+xml":
+            return Response(paths_svg(proj, result), media_type="image/svg+xml")
+        fmt = PATH_TYPES[media]
+        assert fmt is not None
+        return Response(paths_rdf(proj, result.paths, fmt), media_type=media)
+
+    return _guard(run)
+
+
+def _entries(proj: Projection, entries: list[Entry]) -> list[dict[str, object]]:
+    from kg.paths.explain import hop_json, path_text
+    from kg.paths.search import Path
+
+    out = []
+    for entry in entries:
+        path = Path((entry.hops[0].source, *(h.target for h in entry.hops)), entry.hops, float(len(entry.hops)))
+        out.append(node_json(proj, entry.node) | {
+            "depth": entry.depth, "text": path_text(proj, path), "via": [hop_json(proj, h) for h in entry.hops]})
+    return out
+
+
+def _influence(request: Request, thing: str, walk: Direction, max_depth: int, limit: int,
+               key: str) -> Response:
+    def run() -> Response:
+        answer = engine(request).influence(thing, walk, max_depth=max_depth, limit=limit)
+        proj, v, entries = answer.proj, answer.node, answer.entries
+        return JSONResponse({"thing": node_json(proj, v), "direction": key, "count": len(entries),
+                             "max_depth": max_depth, "results": _entries(proj, entries)})
+
+    return _guard(run)
+
+
+@router.get(
+    "/influence/lineage",
+    summary="Who or what influenced a thing, transitively, with the cited path to each",
+    description="Influence follows prov:wasInfluencedBy, its PROV-O sub-properties (derivation, attribution, "
+    "association, generation, …), properties declared sub-properties of it or marked bc:impliesInfluence, "
+    "their inverses, and qualified influences. Nearest first.",
+    responses=RESPONSES,
+)
+def get_lineage(
+    request: Request,
+    thing: Thing,
+    max_depth: Annotated[int, Query(description=f"Most steps back (1–{MAX_LENGTH}).")] = 6,
+    limit: Annotated[int, Query(description=f"Most results (1–{MAX_RESULTS}).")] = 200,
+) -> Response:
+    return _influence(request, thing, "lineage", max_depth, limit, "influenced-by")
+
+
+@router.get(
+    "/influence/influenced",
+    summary="What a thing influenced, transitively, with the cited path to each",
+    description="The inverse of /influence/lineage. Nearest first.",
+    responses=RESPONSES,
+)
+def get_influenced(
+    request: Request,
+    thing: Thing,
+    max_depth: Annotated[int, Query(description=f"Most steps forward (1–{MAX_LENGTH}).")] = 6,
+    limit: Annotated[int, Query(description=f"Most results (1–{MAX_RESULTS}).")] = 200,
+) -> Response:
+    return _influence(request, thing, "influenced", max_depth, limit, "influenced")
+
+
+@router.get(
+    "/influence/ranking",
+    summary="The most influential actors and works",
+    description="PageRank over the influence graph (credit flows from the influenced to the influencer) with weaker "
+    "association links between actors, works, events and concepts, and betweenness centrality; with the reasons. "
+    "Computed once per version of the store. Needs the in-memory engine: on the remote engine (the default for a "
+    "remote store) it answers 400 \"ranking needs the in-memory engine (set BACKCHANNEL_PATHS_ENGINE=memory)\".",
+    responses={400: {"description": "A limit or kind out of range, or the remote engine, which cannot rank "
+                                    "(set BACKCHANNEL_PATHS_ENGINE=memory).", "content": PROBLEM_EXAMPLE}},
+)
+def get_ranking(
+    request: Request,
+    limit: Annotated[int, Query(description=f"How many (1–{MAX_RANKING}).", openapi_examples={"ten": {"value": 10}})] = 20,
+    kind: Annotated[list[str] | None, Query(
+        description=f"Kinds to rank (default person, org, work; `any` for all): {', '.join(KINDS)}.")] = None,
+) -> Response:
+    def run() -> Response:
+        kinds_given = _split(kind)
+        if any(k not in KINDS and k != "any" for k in map(normalise_kind, kinds_given)):
+            raise PathRequestError(f"kind must be one of {', '.join(KINDS)} or any")
+        wanted = None if "any" in kinds_given else frozenset(map(normalise_kind, kinds_given)) or RANKED_KINDS
+        proj, ranked = engine(request).ranking(limit, wanted)
+        return JSONResponse({"count": len(ranked), "results": [
+            node_json(proj, r.node) | {"rank": i, "pagerank": round(r.pagerank, 6), "betweenness": round(r.betweenness, 6),
+                                       "influenced_directly": r.direct, "influenced_transitively": r.transitive,
+                                       "reason": r.reason}
+            for i, r in enumerate(ranked, 1)]})
+
+    return _guard(run)
+
+
+@router.get(
+    "/search",
+    summary="Find things by name (autocomplete)",
+    description="Matches labels and alternative labels ignoring case and accents: exact, whole-word, prefix, "
+    "substring, then fuzzy (typos). Returns a JSON list of {iri, label, kind, match}. On the remote engine, "
+    "one bounded label query per search (at most 500 candidates; accents matched as far as SPARQL regular "
+    "expressions allow; typo suggestions among labels with a word starting like one of the query's).",
+    responses={400: RESPONSES[400]},
+)
+def get_search(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=200, description="What to look for.",
+                            openapi_examples={"prefix": {"summary": "a prefix", "value": "mont"},
+                                              "typo": {"summary": "a typo", "value": "Montvile"}})],
+    limit: Annotated[int, Query(ge=1, le=100, description="Most results (1–100).")] = 10,
+    kind: Annotated[str | None, Query(description=f"Only this kind: {', '.join(KINDS)}.")] = None,
+) -> Response:
+    def run() -> Response:
+        if kind and normalise_kind(kind) not in KINDS:
+            raise PathRequestError(f"kind={kind!r} is not a kind: use one of {', '.join(KINDS)}")
+        found = engine(request).search_names(q, limit=limit, kind=kind)
+        return JSONResponse([c.as_json() for c in found])
+
+    return _guard(run)
+
+
+__all__ = ["router", "setup", "projection", "engine", "expand_path_queries", "PATH_SERVICE_STATUS"]

@@ -1,1 +1,0 @@
-"""One router per feature; ``service.app.create_app`` includes them all."""

@@ -1,0 +1,1 @@
+"""The SPARQL 1.1 Protocol endpoint, its guards, its Service Description and the Graph Store Protocol."""

@@ -1,0 +1,1 @@
+"""The web interface: home, browse, the query editor, the path explorer and the influence view."""
