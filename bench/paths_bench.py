@@ -37,13 +37,15 @@ from typing import Callable, Iterable
 
 import httpx
 
+from kg.paths.builder import build_projection
+from kg.paths.constraints import make_constraints
 from kg.paths.influence import scores
-from kg.paths.search import Constraints, SearchTimeout, make_constraints, search
-from kg.paths.projection import Projection, build_projection
-from kg.store.results import QueryRequest
+from kg.paths.model import Constraints, SearchTimeout
+from kg.paths.projection import Projection
+from kg.paths.search import search
 from kg.settings import Settings
+from kg.store.base import QueryEvaluationError, QueryRequest, QueryTimeout
 from kg.store.embedded import OxigraphStore
-from kg.store.workers import QueryEvaluationError, QueryTimeout
 
 EX = "http://bench.example/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

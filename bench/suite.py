@@ -11,7 +11,7 @@ Four sections (``--only`` picks some):
     Shortest paths on the power-law graph of :mod:`bench.paths_bench` at each size: ``kg.paths.search.search`` in
     process on the projection, ``GET /paths`` of backchannel on the embedded store, ``kg.paths.frontier.search.search``
     (bidirectional frontier search with batched SPARQL) against the Oxigraph server, and ``GET /paths`` of
-    backchannel on the remote store (its remote path engine, ``kg.paths.frontier.engine``, which uses that frontier
+    backchannel on the remote store (its frontier path engine, ``kg.paths.frontier.engine``, which uses that frontier
     search and never loads the graph).
 ``load``
     Loading each graph into the embedded store (``OxigraphStore.bulk_load``, as a first ``backchannel build``)
@@ -50,12 +50,12 @@ import httpx
 
 from bench import backends, paths_bench, report, sparql_bench
 from bench.sparql_bench import Measure
-from kg.paths.frontier import search as remote_paths
-from kg.paths.search import Constraints
+from kg.paths.builder import build_projection
+from kg.paths.frontier import search as frontier_search
+from kg.paths.model import Constraints
 from kg.paths.search import search as embedded_search
-from kg.paths.projection import build_projection
-from kg.store.remote import RemoteStore
 from kg.store.embedded import OxigraphStore
+from kg.store.remote import RemoteStore
 
 SECTIONS = ("sparql", "paths", "load", "startup")
 KINDS = tuple(sparql_bench.query_kinds(1))
@@ -111,7 +111,7 @@ class Latency:
     failed: int = 0
     first_failure: str = ""
     queries: list[int] = field(default_factory=list)
-    """SPARQL queries per answer, where the answer says (the remote engine's ``engine.queries``)."""
+    """SPARQL queries per answer, where the answer says (the frontier engine's ``engine.queries``)."""
 
     def p(self, q: float) -> float | None:
         return paths_bench.pct(self.times, q) if self.times else None
@@ -404,11 +404,11 @@ def remote_searches(cfg: Config, figures: PathFigures, url: str, pairs: list[tup
     queries: list[int] = []
     try:
         if pairs:  # warm-up: connections, the engine's caches of the first pages
-            remote_paths.search(store, *pairs[0], max_length=MAX_LENGTH, max_frontier=cfg.remote_max_frontier,
+            frontier_search.search(store, *pairs[0], max_length=MAX_LENGTH, max_frontier=cfg.remote_max_frontier,
                                 time_budget=cfg.remote_budget)
         for (source, target), length in zip(pairs, expected):
             started = time.perf_counter()
-            found = remote_paths.search(store, source, target, max_length=MAX_LENGTH,
+            found = frontier_search.search(store, source, target, max_length=MAX_LENGTH,
                                         max_frontier=cfg.remote_max_frontier, time_budget=cfg.remote_budget)
             figures.remote.times.append(backends.seconds_since(started))
             stops[found.stopped] += 1
@@ -623,10 +623,10 @@ def section_notes(results: Results, section: str) -> list[str]:
                  "projection. HTTP on the embedded store: the in-memory engine (projection built at `/ready`). "
                  "`kg.paths.frontier.search.search`: the bare frontier search (batched VALUES queries, frontier cap "
                  f"{cfg.remote_max_frontier}, budget {cfg.remote_budget:g} s) against the Oxigraph server, as a function. "
-                 "HTTP on the remote store: the service's remote engine (`kg.paths.frontier.engine`: that frontier search with "
+                 "HTTP on the remote store: the service's frontier engine (`kg.paths.frontier.engine`: that frontier search with "
                  "the constraints in the queries, then the subgraph of the short walks fetched with labels, kinds, "
                  "dates, whole-graph degrees and predicate frequencies, ranked and explained in memory; a search past "
-                 "`paths_remote_time_budget` answers 503). A failed search did not meet or did not answer 200; the "
+                 "`paths_frontier_time_budget` answers 503). A failed search did not meet or did not answer 200; the "
                  "latencies are of the successful ones, except for the bare function, where every search counts."]
         for name, f in results.paths.items():
             stops = ", ".join(f"{k} {v}" for k, v in sorted(f.remote_stops.items()))
@@ -634,7 +634,7 @@ def section_notes(results: Results, section: str) -> list[str]:
                          f"{f.lengths}; bare remote search: {stops}, same length as in process "
                          f"{f.remote_same_length}/{f.pairs}, median {f.remote_queries:g} queries per search")
             if f.http_remote.queries:
-                notes.append(f"- {name}: the service's remote engine: median "
+                notes.append(f"- {name}: the service's frontier engine: median "
                              f"{statistics.median(f.http_remote.queries):g} queries per answer")
             for label, latency in (("HTTP embedded", f.http_embedded), ("HTTP remote store", f.http_remote)):
                 if latency.failed:
@@ -654,6 +654,6 @@ def section_notes(results: Results, section: str) -> list[str]:
              for g in results.graphs if g.embedded.workers_mib is not None] + \
             [f"- {g.name}: {n}" for g in results.graphs for n in g.notes]
     return ["From starting the process to its first 200: `/health` (HTTP served, store open) and `/ready` (store "
-            "answers, and on the embedded store the path projection is built; the remote engine, chosen for a "
+            "answers, and on the embedded store the path projection is built; the frontier engine, chosen for a "
             "remote store, builds none); "
             "`oxigraph serve` to its first answer to `ASK {}`. Ratios above 1: we take longer."]

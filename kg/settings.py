@@ -18,16 +18,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _former(name: str, former: str) -> AliasChoices:
+    """A setting's name and the name it had before, as keyword arguments and as BACKCHANNEL_ variables."""
+    return AliasChoices(name, former, f"backchannel_{name}", f"backchannel_{former}")
+
+
 class Settings(BaseSettings):
     """Configuration of the graph, the store and the service."""
 
-    model_config = SettingsConfigDict(env_prefix="BACKCHANNEL_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BACKCHANNEL_", env_file=".env", extra="ignore", populate_by_name=True)
 
     # --- the graph -------------------------------------------------------
     base_iri: str = Field(
@@ -54,7 +59,7 @@ class Settings(BaseSettings):
     remote_user: str | None = None
     remote_password: str | None = None
     remote_union_default_graph: str = Field(
-        "param", description="How a remote engine gives the union default graph: 'param' (Oxigraph's "
+        "param", description="How a remote SPARQL engine gives the union default graph: 'param' (Oxigraph's "
         "union-default-graph parameter), 'native' (the engine's default graph is the union), 'listed' (every "
         "named graph sent as default-graph-uri; exact on any engine, use for Virtuoso) or a graph IRI to send."
     )
@@ -110,22 +115,34 @@ class Settings(BaseSettings):
         """Namespace of the source graphs (one named graph per source document)."""
         return self.id_base + "source/"
 
-    # --- path search engine (appended by the paths-on-remote task; see kg/path_service.py) ---------
-    paths_engine: Literal["auto", "memory", "remote"] = Field(
+    # --- path search engine (see kg/paths/engines.py) ---------------------------------------------
+    paths_engine: Literal["auto", "memory", "frontier"] = Field(
         "auto", description="How /paths, /search, /influence, `backchannel path` and SERVICE bc:paths search: "
-        "'memory' projects the whole graph into memory (fast, every mode and the influence ranking); 'remote' "
-        "expands frontiers from both ends with batched SPARQL queries and never loads the graph; 'auto' uses "
-        "'remote' for a remote store (sparql+http://…) and 'memory' for the embedded one, unless that holds more "
-        "than paths_memory_max_triples quads."
+        "'memory' projects the whole graph into memory (fast, every mode and the influence ranking); 'frontier' "
+        "expands frontiers from both ends with batched SPARQL queries and never loads the graph ('remote' is "
+        "accepted as its former name); 'auto' uses 'frontier' for a remote store (sparql+http://…) and 'memory' "
+        "for the embedded one, unless that holds more than paths_memory_max_triples quads."
     )
     paths_memory_max_triples: int = Field(
         10_000_000, ge=0, description="With paths_engine=auto, an embedded store holding more quads than this is "
         "searched with the frontier search instead of a projection (about 0.4 GB of memory per million relations); "
         "0 means no limit. Counted once per store version."
     )
-    paths_remote_time_budget: float = Field(
-        10.0, gt=0, description="Seconds a frontier search (remote engine) may spend on queries before it stops (503)."
+    paths_frontier_time_budget: float = Field(
+        10.0, gt=0, description="Seconds a frontier search may spend on queries before it stops (503).",
+        validation_alias=_former("paths_frontier_time_budget", "paths_remote_time_budget"),
     )
-    paths_remote_max_frontier: int = Field(
-        5000, ge=1, description="Most things a frontier of the remote engine may hold and still be expanded."
+    paths_frontier_max_size: int = Field(
+        5000, ge=1, description="Most things a frontier of the frontier engine may hold and still be expanded.",
+        validation_alias=_former("paths_frontier_max_size", "paths_remote_max_frontier"),
     )
+
+    @field_validator("paths_engine", mode="before")
+    @classmethod
+    def _engine_alias(cls, value: object) -> object:
+        """``remote`` was the frontier engine's name before it was renamed (the remote *store* keeps the word).
+
+        >>> Settings(paths_engine="remote").paths_engine
+        'frontier'
+        """
+        return "frontier" if value == "remote" else value

@@ -23,14 +23,12 @@ from fastapi import FastAPI
 
 import kg
 from kg.settings import Settings
-from kg.store.embedded import Store, store_from_settings
-from service import errors
+from kg.store.base import Store
+from kg.store.factory import store_from_settings
+from service import errors, ops, paths, queries
 from service.http import observability
-from service.sparql import graph_store
 from service.linked_data import router as linked_data
-from service import ops
-from service import paths
-from service import queries
+from service.sparql import graph_store
 from service.sparql import router as sparql
 from service.ui import router as ui
 

@@ -13,8 +13,8 @@ import sys
 from typing import Sequence
 
 from kg.cli import base as kg_cli
-from kg.cli import queries as cli_queries
 from kg.cli import paths as cli_paths
+from kg.cli import queries as cli_queries
 from kg.settings import Settings
 
 

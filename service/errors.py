@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kg.store.embedded import StoreError
+from kg.store.base import StoreError
 
 PROBLEM = "application/problem+json"
 

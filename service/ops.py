@@ -19,9 +19,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from kg.store.embedded import Store
-from service.state import get_store
+from kg.store.base import Store
 from service.errors import problem
+from service.state import get_store
 
 router = APIRouter(tags=["operations"])
 
@@ -46,7 +46,7 @@ def check_store(store: Store) -> str | None:
 
 def check_projection(state: Any) -> tuple[str | None, dict[str, object]]:
     """Build (if needed) the path projection the paths feature keeps on ``app.state.projections``, when the
-    in-memory engine answers (``app.state.paths`` chooses; the remote engine needs nothing built).
+    in-memory engine answers (``app.state.paths`` chooses; the frontier engine needs nothing built).
 
     Returns (what went wrong or None, facts to report). The projection is built
     lazily by the paths routes; a readiness probe builds it, so the instance
@@ -59,7 +59,7 @@ def check_projection(state: Any) -> tuple[str | None, dict[str, object]]:
     service = getattr(state, "paths", None)  # kg.paths.engines.PathService: the engine chosen per store version
     if service is not None:
         try:
-            return service.engine().readiness()  # the remote engine builds nothing
+            return service.engine().readiness()  # the frontier engine builds nothing
         except (OSError, RuntimeError, ValueError, MemoryError) as err:
             return f"the path engine could not be prepared: {err}", {}
     cache = getattr(state, "projections", None)

@@ -7,11 +7,11 @@
 
 Every question goes to the engine ``app.state.paths`` chooses (:class:`kg.paths.engines.PathService`,
 setting ``paths_engine``): the in-memory projection (kept on ``app.state.projections``, a
-:class:`kg.paths.projection.ProjectionCache` rebuilt when the store changes), or the remote engine's
+:class:`kg.paths.projection.ProjectionCache` rebuilt when the store changes), or the frontier engine's
 batched SPARQL frontier search (:mod:`kg.paths.frontier.engine`), which never loads the graph. Routes
 compute, so they are plain ``def`` (FastAPI's thread pool). Errors: unknown thing 404 (with
 suggestions), ambiguous name 409 (with candidates), bad or contradictory options and limits past the
-caps 400 (also what the remote engine cannot do: the ranking, an unbounded mode=all), a search past
+caps 400 (also what the frontier engine cannot do: the ranking, an unbounded mode=all), a search past
 its time budget 503.
 """
 
@@ -23,23 +23,24 @@ import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from kg.paths.answers import Direction, PathEngine
+from kg.paths.builder import ProjectionCache
+from kg.paths.engines import PathService
 from kg.paths.explain import node_json, paths_rdf, paths_svg, result_json
 from kg.paths.influence import MAX_RANKING, MAX_RESULTS, RANKED_KINDS, Entry
-from kg.paths.names import AmbiguousName, UnknownThing, name_index
-from kg.paths.engines import Direction, PathEngine, PathService
-from kg.paths.search import (
+from kg.paths.model import (
     MAX_ALL,
     MAX_K,
     MAX_LENGTH,
     PathOptions,
     PathRequestError,
-    PathServiceError,
     SearchResult,
     SearchTimeout,
-    expand_path_service,
-    tables,
 )
-from kg.paths.projection import KINDS, Projection, ProjectionCache, normalise_kind
+from kg.paths.names import AmbiguousName, UnknownThing, name_index
+from kg.paths.projection import KINDS, Projection, normalise_kind
+from kg.paths.ranking import tables
+from kg.paths.sparql_service import PathServiceError, expand_path_service
 from service.errors import problem
 from service.http.negotiation import negotiate
 
@@ -90,7 +91,7 @@ PATH_RESPONSES = RESPONSES | {
 def setup(app: FastAPI) -> None:
     """Keep the engines on the app (``app.state.paths``): the projection cache of the in-memory engine, built on
     first use and again when the store changes, with the ranking tables and the name index computed with it
-    (once per version), and the remote engine, made on first use."""
+    (once per version), and the frontier engine, made on first use."""
     app.state.projections = ProjectionCache(app.state.store, warm=(tables, name_index))
     app.state.paths = PathService(app.state.store, app.state.settings, app.state.projections)
     rewriters = getattr(app.state, "sparql_rewriters", None)
@@ -181,7 +182,7 @@ Thing = Annotated[str, Query(
     "`k` (the k best by score, Yen's algorithm), `all` (every simple path up to max_length, at most `limit`). "
     "Answers JSON, or the paths' subgraph as JSON-LD / Turtle / TriG / N-Quads / N-Triples, or an SVG picture "
     f"(`Accept` or `format=`). Caps: max_length ≤ {MAX_LENGTH}, k ≤ {MAX_K}, limit ≤ {MAX_ALL}, 2 s per search. "
-    "On the remote engine (BACKCHANNEL_PATHS_ENGINE, default for a remote store) the graph is never loaded: "
+    "On the frontier engine (BACKCHANNEL_PATHS_ENGINE, default for a remote store) the graph is never loaded: "
     "frontiers grow from both ends with batched SPARQL queries, the same explanations come back with an "
     "`engine` object (queries, hops explored); mode `k` picks the k best among paths at most 2 hops longer than "
     "the shortest; mode `all` answers 400 when the neighbourhood up to max_length is past the frontier cap.",
@@ -247,7 +248,7 @@ def get_paths(
 
 def _entries(proj: Projection, entries: list[Entry]) -> list[dict[str, object]]:
     from kg.paths.explain import hop_json, path_text
-    from kg.paths.search import Path
+    from kg.paths.model import Path
 
     out = []
     for entry in entries:
@@ -305,9 +306,9 @@ def get_influenced(
     summary="The most influential actors and works",
     description="PageRank over the influence graph (credit flows from the influenced to the influencer) with weaker "
     "association links between actors, works, events and concepts, and betweenness centrality; with the reasons. "
-    "Computed once per version of the store. Needs the in-memory engine: on the remote engine (the default for a "
+    "Computed once per version of the store. Needs the in-memory engine: on the frontier engine (the default for a "
     "remote store) it answers 400 \"ranking needs the in-memory engine (set BACKCHANNEL_PATHS_ENGINE=memory)\".",
-    responses={400: {"description": "A limit or kind out of range, or the remote engine, which cannot rank "
+    responses={400: {"description": "A limit or kind out of range, or the frontier engine, which cannot rank "
                                     "(set BACKCHANNEL_PATHS_ENGINE=memory).", "content": PROBLEM_EXAMPLE}},
 )
 def get_ranking(
@@ -335,7 +336,7 @@ def get_ranking(
     "/search",
     summary="Find things by name (autocomplete)",
     description="Matches labels and alternative labels ignoring case and accents: exact, whole-word, prefix, "
-    "substring, then fuzzy (typos). Returns a JSON list of {iri, label, kind, match}. On the remote engine, "
+    "substring, then fuzzy (typos). Returns a JSON list of {iri, label, kind, match}. On the frontier engine, "
     "one bounded label query per search (at most 500 candidates; accents matched as far as SPARQL regular "
     "expressions allow; typo suggestions among labels with a word starting like one of the query's).",
     responses={400: RESPONSES[400]},

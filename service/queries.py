@@ -23,22 +23,25 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
-from kg.queries.catalog import (
+from kg.queries.binding import page_window, records
+from kg.queries.catalog import Catalog, load_queries
+from kg.queries.definitions import (
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
     RESERVED,
-    Catalog,
     NamedQuery,
     Param,
     ParamError,
-    load_queries,
-    page_window,
-    records,
 )
-from kg.store.workers import QueryBusy, QueryEvaluationError, QuerySyntaxError, QueryTimeout
-from service.state import get_settings, get_store
+from kg.store.base import (
+    QueryBusy,
+    QueryEvaluationError,
+    QuerySyntaxError,
+    QueryTimeout,
+)
 from service.errors import PROBLEM, problem
 from service.http.negotiation import negotiate
+from service.state import get_settings, get_store
 
 log = logging.getLogger("backchannel.queries")
 

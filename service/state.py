@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from kg.settings import Settings
-from kg.store.embedded import Store
+from kg.store.base import Store
 
 
 def get_settings(request: Request) -> Settings:

@@ -20,7 +20,9 @@ import uvicorn
 
 from kg.data.build import build
 from kg.settings import Settings
-from kg.store.embedded import OxigraphStore, Store, store_from_settings
+from kg.store.base import Store
+from kg.store.embedded import OxigraphStore
+from kg.store.factory import store_from_settings
 
 BASE = "http://127.0.0.1:8000/"
 REMOTE_BACKEND = os.environ.get("BACKCHANNEL_TEST_BACKEND", "embedded") == "remote"

@@ -214,7 +214,7 @@ class VirtuosoServer:
 
     def store(self, **options: object) -> RemoteStore:
         """A :class:`RemoteStore` set up for Virtuoso (union default graph, its own graphs hidden)."""
-        from kg.store.remote import VIRTUOSO_GRAPHS
+        from kg.store.remote_http import VIRTUOSO_GRAPHS
 
         settings: dict[str, object] = {"union_default_graph": "listed", "hidden_graphs": VIRTUOSO_GRAPHS}
         return RemoteStore(self.url, **(settings | options))  # type: ignore[arg-type]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from kg.store.embedded import StoreError
+from kg.store.base import StoreError
 from service import errors
 
 

@@ -14,9 +14,8 @@ from typing import Iterator
 import httpx
 import pytest
 
-from kg.store.embedded import OxigraphStore
-
 from bench import live
+from kg.store.embedded import OxigraphStore
 from tests.conftest import TOKEN, LiveServer, start_server
 
 BODY_LIMIT = 64 * 1024
@@ -349,7 +348,7 @@ def test_path_requests_cannot_exceed_their_caps(client: httpx.Client, hostile: L
     if response.status_code >= 400:
         assert_clean_4xx(response)
     else:  # accepted: then the answer respects the caps
-        from kg.paths.search import MAX_ALL, MAX_K, MAX_LENGTH
+        from kg.paths.model import MAX_ALL, MAX_K, MAX_LENGTH
 
         body = response.json()
         paths = body.get("paths", [])

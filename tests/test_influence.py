@@ -5,10 +5,11 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
+from kg.paths.builder import build_projection, projection_from_quads
 from kg.paths.influence import influence_graph, influenced, lineage, ranking, scores
+from kg.paths.model import PathRequestError
 from kg.paths.names import name_index
-from kg.paths.search import PathRequestError
-from kg.paths.projection import Projection, build_projection, projection_from_quads
+from kg.paths.projection import Projection
 from kg.store.embedded import OxigraphStore
 
 PROV = "http://www.w3.org/ns/prov#"

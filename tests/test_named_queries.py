@@ -7,24 +7,18 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from kg.queries.catalog import (
-    Catalog,
+from kg.namespaces import XSD
+from kg.queries.binding import bind, page_window, paged_text, records, request_for
+from kg.queries.catalog import Catalog, check, load_queries
+from kg.queries.definitions import (
     NamedQuery,
     ParamError,
     QueryDefinitionError,
-    bind,
-    check,
-    load_queries,
-    page_window,
-    paged_text,
     parse_query,
-    records,
-    request_for,
 )
-from kg.namespaces import XSD
-from kg.store.results import parse_term
 from kg.settings import PROJECT_ROOT, Settings
 from kg.store.embedded import OxigraphStore
+from kg.store.results import parse_term
 
 QUERIES = PROJECT_ROOT / "queries"
 EX = "http://ex.org/"

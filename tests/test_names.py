@@ -5,8 +5,9 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
+from kg.paths.builder import build_projection, projection_from_quads
 from kg.paths.names import AmbiguousName, NameIndex, UnknownThing, name_index
-from kg.paths.projection import Projection, build_projection, projection_from_quads
+from kg.paths.projection import Projection
 from kg.store.embedded import OxigraphStore
 
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"

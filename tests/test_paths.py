@@ -11,22 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kg.paths.builder import ProjectionCache, build_projection, projection_from_quads
+from kg.paths.constraints import compile_constraints, make_constraints
 from kg.paths.explain import path_json, path_text, result_json
+from kg.paths.model import MAX_K, Constraints, PathRequestError, SearchTimeout
 from kg.paths.names import name_index
-from kg.paths.search import (
-    BETA,
-    MAX_K,
-    Constraints,
-    PathRequestError,
-    SearchTimeout,
-    compile_constraints,
-    expand_path_service,
-    make_constraints,
-    search,
-    shortest_length,
-    tables,
-)
-from kg.paths.projection import Projection, ProjectionCache, build_projection, projection_from_quads
+from kg.paths.projection import Projection
+from kg.paths.ranking import BETA, tables
+from kg.paths.search import search, shortest_length
+from kg.paths.sparql_service import expand_path_service
 from kg.store.embedded import OxigraphStore
 
 BC = "https://w3id.org/backchannel/def#"
@@ -229,7 +222,7 @@ def test_path_service_expands_to_values(proj: Projection, base_iri: str, kg_stor
 
 def test_path_service_errors_and_silence(proj: Projection) -> None:
     from kg.paths.names import UnknownThing
-    from kg.paths.search import PathServiceError
+    from kg.paths.sparql_service import PathServiceError
 
     bad = f'PREFIX bc: <{BC}> SELECT * {{ SERVICE bc:paths {{ [] bc:from "Montville" ; bc:hop ?h }} }}'
     with pytest.raises(PathServiceError, match="needs bc:from and bc:to"):

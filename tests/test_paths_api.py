@@ -137,7 +137,7 @@ def test_influence_routes(server: LiveServer) -> None:
 
 @pytest.mark.skipif(os.environ.get("BACKCHANNEL_TEST_BACKEND") == "remote",
                     reason="memory-only: the influence ranking runs PageRank and betweenness over the whole graph, "
-                    "which the remote path engine (the default on a remote store) never loads; it answers 400 there "
+                    "which the frontier path engine (the default on a remote store) never loads; it answers 400 there "
                     "(tests/test_paths_remote_backend.py checks that)")
 def test_influence_ranking_route(server: LiveServer) -> None:
     ranking = get(server, "influence/ranking", limit=3).json()

@@ -1,4 +1,4 @@
-"""The remote path engine on a real Oxigraph server holding the seed: the same answers as the in-memory
+"""The frontier path engine on a real Oxigraph server holding the seed: the same answers as the in-memory
 engine, without building a projection.
 
 Two live services share one :class:`kg.store.remote.RemoteStore`: ``remote`` (``paths_engine=auto``, which is the
@@ -21,12 +21,12 @@ import uvicorn
 from fastapi import FastAPI
 
 from kg.data.build import build
-from kg.paths.names import UnknownThing
 from kg.paths.engines import PathService, choose_engine
-from kg.paths.search import PathOptions, PathRequestError, SearchTimeout
-from kg.store.remote import RemoteStore
+from kg.paths.model import PathOptions, PathRequestError, SearchTimeout
+from kg.paths.names import UnknownThing
 from kg.settings import Settings
 from kg.store.embedded import OxigraphStore
+from kg.store.remote import RemoteStore
 from tests.conftest import free_port
 from tests.remote_backend import OxigraphServer
 
@@ -296,20 +296,20 @@ def test_ready_of_the_memory_engine_builds_the_projection(memory: Served) -> Non
 # --- the engine, in process ------------------------------------------------------------------------------------
 
 def test_all_mode_is_refused_when_the_neighbourhood_is_past_the_cap(store: RemoteStore) -> None:
-    tight = PathService(store, Settings(base_iri="http://127.0.0.1:8000/", paths_remote_max_frontier=3)).engine()
+    tight = PathService(store, Settings(base_iri="http://127.0.0.1:8000/", paths_frontier_max_size=3)).engine()
     assert tight.name == "remote"
     with pytest.raises(PathRequestError, match="use mode=shortest or k"):
         tight.paths(PathOptions("Montville", "Oslo", mode="all", max_length=6))
     answer = tight.paths(PathOptions("Montville", "Oslo", mode="k", k=3))  # k narrows its region instead
     assert answer.result.paths and answer.engine["complete"] is False
-    tighter = PathService(store, Settings(base_iri="http://127.0.0.1:8000/", paths_remote_max_frontier=1)).engine()
+    tighter = PathService(store, Settings(base_iri="http://127.0.0.1:8000/", paths_frontier_max_size=1)).engine()
     with pytest.raises(SearchTimeout, match="narrow it"):  # one layer from each end, no meeting, both past the cap
         tighter.paths(PathOptions("Montville", "Oslo", avoid=("Track Two diplomacy", "Track One diplomacy")))
 
 
 def test_a_remote_search_past_its_budget_is_a_timeout(store: RemoteStore) -> None:
     engine = PathService(store, Settings(base_iri="http://127.0.0.1:8000/", paths_engine="remote",
-                                         paths_remote_time_budget=1e-6)).engine()
+                                         paths_frontier_time_budget=1e-6)).engine()
     with pytest.raises(SearchTimeout, match="did not finish"):
         engine.paths(PathOptions("http://127.0.0.1:8000/id/person/joseph-v-montville",
                                  "http://127.0.0.1:8000/id/work/oslo-accords"))

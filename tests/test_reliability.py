@@ -155,7 +155,7 @@ def test_path_searches_inside_sparql_are_bounded(limited: LiveServer) -> None:
     """Regression: every ``SERVICE bc:paths`` block runs a path search in the *server* process, before the query
     reaches a killable worker and outside its time limit. A 100 kB query of 500 blocks held a server thread for
     minutes (40 such requests and the thread pool is gone). The number of blocks per query is now capped."""
-    from kg.paths.search import MAX_SERVICE_BLOCKS
+    from kg.paths.sparql_service import MAX_SERVICE_BLOCKS
 
     block = ('SERVICE bc:paths {{ [] bc:from "Joseph Montville" ; bc:to "Oslo Accords" ; bc:mode "all" ; '
              'bc:limit 1000 ; bc:maxLength 8 ; bc:hop ?h{n} }}')
@@ -176,7 +176,7 @@ def test_huge_answers_are_cut_and_do_not_pile_up_in_the_server(limited: LiveServ
     import os
 
     from bench.live import rss_kib
-    from kg.store.results import QueryRequest
+    from kg.store.base import QueryRequest
 
     def huge(n: int) -> str:
         binds = 'BIND(CONCAT("{seed}", STR(?i)) AS ?a0) '.format(seed="x" * 1000) + " ".join(

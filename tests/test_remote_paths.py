@@ -11,10 +11,11 @@ import pyoxigraph as ox
 import pytest
 
 from kg.data.build import build
-from kg.store.remote import RemoteStore
 from kg.paths.frontier.search import Path, bidirectional_search, search
 from kg.settings import Settings
-from kg.store.embedded import OxigraphStore, Store
+from kg.store.base import Store
+from kg.store.embedded import OxigraphStore
+from kg.store.remote import RemoteStore
 from tests.remote_backend import OxigraphServer
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -4,21 +4,27 @@ retries, safe bindings, writes, the build and the command line."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Iterable, Iterator
-
-import time
 
 import httpx
 import pyoxigraph as ox
 import pytest
 
 from kg.data.build import build
-from kg.store.results import QueryRequest
 from kg.settings import Settings
-from kg.store.embedded import DataError, OxigraphStore, StoreError, open_store
-from kg.store.remote import RemoteStore, RemoteUnavailable
-from kg.store.workers import QuerySyntaxError, QueryTimeout
+from kg.store.base import (
+    DataError,
+    QueryRequest,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreError,
+)
+from kg.store.embedded import OxigraphStore
+from kg.store.factory import open_store
+from kg.store.remote import RemoteStore
+from kg.store.remote_http import RemoteUnavailable
 from tests.remote_backend import OxigraphServer
 
 BASE = "http://127.0.0.1:8000/"

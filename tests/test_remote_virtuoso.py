@@ -13,14 +13,13 @@ import pyoxigraph as ox
 import pytest
 
 from kg.data.build import build
-from kg.store.remote import RemoteStore
 from kg.paths.frontier.search import search
-from kg.store.results import QueryRequest
 from kg.settings import Settings
+from kg.store.base import QueryRequest, QuerySyntaxError, QueryTimeout
 from kg.store.embedded import OxigraphStore
-from kg.store.workers import QuerySyntaxError, QueryTimeout
+from kg.store.remote import RemoteStore
 from tests.remote_backend import VirtuosoServer, virtuoso_available
-from tests.test_remote_store import QUERIES, PROLOGUE, rows_without_bnodes
+from tests.test_remote_store import PROLOGUE, QUERIES, rows_without_bnodes
 
 pytestmark = [
     pytest.mark.slow,

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 import httpx
 import pyoxigraph as ox
 import pytest
-
 import uvicorn
 
 from kg.data.build import build
@@ -699,7 +698,9 @@ def test_html_hook_for_browsers(server: LiveServer, client: httpx.Client) -> Non
 
 
 def test_sparqlwrapper(server: LiveServer, data: dict[str, str]) -> None:
-    from SPARQLWrapper import JSON as WRAPPER_JSON, SPARQLWrapper, TURTLE, XML as WRAPPER_XML
+    from SPARQLWrapper import JSON as WRAPPER_JSON
+    from SPARQLWrapper import TURTLE, SPARQLWrapper
+    from SPARQLWrapper import XML as WRAPPER_XML
 
     endpoint = SPARQLWrapper(server.url + "sparql")
     endpoint.setQuery(f"SELECT ?o {{ <{data['ns']}a> <{data['ns']}p> ?o }}")

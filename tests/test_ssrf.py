@@ -19,7 +19,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from kg.store.results import QueryRequest
+from kg.store.base import QueryRequest
 from tests.conftest import TOKEN, LiveServer, start_server
 from tests.test_ops import metric_values, sample
 
@@ -229,8 +229,8 @@ def test_pyoxigraph_follows_no_redirect_for_service_or_load(recorder: Recorder) 
     The query runs in a real query worker (the same path as /sparql) against a server on
     127.0.0.1 that answers 302 to the recorder; the recorder must see nothing.
     """
+    from kg.store.base import QueryEvaluationError
     from kg.store.embedded import OxigraphStore
-    from kg.store.workers import QueryEvaluationError
 
     bouncer = Recorder(redirect_to=f"http://127.0.0.1:{recorder.port}/latest/meta-data/")
     store = OxigraphStore(":memory:", workers=1)

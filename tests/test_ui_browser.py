@@ -81,7 +81,7 @@ def wait_for_graph(page, name: str, nodes: int = 2) -> tuple[int, int]:  # noqa:
                             return cy && !cy.destroyed() && cy.nodes().length >= n; }""",
         arg=[name, nodes],
     )
-    assert page.locator(f"canvas").count() > 0
+    assert page.locator("canvas").count() > 0
     return graph_size(page, name)
 
 

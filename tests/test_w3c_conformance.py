@@ -25,7 +25,13 @@ import pytest
 import rdflib
 
 from tests.conftest import TOKEN, LiveServer, start_server
-from tests.w3c.runner import ManifestTest, load_graph_data, parse_graph, read_manifest, replay
+from tests.w3c.runner import (
+    ManifestTest,
+    load_graph_data,
+    parse_graph,
+    read_manifest,
+    replay,
+)
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 W3C = SHARED / "w3c" / "sparql11"

@@ -9,10 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from kg.store.results import QueryRequest
 from kg.settings import PROJECT_ROOT
+from kg.store.base import (
+    QueryBusy,
+    QueryEvaluationError,
+    QueryRequest,
+    QuerySyntaxError,
+    QueryTimeout,
+)
 from kg.store.embedded import OxigraphStore
-from kg.store.workers import QueryBusy, QueryEvaluationError, QueryPool, QuerySyntaxError, QueryTimeout, Snapshot
+from kg.store.workers import QueryPool, Snapshot
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
 
@@ -102,8 +108,7 @@ def test_queries_see_writes_made_after_an_earlier_snapshot(tmp_path: Path) -> No
 def test_workers_start_from_a_script_read_on_standard_input() -> None:
     """Regression: spawned workers re-imported the parent's __main__, which fails for `python - < script`."""
     script = (
-        "from kg.store.embedded import OxigraphStore\n"
-        "from kg.store.results import QueryRequest\n"
+        "from kg.store import OxigraphStore, QueryRequest\n"
         "s = OxigraphStore(':memory:')\n"
         "s.replace_graph('http://ex/g', b'<http://ex/a> <http://ex/p> 1 .', 'text/turtle')\n"
         "print(s.execute(QueryRequest('SELECT ?o { ?s ?p ?o }', select_type='text/csv'), 10).body)\n"

@@ -11,10 +11,17 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from kg.store.results import GRAPH_TYPES, SELECT_TYPES, QueryRequest
 from kg.settings import Settings
-from kg.store.embedded import OxigraphStore, Store, StoreError, store_from_settings
-from kg.store.workers import QueryEvaluationError, QuerySyntaxError
+from kg.store.base import (
+    QueryEvaluationError,
+    QueryRequest,
+    QuerySyntaxError,
+    Store,
+    StoreError,
+)
+from kg.store.embedded import OxigraphStore
+from kg.store.factory import store_from_settings
+from kg.store.formats import GRAPH_TYPES, SELECT_TYPES
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 

@@ -16,14 +16,25 @@ import json
 import sys
 
 from kg.cli.base import Handler, open_from
+from kg.paths.answers import PathEngine
+from kg.paths.builder import ProjectionCache
+from kg.paths.engines import PathService
 from kg.paths.explain import node_json, path_text, result_json, text_report
 from kg.paths.influence import MAX_RANKING, MAX_RESULTS, RANKED_KINDS
+from kg.paths.model import (
+    MAX_ALL,
+    MAX_K,
+    MAX_LENGTH,
+    MODES,
+    Path,
+    PathOptions,
+    PathRequestError,
+    SearchTimeout,
+)
 from kg.paths.names import AmbiguousName, UnknownThing
-from kg.paths.engines import PathEngine, PathService
-from kg.paths.search import MAX_ALL, MAX_K, MAX_LENGTH, MODES, Path, PathOptions, PathRequestError, SearchTimeout
-from kg.paths.projection import KINDS, ProjectionCache, normalise_kind
+from kg.paths.projection import KINDS, normalise_kind
 from kg.settings import Settings
-from kg.store.embedded import Store
+from kg.store.base import Store
 
 
 def _fail(command: str, err: Exception) -> int:

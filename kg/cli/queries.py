@@ -22,19 +22,22 @@ import sys
 from typing import Sequence
 
 from kg.cli.base import Handler, open_from
-from kg.queries.catalog import (
+from kg.queries.binding import page_window, records
+from kg.queries.catalog import Catalog, load_queries
+from kg.queries.definitions import (
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
-    Catalog,
     NamedQuery,
     ParamError,
     QueryDefinitionError,
-    load_queries,
-    page_window,
-    records,
 )
 from kg.settings import Settings
-from kg.store.workers import QueryBusy, QueryEvaluationError, QuerySyntaxError, QueryTimeout
+from kg.store.base import (
+    QueryBusy,
+    QueryEvaluationError,
+    QuerySyntaxError,
+    QueryTimeout,
+)
 
 FORMATS: dict[str, str] = {
     "csv": "text/csv",
@@ -69,7 +72,7 @@ def _catalog(settings: Settings) -> Catalog:
 def describe(query: NamedQuery) -> str:
     """A query as ``list-queries`` prints it.
 
-    >>> from kg.queries.catalog import parse_query
+    >>> from kg.queries.definitions import parse_query
     >>> print(describe(parse_query("q", "#+ summary: S\\n#+ params: [{name: n, type: year, description: d, "
     ...                                 "example: '1991'}]\\nSELECT ?n {}")))
     q: S

@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from kg.namespaces import OWL, PREFIXES, RDF, SKOS, VOCAB, thing_prefixes
 from kg.settings import Settings
-from kg.store.embedded import Store
+from kg.store.base import Store
 
 DUMP_FILES: dict[str, ox.RdfFormat] = {
     "backchannel.trig": ox.RdfFormat.TRIG,

@@ -1,4 +1,4 @@
-"""Which engine answers path, name and influence questions, and the contract both engines keep.
+"""Which engine answers path, name and influence questions (the contract both keep is in :mod:`kg.paths.answers`).
 
 Two engines answer ``GET /paths``, ``GET /search``, ``GET /influence/*``, ``SERVICE bc:paths`` and the
 ``backchannel path`` / ``influence`` commands:
@@ -6,98 +6,50 @@ Two engines answer ``GET /paths``, ``GET /search``, ``GET /influence/*``, ``SERV
 - **memory** (:class:`MemoryEngine`): the whole graph projected into memory (:mod:`kg.paths.projection`),
   searched in microseconds; every mode and the influence ranking. Building the projection reads every
   relation of the store (about 0.4 GB and 7 s per million relations).
-- **remote** (:class:`kg.paths.frontier.engine.RemoteEngine`): frontiers expanded from both ends with batched
-  SPARQL queries; the graph is never loaded, so it answers on graphs too large to project. Same
-  answers and explanations, within bounds it states; no influence ranking (400).
+- **frontier** (:class:`kg.paths.frontier.engine.FrontierEngine`): frontiers expanded from both ends with batched
+  SPARQL queries; the graph is never loaded, so it answers on graphs too large to project, and on a remote
+  store. Same answers and explanations, within bounds it states; no influence ranking (400).
 
 **The choice** (setting ``paths_engine``, env ``BACKCHANNEL_PATHS_ENGINE``), made per store version:
 
-- ``memory`` / ``remote``: that engine, whatever the store;
-- ``auto`` (default): ``remote`` for a store that is not the embedded Oxigraph store (a remote SPARQL
+- ``memory`` / ``frontier``: that engine, whatever the store (``remote`` is read as ``frontier``, its former name);
+- ``auto`` (default): ``frontier`` for a store that is not the embedded Oxigraph store (a remote SPARQL
   engine: copying it into memory is what the remote store is there to avoid); ``memory`` for the
   embedded store, unless it holds more than ``paths_memory_max_triples`` quads (default 10 million,
   0 = no limit; counted once per store version), when the frontier search runs on it instead.
-
-**The contract** (both engines): :meth:`PathEngine.paths` answers a :class:`kg.paths.search.PathOptions` with the
-projection its node ids refer to (the whole graph's, or the subgraph the remote engine fetched) and a
-:class:`kg.paths.search.SearchResult`, so :mod:`kg.paths.explain` renders either the same way; names resolve to the
-same things with the same errors (:class:`kg.paths.names.UnknownThing` → 404, :class:`kg.paths.names.AmbiguousName`
-→ 409); bad options raise :class:`kg.paths.search.PathRequestError` (400) with the same messages; a search past
-its bounds raises :class:`kg.paths.search.SearchTimeout` (503). What an engine cannot do raises
-:class:`NotOnThisEngine` (a ``PathRequestError``: 400, saying which setting to change).
 
 >>> from kg.settings import Settings
 >>> from kg.store.embedded import OxigraphStore
 >>> store = OxigraphStore(":memory:")
 >>> service = PathService(store, Settings(store=":memory:"))
->>> service.choice(), PathService(store, Settings(paths_engine="remote")).engine().name
-('memory', 'remote')
+>>> service.choice(), PathService(store, Settings(paths_engine="frontier")).engine().name
+('memory', 'frontier')
 >>> store.close()
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from typing import Literal, Protocol
 
 import pyoxigraph as ox
 
-from kg.paths.influence import Entry, Ranked, influenced, lineage, ranking
+from kg.paths.answers import (
+    Direction,
+    EngineName,
+    InfluenceAnswer,
+    PathAnswer,
+    PathEngine,
+)
+from kg.paths.builder import ProjectionCache
+from kg.paths.frontier.engine import FrontierEngine
+from kg.paths.influence import Ranked, influenced, lineage, ranking
+from kg.paths.model import PathOptions
 from kg.paths.names import Candidate, name_index
-from kg.paths.search import PathOptions, PathRequestError, SearchResult, search_options, tables
-from kg.paths.projection import Projection, ProjectionCache
+from kg.paths.projection import Projection
+from kg.paths.ranking import tables
+from kg.paths.search import search_options
 from kg.settings import Settings
-from kg.store.embedded import Store
-
-EngineName = Literal["memory", "remote"]
-Direction = Literal["lineage", "influenced"]
-
-
-class NotOnThisEngine(PathRequestError):
-    """The chosen engine cannot answer this (the message names the setting that would)."""
-
-
-@dataclass
-class PathAnswer:
-    """An engine's answer to a path question: render it with ``kg.paths.explain.*(proj, result)``.
-
-    ``engine`` says how the remote engine searched (queries, hops explored, bounds); empty for memory.
-    """
-
-    proj: Projection
-    result: SearchResult
-    engine: dict[str, object] = field(default_factory=dict)
-
-
-@dataclass
-class InfluenceAnswer:
-    """Who influenced a thing (or what it influenced): ``node`` and the entries' ids are ``proj``'s."""
-
-    proj: Projection
-    node: int
-    entries: list[Entry]
-
-
-class PathEngine(Protocol):
-    """What an engine answers (see the module documentation for the contract)."""
-
-    name: EngineName
-
-    def paths(self, options: PathOptions) -> PathAnswer:
-        """Paths between two things, ranked and explainable."""
-
-    def search_names(self, text: str, limit: int = 10, kind: str | None = None) -> list[Candidate]:
-        """Things whose names match ``text``, best first (autocomplete)."""
-
-    def influence(self, thing: str, direction: Direction, max_depth: int = 6, limit: int = 200) -> InfluenceAnswer:
-        """The lineage of a thing (``lineage``) or what it influenced (``influenced``)."""
-
-    def ranking(self, limit: int = 20, kinds: frozenset[str] | None = None) -> tuple[Projection, list[Ranked]]:
-        """The most influential things."""
-
-    def readiness(self) -> tuple[str | None, dict[str, object]]:
-        """For ``/ready``: (what is wrong or None, facts to report); prepares what the first question needs."""
+from kg.store.base import Store
 
 
 class MemoryEngine:
@@ -153,18 +105,18 @@ def choose_engine(setting: str, embedded: bool, quads: int | None, max_quads: in
     >>> choose_engine("auto", embedded=True, quads=1_000, max_quads=10_000_000)
     'memory'
     >>> choose_engine("auto", embedded=True, quads=20_000_000, max_quads=10_000_000)
-    'remote'
+    'frontier'
     >>> choose_engine("auto", embedded=False, quads=None, max_quads=0), choose_engine("memory", False, None, 0)
-    ('remote', 'memory')
+    ('frontier', 'memory')
     """
-    if setting in ("memory", "remote"):
-        return setting  # type: ignore[return-value]
+    if setting == "memory":
+        return "memory"
+    if setting in ("frontier", "remote"):
+        return "frontier"
     if setting != "auto":
-        raise ValueError(f"paths_engine must be auto, memory or remote, not {setting!r}")
-    if not embedded:
-        return "remote"
-    if max_quads and quads is not None and quads > max_quads:
-        return "remote"
+        raise ValueError(f"paths_engine must be auto, memory or frontier, not {setting!r}")
+    if not embedded or (max_quads and quads is not None and quads > max_quads):
+        return "frontier"
     return "memory"
 
 
@@ -175,20 +127,17 @@ class PathService:
         self.store = store
         self.settings = settings
         self.memory = MemoryEngine(projections or ProjectionCache(store, warm=(tables, name_index)))
-        self._remote: PathEngine | None = None
+        self._frontier: PathEngine | None = None
         self._lock = threading.Lock()
         self._size: tuple[str, int] | None = None
 
     @property
-    def remote(self) -> PathEngine:
-        """The remote engine (made on first use)."""
-        if self._remote is None:
-            from kg.paths.frontier.engine import RemoteEngine  # imported here: memory deployments never need it
-
-            with self._lock:
-                if self._remote is None:
-                    self._remote = RemoteEngine(self.store, self.settings)
-        return self._remote
+    def frontier(self) -> PathEngine:
+        """The frontier engine (made on first use)."""
+        with self._lock:
+            if self._frontier is None:
+                self._frontier = FrontierEngine(self.store, self.settings)
+            return self._frontier
 
     def _quads(self) -> int | None:
         """The embedded store's quad count (a full scan: once per store version), when a limit asks for it."""
@@ -207,9 +156,5 @@ class PathService:
 
     def engine(self) -> PathEngine:
         """The chosen engine."""
-        return self.memory if self.choice() == "memory" else self.remote
+        return self.memory if self.choice() == "memory" else self.frontier
 
-
-RANKING_ON_REMOTE = ("ranking needs the in-memory engine (set BACKCHANNEL_PATHS_ENGINE=memory): PageRank and "
-                     "betweenness run over the whole graph, which the remote engine never loads")
-"""What the remote engine answers to a ranking question (400)."""

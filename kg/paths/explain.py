@@ -4,7 +4,7 @@ A hop is a triple *as the data states it* (subject, predicate, object), the dire
 path walks it (``forward`` from subject to object, ``backward`` against it, read with the
 property's inverse label), and the source graphs that state it.
 
->>> from kg.paths.projection import projection_from_quads
+>>> from kg.paths.builder import projection_from_quads
 >>> from kg.paths.search import search
 >>> import pyoxigraph as ox
 >>> N, BC = ox.NamedNode, "https://w3id.org/backchannel/def#"
@@ -30,7 +30,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyoxigraph as ox
 
 from kg.namespaces import RDFS
-from kg.paths.search import Hop, Path, SearchResult
+from kg.paths.model import Hop, Path, SearchResult
 from kg.paths.projection import Projection
 
 
@@ -231,7 +231,7 @@ def paths_svg(proj: Projection, result: SearchResult) -> str:
     """A picture of the paths: nodes as labelled boxes in layers (hops from the start), relations as
     labelled arrows in the direction the data states them. Valid standalone SVG (XML).
 
-    >>> from kg.paths.projection import projection_from_quads
+    >>> from kg.paths.builder import projection_from_quads
     >>> from kg.paths.search import search
     >>> import pyoxigraph as ox, xml.dom.minidom
     >>> q = ox.Quad(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/p"), ox.NamedNode("http://x/b"))

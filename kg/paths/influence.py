@@ -16,7 +16,7 @@ property the store declares ``rdfs:subPropertyOf`` one of those, a property mark
   On big graphs (more than ``ASSOCIATION_MAX_EDGES`` relations) only influence links count, and
   betweenness is estimated from sampled sources (the reason says "estimated").
 
->>> from kg.paths.projection import projection_from_quads
+>>> from kg.paths.builder import projection_from_quads
 >>> import pyoxigraph as ox
 >>> W = "http://www.w3.org/ns/prov#wasInfluencedBy"
 >>> q = lambda s, o: ox.Quad(ox.NamedNode("http://x/" + s), ox.NamedNode(W), ox.NamedNode("http://x/" + o))
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from kg.paths.search import MAX_LENGTH, Hop, PathRequestError
+from kg.paths.model import MAX_LENGTH, Hop, PathRequestError
 from kg.paths.projection import Projection
 
 MAX_RESULTS = 1000

@@ -11,7 +11,7 @@ alternative ones.
 when nothing matches but fuzzy suggestions, :class:`AmbiguousName` (409, with the candidates) when
 the best matches tie.
 
->>> from kg.paths.projection import projection_from_quads
+>>> from kg.paths.builder import projection_from_quads
 >>> import pyoxigraph as ox
 >>> lab = lambda s, text: ox.Quad(ox.NamedNode(s), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
 ...                               ox.Literal(text, language="en"))
@@ -33,7 +33,7 @@ import bisect
 import difflib
 from dataclasses import dataclass
 
-from kg.paths.search import expand_curie
+from kg.paths.constraints import expand_curie
 from kg.paths.projection import Projection, fold, normalise_kind
 
 TIERS = ("exact", "token", "prefix", "substring", "fuzzy")

@@ -34,7 +34,7 @@ from typing import Iterable, Sequence
 import pyoxigraph as ox
 
 from kg.namespaces import BC, DCTERMS, FOAF, PREFIXES, RDF, RDFS, SKOS
-from kg.store.embedded import Store
+from kg.store.base import Store
 
 Node = ox.NamedNode | ox.BlankNode
 Value = ox.NamedNode | ox.BlankNode | ox.Literal

@@ -4,6 +4,7 @@ The context is only prefixes, so every compact IRI expands back to the same
 IRI and any JSON-LD 1.1 processor reads the document as the same triples.
 
 >>> import pyoxigraph as ox
+>>> from kg.namespaces import RDFS
 >>> t = ox.Triple(ox.NamedNode("http://x/id/person/a"), ox.NamedNode(RDFS + "label"), ox.Literal("Ann", language="en"))
 >>> doc = to_jsonld([t], context({"rdfs": RDFS, "person": "http://x/id/person/"}))
 >>> doc["@graph"]
@@ -20,7 +21,7 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from kg.namespaces import RDF, RDFS, XSD
+from kg.namespaces import RDF, XSD
 
 XSD_STRING = XSD + "string"
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from kg.namespaces import BC, DCTERMS, OWL, RDF, RDFS, SKOS, VOCAB
 from kg.publish.describe import (
     DESCRIPTION_PREDICATES,
     INVERSE_LABEL,
@@ -35,8 +36,7 @@ from kg.publish.describe import (
     node,
     pick_labels,
 )
-from kg.namespaces import BC, DCTERMS, OWL, RDF, RDFS, SKOS, VOCAB
-from kg.store.embedded import Store
+from kg.store.base import Store
 
 TERM_KINDS: dict[str, str] = {
     OWL + "Class": "class",

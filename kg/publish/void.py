@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 import pyoxigraph as ox
 
 from kg.namespaces import DCAT, DCTERMS, FOAF, PREFIXES, RDF, SD, VOCAB, VOID, XSD
-from kg.store.embedded import Store
+from kg.store.base import Store
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,4 @@
-"""The store: one interface, implemented by the embedded Oxigraph store (and a remote SPARQL endpoint).
-
-Everything above this module (the build, paths, the service) talks to a
-:class:`Store`. Terms are pyoxigraph terms whichever implementation is used.
+"""The embedded store: pyoxigraph on disk or in memory, with untrusted queries in killable worker processes.
 
 >>> store = OxigraphStore(":memory:")
 >>> store.replace_graph("http://ex/g", b'<http://ex/a> <http://ex/p> "x" .', "text/turtle")
@@ -20,118 +17,25 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
-from kg.settings import Settings
-from kg.store.nesting import TooDeep, check_json, check_sparql
-from kg.store.results import GRAPH_TYPES, QueryRequest, QueryResponse, Term
-from kg.store.workers import QueryEvaluationError, QueryPool, QuerySyntaxError, Snapshot, execute
+from kg.store.base import (
+    QueryEvaluationError,
+    QueryRequest,
+    QueryResponse,
+    QuerySyntaxError,
+    StoreError,
+    Term,
+)
+from kg.store.formats import GRAPH_TYPES, parse_rdf
+from kg.store.nesting import check_nesting
+from kg.store.workers import QueryPool, Snapshot, execute
 
 MEMORY = ":memory:"
-
-
-class StoreError(RuntimeError):
-    """The store could not be opened or written."""
-
-
-class DataError(ValueError):
-    """RDF data sent to the store could not be parsed (the message names the line)."""
-
-
-@runtime_checkable
-class Store(Protocol):
-    """What backchannel needs from a store of RDF quads.
-
-    ``graph`` arguments are graph IRIs; ``None`` means the default graph.
-    """
-
-    @property
-    def version(self) -> str:
-        """Changes whenever the data changes (used for ETags and caches)."""
-
-    @property
-    def last_modified(self) -> float:
-        """Unix time of the last change (or of opening)."""
-
-    def execute(self, request: QueryRequest, timeout: float) -> QueryResponse:
-        """Run an untrusted query under a time limit; the answer comes serialised."""
-
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term]]:
-        """Run a trusted SELECT over the union of all graphs."""
-
-    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
-        """Run a trusted ASK over the union of all graphs."""
-
-    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
-        """Run a trusted CONSTRUCT or DESCRIBE over the union of all graphs."""
-
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL 1.1 Update in one transaction."""
-
-    def graph_names(self) -> list[str]:
-        """IRIs of the named graphs, sorted."""
-
-    def has_graph(self, graph: str | None) -> bool:
-        """Whether the graph exists (the default graph always does)."""
-
-    def graph_quads(self, graph: str | None) -> list[ox.Quad]:
-        """Every quad of one graph."""
-
-    def quads(self) -> Iterator[ox.Quad]:
-        """Every quad of the dataset."""
-
-    def replace_graph(self, graph: str | None, data: bytes, media_type: str, base_iri: str | None = None) -> None:
-        """Replace a graph's content by the parsed ``data``, atomically; nothing changes if it does not parse."""
-
-    def add_to_graph(self, graph: str | None, data: bytes, media_type: str, base_iri: str | None = None) -> None:
-        """Add the parsed ``data`` to a graph, atomically."""
-
-    def drop_graph(self, graph: str | None) -> None:
-        """Remove a named graph (or empty the default graph)."""
-
-    def replace_graphs(self, remove: Iterable[str], quads: Iterable[ox.Quad]) -> None:
-        """Drop the graphs ``remove`` and add ``quads`` (used by the build)."""
-
-    def close(self) -> None:
-        """Release files, workers and connections."""
-
-
-def parse_rdf(data: bytes, media_type: str, graph: str | None, base_iri: str | None = None) -> list[ox.Quad]:
-    """Parse RDF ``data`` into quads of ``graph``; a syntax error raises :class:`DataError`.
-
-    >>> parse_rdf(b'<http://ex/a> <http://ex/p> 1 .', "text/turtle", "http://ex/g")[0].graph_name
-    <NamedNode value=http://ex/g>
-    >>> parse_rdf(b'<http://ex/a> <http://ex/p> .', "text/turtle", None)
-    Traceback (most recent call last):
-    ...
-    kg.store.embedded.DataError: the text/turtle data is not valid: ...
-    """
-    fmt = GRAPH_TYPES.get(media_type)
-    if fmt is None:
-        raise DataError(f"unsupported RDF media type {media_type!r}; use one of {', '.join(GRAPH_TYPES)}")
-    target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-    try:
-        if fmt == ox.RdfFormat.JSON_LD:
-            check_json(data)  # the JSON-LD parser dies with SIGSEGV on deep nesting
-        parsed = list(ox.parse(data, format=fmt, base_iri=base_iri))
-    except TooDeep as err:
-        raise DataError(f"the {media_type} data is not accepted: {err}") from None
-    except SyntaxError as err:
-        raise DataError(f"the {media_type} data is not valid: {err}") from None
-    if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
-        return parsed
-    return [ox.Quad(q.subject, q.predicate, q.object, target) for q in parsed]
-
-
-def check_nesting(sparql: str) -> None:
-    """Refuse SPARQL nested deeper than pyoxigraph's parser survives (it dies with SIGSEGV)."""
-    try:
-        check_sparql(sparql)
-    except TooDeep as err:
-        raise QuerySyntaxError(str(err)) from None
+"""The location of an in-memory store."""
 
 
 def _graph_term(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
@@ -366,42 +270,3 @@ class OxigraphStore:
         # pyoxigraph has no close(): the RocksDB lock goes when the last reference does.
         del self.raw
 
-
-def open_store(location: str, *, workers: int = 2, max_waiting: int = 64, max_workers: int = 16) -> Store:
-    """Open the store a location names: a directory, ``:memory:``, or ``sparql+http(s)://…``.
-
-    >>> open_store(":memory:").graph_names()
-    []
-    """
-    if location.startswith(("sparql+http://", "sparql+https://")):
-        from kg.store.remote import RemoteStore  # imported here: only remote deployments need it
-
-        return RemoteStore(location.removeprefix("sparql+"))
-    return OxigraphStore(location, workers=workers, max_waiting=max_waiting, max_workers=max_workers)
-
-
-def store_from_settings(settings: Settings) -> Store:
-    """Open the store the settings configure, with its limits and (for a remote one) credentials.
-
-    >>> store_from_settings(Settings(store=":memory:")).graph_names()
-    []
-    """
-    if settings.store.startswith(("sparql+http://", "sparql+https://")):
-        from kg.store.remote import RemoteStore
-
-        return RemoteStore(
-            settings.store.removeprefix("sparql+"),
-            update_url=settings.remote_update_url,
-            graph_store_url=settings.remote_graph_store_url,
-            union_default_graph=settings.remote_union_default_graph,
-            user=settings.remote_user,
-            password=settings.remote_password,
-            timeout=settings.query_timeout,
-        )
-    return OxigraphStore(
-        settings.store,
-        workers=settings.query_workers,
-        max_waiting=settings.max_queued_queries,
-        max_workers=settings.max_query_workers,
-        query_memory_mb=settings.query_memory_mb,
-    )

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 
+from kg.store.base import QuerySyntaxError
+
 MAX_DEPTH = 256
 """Deepest nesting of (), {} and [] accepted. pyoxigraph crashes somewhere between 1,000 and 3,000."""
 
@@ -96,3 +98,12 @@ def check_json(data: bytes, limit: int = MAX_DEPTH) -> None:
     depth = json_depth(data)
     if depth > limit:
         raise _refuse(depth, limit, "flatten the document")
+
+
+def check_nesting(sparql: str) -> None:
+    """Refuse SPARQL nested deeper than pyoxigraph's parser survives (it dies with SIGSEGV)."""
+    try:
+        check_sparql(sparql)
+    except TooDeep as err:
+        raise QuerySyntaxError(str(err)) from None
+

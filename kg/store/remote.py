@@ -1,6 +1,6 @@
 """The remote store: backchannel on an existing SPARQL 1.1 engine (Oxigraph server, Virtuoso, QLever, Fuseki, GraphDB).
 
-:class:`RemoteStore` implements :class:`kg.store.embedded.Store` over the SPARQL 1.1
+:class:`RemoteStore` implements :class:`kg.store.base.Store` over the SPARQL 1.1
 Protocol (queries and updates over HTTP) and, where the engine has one, the
 Graph Store Protocol (bulk loads and full exports). ``open_store`` opens one
 for a ``sparql+http(s)://…`` location.
@@ -36,14 +36,14 @@ The union default graph (``union_default_graph``)
 Time limits and retries
     Every request has an httpx timeout and a deadline checked while the answer
     streams in, so no request runs unbounded: a query past its limit raises
-    :class:`~kg.store.workers.QueryTimeout` (an answer that stalls just before the
+    :class:`~kg.store.base.QueryTimeout` (an answer that stalls just before the
     deadline can take up to one more read timeout). A client that gives up does
     not stop the engine: set the engine's own query timeout (Oxigraph
     ``--timeout-s``, Virtuoso ``MaxQueryExecutionTime``, Fuseki
     ``arq:queryTimeout``) too. Reads are retried with exponential back-off on
     connection errors and HTTP 502/503/504; writes only on connection errors
     and 503 (a 502/504 write may have been applied). 4xx answers are never
-    retried: 400 is a :class:`~kg.store.workers.QuerySyntaxError` with the engine's
+    retried: 400 is a :class:`~kg.store.base.QuerySyntaxError` with the engine's
     message.
 
 Versions
@@ -89,166 +89,45 @@ Engines
 from __future__ import annotations
 
 import hashlib
-import io
 import secrets
 import threading
 import time
-from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping
-from urllib.parse import unquote, urlsplit, urlunsplit
 
-import httpx
 import pyoxigraph as ox
 
 from kg.store import sparql_text as text
-from kg.store.results import GRAPH_TYPES, QueryRequest, QueryResponse, Term, parse_term, write_ask, write_graph, write_select
-from kg.store.embedded import StoreError, check_nesting, parse_rdf
-from kg.store.workers import QueryEvaluationError, QuerySyntaxError, QueryTimeout
+from kg.store.base import (
+    QueryEvaluationError,
+    QueryRequest,
+    QueryResponse,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreError,
+    Term,
+)
+from kg.store.formats import GRAPH_TYPES, parse_rdf
+from kg.store.nesting import check_nesting
+from kg.store.remote_http import (
+    VIRTUOSO_GRAPHS,
+    Answer,
+    Body,
+    Endpoints,
+    RemoteUnavailable,
+    SparqlClient,
+    endpoints,
+    file_chunks,
+    media_type_of,
+    split_credentials,
+)
+from kg.store.results import parse_term, write_ask, write_graph, write_select
 
-ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xml;q=0.9, text/tab-separated-values;q=0.8"
-ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
-RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "application/xml": ox.QueryResultsFormat.XML,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-"""Result formats the remote store can read (CSV cannot be read back into terms)."""
-GRAPH_FORMATS: dict[str, ox.RdfFormat] = GRAPH_TYPES | {"text/plain": ox.RdfFormat.N_TRIPLES}
-VIRTUOSO_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
-                   "http://localhost:8890/")
-"""Graphs a fresh Virtuoso holds for itself (its ``hidden_graphs``)."""
-ENGINE_TIME_LIMITS = ("exceeds the limit of", "S1TAT")
-"""Signs in an HTTP 500 answer that the engine's own time limit stopped (or refused) the query (Virtuoso)."""
-RETRY_READ = frozenset({502, 503, 504})
-RETRY_WRITE = frozenset({503})
 UNION_MODES = ("param", "native", "listed")
 
 
-class RemoteUnavailable(StoreError):
-    """The remote engine could not be reached (or kept answering 502/503/504) after every retry."""
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """Where a remote engine takes queries, updates and (optionally) Graph Store requests."""
-
-    query: str
-    update: str
-    graph_store: str | None
-
-
-def endpoints(url: str, update_url: str | None = None, graph_store_url: str | None = None) -> Endpoints:
-    """The endpoints for a location (see the module documentation for the rules).
-
-    >>> endpoints("http://h:3030/ds/query")
-    Endpoints(query='http://h:3030/ds/query', update='http://h:3030/ds/update', graph_store=None)
-    >>> endpoints("http://h:8890/sparql", graph_store_url="http://h:8890/sparql-graph-crud").update
-    'http://h:8890/sparql'
-    """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise StoreError(f"not an http(s) SPARQL endpoint: {url!r}; use sparql+http://host:port/path")
-    path = parts.path.rstrip("/")
-    if not path:
-        root = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-        return Endpoints(root + "/query", update_url or root + "/update", graph_store_url or root + "/store")
-    query = urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
-    if update_url is None:
-        update_url = query[: -len("query")] + "update" if path.endswith("/query") and not parts.query else query
-    return Endpoints(query, update_url, graph_store_url)
-
-
-def _split_credentials(url: str) -> tuple[str, str | None, str | None]:
-    """Remove ``user:password@`` from a URL (so it never appears in messages); return them apart."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url, None, None
-    host = parts.hostname or ""
-    netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
-    clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    return clean, unquote(parts.username or ""), unquote(parts.password or "")
-
-
-def _media_type(response: httpx.Response) -> str:
-    return response.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-VIRTUOSO_BLANK_NODES = ((b'"nodeID://', b'"'), (b"<bnode>nodeID://", b"<bnode>"))
-"""Virtuoso names blank nodes ``nodeID://b123`` in SPARQL results, not a valid label; ``b123`` is what its
-N-Triples use."""
-
-
-def _rewritten(chunks: Iterator[bytes], rewrites: tuple[tuple[bytes, bytes], ...]) -> Iterator[bytes]:
-    """``chunks`` with each ``old`` byte string replaced by its ``new`` one, also across chunk boundaries.
-
-    >>> b"".join(_rewritten(iter([b'{"value":"node', b'ID://b1"}']), VIRTUOSO_BLANK_NODES))
-    b'{"value":"b1"}'
-    """
-    if not rewrites:
-        yield from chunks
-        return
-    keep = max(len(old) for old, _ in rewrites) - 1
-    carry = b""
-    for chunk in chunks:
-        data = carry + chunk
-        for old, new in rewrites:
-            data = data.replace(old, new)
-        cut = max(len(data) - keep, 0)
-        carry = data[cut:]
-        if cut:
-            yield data[:cut]
-    if carry:
-        yield carry
-
-
-class _Body(io.RawIOBase):
-    """A response body as a file for pyoxigraph's parsers, that stops at a deadline."""
-
-    def __init__(self, response: httpx.Response, deadline: float, limit: float) -> None:
-        server = response.headers.get("server", "")
-        rewrites = VIRTUOSO_BLANK_NODES if server.startswith("Virtuoso") else ()
-        self._chunks = _rewritten(response.iter_bytes(), rewrites)
-        self._buffer = b""
-        self._deadline = deadline
-        self._limit = limit
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, target: bytearray | memoryview) -> int:  # type: ignore[override]
-        if not self._buffer:
-            if time.monotonic() > self._deadline:
-                raise QueryTimeout(f"the SPARQL endpoint answered for longer than the limit of {self._limit:g} s")
-            try:
-                self._buffer = next(self._chunks, b"")
-            except httpx.TimeoutException:
-                raise QueryTimeout(f"the SPARQL endpoint stopped answering within {self._limit:g} s") from None
-            except httpx.HTTPError as err:
-                raise QueryEvaluationError(f"the answer of the SPARQL endpoint broke off: {err}") from None
-            if not self._buffer:
-                return 0
-        n = min(len(target), len(self._buffer))
-        target[:n] = self._buffer[:n]
-        self._buffer = self._buffer[n:]
-        return n
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """A parsed answer: solutions (variables, rows), a boolean, or triples."""
-
-    kind: str
-    variables: list[str]
-    rows: list[dict[str, Term | None]]
-    boolean: bool
-    triples: list[ox.Triple]
-    truncated: bool
-
 
 class RemoteStore:
-    """A :class:`kg.store.embedded.Store` on a remote SPARQL 1.1 engine (see the module documentation)."""
+    """A :class:`kg.store.base.Store` on a remote SPARQL 1.1 engine (see the module documentation)."""
 
     def __init__(
         self,
@@ -270,7 +149,7 @@ class RemoteStore:
         max_connections: int = 16,
         hidden_graphs: Iterable[str] = (),
     ) -> None:
-        clean, url_user, url_password = _split_credentials(url)
+        clean, url_user, url_password = split_credentials(url)
         self.endpoints = endpoints(clean, update_url, graph_store_url)
         if union_default_graph not in UNION_MODES and not union_default_graph.startswith(("http", "urn:")):
             raise StoreError(
@@ -278,9 +157,6 @@ class RemoteStore:
             )
         self.union_default_graph = union_default_graph
         self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
-        self.max_backoff = max_backoff
         self.chunk_size = chunk_size
         self.page_size = page_size
         self.fingerprint_interval = fingerprint_interval
@@ -289,13 +165,8 @@ class RemoteStore:
         self._listed: tuple[str, list[str]] | None = None
         user = user if user is not None else url_user
         password = password if password is not None else url_password
-        auth = httpx.BasicAuth(user, password or "") if user else None
-        self._client = httpx.Client(
-            auth=auth,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections // 2),
-            headers={"User-Agent": "backchannel"},
-            follow_redirects=False,
-        )
+        self.http = SparqlClient(self.endpoints, user=user, password=password, retries=retries, backoff=backoff,
+                                 max_backoff=max_backoff, max_connections=max_connections)
         self._boot = secrets.token_hex(4)
         self._counter = 0
         self._last_modified = time.time()
@@ -368,71 +239,6 @@ class RemoteStore:
         self._after_write = True
 
     # --- HTTP ------------------------------------------------------------
-    def _send(self, request: httpx.Request, deadline: float, limit: float, *, write: bool = False,
-              retries: int | None = None) -> httpx.Response:
-        """Send with retries on transient failures; return the (streaming, status < 400) response."""
-        retry_on = RETRY_WRITE if write else RETRY_READ
-        attempts = (self.retries if retries is None else retries) + 1
-        problem = ""
-        for attempt in range(attempts):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise QueryTimeout(f"the SPARQL endpoint did not answer within the limit of {limit:g} s"
-                                   + (f" ({problem})" if problem else ""))
-            request.extensions["timeout"] = httpx.Timeout(remaining, connect=min(remaining, 10.0)).as_dict()
-            try:
-                response = self._client.send(request, stream=True)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as err:
-                problem = f"cannot connect to {request.url.copy_with(query=None)}: {err}"
-            except httpx.TimeoutException:
-                raise QueryTimeout(f"the SPARQL endpoint did not answer within the limit of {limit:g} s") from None
-            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as err:
-                if write:
-                    raise RemoteUnavailable(f"the connection to the SPARQL endpoint broke during a write: {err}; "
-                                            "the write may or may not have been applied") from None
-                problem = f"the connection broke: {err}"
-            else:
-                if response.status_code < 400:
-                    return response
-                if response.status_code not in retry_on:
-                    raise self._error(response, limit)
-                problem = f"HTTP {response.status_code} from {request.url.copy_with(query=None)}"
-                response.close()
-            if attempt + 1 < attempts:
-                pause = min(self.backoff * 2**attempt, self.max_backoff, max(0.0, deadline - time.monotonic()))
-                time.sleep(pause)
-        raise RemoteUnavailable(f"the SPARQL endpoint is unavailable after {attempts} attempts: {problem}")
-
-    def _error(self, response: httpx.Response, limit: float) -> Exception:
-        """The exception for an HTTP error answer (the response is read and closed)."""
-        try:
-            body = response.read()[:4000].decode("utf-8", "replace").strip()
-        except httpx.HTTPError:
-            body = ""
-        finally:
-            response.close()
-        status = response.status_code
-        where = str(response.request.url.copy_with(query=None))
-        if status == 400:
-            return QuerySyntaxError(body or f"the SPARQL endpoint rejected the request (HTTP 400 from {where})")
-        if status in (401, 403):
-            return StoreError(f"the SPARQL endpoint {where} refused access (HTTP {status}): "
-                              "check remote_user and remote_password")
-        if status in (404, 405):
-            return StoreError(f"no SPARQL endpoint at {where} (HTTP {status}): check the store location "
-                              "and remote_update_url")
-        if status == 408:
-            return QueryTimeout(f"the SPARQL endpoint stopped the query at its own time limit: {body}")
-        if status in (413, 414):
-            return QueryEvaluationError(f"the request is too large for the SPARQL endpoint (HTTP {status}): {body}")
-        if status < 500:
-            return StoreError(f"the SPARQL endpoint {where} answered HTTP {status}: {body}")
-        if status in RETRY_READ:
-            return RemoteUnavailable(f"the SPARQL endpoint {where} is unavailable (HTTP {status}): {body}")
-        if any(sign in body for sign in ENGINE_TIME_LIMITS):
-            return QueryTimeout(f"the SPARQL endpoint refused or stopped the query at its own time limit: {body}")
-        return QueryEvaluationError(f"the SPARQL endpoint failed (HTTP {status}): {body}")
-
     def _query_params(self, union: bool, default_graphs: Iterable[str] = (), named_graphs: Iterable[str] = ()
                       ) -> list[tuple[str, str]]:
         params = [("default-graph-uri", g) for g in default_graphs] + [("named-graph-uri", g) for g in named_graphs]
@@ -457,52 +263,10 @@ class RemoteStore:
 
     def _run_query(self, query: str, *, timeout: float, union: bool = True, max_rows: int | None = None,
                    default_graphs: Iterable[str] = (), named_graphs: Iterable[str] = (),
-                   retries: int | None = None) -> _Answer:
-        """Send a query and parse its answer (stopping after ``max_rows`` rows or triples)."""
-        deadline = time.monotonic() + timeout
-        request = self._client.build_request(  # a form: every engine takes it (Virtuoso 7.2 ignores sparql-query)
-            "POST",
-            self.endpoints.query,
-            data={"query": query, **_grouped(self._query_params(union, default_graphs, named_graphs))},
-            headers={"Accept": _accept(text.query_form(query))},
-        )
-        response = self._send(request, deadline, timeout, retries=retries)
-        try:
-            if response.headers.get("x-sql-state") == "S1TAT":  # Virtuoso's "anytime" answer: partial results
-                raise QueryTimeout("the SPARQL endpoint stopped the query at its own time limit "
-                                   "(it offered partial results, which backchannel does not pass on)")
-            return self._parse(response, deadline, timeout, max_rows)
-        except SyntaxError as err:
-            if time.monotonic() > deadline:
-                raise QueryTimeout(f"the SPARQL endpoint answered for longer than the limit of {timeout:g} s"
-                                   ) from None
-            raise QueryEvaluationError(f"the answer of the SPARQL endpoint could not be read: {err}") from None
-        finally:
-            response.close()
-
-    def _parse(self, response: httpx.Response, deadline: float, limit: float, max_rows: int | None) -> _Answer:
-        media_type = _media_type(response)
-        body = _Body(response, deadline, limit)
-        if media_type in RESULT_FORMATS:
-            result = ox.parse_query_results(body, RESULT_FORMATS[media_type])
-            if isinstance(result, ox.QueryBoolean):
-                return _Answer("ask", [], [], bool(result), [], False)
-            variables = [v.value for v in result.variables]
-            rows: list[dict[str, Term | None]] = []
-            for solution in result:
-                if max_rows is not None and len(rows) == max_rows:
-                    return _Answer("select", variables, rows, False, [], True)
-                rows.append({v: solution[v] for v in variables})
-            return _Answer("select", variables, rows, False, [], False)
-        if media_type in GRAPH_FORMATS:
-            triples: list[ox.Triple] = []
-            for quad in ox.parse(body, format=GRAPH_FORMATS[media_type]):
-                if max_rows is not None and len(triples) == max_rows:
-                    return _Answer("graph", [], [], False, triples, True)
-                triples.append(quad.triple)
-            return _Answer("graph", [], [], False, triples, False)
-        raise QueryEvaluationError(f"the SPARQL endpoint answered in {media_type or 'an unnamed format'}, "
-                                   "which backchannel cannot read")
+                   retries: int | None = None) -> Answer:
+        """Send a query with the dataset parameters this store's union mode needs, and parse its answer."""
+        params = self._query_params(union, default_graphs, named_graphs)
+        return self.http.query(query, params, timeout=timeout, max_rows=max_rows, retries=retries)
 
     def _select(self, query: str, *, timeout: float | None = None, union: bool = True,
                 retries: int | None = None) -> list[dict[str, Term]]:
@@ -533,7 +297,7 @@ class RemoteStore:
         body = write_graph(answer.triples, request.graph_type, dict(request.prefixes))
         return QueryResponse("graph", body, request.graph_type, len(answer.triples), answer.truncated)
 
-    def _trusted(self, query: str, bindings: Mapping[str, Term] | None) -> _Answer:
+    def _trusted(self, query: str, bindings: Mapping[str, Term] | None) -> Answer:
         try:
             query = text.bind_values(query, bindings)
         except ValueError as err:
@@ -624,15 +388,15 @@ class RemoteStore:
         """Stream the whole dataset from the Graph Store endpoint as N-Quads."""
         assert self.endpoints.graph_store is not None
         deadline = time.monotonic() + self.bulk_timeout
-        request = self._client.build_request("GET", self.endpoints.graph_store,
+        request = self.http.client.build_request("GET", self.endpoints.graph_store,
                                              headers={"Accept": "application/n-quads"})
-        response = self._send(request, deadline, self.bulk_timeout)
+        response = self.http.send(request, deadline, self.bulk_timeout)
         try:
-            if _media_type(response) != "application/n-quads":
-                raise QueryEvaluationError(f"the Graph Store endpoint answered {_media_type(response)}, "
+            if media_type_of(response) != "application/n-quads":
+                raise QueryEvaluationError(f"the Graph Store endpoint answered {media_type_of(response)}, "
                                            "not application/n-quads")
             try:
-                for quad in ox.parse(_Body(response, deadline, self.bulk_timeout), format=ox.RdfFormat.N_QUADS):
+                for quad in ox.parse(Body(response, deadline, self.bulk_timeout), format=ox.RdfFormat.N_QUADS):
                     if not (isinstance(quad.graph_name, ox.NamedNode) and self._hidden(quad.graph_name.value)):
                         yield quad
             except SyntaxError as err:
@@ -642,10 +406,8 @@ class RemoteStore:
             response.close()
 
     # --- writes ----------------------------------------------------------
-    def _post_update(self, sparql: str, timeout: float | None = None) -> None:
-        limit = timeout or self.timeout
-        request = self._client.build_request("POST", self.endpoints.update, data={"update": sparql})
-        self._send(request, time.monotonic() + limit, limit, write=True).close()
+    def _post_update(self, sparql: str) -> None:
+        self.http.update(sparql, self.timeout)
 
     def update(self, sparql: str) -> None:
         check_nesting(sparql)
@@ -701,11 +463,11 @@ class RemoteStore:
         params = {"graph": graph} if graph else ({} if media_type in ("application/n-quads", "application/trig")
                                                  else {"default": ""})
         with open(path, "rb") as source:
-            request = self._client.build_request("POST", self.endpoints.graph_store, params=params,
-                                                 content=_file_chunks(source),
+            request = self.http.client.build_request("POST", self.endpoints.graph_store, params=params,
+                                                 content=file_chunks(source),
                                                  headers={"Content-Type": media_type})
             try:
-                self._send(request, time.monotonic() + self.bulk_timeout, self.bulk_timeout, write=True,
+                self.http.send(request, time.monotonic() + self.bulk_timeout, self.bulk_timeout, write=True,
                            retries=0).close()
             except QuerySyntaxError as err:
                 raise StoreError(f"the Graph Store endpoint rejected {path}: {err}") from None
@@ -713,29 +475,8 @@ class RemoteStore:
                 self._changed()
 
     def close(self) -> None:
-        self._client.close()
+        self.http.close()
 
 
-def _accept(form: str | None) -> str:
-    """The Accept header for a query form (engines such as Virtuoso answer a SELECT in RDF if allowed to)."""
-    if form in ("SELECT", "ASK"):
-        return ACCEPT_RESULTS
-    if form in ("CONSTRUCT", "DESCRIBE"):
-        return ACCEPT_GRAPH
-    return f"{ACCEPT_RESULTS}, {ACCEPT_GRAPH}"
 
-
-def _grouped(params: list[tuple[str, str]]) -> dict[str, list[str]]:
-    """Repeated parameters as httpx form data wants them (a name → its values)."""
-    grouped: dict[str, list[str]] = {}
-    for name, value in params:
-        grouped.setdefault(name, []).append(value)
-    return grouped
-
-
-def _file_chunks(source: io.BufferedReader, size: int = 1 << 20) -> Iterator[bytes]:
-    while block := source.read(size):
-        yield block
-
-
-__all__ = ["RemoteStore", "RemoteUnavailable", "Endpoints", "endpoints", "VIRTUOSO_GRAPHS"]
+__all__ = ["VIRTUOSO_GRAPHS", "Endpoints", "RemoteStore", "RemoteUnavailable", "endpoints"]

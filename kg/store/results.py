@@ -1,4 +1,4 @@
-"""Query requests, responses and the result formats of SPARQL 1.1.
+"""Writing answers: the SPARQL 1.1 result formats, and graphs with only the prefixes they use.
 
 SELECT and ASK results are written here (JSON, XML, CSV, TSV) so that a row
 limit can cut them; graphs are written by pyoxigraph.
@@ -15,72 +15,15 @@ b'{"head":{},"boolean":true}'
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Iterable, Literal as TypingLiteral, Mapping
+from collections.abc import Iterable, Mapping
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+from kg.store.base import Term
+from kg.store.formats import GRAPH_TYPES, SELECT_TYPES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-SELECT_TYPES: dict[str, str] = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "application/json": "json",
-}
-"""Media types for SELECT and ASK results, first one preferred."""
-
-GRAPH_TYPES: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "text/n3": ox.RdfFormat.N3,
-}
-"""Media types for CONSTRUCT and DESCRIBE results, first one preferred."""
-
-QueryKind = TypingLiteral["select", "ask", "graph"]
-
-
-@dataclass(frozen=True)
-class QueryRequest:
-    """A SPARQL query and how to run it.
-
-    ``default_graphs``/``named_graphs`` are the protocol's dataset parameters;
-    without them the default graph is the union of all graphs.
-    ``substitutions`` binds variables to terms written in N-Triples syntax.
-    """
-
-    query: str
-    select_type: str = "application/sparql-results+json"
-    graph_type: str = "text/turtle"
-    default_graphs: tuple[str, ...] = ()
-    named_graphs: tuple[str, ...] = ()
-    substitutions: tuple[tuple[str, str], ...] = ()
-    max_rows: int = 10_000
-    base_iri: str | None = None
-    prefixes: tuple[tuple[str, str], ...] = ()
-    max_bytes: int = 32 * 1024 * 1024
-    """Answers are cut (and say so) before their terms pass this size: rows of huge literals cannot flood the server."""
-
-
-@dataclass(frozen=True)
-class QueryResponse:
-    """The serialised answer to a :class:`QueryRequest`."""
-
-    kind: QueryKind
-    body: bytes
-    media_type: str
-    rows: int
-    truncated: bool = False
-    extra: Mapping[str, str] = field(default_factory=dict)
 
 
 def term_to_json(term: Term) -> dict[str, object]:

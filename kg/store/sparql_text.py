@@ -21,7 +21,8 @@ from typing import Iterable, Iterator, Mapping
 
 import pyoxigraph as ox
 
-from kg.store.results import Term, parse_term
+from kg.store.base import Term
+from kg.store.results import parse_term
 
 _TOKEN = re.compile(
     r'''(?P<ws>\s+)

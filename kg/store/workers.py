@@ -7,7 +7,7 @@ answers requests sent over a pipe, and is killed and replaced when a request
 runs past its limit.
 
 >>> import pyoxigraph as ox, tempfile
->>> from kg.store.results import QueryRequest
+>>> from kg.store.base import QueryRequest
 >>> folder = tempfile.mkdtemp()
 >>> snap = folder + "/v1.nq"
 >>> _ = open(snap, "wb").write(b'<http://ex/a> <http://ex/p> "x" <http://ex/g> .\\n')
@@ -25,27 +25,18 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Literal
 
-from kg.store.results import QueryRequest, QueryResponse
-
-
-class QueryTimeout(Exception):
-    """The query ran past its time limit and was stopped."""
-
-
-class QueryBusy(Exception):
-    """Every worker is busy and the waiting queue is full."""
-
-
-class QuerySyntaxError(ValueError):
-    """The query is not valid SPARQL (message has the line and column)."""
-
-
-class QueryEvaluationError(RuntimeError):
-    """The query is valid but failed while running."""
+from kg.store.base import (
+    QueryBusy,
+    QueryEvaluationError,
+    QueryRequest,
+    QueryResponse,
+    QuerySyntaxError,
+    QueryTimeout,
+)
 
 
 @dataclass(frozen=True)

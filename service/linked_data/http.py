@@ -27,8 +27,8 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from kg.publish import jsonld
-from kg.store.results import GRAPH_TYPES
 from kg.settings import Settings
+from kg.store.formats import GRAPH_TYPES
 
 HTML = "text/html"
 TURTLE = "text/turtle"

@@ -16,10 +16,16 @@ from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
 
-from kg.publish.describe import LABEL_PREDICATES, Description, Fact, compact, fallback_label
 from kg.namespaces import BC, OWL, RDF, RDFS, SKOS, TRACK, XSD
-from kg.settings import Settings
+from kg.publish.describe import (
+    LABEL_PREDICATES,
+    Description,
+    Fact,
+    compact,
+    fallback_label,
+)
 from kg.publish.vocabulary import local_path
+from kg.settings import Settings
 from service.linked_data.svg import Edge, neighbourhood_svg
 
 NAME_PREDICATES = frozenset({*LABEL_PREDICATES, SKOS + "altLabel", "http://xmlns.com/foaf/0.1/name"})

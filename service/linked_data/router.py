@@ -34,19 +34,34 @@ import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import Response
 
+from kg.data.build import DUMP_FILES, write_dumps
+from kg.namespaces import (
+    DCTERMS,
+    PREFIXES,
+    PROCESS_TYPE,
+    ROLE,
+    TRACK,
+    VOCAB,
+    thing_prefixes,
+)
 from kg.publish import describe as kd
 from kg.publish import jsonld
-from kg.data.build import DUMP_FILES, write_dumps
-from kg.namespaces import DCTERMS, PREFIXES, PROCESS_TYPE, ROLE, TRACK, VOCAB, thing_prefixes
+from kg.publish.vocabulary import VocabularyDoc, ontology_graphs
+from kg.publish.vocabulary import document as vocabulary_document
+from kg.publish.void import (
+    DatasetInfo,
+    Distribution,
+    Statistics,
+    statistics,
+    void_triples,
+)
 from kg.settings import Settings
-from kg.store.embedded import Store
-from kg.publish.vocabulary import VocabularyDoc, document as vocabulary_document, ontology_graphs
-from kg.publish.void import DatasetInfo, Distribution, Statistics, statistics, void_triples
+from kg.store.base import Store
 from service.errors import problem
-from service.linked_data import http
 from service.http.caching import VersionCache
-from service.linked_data.pages import Links, PageBuilder, kind_of
 from service.http.negotiation import choose, negotiate
+from service.linked_data import http
+from service.linked_data.pages import Links, PageBuilder, kind_of
 
 router = APIRouter(tags=["linked data"])
 

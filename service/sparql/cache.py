@@ -4,7 +4,7 @@ Answers are keyed by the store version and the request, so a write (which
 changes the version) makes every older entry unreachable; they age out of the
 bounded LRU.
 
->>> from kg.store.results import QueryRequest, QueryResponse
+>>> from kg.store.base import QueryRequest, QueryResponse
 >>> cache = ResultCache(2)
 >>> request = QueryRequest("ASK {}")
 >>> cache.get("v1", request) is None
@@ -22,7 +22,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 
-from kg.store.results import QueryRequest, QueryResponse
+from kg.store.base import QueryRequest, QueryResponse
 
 Key = tuple[str, QueryRequest]
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kg.namespaces import DCTERMS, RDF, RDFS, SD, VOID, XSD
-from kg.store.results import GRAPH_TYPES, SELECT_TYPES
-from kg.store.embedded import Store
+from kg.store.base import Store
+from kg.store.formats import GRAPH_TYPES, SELECT_TYPES
 
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 ENTAILMENT_SIMPLE = "http://www.w3.org/ns/entailment/Simple"

@@ -32,15 +32,16 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from kg.namespaces import PREFIXES, thing_prefixes
-from kg.store.results import GRAPH_TYPES, QueryRequest, write_graph
 from kg.settings import Settings
-from kg.store.embedded import DataError, Store, parse_rdf
-from service.sparql.cache import etag, etag_matches
-from service.state import get_settings, get_store
-from service.sparql.guards import check_write, read_body
+from kg.store.base import DataError, QueryRequest, Store
+from kg.store.formats import GRAPH_TYPES, parse_rdf
+from kg.store.results import write_graph
 from service.http.negotiation import ALIASES, negotiate
-from service.sparql.router import prefers_html
+from service.sparql.cache import etag, etag_matches
+from service.sparql.guards import check_write, read_body
 from service.sparql.protocol import ProtocolError, parse_params, split_media_type
+from service.sparql.router import prefers_html
+from service.state import get_settings, get_store
 
 router = APIRouter(tags=["Graph Store"])
 

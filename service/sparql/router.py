@@ -38,17 +38,31 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from kg.namespaces import PREFIXES, thing_prefixes
-from kg.store.results import GRAPH_TYPES, SELECT_TYPES, QueryRequest, QueryResponse, write_graph
 from kg.settings import Settings
-from kg.store.embedded import Store
-from kg.store.workers import QueryBusy, QueryEvaluationError, QuerySyntaxError, QueryTimeout
-from service.sparql.cache import ResultCache, etag, etag_matches
-from service.state import get_settings, get_store
+from kg.store.base import (
+    QueryBusy,
+    QueryEvaluationError,
+    QueryRequest,
+    QueryResponse,
+    QuerySyntaxError,
+    QueryTimeout,
+    Store,
+)
+from kg.store.formats import GRAPH_TYPES, SELECT_TYPES
+from kg.store.results import write_graph
 from service.errors import problem
-from service.sparql.guards import Analysis, FederationRefused, analyse, check_federation, check_write, read_body
 from service.http.negotiation import ALIASES, FORMATS, choose, negotiate
+from service.sparql.cache import ResultCache, etag, etag_matches
 from service.sparql.description import PREFIXES as SD_PREFIXES
 from service.sparql.description import Counts, count_triples, describe
+from service.sparql.guards import (
+    Analysis,
+    FederationRefused,
+    analyse,
+    check_federation,
+    check_write,
+    read_body,
+)
 from service.sparql.protocol import (
     ProtocolError,
     ProtocolRequest,
@@ -57,6 +71,7 @@ from service.sparql.protocol import (
     parse_request,
     update_with_dataset,
 )
+from service.state import get_settings, get_store
 
 router = APIRouter(tags=["SPARQL"])
 

@@ -35,14 +35,13 @@ import jinja2
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import Response
 
-from kg.queries.catalog import split_prologue
 from kg.namespaces import OWL, RDF, RDFS, SKOS, VOCAB
+from kg.queries.definitions import split_prologue
 from kg.settings import Settings
-from kg.store.embedded import Store
-from kg.store.workers import QueryEvaluationError
-from service.state import get_settings, get_store
+from kg.store.base import QueryEvaluationError, Store
 from service.http.caching import VersionCache
 from service.sparql.router import default_prefixes
+from service.state import get_settings, get_store
 
 router = APIRouter(tags=["web interface"])
 

@@ -1,4 +1,4 @@
-"""The remote path engine: paths, names and influence without loading the graph.
+"""The frontier path engine: paths, names and influence without loading the graph.
 
 Every answer has three steps:
 
@@ -30,14 +30,14 @@ What *R* is, per mode (it bounds what the answer can contain):
   out) before covering that, the answer is a 400 saying to use mode=shortest or k, or a lower
   max_length, rather than a silently partial list.
 
-A frontier past ``paths_remote_max_frontier`` things before the ends meet, or a search past
-``paths_remote_time_budget`` seconds, is a :class:`kg.paths.search.SearchTimeout` (503, "narrow it"). Past the
+A frontier past ``paths_frontier_max_size`` things before the ends meet, or a search past
+``paths_frontier_time_budget`` seconds, is a :class:`kg.paths.model.SearchTimeout` (503, "narrow it"). Past the
 meeting, a cap only narrows the k-mode search region; the answer's ``engine`` object says so
 (``complete: false``).
 
 Influence (``lineage`` / ``influenced``) walks the influence relations (PROV-O's and those the schema
 declares) breadth-first with one query per layer, then ranks the entries as in memory. The influence
-ranking needs the whole graph: it answers 400 (:data:`kg.paths.engines.RANKING_ON_REMOTE`).
+ranking needs the whole graph: it answers 400 (:data:`kg.paths.engines.RANKING_ON_FRONTIER`).
 """
 
 from __future__ import annotations
@@ -48,29 +48,33 @@ from typing import Callable, Iterable, TypeVar
 
 import pyoxigraph as ox
 
-from kg.paths.frontier import search as remote_paths
+from kg.paths.answers import (
+    RANKING_ON_FRONTIER,
+    Direction,
+    EngineName,
+    InfluenceAnswer,
+    NotOnThisEngine,
+    PathAnswer,
+)
+from kg.paths.constraints import in_window, make_constraints, validate_numbers
+from kg.paths.frontier import search as frontier_search
+from kg.paths.frontier.graph import FrontierGraph, Session
+from kg.paths.frontier.names import FrontierNames
+from kg.paths.frontier.search import Edge, OutOfTime
 from kg.paths.influence import MAX_RESULTS, Ranked, influenced, lineage
-from kg.paths.names import Candidate
-from kg.paths.search import (
+from kg.paths.model import (
     MAX_LENGTH,
     TIME_BUDGET,
     Constraints,
     PathOptions,
     PathRequestError,
     SearchTimeout,
-    in_window,
-    make_constraints,
-    search,
-    validate_numbers,
 )
-from kg.paths.engines import RANKING_ON_REMOTE, Direction, EngineName, InfluenceAnswer, NotOnThisEngine, PathAnswer
+from kg.paths.names import Candidate
 from kg.paths.projection import DATED_KINDS, Projection
-from kg.paths.frontier.graph import RemoteGraph, Session
-from kg.paths.frontier.names import RemoteNames
-from kg.paths.frontier.search import Edge, OutOfTime
+from kg.paths.search import search
 from kg.settings import Settings
-from kg.store.embedded import Store
-from kg.store.workers import QueryEvaluationError, QueryTimeout
+from kg.store.base import QueryEvaluationError, QueryTimeout, Store
 
 K_SLACK = 2
 """In mode k, how many hops past the shortest length the search region reaches."""
@@ -84,17 +88,17 @@ Node = ox.NamedNode | ox.BlankNode
 T = TypeVar("T")
 
 
-class RemoteEngine:
-    """Paths, names and influence on any :class:`kg.store.embedded.Store` through :meth:`Store.select` only."""
+class FrontierEngine:
+    """Paths, names and influence on any :class:`kg.store.base.Store` through :meth:`Store.select` only."""
 
-    name: EngineName = "remote"
+    name: EngineName = "frontier"
 
-    def __init__(self, store: Store, settings: Settings, graph: RemoteGraph | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings, graph: FrontierGraph | None = None) -> None:
         self.store = store
-        self.graph = graph or RemoteGraph(store)
-        self.names = RemoteNames(settings.id_base)
-        self.budget = settings.paths_remote_time_budget
-        self.max_frontier = settings.paths_remote_max_frontier
+        self.graph = graph or FrontierGraph(store)
+        self.names = FrontierNames(settings.id_base)
+        self.budget = settings.paths_frontier_time_budget
+        self.max_frontier = settings.paths_frontier_max_size
 
     def _run(self, work: Callable[[Session], T]) -> T:
         """Run ``work(session)``; out of time or a store that fails to answer is a :class:`SearchTimeout`."""
@@ -134,7 +138,7 @@ class RemoteEngine:
         extra = {"shortest": 0, "k": K_SLACK, "all": cons.max_length}[options.mode]
         region: list[Edge] = []
         remaining = max(0.0, session.deadline - time.monotonic())
-        found = remote_paths.search(
+        found = frontier_search.search(
             self.store, source, target, cons.max_length, max_frontier=self.max_frontier, max_paths=1,
             time_budget=remaining, extra_layers=extra, extra_budget=EXTRA_SHARE * remaining if extra else None,
             expander=lambda deadline: session.expander(cons.include_predicates, cons.exclude_predicates),
@@ -155,8 +159,8 @@ class RemoteEngine:
                 edges = _on_short_walks(edges, source, target, reach, cons.directed)
             if options.mode == "all" and reach < cons.max_length:
                 raise PathRequestError(
-                    f"mode=all is not available on the remote engine for this search: every path up to "
-                    f"max_length={cons.max_length} hops needs more of the graph than the remote engine fetches "
+                    f"mode=all is not available on the frontier engine for this search: every path up to "
+                    f"max_length={cons.max_length} hops needs more of the graph than the frontier engine fetches "
                     f"(frontiers of at most {self.max_frontier} things, regions of at most {MAX_REGION}; it covered "
                     f"{reach} hops); use mode=shortest or k, or lower max_length")
         proj = session.subgraph(edges, [source, target, *avoid])
@@ -170,7 +174,7 @@ class RemoteEngine:
         result = search(proj, start, end, local, mode=options.mode, k=options.k, limit=options.limit,
                         budget=TIME_BUDGET)
         result.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
-        info: dict[str, object] = {"name": "remote", "queries": session.queries, "hops_explored": found.radius,
+        info: dict[str, object] = {"name": "frontier", "queries": session.queries, "hops_explored": found.radius,
                                    "complete": complete, "things": sum(1 for _ in proj.nodes()),
                                    "figures": session.figures.basis}
         if options.mode == "k" and found.length is not None:
@@ -216,11 +220,11 @@ class RemoteEngine:
         return InfluenceAnswer(proj, v, walk(proj, v, max_depth=max_depth, limit=limit))
 
     def ranking(self, limit: int = 20, kinds: frozenset[str] | None = None) -> tuple[Projection, list[Ranked]]:
-        raise NotOnThisEngine(RANKING_ON_REMOTE)
+        raise NotOnThisEngine(RANKING_ON_FRONTIER)
 
     def readiness(self) -> tuple[str | None, dict[str, object]]:
-        """Nothing to build: the remote engine reads the store per question."""
-        return None, {"paths_engine": "remote"}
+        """Nothing to build: the frontier engine reads the store per question."""
+        return None, {"paths_engine": "frontier"}
 
 
 def _acceptor(session: Session, cons: Constraints, avoid: frozenset[str]) -> Callable[[list[Node]], set[Node]]:

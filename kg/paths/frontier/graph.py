@@ -1,6 +1,6 @@
 """The graph as the path engines see it, read with batched SPARQL SELECTs instead of a projection.
 
-The remote path engine (:mod:`kg.paths.frontier.engine`) never loads the whole graph. It asks the store, in
+The frontier path engine (:mod:`kg.paths.frontier.engine`) never loads the whole graph. It asks the store, in
 batches of ``VALUES ?n { … }`` blocks, for exactly what the in-memory projection
 (:mod:`kg.paths.projection`) would hold about a few nodes, with the same rules:
 
@@ -13,7 +13,7 @@ batches of ``VALUES ?n { … }`` blocks, for exactly what the in-memory projecti
   label: the literals the projection reads;
 - its *degree* counts its distinct relations in both directions, as the projection's does.
 
-:meth:`RemoteGraph.figures` holds, per store version, what the ranking needs of the whole graph (how
+:meth:`FrontierGraph.figures` holds, per store version, what the ranking needs of the whole graph (how
 often each predicate is used, the hub and rarity thresholds) and the schema. :meth:`Session.subgraph`
 turns fetched relations into a small :class:`~kg.paths.projection.Projection` whose degrees and predicate
 frequencies are the whole graph's, so the in-memory search, ranking and explanations
@@ -29,7 +29,7 @@ self-loops are not walked (they count in degrees, as in the projection).
 >>> store = OxigraphStore(":memory:")
 >>> store.replace_graph("http://ex/g", b'''@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 ... <http://ex/id/person/a> rdfs:label "Ada"@en ; <http://ex/knows> <http://ex/id/person/b> .''', "text/turtle")
->>> graph = RemoteGraph(store)
+>>> graph = FrontierGraph(store)
 >>> session = graph.session(budget=5)
 >>> [(str(e.subject), str(e.object)) for _, e in session.neighbours(["http://ex/id/person/b"])]
 [('<http://ex/id/person/a>', '<http://ex/id/person/b>')]
@@ -50,7 +50,10 @@ from typing import Iterable, Iterator, Sequence
 import pyoxigraph as ox
 
 from kg.namespaces import BC, OWL, PROCESS_TYPE, RDFS, ROLE, SH, TRACK
-from kg.paths.search import PathRequestError, Tables, expand_curie, make_tables, resolve_predicate
+from kg.paths.builder import projection_from_quads
+from kg.paths.constraints import expand_curie, resolve_predicate
+from kg.paths.frontier.search import Edge, Expander, OutOfTime
+from kg.paths.model import PathRequestError
 from kg.paths.projection import (
     ALT_LABELS,
     BOOKKEEPING,
@@ -66,12 +69,16 @@ from kg.paths.projection import (
     Projection,
     PropertyInfo,
     kind_of,
-    projection_from_quads,
 )
-from kg.paths.frontier.search import Edge, Expander, OutOfTime
+from kg.paths.ranking import Tables, make_tables
+from kg.store.base import (
+    QueryEvaluationError,
+    QuerySyntaxError,
+    QueryTimeout,
+    Store,
+    StoreError,
+)
 from kg.store.sparql_text import sparql_term
-from kg.store.embedded import Store, StoreError
-from kg.store.workers import QueryEvaluationError, QuerySyntaxError, QueryTimeout
 
 DROPPED: frozenset[str] = frozenset(BOOKKEEPING | SCHEMA_PREDICATES | QUALIFIED.keys() | {RDF_TYPE, SAME_AS})
 """Predicates that never make a relation (as in the projection; ``owl:sameAs`` is not walked at all)."""
@@ -183,14 +190,14 @@ def date_from(facts: Iterable[tuple[str, ox.NamedNode | ox.Literal]]) -> str | N
 
 @dataclass(frozen=True)
 class Figures:
-    """What the remote engine knows of the whole graph, per store version (:meth:`RemoteGraph.figures`).
+    """What the frontier engine knows of the whole graph, per store version (:meth:`FrontierGraph.figures`).
 
     ``pred_freq``: relations per predicate; ``hub_degree`` and ``rare_freq``: the thresholds of the ranking's
     reasons (95th percentile of degrees, 25th of predicate frequencies); ``top_freq``: the most used
     predicate's frequency (it scales every predicate's commonness). How they are known, ``basis``:
 
     - ``exact`` (stores of at most :data:`EXACT_QUADS` quads): as the projection counts them (distinct
-      relations between things; a degree histogram of every node), so the remote engine ranks exactly as the
+      relations between things; a degree histogram of every node), so the frontier engine ranks exactly as the
       in-memory one;
     - ``estimated`` (larger stores, where those counts take a minute per million quads): triples per
       predicate (one ``GROUP BY ?p``, predicates whose objects are literals left out), and the hub threshold
@@ -243,7 +250,7 @@ class _Vocabulary:
         return self._vocabulary.prop(iri)
 
 
-class RemoteGraph:
+class FrontierGraph:
     """A store read as the path engines' graph, through bounded batched SELECTs (see the module documentation).
 
     Thread-safe; the whole-graph :class:`Figures` are computed once per store version (estimated ones at most
@@ -384,7 +391,7 @@ class Session:
     Past the deadline, no query starts: :class:`kg.paths.frontier.search.OutOfTime` is raised.
     """
 
-    def __init__(self, graph: RemoteGraph, deadline: float) -> None:
+    def __init__(self, graph: FrontierGraph, deadline: float) -> None:
         self.graph = graph
         self.store = graph.store
         self.deadline = deadline

@@ -1,6 +1,6 @@
-"""Names on the remote engine: "Montville", "oslo" or an IRI → the thing meant, with bounded label queries.
+"""Names on the frontier engine: "Montville", "oslo" or an IRI → the thing meant, with bounded label queries.
 
-The in-memory engine keeps an index of every label (:mod:`kg.paths.names`). The remote engine asks the store
+The in-memory engine keeps an index of every label (:mod:`kg.paths.names`). The frontier engine asks the store
 instead, with one bounded query per name: the things whose label (``rdfs:label``, ``skos:prefLabel``,
 ``skos:altLabel``, ``foaf:name``, …) contains every word of the name, case-insensitively, at most
 :data:`MAX_CANDIDATES` of them. Accents are matched as far as SPARQL allows: each word, folded as the
@@ -27,11 +27,12 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from kg.paths.names import Candidate, NameIndex, UnknownThing
 from kg.namespaces import PREFIXES, thing_prefixes
-from kg.paths.search import expand_curie
-from kg.paths.projection import Projection, fold, projection_from_quads
+from kg.paths.builder import projection_from_quads
+from kg.paths.constraints import expand_curie
 from kg.paths.frontier.graph import NAME_PREDICATES, Session
+from kg.paths.names import Candidate, NameIndex, UnknownThing
+from kg.paths.projection import Projection, fold
 from kg.store.sparql_text import sparql_term
 
 MAX_CANDIDATES = 500
@@ -60,7 +61,7 @@ def _label_query(patterns: list[str], any_of: bool = False) -> str:
             f"FILTER(isIRI(?s) && isLiteral(?l) && ({joined})) }} LIMIT {MAX_CANDIDATES}")
 
 
-class RemoteNames:
+class FrontierNames:
     """Name resolution and search over a store, through a :class:`kg.paths.frontier.graph.Session`."""
 
     def __init__(self, id_base: str) -> None:

@@ -6,7 +6,7 @@ to ``batch_size`` frontier nodes, both directions of every triple, literals
 and ``rdf:type`` left out), always expanding the smaller frontier, until the
 two meet. It returns every shortest path (up to ``max_paths``), each a list
 of hops from the source to the target. It only uses :meth:`Store.select`, so
-it runs on any :class:`kg.store.embedded.Store` (the embedded one too).
+it runs on any :class:`kg.store.base.Store` (the embedded one too).
 
 Blank nodes cannot be named in a query, so when a frontier node touches a
 blank node the same round of queries also fetches the blank node's own
@@ -36,8 +36,8 @@ from typing import Callable, Collection, Iterable, Iterator, Literal, Sequence
 import pyoxigraph as ox
 
 from kg.namespaces import RDF
+from kg.store.base import Store
 from kg.store.sparql_text import sparql_term
-from kg.store.embedded import Store
 
 Direction = Literal["forward", "backward"]
 Node = ox.NamedNode | ox.BlankNode
@@ -297,7 +297,7 @@ def search(
 
     No query starts after ``time_budget`` seconds (a query under way ends at the store's time limit).
 
-    For engines that build on it (the remote path engine, :mod:`kg.paths.frontier.engine`):
+    For engines that build on it (the frontier path engine, :mod:`kg.paths.frontier.engine`):
 
     - ``expander(deadline)`` makes the :class:`Expander` that finds neighbours (default: every triple);
     - ``accept(nodes)`` returns which newly reached nodes the search may enter (the two ends always may);

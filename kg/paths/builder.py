@@ -1,0 +1,557 @@
+"""Building the projection from a store: one pass over its quads, then numpy arrays (see :mod:`kg.paths.projection`).
+
+>>> from kg.store.embedded import OxigraphStore
+>>> store = OxigraphStore(":memory:")
+>>> store.replace_graph("http://ex/src", b'''
+... @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+... @prefix prov: <http://www.w3.org/ns/prov#> .
+... <http://ex/id/person/a> rdfs:label "Ada"@en ; prov:wasInfluencedBy <http://ex/id/person/b> .
+... <http://ex/id/person/b> rdfs:label "Bob"@en ; a <http://xmlns.com/foaf/0.1/Person> .
+... ''', "text/turtle")
+>>> p = build_projection(store)
+>>> a = p.node("http://ex/id/person/a")
+>>> p.label(a), p.kind(a), p.degree[a]
+('Ada', 'person', 1)
+>>> [(e.subject_label, e.label, e.object_label) for e in p.edges_between(a, p.node("http://ex/id/person/b"))]
+[('Ada', 'was influenced by', 'Bob')]
+>>> store.close()
+"""
+
+from __future__ import annotations
+
+import array
+import gc
+import itertools
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import pyoxigraph as ox
+
+from kg.namespaces import BC, OWL, PROCESS_TYPE, RDFS, ROLE, SH, TRACK
+from kg.paths.projection import (
+    ALT_LABELS,
+    BOOKKEEPING,
+    DATE_RANKS,
+    LABEL_RANKS,
+    LITERAL_PREDICATES,
+    PROV_INFLUENCE,
+    PROV_INFLUENCED,
+    QUALIFIED,
+    QUALIFIER_TARGETS,
+    RDF_TYPE,
+    SAME_AS,
+    SCHEMA_PREDICATES,
+    SCHEMA_TYPES,
+    Projection,
+    PropertyInfo,
+    humanise,
+    inverse_phrase,
+    kind_of,
+)
+from kg.store.base import Store
+
+
+def _ints(values: np.ndarray) -> array.array:
+    """A compact int32 array (4 bytes a value; fast to slice and iterate from Python)."""
+    out = array.array("i")
+    out.frombytes(np.ascontiguousarray(values, dtype=np.int32).tobytes())
+    return out
+
+
+class _Builder:
+    """Reads quads once (in chunks) and assembles a :class:`Projection` with numpy."""
+
+    CHUNK = 1 << 16
+
+    def __init__(self) -> None:
+        self.index: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+        self.pred_index: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+        self.graph_index: defaultdict[str, int] = defaultdict(itertools.count().__next__)
+        self.cols: list[array.array] = [array.array("i") for _ in range(4)]
+        self.literals: list[tuple[str, str, str, str | None]] = []
+        self.blank: list[tuple[str, str, str, str]] = []
+        self.bracketed = False
+
+    def read(self, quads: Iterable[ox.Quad]) -> None:
+        """One pass: IRI-object quads into integer columns; the few literals and blank nodes aside."""
+        named, literal = ox.NamedNode, ox.Literal
+        keep_literal = LITERAL_PREDICATES
+        s_col, p_col, o_col, g_col = self.cols
+        index, pred_index, graph_index = self.index, self.pred_index, self.graph_index
+        it = iter(quads)
+        while True:
+            chunk = list(itertools.islice(it, self.CHUNK))
+            if not chunk:
+                break
+            subjects: list[str] = []
+            preds: list[str] = []
+            objects: list[str] = []
+            graph_names: list[str] = []
+            for s, p, o, g in chunk:
+                ot = type(o)
+                if ot is named:
+                    if type(s) is named:
+                        subjects.append(s.value)
+                        preds.append(p.value)
+                        objects.append(o.value)
+                        graph_names.append(g.value if type(g) is named else "")
+                    else:
+                        self.blank.append((str(s), p.value, o.value, g.value if type(g) is named else ""))
+                elif ot is literal:
+                    pv = p.value
+                    if pv in keep_literal and type(s) is named:
+                        self.literals.append((s.value, pv, o.value, o.language))
+                elif type(s) is named and p.value in QUALIFIED:
+                    self.blank.append((s.value, p.value, str(o), g.value if type(g) is named else ""))
+            s_col.extend(map(index.__getitem__, subjects))
+            p_col.extend(map(pred_index.__getitem__, preds))
+            o_col.extend(map(index.__getitem__, objects))
+            g_col.extend(map(graph_index.__getitem__, graph_names))
+
+    def read_oxigraph(self, raw: ox.Store) -> None:
+        """The same as :meth:`read`, faster: Oxigraph writes the relations as TSV, split and interned in C."""
+        s_col, p_col, o_col, g_col = self.cols
+        index, pred_index, graph_index = self.index, self.pred_index, self.graph_index
+        graphs = [g for g in raw.named_graphs() if isinstance(g, ox.NamedNode)]
+        for graph in [None, *graphs]:  # one query per graph: no graph column to write and read back
+            query = _GRAPH_EDGES.format(f"GRAPH {graph}" if graph is not None else "")
+            gid = graph_index[f"<{graph.value}>".encode() if graph is not None else b""]
+            for flat in _tsv_chunks(raw.query(query).serialize(format=ox.QueryResultsFormat.TSV)):
+                s_col.extend(map(index.__getitem__, flat[0::3]))
+                p_col.extend(map(pred_index.__getitem__, flat[1::3]))
+                o_col.extend(map(index.__getitem__, flat[2::3]))
+                g_col.extend(itertools.repeat(gid, len(flat) // 3))
+        values = " ".join(f"<{p}>" for p in sorted(LITERAL_PREDICATES))
+        query = f"SELECT ?s ?p ?o {{ ?s ?p ?o VALUES ?p {{ {values} }} FILTER(isIRI(?s) && isLiteral(?o)) }}"
+        text = raw.query(query, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.TSV)
+        for s, p, quoted, lang, bare in _TSV_LITERAL_ROW.findall(text.decode()):
+            value = bare or quoted
+            if "\\" in quoted:
+                value = _tsv_literal(f'"{quoted}"')[0]
+            self.literals.append((s, p, value, lang or None))
+        values = " ".join(f"<{p}>" for p in sorted(QUALIFIED.keys() | QUALIFIER_TARGETS))
+        for row in raw.query(f"SELECT ?s ?p ?o ?g {{ GRAPH ?g {{ ?s ?p ?o }} VALUES ?p {{ {values} }} }}"):
+            s, p, o, g = row
+            self.blank.append((s.value if type(s) is ox.NamedNode else str(s), p.value,
+                               o.value if type(o) is ox.NamedNode else str(o), g.value))
+        self.bracketed = True
+
+
+    # --- assembly: one step per concern, each reading what the previous ones found --------------
+    def finish(self, version: str) -> Projection:
+        """Assemble the projection from what :meth:`read` or :meth:`read_oxigraph` collected."""
+        self._intern()
+        self._read_schema()
+        self._read_literals()
+        self._fold_qualified()
+        self._fold_same_as()
+        return self._assemble(version)
+
+    def _intern(self) -> None:
+        """Term tables (IRIs, predicates, graphs) and the relation columns as numpy arrays."""
+        if self.bracketed:  # TSV cells: b"<iri>"
+            self.index = _unbracket(self.index)
+            self.pred_index = _unbracket(self.pred_index)
+            self.graph_index = _unbracket(self.graph_index)
+        self.ids: dict[str, int] = dict(self.index)
+        self.iris: list[str] = list(self.ids)
+        self.predicates: list[str] = list(self.pred_index)
+        self.graphs: list[str] = list(self.graph_index)
+        self.pid: dict[str, int] = dict(self.pred_index)
+        self.S, self.P, self.O, self.G = (np.frombuffer(c, dtype=np.int32) if len(c) else np.zeros(0, np.int32)
+                                          for c in self.cols)
+        self.extra: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
+
+    def _rows(self, predicate: str) -> tuple[list[int], list[int], list[int]]:
+        """Subjects, objects and graphs of the relations along one predicate (empty if unused)."""
+        if predicate not in self.pid:
+            return [], [], []
+        rows = np.nonzero(self.P == self.pid[predicate])[0]
+        return self.S[rows].tolist(), self.O[rows].tolist(), self.G[rows].tolist()
+
+    def _read_schema(self) -> None:
+        """Types, and the things that are classes or properties (never nodes): by type or by schema relations."""
+        iris = self.iris
+        self.types: dict[int, list[str]] = {}
+        self.schema: set[int] = set()
+        subjects, objects, _ = self._rows(RDF_TYPE)
+        for s, o in zip(subjects, objects):
+            self.types.setdefault(s, []).append(iris[o])
+            if iris[o] in SCHEMA_TYPES or iris[o].startswith(SH):
+                self.schema.add(s)
+        self.sub_property: list[tuple[str, str]] = []
+        self.inverse_of: list[tuple[str, str]] = []
+        for name in SCHEMA_PREDICATES:
+            subjects, objects, _ = self._rows(name)
+            self.schema.update(subjects)
+            pairs = [(iris[s], iris[o]) for s, o in zip(subjects, objects)]
+            if name == RDFS + "subPropertyOf":
+                self.sub_property += pairs
+            elif name == OWL + "inverseOf":
+                self.inverse_of += pairs
+
+    def _node(self, iri: str) -> int:
+        """The id of an IRI, given one if it only appears in a literal-valued or qualified statement."""
+        v = self.ids.get(iri)
+        if v is None:
+            v = self.ids[iri] = len(self.iris)
+            self.iris.append(iri)
+        return v
+
+    def _read_literals(self) -> None:
+        """Labels (the best English one wins), alternative labels, dates and property annotations."""
+        self.label_best: dict[int, tuple[int, str]] = {}
+        self.alt: dict[int, list[str]] = {}
+        self.date_best: dict[int, tuple[int, str]] = {}
+        self.inverse_labels: dict[str, tuple[int, str]] = {}
+        self.implies: set[str] = set()
+        for s_iri, pred, value, lang in self.literals:
+            s = self._node(s_iri)
+            if pred in LABEL_RANKS:
+                self._label(s, LABEL_RANKS[pred], value, lang)
+            elif pred in ALT_LABELS:
+                self.alt.setdefault(s, []).append(value)
+            elif pred in DATE_RANKS:
+                best = self.date_best.get(s)
+                if best is None or DATE_RANKS[pred] < best[0]:
+                    self.date_best[s] = (DATE_RANKS[pred], value)
+            elif pred == BC + "inverseLabel":
+                self.schema.add(s)
+                key = 0 if lang == "en" else 1 if not lang else 2
+                old = self.inverse_labels.get(s_iri)
+                if old is None or key < old[0]:
+                    self.inverse_labels[s_iri] = (key, value)
+            elif pred == BC + "impliesInfluence":
+                self.schema.add(s)
+                if value.strip().lower() in ("true", "1"):
+                    self.implies.add(s_iri)
+        self.schema.update(self.ids[name] for name in self.predicates if name in self.ids)
+
+    def _label(self, s: int, rank: int, value: str, lang: str | None) -> None:
+        """Keep the best label of ``s`` (by property rank, then English, untagged, other); the rest are alternatives."""
+        if rank <= 1 and lang != "en":
+            rank = 4
+        key = rank * 3 + (0 if lang == "en" else 1 if not lang else 2)
+        best = self.label_best.get(s)
+        if best is None or key < best[0]:
+            self.label_best[s] = (key, value)
+            if best is not None and best[1] != value:
+                self.alt.setdefault(s, []).append(best[1])
+        elif value != best[1]:
+            self.alt.setdefault(s, []).append(value)
+
+    def _add(self, s: int, p: str, o: int, g: int) -> None:
+        """A relation the data implies rather than states (folded in by :meth:`_assemble`)."""
+        if p not in self.pid:
+            self.pid[p] = len(self.predicates)
+            self.predicates.append(p)
+        for column, value in zip(self.extra, (s, self.pid[p], o, g)):
+            column.append(value)
+
+    def _fold_qualified(self) -> None:
+        """A PROV qualification (``s prov:qualifiedX [ prov:agent o ]``) as the direct relation ``s prov:x o``."""
+        iris, graphs = self.iris, self.graphs
+        qual_target = {s: o for s, p, o, _ in self.blank if p in QUALIFIER_TARGETS}
+        for name in QUALIFIER_TARGETS:
+            subjects, objects, _ = self._rows(name)
+            for s, o in zip(subjects, objects):
+                qual_target.setdefault(iris[s], iris[o])
+        qualified = [(s, p, o, g) for s, p, o, g in self.blank if p in QUALIFIED]
+        for name in QUALIFIED:
+            subjects, objects, gs = self._rows(name)
+            qualified += [(iris[s], name, iris[o], graphs[g]) for s, o, g in zip(subjects, objects, gs)]
+        graph_ids = {g: i for i, g in enumerate(graphs)}
+        for s_iri, pred, qual, g in qualified:
+            target = qual_target.get(qual)
+            s = self.ids.get(s_iri)
+            if target is None or s is None:
+                continue
+            if g not in graph_ids:
+                graph_ids[g] = len(graphs)
+                graphs.append(g)
+            self._add(s, QUALIFIED[pred], self._node(target), graph_ids[g])
+
+    def _fold_same_as(self) -> None:
+        """``owl:sameAs`` to a thing of the graph is a relation; to the outside world, a node attribute."""
+        has_outgoing = np.zeros(len(self.iris) + 1, dtype=bool)
+        has_outgoing[self.S] = True
+        same_as: dict[int, list[str]] = {}
+        subjects, objects, gs = self._rows(SAME_AS)
+        for s, o, g in zip(subjects, objects, gs):
+            if has_outgoing[o] or o in self.label_best:
+                self._add(s, SAME_AS, o, g)
+            else:
+                same_as.setdefault(s, []).append(self.iris[o])
+        self.same_as = {s: sorted(set(links)) for s, links in same_as.items()}
+
+    def _edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[int, tuple[int, ...]]]:
+        """The relations (no types, schema or bookkeeping; the folded ones added), one per (s, p, o), with the
+        other graphs that state a relation."""
+        n = len(self.iris)
+        pid, schema = self.pid, self.schema
+        drop_preds = [pid[name] for name in (BOOKKEEPING | SCHEMA_PREDICATES | QUALIFIED.keys()
+                                              | {RDF_TYPE, SAME_AS}) if name in pid]
+        is_schema = np.zeros(n, dtype=bool)
+        if schema:
+            is_schema[np.fromiter(schema, dtype=np.int64, count=len(schema))] = True
+        S, P, O, G = self.S, self.P, self.O, self.G
+        keep = ~np.isin(P, drop_preds) & ~is_schema[S] & ~is_schema[O] if len(S) else np.zeros(0, bool)
+        S, P, O, G = S[keep], P[keep], O[keep], G[keep]
+        extra_s, extra_p, extra_o, extra_g = self.extra
+        if extra_s:
+            already = set(zip(S.tolist(), P.tolist(), O.tolist())) if len(extra_s) < len(S) else set()
+            rows = [i for i, t in enumerate(zip(extra_s, extra_p, extra_o))
+                    if t not in already and not is_schema[t[0]] and not is_schema[t[2]]]
+            S = np.concatenate([S, np.array([extra_s[i] for i in rows], dtype=np.int32)])
+            P = np.concatenate([P, np.array([extra_p[i] for i in rows], dtype=np.int32)])
+            O = np.concatenate([O, np.array([extra_o[i] for i in rows], dtype=np.int32)])
+            G = np.concatenate([G, np.array([extra_g[i] for i in rows], dtype=np.int32)])
+        order = np.lexsort((G, O, P, S))
+        S, P, O, G = S[order], P[order], O[order], G[order]
+        first = np.ones(len(S), dtype=bool)
+        if len(S) > 1:
+            first[1:] = (S[1:] != S[:-1]) | (P[1:] != P[:-1]) | (O[1:] != O[:-1])
+        edge_of_row = np.cumsum(first) - 1
+        extra_graphs: dict[int, tuple[int, ...]] = {}
+        dup_rows = np.nonzero(~first)[0]
+        if len(dup_rows):
+            groups: dict[int, set[int]] = {}
+            for row in dup_rows.tolist():
+                e = int(edge_of_row[row])
+                groups.setdefault(e, {int(G[row - 1])}).add(int(G[row]))
+            extra_graphs = {e: tuple(sorted(gs)) for e, gs in groups.items()}
+        S, P, O, G = S[first], P[first], O[first], G[first]
+        # extra_graphs must include the first row's graph: rows are sorted by G within a relation
+        for e in list(extra_graphs):
+            extra_graphs[e] = tuple(sorted(set(extra_graphs[e]) | {int(G[e])}))
+        return S, P, O, G, extra_graphs
+
+    def _assemble(self, version: str) -> Projection:
+        """Adjacency in both directions (each node's relations least connected neighbour first, so searches
+        can stop scanning a hub early), degrees, predicate frequencies, and the node attributes."""
+        S, P, O, G, extra_graphs = self._edges()
+        iris, ids, label_best = self.iris, self.ids, self.label_best
+        n = len(iris)
+        out_count = np.bincount(S, minlength=n)
+        in_count = np.bincount(O, minlength=n)
+        degree = out_count + in_count
+        order = np.lexsort((O, degree[O], S))
+        S, P, O, G = S[order], P[order], O[order], G[order]
+        if extra_graphs:
+            position = np.empty(len(order), dtype=np.int64)
+            position[order] = np.arange(len(order))
+            extra_graphs = {int(position[e]): gs for e, gs in extra_graphs.items()}
+        out_off = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(out_count, out=out_off[1:])
+        in_order = np.lexsort((S, degree[S], O))
+        in_off = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(in_count, out=in_off[1:])
+        pred_freq = np.bincount(P, minlength=len(self.predicates)).tolist()
+
+        alive = bytearray((degree > 0).astype(np.uint8).tobytes())
+        for v in label_best:
+            alive[v] = 1
+        for v in self.schema:
+            alive[v] = 0
+        types_out = {v: tuple(ts) for v, ts in self.types.items() if alive[v]}
+        symmetric = {iris[v] for v, ts in self.types.items() if OWL + "SymmetricProperty" in ts}
+        return Projection(
+            version=version, iris=iris, index=ids, alive=alive,
+            out_off=_ints(out_off), out_dst=_ints(O), out_pred=_ints(P), out_graph=_ints(G),
+            extra_graphs=extra_graphs, in_off=_ints(in_off), in_src=_ints(S[in_order]),
+            in_pred=_ints(P[in_order]), in_edge=_ints(in_order), degree=_ints(degree),
+            predicates=self.predicates, pred_index=self.pid, pred_freq=pred_freq, graphs=self.graphs,
+            properties=_properties(self.predicates, ids, label_best, self.inverse_labels, self.implies,
+                                   self.sub_property, self.inverse_of, symmetric),
+            labels={v: t for v, (_, t) in label_best.items() if alive[v]},
+            alt_labels={v: sorted(set(a)) for v, a in self.alt.items() if alive[v]}, types=types_out,
+            dates={v: d for v, (_, d) in self.date_best.items() if alive[v]}, same_as=self.same_as,
+            kinds=_kinds(iris, alive, types_out),
+            graph_labels={g: label_best[ids[g]][1] for g in self.graphs if ids.get(g) in label_best},
+        )
+
+
+def _kinds(iris: list[str], alive: bytearray, types: dict[int, tuple[str, ...]]) -> dict[int, str]:
+    """The short kind of every node: from its types (worked out once per combination of types), then
+    from its IRI where the IRI says (``…/id/person/…``, the concept schemes)."""
+    by_types: dict[tuple[str, ...], str | None] = {}
+    kinds: dict[int, str] = {}
+    for v, ts in types.items():
+        if ts not in by_types:
+            by_types[ts] = kind_of("", ts)
+        kind = by_types[ts]
+        if kind is not None:
+            kinds[v] = kind
+    telling = [v for v, iri in enumerate(iris) if "/id/" in iri or iri.startswith((TRACK, PROCESS_TYPE, ROLE))]
+    for v in telling:
+        if alive[v]:
+            kind = kind_of(iris[v], types.get(v, ()))
+            if kind is not None:
+                kinds[v] = kind
+    return kinds
+
+
+_GRAPH_EDGES = "SELECT ?s ?p ?o {{ {} {{ ?s ?p ?o FILTER(isIRI(?s) && isIRI(?o)) }} }}"
+
+
+def _tsv_chunks(text: bytes, size: int = 1 << 22) -> Iterator[list[bytes]]:
+    """The cells of a SPARQL TSV result whose cells hold no blanks (IRIs), a few MiB of rows at a time."""
+    start = text.find(b"\n") + 1  # after the header
+    while start < len(text):
+        end = text.find(b"\n", start + size)
+        end = len(text) if end < 0 else end
+        yield text[start:end].split()
+        start = end + 1
+
+
+_TSV_LITERAL_ROW = re.compile(
+    r'^<([^>\t]*)>\t<([^>\t]*)>\t(?:"((?:[^"\\\n]|\\.)*)"(?:@([A-Za-z0-9-]+)|\^\^<[^>]*>)?|([^\t"\n]+))$', re.M
+)
+"""A row ``<s> <p> literal`` of a SPARQL TSV result: subject, predicate, quoted value, language, bare value."""
+
+_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _tsv_literal(cell: str) -> tuple[str, str | None]:
+    r"""The lexical value and language of a literal written in SPARQL TSV (N-Triples syntax).
+
+    >>> _tsv_literal('"Caf\\u00E9 \\"x\\""@en'), _tsv_literal('"1993"^^<http://www.w3.org/2001/XMLSchema#gYear>')
+    (('Café "x"', 'en'), ('1993', None))
+    >>> _tsv_literal("1993")
+    ('1993', None)
+    """
+    if not cell.startswith('"'):
+        return cell, None  # numbers and booleans are written bare
+    end = cell.rfind('"')
+    value, rest = cell[1:end], cell[end + 1 :]
+    if "\\" in value:
+        value = re.sub(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", _unescape, value)
+    return value, (rest[1:] if rest.startswith("@") else None)
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = match.group(1)
+    return chr(int(code[1:], 16)) if len(code) > 1 else _ESCAPES.get(code, code)
+
+
+def _unbracket(ids: dict[bytes, int]) -> defaultdict[str, int]:
+    """``{b"<iri>": id}`` as ``{"iri": id}`` (the empty cell is the default graph, ``""``)."""
+    out: defaultdict[str, int] = defaultdict(itertools.count(len(ids)).__next__)
+    out.update((key.decode()[1:-1], v) for key, v in ids.items())
+    return out
+
+
+def _properties(
+    predicates: list[str], index: dict[str, int], label_best: dict[int, tuple[int, str]],
+    inverse_labels: dict[str, tuple[int, str]], implies: set[str], sub_property: list[tuple[str, str]],
+    inverse_of: list[tuple[str, str]], symmetric: set[str],
+) -> dict[str, PropertyInfo]:
+    """Labels, inverse labels and influence direction of every property the data uses or describes."""
+    influence: dict[str, int] = {p: 1 for p in PROV_INFLUENCE} | {p: -1 for p in PROV_INFLUENCED}
+    influence |= {p: 1 for p in implies}
+    pairs = inverse_of + [(b, a) for a, b in inverse_of]
+    changed = True
+    while changed:  # closure over rdfs:subPropertyOf and owl:inverseOf
+        changed = False
+        for sub, sup in sub_property:
+            if sup in influence and sub not in influence:
+                influence[sub] = influence[sup]
+                changed = True
+        for a, b in pairs:
+            if b in influence and a not in influence:
+                influence[a] = -influence[b]
+                changed = True
+    out = {}
+    for iri in set(predicates) | set(inverse_labels) | set(influence):
+        v = index.get(iri)
+        best = label_best.get(v) if v is not None else None
+        label = best[1] if best else humanise(iri)
+        inverse = inverse_labels.get(iri)
+        inverse_label = inverse[1] if inverse else (label if iri in symmetric else inverse_phrase(label))
+        out[iri] = PropertyInfo(iri, label, inverse_label, influence.get(iri, 0), iri in symmetric)
+    return out
+
+
+def build_projection(store: Store, version: str | None = None) -> Projection:
+    """Project the store's current content (every graph) into a :class:`Projection`.
+
+    The embedded Oxigraph store is read through a fast path (TSV written in Rust); any other
+    store through :meth:`Store.quads`.
+    """
+    version = store.version if version is None else version
+    raw = getattr(store, "raw", None)
+    if not isinstance(raw, ox.Store):
+        return projection_from_quads(store.quads(), version)
+    with _gc_paused():
+        builder = _Builder()
+        builder.read_oxigraph(raw)
+        return builder.finish(version)
+
+
+def projection_from_quads(quads: Iterable[ox.Quad], version: str = "0") -> Projection:
+    """Project quads directly (tests, benchmarks). The cyclic GC is paused while building.
+
+    >>> q = ox.Quad(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/p"), ox.NamedNode("http://x/b"),
+    ...             ox.NamedNode("http://x/g"))
+    >>> projection_from_quads([q, q]).edge_count
+    1
+    """
+    with _gc_paused():
+        builder = _Builder()
+        builder.read(quads)
+        return builder.finish(version)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC: a build allocates many containers and frees none, so collections would only cost time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class ProjectionCache:
+    """The projection of a store, rebuilt lazily when ``store.version`` changes (thread-safe).
+
+    >>> from kg.store.embedded import OxigraphStore
+    >>> store = OxigraphStore(":memory:")
+    >>> cache = ProjectionCache(store)
+    >>> cache.get().edge_count
+    0
+    >>> store.replace_graph("http://ex/g", b"<http://ex/a> <http://ex/p> <http://ex/b> .", "text/turtle")
+    >>> cache.get().edge_count, cache.get() is cache.get()
+    (1, True)
+    >>> store.close()
+    """
+
+    def __init__(self, store: Store, warm: Iterable[Callable[[Projection], object]] = ()) -> None:
+        self.store = store
+        self.warm = tuple(warm)
+        """Functions run on each new projection before it is handed out (precomputed indexes)."""
+        self._lock = threading.Lock()
+        self._current: Projection | None = None
+        self.builds = 0
+
+    def get(self) -> Projection:
+        """The projection of the store's current version (built now if the store changed)."""
+        version = self.store.version
+        current = self._current
+        if current is not None and current.version == version:
+            return current
+        with self._lock:
+            version = self.store.version
+            if self._current is None or self._current.version != version:
+                fresh = build_projection(self.store, version)
+                for prepare in self.warm:
+                    prepare(fresh)
+                self._current = fresh
+                self.builds += 1
+            return self._current

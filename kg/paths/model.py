@@ -1,0 +1,118 @@
+"""What a path question and its answer are: options, constraints, hops, paths, results, caps and errors.
+
+>>> Path(nodes=(0, 1), hops=(Hop(0, 1, edge=0, forward=True),), cost=2.0).score
+0.5
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+MAX_LENGTH = 8
+"""Longest path (in hops) anyone may ask for."""
+MAX_K = 50
+"""Most paths the ``shortest`` and ``k`` modes return."""
+MAX_ALL = 1000
+"""Most paths the ``all`` mode returns."""
+TIME_BUDGET = 2.0
+"""Seconds a search may take before it is stopped."""
+Mode = Literal["shortest", "k", "all"]
+MODES: tuple[str, ...] = ("shortest", "k", "all")
+
+
+class PathRequestError(ValueError):
+    """A request that cannot be searched as given (contradictory options, past a cap): fix the request."""
+
+
+class SearchTimeout(RuntimeError):
+    """The search did not finish within its time budget."""
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """What a path may go through. IRIs throughout; see :func:`compile_constraints` for the checks."""
+
+    max_length: int = 6
+    directed: bool = False
+    include_predicates: frozenset[str] = frozenset()
+    exclude_predicates: frozenset[str] = frozenset()
+    include_kinds: frozenset[str] = frozenset()
+    exclude_kinds: frozenset[str] = frozenset()
+    avoid: frozenset[int] = frozenset()
+    max_degree: int | None = None
+    after: str | None = None
+    before: str | None = None
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a path, from ``source`` to ``target`` (path order) along relation ``edge``.
+
+    ``forward`` is true when the data states ``source p target`` and false when it states
+    ``target p source``. ``also`` lists the other relations between the same two nodes that the
+    constraints allow (the same step, said another way).
+    """
+
+    source: int
+    target: int
+    edge: int
+    forward: bool
+    also: tuple[tuple[int, bool], ...] = ()
+
+
+@dataclass(frozen=True)
+class Path:
+    """A path: its nodes, its hops, its cost (lower is better) and why it ranks where it does."""
+
+    nodes: tuple[int, ...]
+    hops: tuple[Hop, ...]
+    cost: float
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def length(self) -> int:
+        return len(self.hops)
+
+    @property
+    def score(self) -> float:
+        """1 / cost: higher is better."""
+        return 1.0 / self.cost if self.cost > 0 else 0.0
+
+
+@dataclass
+class SearchResult:
+    """The answer of :func:`search`: ranked paths and how the search went."""
+
+    source: int
+    target: int
+    mode: str
+    paths: list[Path]
+    shortest_length: int | None
+    truncated: bool = False
+    elapsed_ms: float = 0.0
+    constraints: Constraints = field(default_factory=Constraints)
+
+
+@dataclass(frozen=True)
+class PathOptions:
+    """A path question in the user's terms: ends and ``avoid`` as IRIs, CURIEs or names; predicates and kinds
+    as given. ``GET /paths``, ``backchannel path`` and ``SERVICE bc:paths`` ask it of an engine
+    (:mod:`kg.paths.engines`); :func:`search_options` answers it on a projection."""
+
+    source: str
+    target: str
+    mode: str = "k"
+    k: int = 3
+    limit: int = 100
+    max_length: int = 6
+    directed: bool = False
+    include_predicates: tuple[str, ...] = ()
+    exclude_predicates: tuple[str, ...] = ()
+    include_kinds: tuple[str, ...] = ()
+    exclude_kinds: tuple[str, ...] = ()
+    avoid: tuple[str, ...] = ()
+    max_degree: int | None = None
+    after: str | None = None
+    before: str | None = None
+
