@@ -77,3 +77,12 @@ def sparql_prologue(prefixes: dict[str, str]) -> str:
     'PREFIX ex: <http://ex/>\\n'
     """
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes.items())
+
+
+def all_prefixes(id_base: str) -> dict[str, str]:
+    """Every prefix a deployment declares: the vocabularies' and its things' (for queries, documents, the editor).
+
+    >>> all_prefixes("http://x.org/id/")["bc"], all_prefixes("http://x.org/id/")["person"]
+    ('https://w3id.org/backchannel/def#', 'http://x.org/id/person/')
+    """
+    return PREFIXES | thing_prefixes(id_base)

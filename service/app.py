@@ -1,13 +1,13 @@
-"""The FastAPI application factory.
+"""The FastAPI application factory: one typed state, the error answers, the middleware and every router.
 
-The store is opened at start-up (or handed in, as tests do) and kept in
-``app.state``; routes get it through :mod:`service.state`. Nothing lives at module level.
+The store is opened here (or handed in, as tests do) and kept in the app's :class:`service.state.AppState`;
+routes reach it through the dependency aliases of :mod:`service.state`. Nothing lives at module level.
 
 >>> from kg.settings import Settings
 >>> from kg.store.embedded import OxigraphStore
 >>> app = create_app(Settings(), store=OxigraphStore(":memory:"))
->>> app.title
-'backchannel'
+>>> app.title, app.state.backchannel.paths.choice()
+('backchannel', 'memory')
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from __future__ import annotations
 import logging
 import warnings
 from collections import Counter
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from types import ModuleType
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 import kg
 from kg.settings import Settings
@@ -27,39 +27,40 @@ from kg.store.base import Store
 from kg.store.factory import store_from_settings
 from service import errors, ops, paths, queries
 from service.http import observability
+from service.linked_data import dataset
 from service.linked_data import router as linked_data
 from service.sparql import graph_store
 from service.sparql import router as sparql
+from service.state import build_state
 from service.ui import router as ui
+from service.ui import site
 
 log = logging.getLogger("backchannel")
 
-FEATURES: tuple[ModuleType, ...] = (ops, sparql, graph_store, queries, paths, linked_data, ui)
-"""Router modules, in order. A module may define ``setup(app)``, run at start-up after the store opens,
-and ``teardown(app)``, run at shut-down."""
+ROUTERS: tuple[APIRouter, ...] = (
+    ops.router, sparql.router, graph_store.router, paths.router, linked_data.router, dataset.router, ui.router,
+    site.router,
+)
+"""The fixed routes, in order (the named queries' routes, made from the query files, come first)."""
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
-    """Make the app. With ``store`` given, the app uses it and does not close it."""
+    """Make the app. With ``store`` given, the app uses it and does not close it; else it opens the store the
+    settings name and closes it at shut-down."""
     settings = settings or Settings()
+    owned = store is None
+    opened = store if store is not None else store_from_settings(settings)
+    state = build_state(settings, opened)
+    if settings.dev_open_writes and not settings.write_token:
+        log.warning("!!! DEVELOPMENT MODE: writes are open to anyone without a token. Never expose this. !!!")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = store is None
-        app.state.store = store if store is not None else store_from_settings(settings)
-        if settings.dev_open_writes and not settings.write_token:
-            log.warning("!!! DEVELOPMENT MODE: writes are open to anyone without a token. Never expose this. !!!")
-        for feature in FEATURES:
-            if hasattr(feature, "setup"):
-                feature.setup(app)
         try:
             yield
         finally:
-            for feature in reversed(FEATURES):
-                if hasattr(feature, "teardown"):
-                    feature.teardown(app)
             if owned:
-                app.state.store.close()
+                opened.close()
 
     app = FastAPI(
         title="backchannel",
@@ -68,12 +69,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         "Graph Store Protocol, linked-data pages, explained influence paths and named queries.",
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.store = store
+    app.state.backchannel = state
     errors.install(app)
-    observability.install(app)
-    for feature in FEATURES:
-        app.include_router(feature.router)
+    observability.install(app, state.metrics)
+    app.include_router(queries.router_for(state))
+    for router in ROUTERS:
+        app.include_router(router)
     generate = app.openapi
     app.openapi = lambda: unique_operations(_quietly(generate))  # type: ignore[method-assign]
     return app

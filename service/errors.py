@@ -1,12 +1,22 @@
-"""Error answers: RFC 9457 problem details, the same shape on every route.
+"""Error answers: every failure becomes an RFC 9457 problem document, mapped from its exception in one place.
 
->>> problem(404, "Not found", "no thing has the IRI http://x/id/y").status_code
-404
+Routes raise the library's own exceptions (an unknown name, a query past its time limit, bad RDF…) and never
+build error answers themselves; :data:`ANSWERS` says once which status, title and extra members each one gets.
+Context for the message ("SERVICE bc:paths", which part of a multipart upload) travels as exception notes
+(:meth:`BaseException.add_note`) and is put in front of the detail.
+
+>>> err = SearchTimeout("the search did not finish within 2 s")
+>>> err.add_note("SERVICE bc:paths")
+>>> answer = answer_for(err)
+>>> answer.status, detail_of(err, answer)
+(503, 'SERVICE bc:paths: the search did not finish within 2 s')
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,26 +24,105 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kg.store.base import StoreError
-
-PROBLEM = "application/problem+json"
+from kg.paths.model import PathRequestError, SearchTimeout
+from kg.paths.names import AmbiguousName, UnknownThing
+from kg.paths.sparql_service import PathServiceError
+from kg.queries.definitions import ParamError, QueryDefinitionError
+from kg.store.base import (
+    DataError,
+    QueryBusy,
+    QueryEvaluationError,
+    QuerySyntaxError,
+    QueryTimeout,
+    StoreError,
+    WorkerDied,
+)
+from service.http.problem import problem, title_of
+from service.sparql.guards import FederationRefused
+from service.sparql.protocol import ProtocolError, error_position
 
 log = logging.getLogger("backchannel")
 
 
-def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
-    """A problem-details response: ``{"status", "title", "detail", ...}``."""
-    body = {"status": status, "title": title, "detail": detail} | extra
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+@dataclass(frozen=True)
+class Answer:
+    """How one kind of exception is answered."""
+
+    status: int
+    detail: Callable[[Any], str] = str
+    """The ``detail`` member from the exception (notes are put in front by :func:`detail_of`)."""
+    retry_after: str | None = None
+    extra: Callable[[Any], dict[str, Any]] = field(default=lambda err: {})
+    status_of: Callable[[Any], int] | None = None
+    """When the exception carries its own status (a protocol error, a parameter error)."""
+
+
+def _position(err: QuerySyntaxError) -> dict[str, Any]:
+    position = error_position(str(err))
+    return {"line": position[0], "column": position[1]} if position else {}
+
+
+ANSWERS: dict[type[Exception], Answer] = {
+    # names and paths
+    UnknownThing: Answer(404, extra=lambda err: {"suggestions": [c.as_json() for c in err.suggestions]}),
+    AmbiguousName: Answer(409, extra=lambda err: {"candidates": [c.as_json() for c in err.candidates]}),
+    PathRequestError: Answer(400),
+    PathServiceError: Answer(400),
+    SearchTimeout: Answer(503, retry_after="1"),
+    # queries and the store
+    QuerySyntaxError: Answer(400, detail=lambda err: f"the {err.operation} is not valid SPARQL: {err}",
+                             extra=_position),
+    WorkerDied: Answer(503, detail=lambda err: f"{err}; it may need too much memory", retry_after="10"),
+    QueryEvaluationError: Answer(400, detail=lambda err: f"the {err.operation} failed while running: {err}"),
+    QueryTimeout: Answer(503, detail=lambda err: f"{err}; simplify the query (or add a LIMIT) and try again",
+                         retry_after="10"),
+    QueryBusy: Answer(503, retry_after="2"),
+    StoreError: Answer(503, detail=lambda err: f"the store is unavailable: {err}", retry_after="5"),
+    DataError: Answer(400, detail=lambda err: f"{err}; nothing was changed"),
+    # named queries
+    ParamError: Answer(400, status_of=lambda err: err.status,
+                       extra=lambda err: {"candidates": err.candidates} if err.candidates else {}),
+    QueryDefinitionError: Answer(500),
+    # the protocols
+    ProtocolError: Answer(400, detail=lambda err: err.message, status_of=lambda err: err.status),
+    FederationRefused: Answer(403),
+}
+"""Each exception the routes may raise, and its answer; a subclass without an entry gets its base class's."""
+
+
+def answer_for(err: Exception) -> Answer:
+    """The answer of the nearest class of ``err`` in :data:`ANSWERS`."""
+    for cls in type(err).__mro__:
+        if cls in ANSWERS:
+            return ANSWERS[cls]
+    raise LookupError(f"no answer for {type(err).__name__}")
+
+
+def detail_of(err: Exception, answer: Answer) -> str:
+    """The detail: the exception's notes (where it happened), then its message."""
+    notes = [note for note in getattr(err, "__notes__", ()) if note]
+    return ": ".join([*notes, answer.detail(err)])
+
+
+def _answer(request: Request, err: Exception) -> JSONResponse:
+    answer = answer_for(err)
+    status = answer.status_of(err) if answer.status_of else answer.status
+    if status >= 500 and isinstance(err, StoreError):
+        log.warning("store unavailable on %s %s: %s", request.method, request.url.path, err)
+    headers = {"Retry-After": answer.retry_after} if answer.retry_after else None
+    return problem(status, title_of(status), detail_of(err, answer), headers=headers, **answer.extra(err))
 
 
 def install(app: FastAPI) -> None:
-    """Make every HTTP and validation error a problem-details answer."""
+    """Answer every mapped exception, HTTP error and validation error as a problem document; and the
+    unexpected ones as a logged 500 rather than a reset connection."""
+    for kind in ANSWERS:
+        app.add_exception_handler(kind, _answer)  # type: ignore[arg-type]
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        return problem(exc.status_code, _title(exc.status_code), detail, headers=getattr(exc, "headers", None))
+        return problem(exc.status_code, title_of(exc.status_code), detail, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -41,12 +130,7 @@ def install(app: FastAPI) -> None:
             {"where": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
         ]
         text = "; ".join(f"{e['where']}: {e['message']}" for e in errors)
-        return problem(400, "Bad request", f"invalid parameters: {text}", errors=errors)
-
-    @app.exception_handler(StoreError)
-    async def _store(request: Request, exc: StoreError) -> JSONResponse:
-        log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
-        return problem(503, "Service Unavailable", f"the store is unavailable: {exc}", headers={"Retry-After": "5"})
+        return problem(400, "Bad Request", f"invalid parameters: {text}", errors=errors)
 
     install_last_resort(app)
 
@@ -59,12 +143,3 @@ def install_last_resort(app: FastAPI) -> None:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return problem(500, "Internal Server Error",
                        "the server failed on this request; it has been logged. Please report it with the request id.")
-
-
-def _title(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"

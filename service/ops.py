@@ -3,7 +3,7 @@
 - ``/health`` answers as long as the process serves HTTP (no store access): a
   supervisor restarts the process when it stops answering.
 - ``/ready`` answers 200 only when the store is open *and answers a query*, and
-  the path projection is built when the in-memory path engine answers (the remote
+  the path projection is built when the in-memory path engine answers (the frontier
   engine, see :mod:`kg.paths.engines`, builds nothing: ``/ready`` does not wait for it);
   otherwise 503 with a problem+json that names the failing check, so a load
   balancer sends no traffic to an instance that cannot answer.
@@ -13,15 +13,15 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from kg.paths.engines import PathService
 from kg.store.base import Store
-from service.errors import problem
-from service.state import get_store
+from service.http.problem import problem
+from service.state import State
 
 router = APIRouter(tags=["operations"])
 
@@ -44,33 +44,13 @@ def check_store(store: Store) -> str | None:
     return None
 
 
-def check_projection(state: Any) -> tuple[str | None, dict[str, object]]:
-    """Build (if needed) the path projection the paths feature keeps on ``app.state.projections``, when the
-    in-memory engine answers (``app.state.paths`` chooses; the frontier engine needs nothing built).
-
-    Returns (what went wrong or None, facts to report). The projection is built
-    lazily by the paths routes; a readiness probe builds it, so the instance
-    takes traffic only once ``/paths`` can answer at once.
-
-    >>> from types import SimpleNamespace
-    >>> check_projection(SimpleNamespace())
-    (None, {})
-    """
-    service = getattr(state, "paths", None)  # kg.paths.engines.PathService: the engine chosen per store version
-    if service is not None:
-        try:
-            return service.engine().readiness()  # the frontier engine builds nothing
-        except (OSError, RuntimeError, ValueError, MemoryError) as err:
-            return f"the path engine could not be prepared: {err}", {}
-    cache = getattr(state, "projections", None)
-    if cache is None:
-        return None, {}
+def check_paths(paths: PathService) -> tuple[str | None, dict[str, object]]:
+    """Prepare what the chosen path engine needs for its first question (the in-memory engine builds the
+    projection; the frontier engine builds nothing): (what went wrong or None, facts to report)."""
     try:
-        projection = cache.get()
+        return paths.engine().readiness()
     except (OSError, RuntimeError, ValueError, MemoryError) as err:
-        return f"the path projection could not be built: {err}", {}
-    return None, {"projection": {"version": projection.version, "things": len(projection),
-                                 "relations": projection.edge_count}}
+        return f"the path engine could not be prepared: {err}", {}
 
 
 @router.get(
@@ -78,14 +58,14 @@ def check_projection(state: Any) -> tuple[str | None, dict[str, object]]:
     summary="Readiness: the store is open and answers, and the path projection is built (in-memory path engine)",
     responses={503: {"description": "not ready (the problem names the failing check)"}},
 )
-def ready(request: Request) -> Response:
-    store = get_store(request)
+def ready(state: State) -> Response:
+    store = state.store
     start = time.perf_counter()
-    failure = check_store(store) if store is not None else "the store is not open yet"
+    failure = check_store(store)
     elapsed_ms = round((time.perf_counter() - start) * 1000, 1)
     facts: dict[str, object] = {}
     if failure is None:
-        failure, facts = check_projection(request.app.state)
+        failure, facts = check_paths(state.paths)
     if failure is not None:
         return problem(503, "Service Unavailable", failure, headers={"Retry-After": "5", "Cache-Control": "no-store"})
     body: dict[str, object] = {
@@ -99,8 +79,5 @@ def ready(request: Request) -> Response:
 
 @router.get("/metrics", summary="Prometheus metrics of this process", response_class=Response,
             responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "metrics in the Prometheus text format"}})
-def metrics(request: Request) -> Response:
-    registry = getattr(request.app.state, "metrics", None)
-    if registry is None:
-        return problem(404, "Not Found", "metrics are not collected by this app (observability is not installed)")
-    return Response(registry.exposition(), media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+def metrics(state: State) -> Response:
+    return Response(state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

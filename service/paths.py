@@ -5,44 +5,45 @@
 - ``GET /influence/lineage``, ``GET /influence/influenced``, ``GET /influence/ranking``;
 - ``GET /search``: autocomplete over labels.
 
-Every question goes to the engine ``app.state.paths`` chooses (:class:`kg.paths.engines.PathService`,
-setting ``paths_engine``): the in-memory projection (kept on ``app.state.projections``, a
-:class:`kg.paths.projection.ProjectionCache` rebuilt when the store changes), or the frontier engine's
+Every question goes to the engine the app's :class:`kg.paths.engines.PathService` chooses (setting
+``paths_engine``): the in-memory projection (rebuilt when the store changes), or the frontier engine's
 batched SPARQL frontier search (:mod:`kg.paths.frontier.engine`), which never loads the graph. Routes
-compute, so they are plain ``def`` (FastAPI's thread pool). Errors: unknown thing 404 (with
-suggestions), ambiguous name 409 (with candidates), bad or contradictory options and limits past the
-caps 400 (also what the frontier engine cannot do: the ranking, an unbounded mode=all), a search past
-its time budget 503.
+compute, so they are plain ``def`` (FastAPI's thread pool). Errors are the library's own exceptions,
+answered by :mod:`service.errors`: unknown thing 404 (with suggestions), ambiguous name 409 (with
+candidates), bad or contradictory options and limits past the caps 400 (also what the frontier engine
+cannot do: the ranking, an unbounded mode=all), a search past its time budget 503.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Callable, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import pyoxigraph as ox
-from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from kg.paths.answers import Direction, PathEngine
-from kg.paths.builder import ProjectionCache
+from kg.paths.answers import Direction
 from kg.paths.engines import PathService
-from kg.paths.explain import node_json, paths_rdf, paths_svg, result_json
+from kg.paths.explain import (
+    hop_json,
+    node_json,
+    path_text,
+    paths_rdf,
+    paths_svg,
+    result_json,
+)
 from kg.paths.influence import MAX_RANKING, MAX_RESULTS, RANKED_KINDS, Entry
 from kg.paths.model import (
     MAX_ALL,
     MAX_K,
     MAX_LENGTH,
+    Path,
     PathOptions,
     PathRequestError,
-    SearchResult,
-    SearchTimeout,
 )
-from kg.paths.names import AmbiguousName, UnknownThing, name_index
 from kg.paths.projection import KINDS, Projection, normalise_kind
-from kg.paths.ranking import tables
-from kg.paths.sparql_service import PathServiceError, expand_path_service
-from service.errors import problem
 from service.http.negotiation import negotiate
+from service.state import PathsDep
 
 router = APIRouter(tags=["paths and influence"])
 
@@ -88,79 +89,6 @@ PATH_RESPONSES = RESPONSES | {
 }
 
 
-def setup(app: FastAPI) -> None:
-    """Keep the engines on the app (``app.state.paths``): the projection cache of the in-memory engine, built on
-    first use and again when the store changes, with the ranking tables and the name index computed with it
-    (once per version), and the frontier engine, made on first use."""
-    app.state.projections = ProjectionCache(app.state.store, warm=(tables, name_index))
-    app.state.paths = PathService(app.state.store, app.state.settings, app.state.projections)
-    rewriters = getattr(app.state, "sparql_rewriters", None)
-    if rewriters is None:
-        rewriters = app.state.sparql_rewriters = []
-    rewriters.append(sparql_paths_rewriter)
-
-
-def sparql_paths_rewriter(request: Request, query_text: str, prefixes: dict[str, str]) -> str | None:
-    """The SPARQL endpoint's hook: expand ``SERVICE bc:paths { … }``; its errors become 4xx/503 answers."""
-    try:
-        return expand_path_queries(request, query_text, prefixes)
-    except tuple(PATH_SERVICE_STATUS) as err:
-        status = next(code for kind, code in PATH_SERVICE_STATUS.items() if isinstance(err, kind))
-        headers = {"Retry-After": "1"} if status == 503 else None
-        raise HTTPException(status, f"SERVICE bc:paths: {err}", headers=headers) from None
-
-
-def projection(request: Request) -> Projection:
-    """The projection of the store's current version (the in-memory engine's)."""
-    cache: ProjectionCache = request.app.state.projections
-    return cache.get()
-
-
-def engine(request: Request) -> PathEngine:
-    """The engine the settings choose for the store's current version."""
-    service: PathService = request.app.state.paths
-    return service.engine()
-
-
-PATH_SERVICE_STATUS: dict[type[Exception], int] = {
-    PathServiceError: 400, PathRequestError: 400, UnknownThing: 404, AmbiguousName: 409, SearchTimeout: 503,
-}
-"""How the SPARQL endpoint should answer the errors of :func:`expand_path_queries`."""
-
-
-def expand_path_queries(request: Request, query_text: str, prefixes: dict[str, str] | None = None) -> str | None:
-    """For the SPARQL endpoint: the query with its ``SERVICE bc:paths { … }`` blocks replaced by ``VALUES``
-    (see :func:`kg.paths.search.expand_path_service`), or None when it has none. Call it before the federation
-    guard, in a worker thread (it may search); the errors it raises map to statuses by
-    :data:`PATH_SERVICE_STATUS` (all are ``ValueError``, ``LookupError`` or :class:`SearchTimeout`)."""
-    if "paths" not in query_text:  # every spelling of bc:paths contains it: skip the tokenizer otherwise
-        return None
-    service: PathService | None = getattr(request.app.state, "paths", None)
-    if service is None:
-        return None
-    chosen = service.engine()
-
-    def run(options: PathOptions) -> tuple[Projection, SearchResult]:
-        answer = chosen.paths(options)  # the chosen engine's search (the remote one loads no projection)
-        return answer.proj, answer.result
-
-    return expand_path_service(query_text, run, prefixes)
-
-
-def _guard(run: Callable[[], Response]) -> Response:
-    """Run a route body; turn the library's errors into problem-details answers."""
-    try:
-        return run()
-    except UnknownThing as err:
-        return problem(404, "Not Found", str(err), suggestions=[c.as_json() for c in err.suggestions])
-    except AmbiguousName as err:
-        return problem(409, "Conflict", str(err), candidates=[c.as_json() for c in err.candidates])
-    except PathRequestError as err:
-        return problem(400, "Bad Request", str(err))
-    except SearchTimeout as err:
-        return problem(503, "Service Unavailable", str(err), headers={"Retry-After": "1"})
-
-
 def _split(values: list[str] | None) -> list[str]:
     """Repeated parameters, each possibly comma-separated."""
     return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
@@ -190,6 +118,7 @@ Thing = Annotated[str, Query(
 )
 def get_paths(
     request: Request,
+    paths: PathsDep,
     source: Annotated[str, Query(alias="from", description="Where the paths start: an IRI, a CURIE or a name.",
                                  openapi_examples={"montville": {"summary": "a name", "value": "Joseph Montville"}})],
     target: Annotated[str, Query(alias="to", description="Where the paths end: an IRI, a CURIE or a name.",
@@ -221,35 +150,29 @@ def get_paths(
                                         openapi_examples={"2000": {"value": "2000"}})] = None,
     format: Annotated[str | None, Query(description="json, jsonld, ttl, trig, nq, nt or svg (overrides Accept).")] = None,
 ) -> Response:
-    def run() -> Response:
-        if format and format.lower() not in SHORT_FORMATS and format.lower() not in PATH_TYPES:
-            raise HTTPException(406, f"format={format!r} is not offered here; use one of: {', '.join(SHORT_FORMATS)}")
-        media = negotiate(request.headers.get("accept"), SHORT_FORMATS.get((format or "").lower(), format),
-                          list(PATH_TYPES))
-        options = PathOptions(
-            source, target, mode=mode, k=k, limit=limit, max_length=max_length, directed=directed,
-            include_predicates=tuple(_split(include_predicates)), exclude_predicates=tuple(_split(exclude_predicates)),
-            include_kinds=tuple(_split(include_kinds)), exclude_kinds=tuple(_split(exclude_kinds)),
-            avoid=tuple(a for a in avoid or [] if a.strip()), max_degree=max_degree, after=after, before=before,
-        )
-        answer = engine(request).paths(options)
-        proj, result = answer.proj, answer.result
-        if media == "application/json":
-            body = result_json(proj, result)
-            return JSONResponse(body | {"engine": answer.engine} if answer.engine else body)
-        if media == "image/svg+xml":
-            return Response(paths_svg(proj, result), media_type="image/svg+xml")
-        fmt = PATH_TYPES[media]
-        assert fmt is not None
-        return Response(paths_rdf(proj, result.paths, fmt), media_type=media)
-
-    return _guard(run)
+    if format and format.lower() not in SHORT_FORMATS and format.lower() not in PATH_TYPES:
+        raise HTTPException(406, f"format={format!r} is not offered here; use one of: {', '.join(SHORT_FORMATS)}")
+    media = negotiate(request.headers.get("accept"), SHORT_FORMATS.get((format or "").lower(), format),
+                      list(PATH_TYPES))
+    options = PathOptions(
+        source, target, mode=mode, k=k, limit=limit, max_length=max_length, directed=directed,
+        include_predicates=tuple(_split(include_predicates)), exclude_predicates=tuple(_split(exclude_predicates)),
+        include_kinds=tuple(_split(include_kinds)), exclude_kinds=tuple(_split(exclude_kinds)),
+        avoid=tuple(a for a in avoid or [] if a.strip()), max_degree=max_degree, after=after, before=before,
+    )
+    answer = paths.engine().paths(options)
+    proj, result = answer.proj, answer.result
+    if media == "application/json":
+        body = result_json(proj, result)
+        return JSONResponse(body | {"engine": answer.engine} if answer.engine else body)
+    if media == "image/svg+xml":
+        return Response(paths_svg(proj, result), media_type="image/svg+xml")
+    fmt = PATH_TYPES[media]
+    assert fmt is not None
+    return Response(paths_rdf(proj, result.paths, fmt), media_type=media)
 
 
 def _entries(proj: Projection, entries: list[Entry]) -> list[dict[str, object]]:
-    from kg.paths.explain import hop_json, path_text
-    from kg.paths.model import Path
-
     out = []
     for entry in entries:
         path = Path((entry.hops[0].source, *(h.target for h in entry.hops)), entry.hops, float(len(entry.hops)))
@@ -258,15 +181,11 @@ def _entries(proj: Projection, entries: list[Entry]) -> list[dict[str, object]]:
     return out
 
 
-def _influence(request: Request, thing: str, walk: Direction, max_depth: int, limit: int,
-               key: str) -> Response:
-    def run() -> Response:
-        answer = engine(request).influence(thing, walk, max_depth=max_depth, limit=limit)
-        proj, v, entries = answer.proj, answer.node, answer.entries
-        return JSONResponse({"thing": node_json(proj, v), "direction": key, "count": len(entries),
-                             "max_depth": max_depth, "results": _entries(proj, entries)})
-
-    return _guard(run)
+def _influence(paths: PathService, thing: str, walk: Direction, max_depth: int, limit: int, key: str) -> Response:
+    answer = paths.engine().influence(thing, walk, max_depth=max_depth, limit=limit)
+    proj, v, entries = answer.proj, answer.node, answer.entries
+    return JSONResponse({"thing": node_json(proj, v), "direction": key, "count": len(entries),
+                         "max_depth": max_depth, "results": _entries(proj, entries)})
 
 
 @router.get(
@@ -278,12 +197,12 @@ def _influence(request: Request, thing: str, walk: Direction, max_depth: int, li
     responses=RESPONSES,
 )
 def get_lineage(
-    request: Request,
+    paths: PathsDep,
     thing: Thing,
     max_depth: Annotated[int, Query(description=f"Most steps back (1–{MAX_LENGTH}).")] = 6,
     limit: Annotated[int, Query(description=f"Most results (1–{MAX_RESULTS}).")] = 200,
 ) -> Response:
-    return _influence(request, thing, "lineage", max_depth, limit, "influenced-by")
+    return _influence(paths, thing, "lineage", max_depth, limit, "influenced-by")
 
 
 @router.get(
@@ -293,12 +212,12 @@ def get_lineage(
     responses=RESPONSES,
 )
 def get_influenced(
-    request: Request,
+    paths: PathsDep,
     thing: Thing,
     max_depth: Annotated[int, Query(description=f"Most steps forward (1–{MAX_LENGTH}).")] = 6,
     limit: Annotated[int, Query(description=f"Most results (1–{MAX_RESULTS}).")] = 200,
 ) -> Response:
-    return _influence(request, thing, "influenced", max_depth, limit, "influenced")
+    return _influence(paths, thing, "influenced", max_depth, limit, "influenced")
 
 
 @router.get(
@@ -312,24 +231,21 @@ def get_influenced(
                                     "(set BACKCHANNEL_PATHS_ENGINE=memory).", "content": PROBLEM_EXAMPLE}},
 )
 def get_ranking(
-    request: Request,
+    paths: PathsDep,
     limit: Annotated[int, Query(description=f"How many (1–{MAX_RANKING}).", openapi_examples={"ten": {"value": 10}})] = 20,
     kind: Annotated[list[str] | None, Query(
         description=f"Kinds to rank (default person, org, work; `any` for all): {', '.join(KINDS)}.")] = None,
 ) -> Response:
-    def run() -> Response:
-        kinds_given = _split(kind)
-        if any(k not in KINDS and k != "any" for k in map(normalise_kind, kinds_given)):
-            raise PathRequestError(f"kind must be one of {', '.join(KINDS)} or any")
-        wanted = None if "any" in kinds_given else frozenset(map(normalise_kind, kinds_given)) or RANKED_KINDS
-        proj, ranked = engine(request).ranking(limit, wanted)
-        return JSONResponse({"count": len(ranked), "results": [
-            node_json(proj, r.node) | {"rank": i, "pagerank": round(r.pagerank, 6), "betweenness": round(r.betweenness, 6),
-                                       "influenced_directly": r.direct, "influenced_transitively": r.transitive,
-                                       "reason": r.reason}
-            for i, r in enumerate(ranked, 1)]})
-
-    return _guard(run)
+    kinds_given = _split(kind)
+    if any(k not in KINDS and k != "any" for k in map(normalise_kind, kinds_given)):
+        raise PathRequestError(f"kind must be one of {', '.join(KINDS)} or any")
+    wanted = None if "any" in kinds_given else frozenset(map(normalise_kind, kinds_given)) or RANKED_KINDS
+    proj, ranked = paths.engine().ranking(limit, wanted)
+    return JSONResponse({"count": len(ranked), "results": [
+        node_json(proj, r.node) | {"rank": i, "pagerank": round(r.pagerank, 6), "betweenness": round(r.betweenness, 6),
+                                   "influenced_directly": r.direct, "influenced_transitively": r.transitive,
+                                   "reason": r.reason}
+        for i, r in enumerate(ranked, 1)]})
 
 
 @router.get(
@@ -342,20 +258,17 @@ def get_ranking(
     responses={400: RESPONSES[400]},
 )
 def get_search(
-    request: Request,
+    paths: PathsDep,
     q: Annotated[str, Query(min_length=1, max_length=200, description="What to look for.",
                             openapi_examples={"prefix": {"summary": "a prefix", "value": "mont"},
                                               "typo": {"summary": "a typo", "value": "Montvile"}})],
     limit: Annotated[int, Query(ge=1, le=100, description="Most results (1–100).")] = 10,
     kind: Annotated[str | None, Query(description=f"Only this kind: {', '.join(KINDS)}.")] = None,
 ) -> Response:
-    def run() -> Response:
-        if kind and normalise_kind(kind) not in KINDS:
-            raise PathRequestError(f"kind={kind!r} is not a kind: use one of {', '.join(KINDS)}")
-        found = engine(request).search_names(q, limit=limit, kind=kind)
-        return JSONResponse([c.as_json() for c in found])
-
-    return _guard(run)
+    if kind and normalise_kind(kind) not in KINDS:
+        raise PathRequestError(f"kind={kind!r} is not a kind: use one of {', '.join(KINDS)}")
+    found = paths.engine().search_names(q, limit=limit, kind=kind)
+    return JSONResponse([c.as_json() for c in found])
 
 
-__all__ = ["router", "setup", "projection", "engine", "expand_path_queries", "PATH_SERVICE_STATUS"]
+

@@ -9,8 +9,8 @@
   ``Link`` headers (first, prev, next).
 - ``GET /api/queries/{name}.rq`` (or ``?format=sparql``): the query text.
 
-The routes are made at start-up (``setup``), from the files, so that
-``/openapi.json`` and ``/docs`` show every query with its parameters, types,
+The routes are made by ``create_app`` (:func:`build_router`), from the files, so
+that ``/openapi.json`` and ``/docs`` show every query with its parameters, types,
 allowed values and a working example.
 """
 
@@ -20,11 +20,11 @@ import logging
 from typing import Any, Callable
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 from kg.queries.binding import page_window, records
-from kg.queries.catalog import Catalog, load_queries
+from kg.queries.catalog import Catalog
 from kg.queries.definitions import (
     DEFAULT_PER_PAGE,
     MAX_PER_PAGE,
@@ -32,16 +32,16 @@ from kg.queries.definitions import (
     NamedQuery,
     Param,
     ParamError,
+    QueryDefinitionError,
 )
 from kg.store.base import (
-    QueryBusy,
     QueryEvaluationError,
     QuerySyntaxError,
-    QueryTimeout,
+    WorkerDied,
 )
-from service.errors import PROBLEM, problem
 from service.http.negotiation import negotiate
-from service.state import get_settings, get_store
+from service.http.problem import PROBLEM
+from service.state import AppState, State
 
 log = logging.getLogger("backchannel.queries")
 
@@ -197,40 +197,32 @@ def _links(request: Request, page: int, per_page: int, has_next: bool) -> str:
     return ", ".join(links)
 
 
-def run_named(request: Request, catalog: Catalog, query: NamedQuery) -> Response:
+def run_named(request: Request, state: AppState, query: NamedQuery) -> Response:
     """Answer ``GET /api/queries/{name}`` (plain ``def`` caller: runs in the thread pool)."""
-    settings, store = get_settings(request), get_store(request)
+    settings, store, catalog = state.settings, state.store, state.catalog
     args = request.query_params
     repeated = sorted({k for k in args.keys() if len(args.getlist(k)) > 1})
     if repeated:
-        return problem(400, "Bad request", f"parameter {repeated[0]!r} is given more than once; give it once")
+        raise ParamError(f"parameter {repeated[0]!r} is given more than once; give it once")
     fmt = (args.get("format") or "").strip().lower()
     if fmt in ("sparql", "rq"):
         return _query_text(query)
     media = RECORDS if fmt == "records" else negotiate(request.headers.get("accept"), fmt or None, OFFERED)
     select_type = "application/sparql-results+json" if media == RECORDS else media
     given = {k: v for k, v in args.items() if k not in RESERVED}
-    try:
-        if not query.paging and ("page" in args or "per_page" in args):
-            raise ParamError(f"{query.name} is not paged: it returns all its rows; drop page and per_page")
-        window = page_window(args.get("page"), args.get("per_page"), default=DEFAULT_PER_PAGE,
-                             cap=per_page_cap(settings.max_rows)) if query.paging else None
-        prepared = catalog.prepare(store, query, given, base_iri=settings.base_iri, select_type=select_type,
-                                   max_rows=settings.max_rows, page=window)
-    except ParamError as err:
-        extra = {"candidates": err.candidates} if err.candidates else {}
-        title = "Ambiguous name" if err.status == 409 else "Bad request"
-        return problem(err.status, title, str(err), **extra)
+    if not query.paging and ("page" in args or "per_page" in args):
+        raise ParamError(f"{query.name} is not paged: it returns all its rows; drop page and per_page")
+    window = page_window(args.get("page"), args.get("per_page"), default=DEFAULT_PER_PAGE,
+                         cap=per_page_cap(settings.max_rows)) if query.paging else None
+    prepared = catalog.prepare(store, query, given, base_iri=settings.base_iri, select_type=select_type,
+                               max_rows=settings.max_rows, page=window)
     try:
         answer = store.execute(prepared, settings.query_timeout)
-    except QueryTimeout as err:
-        raise HTTPException(503, f"{err}; narrow the parameters or ask for a smaller page",
-                            headers={"Retry-After": "5"}) from None
-    except QueryBusy as err:
-        raise HTTPException(503, str(err), headers={"Retry-After": "1"}) from None
     except (QuerySyntaxError, QueryEvaluationError) as err:
-        log.error("named query %s failed: %s", query.name, err)
-        raise HTTPException(500, f"running the named query {query.name} failed: {err}") from None
+        if isinstance(err, WorkerDied):
+            raise
+        log.error("named query %s failed: %s", query.name, err)  # our query, not the client's fault: a 500
+        raise QueryDefinitionError(f"running the named query {query.name} failed: {err}") from None
     headers = {"Vary": "Accept"}
     if window is not None:
         headers["Link"] = _links(request, window[0], window[1], answer.truncated)
@@ -259,9 +251,9 @@ def listing(request: Request, catalog: Catalog) -> list[dict[str, object]]:
     return out
 
 
-def _endpoint(catalog: Catalog, query: NamedQuery) -> Callable[[Request], Response]:
-    def endpoint(request: Request) -> Response:
-        return run_named(request, catalog, query)
+def _endpoint(query: NamedQuery) -> Callable[..., Response]:
+    def endpoint(request: Request, state: State) -> Response:
+        return run_named(request, state, query)
 
     endpoint.__name__ = "query_" + query.name.replace("-", "_")
     return endpoint
@@ -283,7 +275,7 @@ def build_router(catalog: Catalog, allowed: dict[str, dict[str, list[str]]], max
         description = query.description + ("\n\nTags: " + ", ".join(query.tags) if query.tags else "")
         description += f"\n\nSPARQL: [{PREFIX}/{name}.rq]({PREFIX}/{name}.rq)"
         routes.add_api_route(
-            f"/{name}", _endpoint(catalog, query), methods=["GET"], summary=query.summary, description=description,
+            f"/{name}", _endpoint(query), methods=["GET"], summary=query.summary, description=description,
             response_class=Response, responses=_responses(query), operation_id="query_" + name.replace("-", "_"),
             name=f"query_{name}",
             openapi_extra={"parameters": parameters(query, allowed.get(name, {}), per_page_cap(max_rows))},
@@ -296,19 +288,12 @@ def build_router(catalog: Catalog, allowed: dict[str, dict[str, list[str]]], max
     return routes
 
 
-def setup(app: FastAPI) -> None:
-    """Load and check the query files, then add their routes (ahead of other features' catch-all routes)."""
-    settings, store = app.state.settings, app.state.store
-    catalog = Catalog(load_queries(settings.queries_dir, settings.base_iri))
-    app.state.named_queries = catalog
+def router_for(state: AppState) -> APIRouter:
+    """The named-query routes of an app, with the allowed values of enum parameters read from its store."""
+    catalog, store = state.catalog, state.store
     allowed = {
         query.name: {p.name: [o.key for o in catalog.options(store, query, p)]
                      for p in query.params if p.type == "enum"}
         for query in catalog.queries.values()
     }
-    routes = build_router(catalog, allowed, settings.max_rows)
-    app.include_router(routes)
-    added = app.router.routes[-len(routes.routes):]
-    del app.router.routes[-len(routes.routes):]
-    app.router.routes[0:0] = added
-    app.openapi_schema = None
+    return build_router(catalog, allowed, state.settings.max_rows)

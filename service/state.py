@@ -1,21 +1,97 @@
-"""FastAPI dependencies: what a route may ask for, taken from the app's state (never from globals).
+"""The app's state: one typed object built by ``create_app``, reached by routes through dependency aliases.
 
-Tests swap the store by passing one to ``create_app`` (or with ``app.dependency_overrides``).
+Nothing lives at module level: :class:`AppState` holds the settings, the store (opened at start-up or handed in,
+as tests do), the path engines, the SPARQL endpoint's cache and rewriters, the page machinery, the named-query
+catalogue and the metrics. A route asks for what it needs with the ``Annotated`` aliases below; tests can swap
+any of it with ``app.dependency_overrides[get_state]``.
+
+>>> from kg.store.embedded import OxigraphStore
+>>> state = build_state(Settings(), OxigraphStore(":memory:"))
+>>> state.paths.choice(), len(state.rewriters)
+('memory', 1)
 """
 
 from __future__ import annotations
 
-from fastapi import Request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
 
+from fastapi import Depends, Request
+
+from kg.paths.engines import PathService
+from kg.paths.sparql_service import QueryRewriter, paths_rewriter
+from kg.queries.catalog import Catalog, load_queries
 from kg.settings import Settings
 from kg.store.base import Store
+from service.http.observability import Metrics, MetricSources
+from service.sparql.cache import SparqlState
+from service.ui.templates import VENDOR, Pages
+
+
+@dataclass
+class AppState:
+    """Everything a request may need, made once per app."""
+
+    settings: Settings
+    store: Store
+    paths: PathService
+    """The path engines and the choice between them (:mod:`kg.paths.engines`)."""
+    sparql: SparqlState
+    """The SPARQL endpoint's result cache and Service Description counts."""
+    rewriters: list[QueryRewriter]
+    """Run on a query's text before the guards (``SERVICE bc:paths`` is expanded here)."""
+    pages: Pages
+    """Templates, links, the navigation and the per-version cache of every HTML page."""
+    catalog: Catalog
+    """The named queries (``queries/*.rq``)."""
+    metrics: Metrics
+
+
+def build_state(settings: Settings, store: Store, vendor: Path = VENDOR) -> AppState:
+    """The state of an app serving ``store`` (the store must be open)."""
+    paths = PathService(store, settings)
+    sparql = SparqlState(settings)
+    return AppState(
+        settings=settings,
+        store=store,
+        paths=paths,
+        sparql=sparql,
+        rewriters=[paths_rewriter(paths)],
+        pages=Pages(settings, vendor),
+        catalog=Catalog(load_queries(settings.queries_dir, settings.base_iri)),
+        metrics=Metrics(MetricSources(sparql.cache, store)),
+    )
+
+
+def get_state(request: Request) -> AppState:
+    """The state of the app answering ``request``."""
+    state: AppState = request.app.state.backchannel
+    return state
 
 
 def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
-    return request.app.state.settings
+    return get_state(request).settings
 
 
 def get_store(request: Request) -> Store:
     """The store opened at start-up."""
-    return request.app.state.store
+    return get_state(request).store
+
+
+def get_paths(request: Request) -> PathService:
+    """The path engines."""
+    return get_state(request).paths
+
+
+def get_pages(request: Request) -> Pages:
+    """The page machinery (templates, links, cache)."""
+    return get_state(request).pages
+
+
+State = Annotated[AppState, Depends(get_state)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[Store, Depends(get_store)]
+PathsDep = Annotated[PathService, Depends(get_paths)]
+PagesDep = Annotated[Pages, Depends(get_pages)]

@@ -191,7 +191,7 @@ def test_each_app_has_its_own_registry() -> None:
     store = OxigraphStore(":memory:")
     one = create_app(Settings(store=":memory:"), store=store)
     two = create_app(Settings(store=":memory:"), store=store)
-    assert one.state.metrics.registry is not two.state.metrics.registry
+    assert one.state.backchannel.metrics.registry is not two.state.backchannel.metrics.registry
     one.state.metrics.observe("GET", "/health", 200, 0.001, None)
     assert b'route="/health"' in one.state.metrics.exposition()
     assert b'route="/health"' not in two.state.metrics.exposition()

@@ -165,22 +165,21 @@ def test_openapi_documents_the_routes(server: LiveServer) -> None:
 
 
 def test_expand_path_queries_for_the_sparql_endpoint(kg_store) -> None:  # type: ignore[no-untyped-def]
-    from starlette.requests import Request
-
+    from kg.paths.engines import PathService
     from kg.paths.names import UnknownThing
+    from kg.paths.sparql_service import paths_rewriter
     from kg.settings import Settings
-    from service.app import create_app
-    from service.paths import PATH_SERVICE_STATUS, expand_path_queries, setup
+    from service.errors import answer_for, detail_of
 
-    app = create_app(Settings(base_iri="http://127.0.0.1:8000/", store=":memory:"), store=kg_store)
-    setup(app)  # what start-up does
-    request = Request({"type": "http", "app": app, "headers": []})
-    assert expand_path_queries(request, "SELECT * { ?s ?p ?o }") is None
+    settings = Settings(base_iri="http://127.0.0.1:8000/", store=":memory:")
+    rewrite = paths_rewriter(PathService(kg_store, settings))
+    assert rewrite("SELECT * { ?s ?p ?o }", {}) is None
     query = ('PREFIX bc: <https://w3id.org/backchannel/def#> SELECT ?s { SERVICE bc:paths { [] bc:from "Montville" ;'
              ' bc:to "Oslo" ; bc:k 1 ; bc:subject ?s } }')
-    expanded = expand_path_queries(request, query)
+    expanded = rewrite(query, {})
     assert expanded is not None and "VALUES (?s)" in expanded
     assert kg_store.select(expanded)
     with pytest.raises(UnknownThing) as caught:
-        expand_path_queries(request, query.replace("Montville", "Montvile"))
-    assert PATH_SERVICE_STATUS[type(caught.value)] == 404
+        rewrite(query.replace("Montville", "Montvile"), {})
+    answer = answer_for(caught.value)
+    assert answer.status == 404 and detail_of(caught.value, answer).startswith("SERVICE bc:paths: ")

@@ -137,7 +137,7 @@ def test_montville_to_oslo_shortest_paths_are_the_in_memory_ones(remote: Served,
     there, here = both(remote, memory, "paths", **params)
     assert there.status_code == here.status_code == 200, there.text
     far, near = there.json(), here.json()
-    assert far["engine"]["name"] == "remote" and "engine" not in near
+    assert far["engine"]["name"] == "frontier" and "engine" not in near
     assert far["shortest_length"] == near["shortest_length"] == 2
     assert {p["length"] for p in far["paths"]} == {2}
     assert readings(far) == readings(near)
@@ -283,9 +283,9 @@ def test_ready_answers_without_a_projection(remote: Served) -> None:
     response = remote.get("ready")
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["paths_engine"] == "remote" and "projection" not in body
-    assert remote.app.state.projections.builds == 0
-    assert remote.app.state.paths.choice() == "remote"
+    assert body["paths_engine"] == "frontier" and "projection" not in body
+    assert remote.app.state.backchannel.paths.memory.projections.builds == 0
+    assert remote.app.state.backchannel.paths.choice() == "frontier"
 
 
 def test_ready_of_the_memory_engine_builds_the_projection(memory: Served) -> None:
@@ -297,7 +297,7 @@ def test_ready_of_the_memory_engine_builds_the_projection(memory: Served) -> Non
 
 def test_all_mode_is_refused_when_the_neighbourhood_is_past_the_cap(store: RemoteStore) -> None:
     tight = PathService(store, Settings(base_iri="http://127.0.0.1:8000/", paths_frontier_max_size=3)).engine()
-    assert tight.name == "remote"
+    assert tight.name == "frontier"
     with pytest.raises(PathRequestError, match="use mode=shortest or k"):
         tight.paths(PathOptions("Montville", "Oslo", mode="all", max_length=6))
     answer = tight.paths(PathOptions("Montville", "Oslo", mode="k", k=3))  # k narrows its region instead
@@ -316,11 +316,11 @@ def test_a_remote_search_past_its_budget_is_a_timeout(store: RemoteStore) -> Non
 
 
 def test_engine_choice(store: RemoteStore, kg_store: OxigraphStore) -> None:
-    assert PathService(store, Settings()).choice() == "remote"
+    assert PathService(store, Settings()).choice() == "frontier"
     assert PathService(store, Settings(paths_engine="memory")).choice() == "memory"
     assert PathService(kg_store, Settings()).choice() == "memory"
     big = PathService(kg_store, Settings(paths_memory_max_triples=100))  # the seed holds more than 100 quads
-    assert big.choice() == "remote"
+    assert big.choice() == "frontier"
     assert big.engine().paths(PathOptions("Montville", "Oslo", mode="shortest")).result.shortest_length == 2
     assert big.memory.projections.builds == 0
     assert choose_engine("auto", embedded=True, quads=None, max_quads=0) == "memory"
@@ -339,7 +339,7 @@ def test_cli_path_on_a_remote_store(store: RemoteStore, capsys: pytest.CaptureFi
     location = "sparql+" + store.endpoints.query
     assert main(["--store", location, "path", "Joseph Montville", "Oslo", "--k", "2", "--json"]) == 0
     body = json.loads(capsys.readouterr().out)
-    assert body["engine"]["name"] == "remote" and body["count"] == 2
+    assert body["engine"]["name"] == "frontier" and body["count"] == 2
     assert main(["--store", location, "influence", "lineage", "Multi-Track Diplomacy: A Systems Approach to Peace"]) == 0
     assert "Joseph V. Montville" in capsys.readouterr().out
     assert main(["--store", location, "influence", "ranking"]) == 2

@@ -678,20 +678,13 @@ def test_service_description_says_when_federation_is_on(limited: LiveServer) -> 
     assert ox.NamedNode(SD + "BasicFederatedQuery") in {t.object for t in triples}
 
 
-def test_html_hook_for_browsers(server: LiveServer, client: httpx.Client) -> None:
-    from fastapi.responses import HTMLResponse
-
-    app = server.server.config.app
-    before = app.state.sparql_html_page  # the web UI's editor, if it is installed
-    app.state.sparql_html_page = lambda request: HTMLResponse("<h1>editor</h1>")
-    try:
-        assert client.get("sparql", headers={"Accept": BROWSER}).text == "<h1>editor</h1>"
-        assert client.get("sparql", headers={"Accept": "text/turtle"}).headers["content-type"].startswith("text/turtle")
-        assert client.get("sparql", params={"query": "ASK {}"}, headers={"Accept": BROWSER}).json()["boolean"]
-        app.state.sparql_html_page = None  # without a page, browsers get the description in Turtle
-        assert client.get("sparql", headers={"Accept": BROWSER}).headers["content-type"].startswith("text/turtle")
-    finally:
-        app.state.sparql_html_page = before
+def test_browsers_get_the_editor_and_clients_get_the_description(client: httpx.Client) -> None:
+    page = client.get("sparql", headers={"Accept": BROWSER})
+    assert page.headers["content-type"].startswith("text/html") and "SPARQL query editor" in page.text
+    assert client.get("sparql", headers={"Accept": "text/turtle"}).headers["content-type"].startswith("text/turtle")
+    assert client.get("sparql", params={"format": "ttl"}, headers={"Accept": BROWSER}).headers[
+        "content-type"].startswith("text/turtle")
+    assert client.get("sparql", params={"query": "ASK {}"}, headers={"Accept": BROWSER}).json()["boolean"]
 
 
 # --- real clients ------------------------------------------------------------------------------------------------

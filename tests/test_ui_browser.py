@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import pytest
 
-from service.ui import router as ui
+from service.ui import templates as ui
 from tests.browser import artifact, launch, require, require_chromium
 
 pytestmark = pytest.mark.browser

@@ -20,7 +20,7 @@ import html5rdf
 import httpx
 import pytest
 
-from service.ui import router as ui
+from service.ui import templates as ui
 from tests.browser import chromium_path, require, require_chromium
 from tests.conftest import start_server
 
@@ -194,7 +194,7 @@ def bare_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Clie
     """A server whose bundles' folder is empty (as on a server where `make assets` never ran)."""
     live = start_server()
     try:
-        live.server.config.app.state.ui_vendor = Path(tmp_path_factory.mktemp("no-vendor"))
+        live.server.config.app.state.backchannel.pages.vendor = Path(tmp_path_factory.mktemp("no-vendor"))
         with httpx.Client(base_url=live.url, timeout=30, headers={"Accept": BROWSER}) as c:
             yield c
     finally:

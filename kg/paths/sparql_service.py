@@ -1,15 +1,27 @@
 """``SERVICE bc:paths``: a path search inside a SPARQL query, expanded into a ``VALUES`` block before it runs.
+
+The SPARQL endpoint runs :func:`paths_rewriter` on every query's text before its guards; the block's errors keep
+their own kind (an unknown name is still an :class:`~kg.paths.names.UnknownThing`, answered 404) with the note
+``SERVICE bc:paths`` saying where they happened.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from kg.namespaces import BC, PREFIXES
 from kg.paths.explain import path_text
-from kg.paths.model import PathOptions, PathRequestError, SearchTimeout
+from kg.paths.model import PathOptions, PathRequestError, SearchResult, SearchTimeout
 from kg.paths.projection import Projection
 from kg.paths.search import PathRunner, search_options
+
+if TYPE_CHECKING:
+    from kg.paths.engines import PathService
+
+QueryRewriter = Callable[[str, dict[str, str]], "str | None"]
+"""Given a query's text and the endpoint's prefixes, the text to run instead, or None to run it as it is."""
 
 MAX_SERVICE_BLOCKS = 4
 """Most ``SERVICE bc:paths`` blocks in one SPARQL query (each is a search of up to ``TIME_BUDGET`` in the server)."""
@@ -316,3 +328,27 @@ def _sparql_term(value: object) -> str:
     escaped = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
     return f'"{escaped}"'
 
+
+def paths_rewriter(service: PathService) -> QueryRewriter:
+    """The SPARQL endpoint's rewriter for ``SERVICE bc:paths``, answered by the engine ``service`` chooses.
+
+    Call it in a worker thread (it may search). Its errors are those of the path search, noted
+    ``SERVICE bc:paths``.
+    """
+
+    def rewrite(query_text: str, prefixes: dict[str, str]) -> str | None:
+        if "paths" not in query_text:  # every spelling of bc:paths contains it: skip the tokenizer otherwise
+            return None
+        chosen = service.engine()
+
+        def run(options: PathOptions) -> tuple[Projection, SearchResult]:
+            answer = chosen.paths(options)  # the chosen engine's search (the frontier one loads no projection)
+            return answer.proj, answer.result
+
+        try:
+            return expand_path_service(query_text, run, prefixes)
+        except (PathServiceError, PathRequestError, LookupError, SearchTimeout) as err:
+            err.add_note("SERVICE bc:paths")
+            raise
+
+    return rewrite

@@ -96,11 +96,34 @@ class QueryBusy(Exception):
 
 
 class QuerySyntaxError(ValueError):
-    """The query is not valid SPARQL (message has the line and column)."""
+    """The query is not valid SPARQL (message has the line and column).
+
+    ``operation`` says what was parsed: a ``query`` or an ``update``.
+    """
+
+    operation = "query"
+
+
+class UpdateSyntaxError(QuerySyntaxError):
+    """The update is not valid SPARQL."""
+
+    operation = "update"
 
 
 class QueryEvaluationError(RuntimeError):
     """The query is valid but failed while running."""
+
+    operation = "query"
+
+
+class UpdateFailed(QueryEvaluationError):
+    """The update is valid but failed while running (nothing was changed)."""
+
+    operation = "update"
+
+
+class WorkerDied(QueryEvaluationError):
+    """The query worker process died while running the query (it may have needed too much memory)."""
 
 
 QueryKind = Literal["select", "ask", "graph"]

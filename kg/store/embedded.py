@@ -29,6 +29,8 @@ from kg.store.base import (
     QuerySyntaxError,
     StoreError,
     Term,
+    UpdateFailed,
+    UpdateSyntaxError,
 )
 from kg.store.formats import GRAPH_TYPES, parse_rdf
 from kg.store.nesting import check_nesting
@@ -188,14 +190,17 @@ class OxigraphStore:
 
     # --- writes ----------------------------------------------------------
     def update(self, sparql: str) -> None:
-        check_nesting(sparql)  # the parser would crash this process
+        try:
+            check_nesting(sparql)  # the parser would crash this process
+        except QuerySyntaxError as err:
+            raise UpdateSyntaxError(str(err)) from None
         with self._write_lock:
             try:
                 self.raw.update(sparql)
             except SyntaxError as err:
-                raise QuerySyntaxError(str(err)) from None
-            except (OSError, RuntimeError) as err:  # RuntimeError: e.g. DROP of a graph that does not exist
-                raise QueryEvaluationError(str(err)) from None
+                raise UpdateSyntaxError(str(err)) from None
+            except (OSError, RuntimeError, ValueError) as err:  # RuntimeError: e.g. DROP of a graph that does not exist
+                raise UpdateFailed(str(err)) from None
             finally:
                 self._changed()
 

@@ -105,6 +105,8 @@ from kg.store.base import (
     QueryTimeout,
     StoreError,
     Term,
+    UpdateFailed,
+    UpdateSyntaxError,
 )
 from kg.store.formats import GRAPH_TYPES, parse_rdf
 from kg.store.nesting import check_nesting
@@ -410,9 +412,13 @@ class RemoteStore:
         self.http.update(sparql, self.timeout)
 
     def update(self, sparql: str) -> None:
-        check_nesting(sparql)
         try:
+            check_nesting(sparql)
             self._post_update(sparql)
+        except QuerySyntaxError as err:
+            raise UpdateSyntaxError(str(err)) from None
+        except QueryEvaluationError as err:
+            raise UpdateFailed(str(err)) from None
         finally:
             self._changed()
 

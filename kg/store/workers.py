@@ -36,6 +36,7 @@ from kg.store.base import (
     QueryResponse,
     QuerySyntaxError,
     QueryTimeout,
+    WorkerDied,
 )
 
 
@@ -243,7 +244,7 @@ class QueryPool:
                 if worker is not None:
                     self._retire(worker)
                     worker = None
-                raise QueryEvaluationError("the query worker died while running the query") from None
+                raise WorkerDied("the query worker died while running the query") from None
             finally:
                 if worker is not None:
                     self._idle.put(worker)

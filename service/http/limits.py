@@ -1,4 +1,4 @@
-"""Limits on request headers: a clean 431 (problem+json) instead of whatever the HTTP server does.
+"""Limits on requests: headers (a clean 431 instead of whatever the HTTP server does) and bodies (413).
 
 uvicorn (h11) refuses a request head it has not finished reading past 16 KiB
 with a bare ``400 Invalid HTTP request received.``, but a head that arrives in
@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from fastapi import HTTPException, Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.errors import problem
+from service.http.problem import problem
 
 MAX_HEADER_BYTES = 16 * 1024
 """Header names and values together (the request line is not counted: long GET queries stay possible)."""
@@ -53,3 +54,26 @@ class HeaderLimits:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def too_large(limit: int) -> HTTPException:
+    return HTTPException(413, f"the request body is larger than the limit of {limit} bytes")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, reading at most ``limit + 1`` bytes; 413 if it is longer (at once if Content-Length says so)."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise too_large(limit)
+        except ValueError:
+            raise HTTPException(400, f"Content-Length {declared!r} is not a number") from None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -2,8 +2,8 @@
 
 :func:`install` puts a pure ASGI middleware (:class:`Observe`) in front of the app
 (not Starlette's ``BaseHTTPMiddleware``, which breaks streaming and background
-tasks) and a per-app :class:`Metrics` (its own ``CollectorRegistry``) on
-``app.state.metrics``; ``GET /metrics`` (service/routers/ops.py) exposes it.
+tasks) that counts into the app's :class:`Metrics` (its own ``CollectorRegistry``,
+kept in the app's state); ``GET /metrics`` (:mod:`service.ops`) exposes it.
 
 Per request the middleware
 
@@ -23,13 +23,14 @@ Per request the middleware
 >>> @app.get("/hello/{name}")
 ... def hello(name: str) -> dict[str, str]:
 ...     return {"hello": name}
->>> install(app)
+>>> metrics = Metrics()
+>>> install(app, metrics)
 >>> client = TestClient(app)
 >>> client.get("/hello/ada", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
 'abc-123'
->>> app.state.metrics.requests.labels("GET", "/hello/{name}", "200")._value.get()
+>>> metrics.requests.labels("GET", "/hello/{name}", "200")._value.get()
 1.0
->>> b'route="/hello/{name}"' in app.state.metrics.exposition()
+>>> b'route="/hello/{name}"' in metrics.exposition()
 True
 """
 
@@ -42,6 +43,7 @@ import re
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
 
@@ -134,21 +136,30 @@ def access_record(
 # --- metrics -------------------------------------------------------------------------
 
 
-class _StateCollector(Collector):
-    """Metrics read from the app's objects when scraped: result cache counters, query workers, store size."""
+@dataclass(frozen=True)
+class MetricSources:
+    """Objects whose counters are read when metrics are scraped: the result cache (``hits``, ``misses``) and the
+    store (the embedded one has a query pool with ``killed`` and ``workers``)."""
 
-    def __init__(self, state: Any) -> None:
-        self._state = state
+    cache: Any = None
+    store: Any = None
+
+
+class _SourcesCollector(Collector):
+    """Metrics read from the app's objects when scraped: result cache counters, query workers."""
+
+    def __init__(self, sources: MetricSources) -> None:
+        self._sources = sources
 
     def collect(self) -> Iterator[Any]:
-        cache = getattr(getattr(self._state, "sparql", None), "cache", None)
+        cache = self._sources.cache
         hits = CounterMetricFamily("backchannel_query_cache_hits", "Query answers served from the result cache.")
         misses = CounterMetricFamily("backchannel_query_cache_misses", "Query answers not in the result cache.")
         hits.add_metric([], float(getattr(cache, "hits", 0)))
         misses.add_metric([], float(getattr(cache, "misses", 0)))
         yield hits
         yield misses
-        pool = getattr(getattr(self._state, "store", None), "_pool", None)
+        pool = getattr(self._sources.store, "_pool", None)
         restarts = CounterMetricFamily(
             "backchannel_query_worker_restarts",
             "Query worker processes killed and replaced (a query ran past its limit, or its worker died).",
@@ -163,7 +174,7 @@ class _StateCollector(Collector):
 class Metrics:
     """The Prometheus metrics of one app, in their own registry (never the process-global one)."""
 
-    def __init__(self, state: Any = None) -> None:
+    def __init__(self, sources: MetricSources | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "backchannel_http_requests", "HTTP requests answered, by method, route template and status.",
@@ -186,8 +197,8 @@ class Metrics:
             "Queries answered 503: stopped at the time limit, or no query worker free in time.",
             ["route"], registry=self.registry,
         )
-        if state is not None:
-            self.registry.register(_StateCollector(state))
+        if sources is not None:
+            self.registry.register(_SourcesCollector(sources))
 
     def observe(self, method: str, route: str, status: int, seconds: float, cache: str | None) -> None:
         """Count one answered request."""
@@ -290,9 +301,7 @@ def access_logger() -> logging.Logger:
     return logger
 
 
-def install(app: Any) -> None:
-    """Give ``app`` its metrics (``app.state.metrics``); put :class:`Observe` and the header limits in front of it."""
-    metrics = Metrics(app.state)
-    app.state.metrics = metrics
+def install(app: Any, metrics: Metrics) -> None:
+    """Put :class:`Observe` (counting into ``metrics``) and the header limits in front of ``app``."""
     app.add_middleware(HeaderLimits)  # inside Observe: its 431s are counted and logged
     app.add_middleware(Observe, metrics=metrics, logger=access_logger())

@@ -1,4 +1,4 @@
-"""The query result cache and the ETags of query results.
+"""The SPARQL endpoint's state: the query result cache, the ETags of query results, the Service Description counts.
 
 Answers are keyed by the store version and the request, so a write (which
 changes the version) makes every older entry unreachable; they age out of the
@@ -22,7 +22,9 @@ import hashlib
 import threading
 from collections import OrderedDict
 
-from kg.store.base import QueryRequest, QueryResponse
+from kg.settings import Settings
+from kg.store.base import QueryRequest, QueryResponse, Store
+from service.sparql.description import Counts, count_triples
 
 Key = tuple[str, QueryRequest]
 
@@ -77,17 +79,21 @@ def etag(version: str, request: QueryRequest, *extra: str) -> str:
     return f'W/"{digest}"'
 
 
-def etag_matches(if_none_match: str | None, tag: str) -> bool:
-    """Whether an If-None-Match header matches ``tag`` (weak comparison, ``*`` matches anything).
+class SparqlState:
+    """The endpoint's state in one app: the result cache, and the triple counts of the store's current version."""
 
-    >>> etag_matches('"x", W/"abc"', 'W/"abc"'), etag_matches('"abc"', 'W/"abc"'), etag_matches(None, 'W/"a"')
-    (True, True, False)
-    """
-    if not if_none_match:
-        return False
-    wanted = tag.removeprefix("W/")
-    for candidate in if_none_match.split(","):
-        candidate = candidate.strip()
-        if candidate == "*" or candidate.removeprefix("W/") == wanted:
-            return True
-    return False
+    def __init__(self, settings: Settings) -> None:
+        self.cache = ResultCache(settings.cache_entries)
+        self._counts: tuple[str, Counts] | None = None
+        self._lock = threading.Lock()
+
+    def counts(self, store: Store) -> Counts:
+        """Triple counts for the Service Description, computed once per store version."""
+        version = store.version
+        with self._lock:
+            if self._counts is not None and self._counts[0] == version:
+                return self._counts[1]
+        counts = count_triples(store)
+        with self._lock:
+            self._counts = (version, counts)
+        return counts

@@ -31,15 +31,17 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from kg.namespaces import PREFIXES, thing_prefixes
+from kg.namespaces import all_prefixes
 from kg.settings import Settings
 from kg.store.base import DataError, QueryRequest, Store
 from kg.store.formats import GRAPH_TYPES, parse_rdf
 from kg.store.results import write_graph
+from service.http.caching import etag_matches
+from service.http.limits import read_body
 from service.http.negotiation import ALIASES, negotiate
-from service.sparql.cache import etag, etag_matches
-from service.sparql.guards import check_write, read_body
-from service.sparql.protocol import ProtocolError, parse_params, split_media_type
+from service.sparql.cache import etag
+from service.sparql.guards import check_write
+from service.sparql.protocol import parse_params, split_media_type
 from service.sparql.router import prefers_html
 from service.state import get_settings, get_store
 
@@ -99,10 +101,7 @@ def identify(settings: Settings, query_string: bytes, raw_suffix: str | None) ->
     >>> identify(Settings(), b"default", None), identify(Settings(), b"", None).root
     (GraphRef(iri=None, root=False), True)
     """
-    try:
-        params = parse_params(query_string, "the URL")
-    except ProtocolError as err:
-        raise HTTPException(err.status, err.message) from None
+    params = parse_params(query_string, "the URL")
     graphs = [v for k, v in params if k == "graph"]
     default = any(k == "default" for k, _ in params)
     if raw_suffix is not None:
@@ -190,7 +189,8 @@ def _check_parses(parts: list[tuple[str, bytes]], ref: GraphRef, base: str) -> b
         try:
             triples += [q.triple for q in parse_rdf(data, media, ref.iri, base)]
         except DataError as err:
-            raise HTTPException(400, f"part {number}: {err}") from None
+            err.add_note(f"part {number}")
+            raise
     return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
@@ -268,7 +268,7 @@ def _read(request: Request, ref: GraphRef) -> Response:
     headers = {"ETag": tag, "Cache-Control": "no-cache", "Vary": "Accept"}
     if etag_matches(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers=headers)
-    body = write_graph(store.graph_quads(ref.iri), media, PREFIXES | thing_prefixes(settings.id_base))
+    body = write_graph(store.graph_quads(ref.iri), media, all_prefixes(settings.id_base))
     return Response(body, media_type=media, headers=headers)
 
 
@@ -281,15 +281,12 @@ def _write(request: Request, ref: GraphRef, parts: list[tuple[str, bytes]], repl
     else:
         media, data = "application/n-triples", _check_parses(parts, ref, base)
     existed = ref.iri is None or store.has_graph(ref.iri)
-    try:
-        if replace:
-            store.replace_graph(ref.iri, data, media, base)
-            if ref.iri is not None and not store.has_graph(ref.iri):
-                store.add_to_graph(ref.iri, b"", "application/n-triples")  # PUT of an empty graph keeps the graph
-        else:
-            store.add_to_graph(ref.iri, data, media, base)
-    except DataError as err:
-        raise HTTPException(400, f"{err}; nothing was changed") from None
+    if replace:
+        store.replace_graph(ref.iri, data, media, base)
+        if ref.iri is not None and not store.has_graph(ref.iri):
+            store.add_to_graph(ref.iri, b"", "application/n-triples")  # PUT of an empty graph keeps the graph
+    else:
+        store.add_to_graph(ref.iri, data, media, base)
     return Response(status_code=204 if existed else 201)
 
 

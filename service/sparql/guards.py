@@ -30,7 +30,7 @@ from itertools import islice
 from typing import Callable, Iterator, Mapping, Sequence
 from urllib.parse import urljoin, urlsplit
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException
 
 # --- the lexer -------------------------------------------------------------
 
@@ -408,29 +408,3 @@ def check_write(authorization: str | None, write_token: str | None, dev_open_wri
             "the bearer token is not valid for writes",
             headers={"WWW-Authenticate": 'Bearer realm="backchannel", error="invalid_token"'},
         )
-
-
-# --- the request body ----------------------------------------------------------
-
-
-def too_large(limit: int) -> HTTPException:
-    return HTTPException(413, f"the request body is larger than the limit of {limit} bytes")
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, reading at most ``limit + 1`` bytes; 413 if it is longer (at once if Content-Length says so)."""
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        try:
-            if int(declared) > limit:
-                raise too_large(limit)
-        except ValueError:
-            raise HTTPException(400, f"Content-Length {declared!r} is not a number") from None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -21,69 +21,44 @@ Contract (see also the service description, GET /sparql):
   ``X-Backchannel-Row-Limit: N`` and ``X-Backchannel-Truncated: true|false`` (a cut
   answer has the first N rows), ``Access-Control-Allow-Origin: *`` on reads.
 
-Hook for the web UI: a browser (``text/html`` preferred) doing GET /sparql
-without a query gets ``app.state.sparql_html_page(request)`` if another router's
-``setup(app)`` sets it (a callable returning a Response or an awaitable of one);
-until then, the service description in Turtle.
+A browser (``text/html`` preferred) doing GET /sparql without a query gets the
+query editor (:func:`service.ui.router.editor_page`). Errors are mapped once, in
+:mod:`service.errors`: this module raises the store's exceptions.
 """
 
 from __future__ import annotations
 
-import inspect
-import threading
-from dataclasses import dataclass
-from typing import Awaitable, Callable
-
-from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from kg.namespaces import PREFIXES, thing_prefixes
+from kg.namespaces import all_prefixes
 from kg.settings import Settings
-from kg.store.base import (
-    QueryBusy,
-    QueryEvaluationError,
-    QueryRequest,
-    QueryResponse,
-    QuerySyntaxError,
-    QueryTimeout,
-    Store,
-)
+from kg.store.base import QueryRequest, QueryResponse, UpdateSyntaxError
 from kg.store.formats import GRAPH_TYPES, SELECT_TYPES
 from kg.store.results import write_graph
-from service.errors import problem
+from service.http.caching import etag_matches
+from service.http.limits import read_body
 from service.http.negotiation import ALIASES, FORMATS, choose, negotiate
-from service.sparql.cache import ResultCache, etag, etag_matches
+from service.sparql.cache import etag
 from service.sparql.description import PREFIXES as SD_PREFIXES
-from service.sparql.description import Counts, count_triples, describe
-from service.sparql.guards import (
-    Analysis,
-    FederationRefused,
-    analyse,
-    check_federation,
-    check_write,
-    read_body,
-)
+from service.sparql.description import describe
+from service.sparql.guards import analyse, check_federation, check_write
 from service.sparql.protocol import (
-    ProtocolError,
     ProtocolRequest,
     Rewrite,
-    error_position,
     parse_request,
     update_with_dataset,
 )
-from service.state import get_settings, get_store
+from service.state import AppState, State
+from service.ui.router import editor_page
 
 router = APIRouter(tags=["SPARQL"])
-
-HtmlPage = Callable[[Request], "Response | Awaitable[Response]"]
 
 READ_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "ETag, X-Backchannel-Cache, X-Backchannel-Row-Limit, X-Backchannel-Truncated",
     "Vary": "Accept",
 }
-RETRY_TIMEOUT = "10"
-RETRY_BUSY = "2"
 ALLOW = "GET, HEAD, POST, OPTIONS"
 INLINE_ANALYSIS = 20_000
 """Queries shorter than this (characters) are lexed on the event loop; longer ones in a thread."""
@@ -98,65 +73,13 @@ def endpoint_iri(settings: Settings) -> str:
     return settings.base_iri + "sparql"
 
 
-def default_prefixes(settings: Settings) -> dict[str, str]:
-    """Prefixes declared for every query and update (a query's own PREFIX lines win)."""
-    return PREFIXES | thing_prefixes(settings.id_base)
-
-
-@dataclass
-class _Description:
-    version: str
-    counts: Counts
-
-
-class SparqlState:
-    """Per-app state of the endpoint: the result cache and the last triple counts."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.cache = ResultCache(settings.cache_entries)
-        self._description: _Description | None = None
-        self._lock = threading.Lock()
-
-    def counts(self, store: Store) -> Counts:
-        """Triple counts for the service description, computed once per store version."""
-        version = store.version
-        with self._lock:
-            if self._description is not None and self._description.version == version:
-                return self._description.counts
-        counts = count_triples(store)
-        with self._lock:
-            self._description = _Description(version, counts)
-        return counts
-
-
-def setup(app: FastAPI) -> None:
-    """Make the endpoint's state; leave ``app.state.sparql_html_page`` (an :data:`HtmlPage`) to the web UI."""
-    app.state.sparql = SparqlState(app.state.settings)
-    if not hasattr(app.state, "sparql_html_page"):
-        app.state.sparql_html_page = None
-    if not hasattr(app.state, "sparql_rewriters"):
-        app.state.sparql_rewriters = []
-
-
-QueryRewriter = Callable[[Request, str, dict[str, str]], "str | None"]
-"""A hook other features register in ``app.state.sparql_rewriters``: given a query's text, return the text to run
-instead (e.g. with virtual ``SERVICE`` blocks expanded) or None; raise ``HTTPException`` for a bad request.
-Rewriters run in a worker thread, before the federation guard."""
-
-
-async def _rewrite(request: Request, text: str, prefixes: dict[str, str]) -> str:
-    for rewrite in getattr(request.app.state, "sparql_rewriters", []):
-        rewritten = await run_in_threadpool(rewrite, request, text, prefixes)
+async def _rewrite(state: AppState, text: str, prefixes: dict[str, str]) -> str:
+    """Run the registered rewriters (``SERVICE bc:paths`` expansion) on a query's text, in a worker thread."""
+    for rewrite in state.rewriters:
+        rewritten = await run_in_threadpool(rewrite, text, prefixes)
         if rewritten is not None:
             text = rewritten
     return text
-
-
-def _state(request: Request) -> SparqlState:
-    state = getattr(request.app.state, "sparql", None)
-    if state is None:  # the app was not started with its lifespan (e.g. a bare TestClient)
-        state = request.app.state.sparql = SparqlState(get_settings(request))
-    return state
 
 
 # --- negotiation -----------------------------------------------------------------
@@ -216,28 +139,6 @@ def _not_acceptable(accept: str | None, what: str, offered: list[str]) -> HTTPEx
     )
 
 
-# --- errors ------------------------------------------------------------------------
-
-
-def _syntax_problem(what: str, message: str) -> Response:
-    position = error_position(message)
-    extra = {"line": position[0], "column": position[1]} if position else {}
-    return problem(400, "Bad Request", f"the {what} is not valid SPARQL: {message}", **extra)
-
-
-def _unavailable(message: str, retry_after: str) -> Response:
-    return problem(503, "Service Unavailable", message, headers={"Retry-After": retry_after})
-
-
-async def _check_federation(analysis: Analysis, settings: Settings) -> None:
-    if not analysis.targets:
-        return
-    try:
-        await run_in_threadpool(check_federation, analysis, settings.federation_allowlist)
-    except FederationRefused as err:
-        raise HTTPException(403, str(err)) from None
-
-
 # --- the endpoint --------------------------------------------------------------------
 
 _DOC = __doc__ or ""
@@ -263,20 +164,16 @@ _DOC = __doc__ or ""
         },
     },
 )
-async def sparql(request: Request) -> Response:
-    settings = get_settings(request)
-    body = await read_body(request, settings.max_body_bytes) if request.method == "POST" else b""
-    try:
-        proto = parse_request(
-            request.method, request.scope.get("query_string", b""), request.headers.get("content-type"), body
-        )
-    except ProtocolError as err:
-        raise HTTPException(err.status, err.message) from None
+async def sparql(request: Request, state: State) -> Response:
+    body = await read_body(request, state.settings.max_body_bytes) if request.method == "POST" else b""
+    proto = parse_request(
+        request.method, request.scope.get("query_string", b""), request.headers.get("content-type"), body
+    )
     if proto.operation is None:
-        return await _description_or_page(request, proto)
+        return await _description_or_page(request, state, proto)
     if proto.operation == "update":
-        return await _update(request, proto)
-    return await _query(request, proto)
+        return await _update(request, state, proto)
+    return await _query(request, state, proto)
 
 
 @router.options("/sparql", include_in_schema=False)
@@ -301,18 +198,18 @@ def sparql_other_methods(request: Request) -> Response:
     )
 
 
-async def _query(request: Request, proto: ProtocolRequest) -> Response:
-    settings = get_settings(request)
-    store = get_store(request)
+async def _query(request: Request, state: AppState, proto: ProtocolRequest) -> Response:
+    settings, store = state.settings, state.store
     endpoint = endpoint_iri(settings)
-    prefixes = default_prefixes(settings)
+    prefixes = all_prefixes(settings.id_base)
     accept = request.headers.get("accept")
-    text = await _rewrite(request, proto.text, prefixes)
+    text = await _rewrite(state, proto.text, prefixes)
     if len(text) < INLINE_ANALYSIS:
         analysis = analyse(text, prefixes, endpoint)
     else:  # lexing a long text takes a while: not on the event loop
         analysis = await run_in_threadpool(analyse, text, prefixes, endpoint)
-    await _check_federation(analysis, settings)
+    if analysis.targets:
+        await run_in_threadpool(check_federation, analysis, settings.federation_allowlist)
 
     select_type, graph_type = result_types(accept, proto.param("format"))
     if select_type is None and graph_type is None:
@@ -347,24 +244,13 @@ async def _query(request: Request, proto: ProtocolRequest) -> Response:
         if etag_matches(request.headers.get("if-none-match"), tag):
             return Response(status_code=304, headers=headers)
 
-    state = _state(request)
-    answer = state.cache.get(version, query) if cacheable else None
+    cache = state.sparql.cache
+    answer = cache.get(version, query) if cacheable else None
     headers["X-Backchannel-Cache"] = "hit" if answer is not None else "miss"
     if answer is None:
-        try:
-            answer = await run_in_threadpool(store.execute, query, settings.query_timeout)
-        except QuerySyntaxError as err:
-            return _syntax_problem("query", str(err))
-        except QueryTimeout as err:
-            return _unavailable(f"{err}; simplify the query (or add a LIMIT) and try again", RETRY_TIMEOUT)
-        except QueryBusy as err:
-            return _unavailable(str(err), RETRY_BUSY)
-        except QueryEvaluationError as err:
-            if "worker died" in str(err):
-                return _unavailable(f"{err}; it may need too much memory", RETRY_TIMEOUT)
-            raise HTTPException(400, f"the query failed while running: {err}") from None
+        answer = await run_in_threadpool(store.execute, query, settings.query_timeout)
         if cacheable:
-            state.cache.put(version, query, answer)
+            cache.put(version, query, answer)
     if answer.kind == "graph" and graph_type is None:
         raise _not_acceptable(accept, "a CONSTRUCT or DESCRIBE query", list(GRAPH_TYPES))
     if answer.kind != "graph" and select_type is None:
@@ -382,7 +268,7 @@ def _result(answer: QueryResponse, headers: dict[str, str], settings: Settings) 
 def _prepare_update(proto: ProtocolRequest, settings: Settings) -> Rewrite:
     """Check the update's LOAD and SERVICE targets; declare the prefixes and BASE; apply using-graph-uri."""
     endpoint = endpoint_iri(settings)
-    prefixes = default_prefixes(settings)
+    prefixes = all_prefixes(settings.id_base)
     analysis = analyse(proto.text, prefixes, endpoint)
     if analysis.targets:
         check_federation(analysis, settings.federation_allowlist)
@@ -391,45 +277,31 @@ def _prepare_update(proto: ProtocolRequest, settings: Settings) -> Rewrite:
     return Rewrite(rewrite.original, ((0, declared), *rewrite.inserts))
 
 
-async def _update(request: Request, proto: ProtocolRequest) -> Response:
-    settings = get_settings(request)
-    store = get_store(request)
+async def _update(request: Request, state: AppState, proto: ProtocolRequest) -> Response:
+    settings = state.settings
     check_write(request.headers.get("authorization"), settings.write_token, settings.dev_open_writes)
+    rewrite = await run_in_threadpool(_prepare_update, proto, settings)
     try:
-        rewrite = await run_in_threadpool(_prepare_update, proto, settings)
-    except FederationRefused as err:
-        raise HTTPException(403, str(err)) from None
-    except ProtocolError as err:
-        raise HTTPException(err.status, err.message) from None
-    try:
-        await run_in_threadpool(store.update, rewrite.text)
-    except QuerySyntaxError as err:
-        return _syntax_problem("update", rewrite.original_message(str(err)))
-    except (QueryEvaluationError, OSError, ValueError) as err:
-        raise HTTPException(400, f"the update failed: {err}") from None
+        await run_in_threadpool(state.store.update, rewrite.text)
+    except UpdateSyntaxError as err:  # the parser's position is in the text we ran: point into the one sent
+        raise UpdateSyntaxError(rewrite.original_message(str(err))) from None
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
 # --- the service description -----------------------------------------------------------
 
 
-async def _description_or_page(request: Request, proto: ProtocolRequest) -> Response:
+async def _description_or_page(request: Request, state: AppState, proto: ProtocolRequest) -> Response:
     accept = request.headers.get("accept")
     format_param = proto.param("format")
     if not format_param and prefers_html(accept):
-        page = getattr(request.app.state, "sparql_html_page", None)
-        if page is not None:
-            result = page(request)
-            return await result if inspect.isawaitable(result) else result
-        media = "text/turtle"
-    else:
-        media = negotiate(accept, format_param, list(GRAPH_TYPES))
-    return await run_in_threadpool(_description, request, media)
+        return editor_page(request)
+    media = negotiate(accept, format_param, list(GRAPH_TYPES))
+    return await run_in_threadpool(_description, request, state, media)
 
 
-def _description(request: Request, media: str) -> Response:
-    settings = get_settings(request)
-    store = get_store(request)
+def _description(request: Request, state: AppState, media: str) -> Response:
+    settings, store = state.settings, state.store
     version = store.version
     tag = etag(version, QueryRequest("service-description"), media, str(settings.federation_allowlist))
     headers = dict(READ_HEADERS) | {"ETag": tag, "Cache-Control": "no-cache"}
@@ -437,7 +309,7 @@ def _description(request: Request, media: str) -> Response:
         return Response(status_code=304, headers=headers)
     triples = describe(
         endpoint_iri(settings),
-        _state(request).counts(store),
+        state.sparql.counts(store),
         federation=bool(settings.federation_allowlist),
         max_rows=settings.max_rows,
         query_timeout=settings.query_timeout,

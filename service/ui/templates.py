@@ -1,0 +1,104 @@
+"""The page machinery every HTML page shares: the Jinja2 templates, the links, the navigation, the bundles.
+
+One :class:`Pages` per app (in its state). Templates are autoescaped and strict (an unknown variable is an
+error, not an empty string); every page extends ``base.html``, whose navigation is :data:`NAV`.
+
+>>> pages = Pages(Settings(base_iri="http://x.org/kg/"))
+>>> pages.links.root, [item.href for item in pages.nav][:2]
+('/kg/', ['/kg/', '/kg/browse'])
+>>> b"<html" in pages.render("not_found.html", iri="http://x.org/kg/id/person/nobody", suggestions=[])
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import pyoxigraph as ox
+
+from kg.settings import Settings
+from service.http.caching import VersionCache
+from service.linked_data.pages import Links
+
+HERE = Path(__file__).resolve().parents[1]
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+VENDOR = STATIC / "vendor"
+"""Where ``make assets`` puts the page bundles (``{name}.js``, ``{name}.css``)."""
+BUNDLES: tuple[str, ...] = ("editor", "explore", "influence")
+"""Each page's bundle: ``vendor/{name}.js`` and ``vendor/{name}.css``."""
+
+NAV: tuple[tuple[str, str, str], ...] = (
+    ("home", "", "Home"),
+    ("browse", "browse", "Browse"),
+    ("sparql", "sparql", "SPARQL"),
+    ("explore", "explore", "Paths"),
+    ("influence", "influence", "Influence"),
+    ("def", "def", "Vocabulary"),
+    ("void", ".well-known/void", "Dataset"),
+    ("docs", "docs", "API"),
+)
+"""The navigation of every page: (key, path below the root, text)."""
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    href: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Assets:
+    """Whether a page's bundle is built, and the version token that busts browser caches when it changes."""
+
+    built: bool
+    version: str
+
+
+def assets_for(name: str, vendor: Path = VENDOR) -> Assets:
+    """The state of the bundle ``name`` in ``vendor``.
+
+    >>> import tempfile
+    >>> assets_for("editor", Path(tempfile.mkdtemp())).built
+    False
+    """
+    files = [vendor / f"{name}.js", vendor / f"{name}.css"]
+    try:
+        stats = [f.stat() for f in files]
+    except OSError:
+        return Assets(False, "")
+    # From the files' size and time (cheap: pages call this, and the editor page is served on the event loop).
+    stamp = "/".join(f"{st.st_size}:{st.st_mtime_ns}" for st in stats)
+    return Assets(True, hashlib.sha256(stamp.encode()).hexdigest()[:12])
+
+
+class Pages:
+    """Templates, links and navigation of one app, and a cache of what pages compute once per store version."""
+
+    def __init__(self, settings: Settings, vendor: Path = VENDOR) -> None:
+        self.settings = settings
+        self.links = Links(settings)
+        self.vendor = vendor
+        """The folder of the built bundles (tests point it elsewhere to see the pages without them)."""
+        self.cache = VersionCache()
+        self.nav = [NavItem(key, self.links.root + path, text) for key, path, text in NAV]
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+            autoescape=True,
+            trim_blocks=False,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.env.globals.update(root=self.links.root, link=self.links.href, nav=self.nav, active=None, things=[])
+        self.env.tests["iri"] = lambda term: isinstance(term, ox.NamedNode)
+
+    def render(self, template: str, **context: object) -> bytes:
+        """One of our templates, rendered."""
+        return self.env.get_template(template).render(**context).encode()
+
+    def assets(self, name: str) -> Assets:
+        """The state of a page's bundle."""
+        return assets_for(name, self.vendor)
