@@ -192,9 +192,9 @@ def test_each_app_has_its_own_registry() -> None:
     one = create_app(Settings(store=":memory:"), store=store)
     two = create_app(Settings(store=":memory:"), store=store)
     assert one.state.backchannel.metrics.registry is not two.state.backchannel.metrics.registry
-    one.state.metrics.observe("GET", "/health", 200, 0.001, None)
-    assert b'route="/health"' in one.state.metrics.exposition()
-    assert b'route="/health"' not in two.state.metrics.exposition()
+    one.state.backchannel.metrics.observe("GET", "/health", 200, 0.001, None)
+    assert b'route="/health"' in one.state.backchannel.metrics.exposition()
+    assert b'route="/health"' not in two.state.backchannel.metrics.exposition()
     assert not [m for m in REGISTRY.collect() if m.name.startswith("backchannel")]  # not the global registry
     store.close()
 
