@@ -20,7 +20,7 @@ import pyoxigraph as ox
 import pytest
 
 from bench import live
-from tests.conftest import TOKEN
+from tests.support import TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SETTINGS = {"BACKCHANNEL_WRITE_TOKEN": TOKEN, "BACKCHANNEL_MAX_BODY_BYTES": str(256 * 1024 * 1024)}

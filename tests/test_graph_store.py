@@ -9,7 +9,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from tests.conftest import TOKEN, LiveServer
+from tests.support import TOKEN, LiveServer
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TURTLE = {"Content-Type": "text/turtle; charset=utf-8"}

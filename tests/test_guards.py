@@ -21,7 +21,7 @@ from service.sparql.guards import (
     check_write,
     tokenize,
 )
-from tests.conftest import TOKEN, LiveServer, start_server
+from tests.support import TOKEN, LiveServer, start_server
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 METADATA = "http://169.254.169.254/latest/meta-data/"

@@ -16,7 +16,7 @@ import pytest
 
 from bench import live
 from kg.store.embedded import OxigraphStore
-from tests.conftest import TOKEN, LiveServer, start_server
+from tests.support import TOKEN, LiveServer, start_server
 
 BODY_LIMIT = 64 * 1024
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

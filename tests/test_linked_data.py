@@ -35,7 +35,7 @@ def client(server) -> httpx.Client:  # noqa: ANN001 - LiveServer
 
 @pytest.fixture(scope="module")
 def start_live():  # noqa: ANN201 - a LiveServer of our own, for a test that writes
-    from tests.conftest import start_server
+    from tests.support import start_server
 
     live = start_server()
     yield live

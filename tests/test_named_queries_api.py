@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from kg.settings import PROJECT_ROOT
-from tests.conftest import LiveServer, start_server
+from tests.support import LiveServer, start_server
 
 NAMES = sorted(p.stem for p in (PROJECT_ROOT / "queries").glob("*.rq"))
 MONTVILLE_WORKS = [

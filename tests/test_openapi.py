@@ -6,7 +6,7 @@ import warnings
 
 import httpx
 
-from tests.conftest import LiveServer
+from tests.support import LiveServer
 
 
 def test_operation_ids_are_unique_and_generated_without_warnings(server: LiveServer) -> None:

@@ -22,7 +22,7 @@ from bench import live
 from kg.settings import Settings
 from service.app import create_app
 from service.http.observability import ACCESS_LOGGER
-from tests.conftest import LiveServer, embedded_only, free_port, start_server
+from tests.support import LiveServer, embedded_only, free_port, start_server
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } ORDER BY ?n"
 

@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from tests.conftest import LiveServer
+from tests.support import LiveServer
 
 BC = "https://w3id.org/backchannel/def#"
 
@@ -82,11 +82,20 @@ def test_unknown_thing_lists_suggestions(server: LiveServer) -> None:
     assert body["suggestions"][0]["iri"] == server.url + "id/person/joseph-v-montville"
 
 
-def test_mcdonald_is_unique_or_a_409_never_a_500(server: LiveServer) -> None:
+def test_mcdonald_resolves_to_john_w_mcdonald_and_finds_the_path(server: LiveServer) -> None:
+    # "McDonald" is a whole name of John W. McDonald (a skos:altLabel); the work "McDonald (Sep 2003 – Aug 2004)"
+    # only contains it, so the two do not tie: the name resolves (200, never a 409) and the path is found
     response = get(server, "paths", **{"from": "McDonald", "to": "Oslo"})
-    assert response.status_code in (200, 409)
-    if response.status_code == 409:
-        assert len(response.json()["candidates"]) >= 2
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["from"]["label"] == "John W. McDonald"
+    assert body["from"]["iri"] == server.url + "id/person/john-w-mcdonald"
+    assert body["to"]["label"] == "Oslo Accords"
+    assert body["shortest_length"] == 2 and body["count"] >= 1
+    best = body["paths"][0]
+    assert best["rank"] == 1 and best["length"] == 2
+    assert [n["label"] for n in best["nodes"]] == ["John W. McDonald", "Track Two diplomacy", "Oslo Accords"]
 
 
 def test_ambiguous_name_is_409_with_candidates(server: LiveServer) -> None:

@@ -27,8 +27,8 @@ from kg.paths.names import UnknownThing
 from kg.settings import Settings
 from kg.store.embedded import OxigraphStore
 from kg.store.remote import RemoteStore
-from tests.conftest import free_port
 from tests.remote_backend import OxigraphServer
+from tests.support import free_port
 
 BC = "https://w3id.org/backchannel/def#"
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from kg.settings import PROJECT_ROOT
-from tests.conftest import REMOTE_BACKEND, TOKEN, LiveServer
+from tests.support import REMOTE_BACKEND, TOKEN, LiveServer
 
 README = (PROJECT_ROOT / "README.md").read_text()
 EXAMPLE_HOST = "http://127.0.0.1:8000/"

@@ -15,8 +15,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-from bench.live import children
-from tests.conftest import LiveServer, start_server
+from tests.support import LiveServer, children, start_server
 
 LIMIT = 3.0
 
@@ -134,7 +133,7 @@ def test_a_query_that_needs_too_much_memory_kills_only_its_worker() -> None:
     """
     import os
 
-    from bench.live import rss_kib
+    from tests.support import rss_kib
 
     server = start_server(query_timeout=120, query_workers=1, query_memory_mb=256)
     try:
@@ -175,8 +174,8 @@ def test_huge_answers_are_cut_and_do_not_pile_up_in_the_server(limited: LiveServ
     at most 64 MiB, none of it in answers over 8 MiB."""
     import os
 
-    from bench.live import rss_kib
     from kg.store.base import QueryRequest
+    from tests.support import rss_kib
 
     def huge(n: int) -> str:
         binds = 'BIND(CONCAT("{seed}", STR(?i)) AS ?a0) '.format(seed="x" * 1000) + " ".join(

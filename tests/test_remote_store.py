@@ -500,7 +500,7 @@ def test_cli_build_and_serve_on_remote(tmp_path: Path, kg_store: OxigraphStore) 
 
 
 def test_conftest_switch_serves_a_remote_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.conftest import start_server
+    from tests.support import start_server
 
     monkeypatch.setenv("BACKCHANNEL_TEST_BACKEND", "remote")
     live = start_server()

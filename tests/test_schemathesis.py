@@ -22,7 +22,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from tests.conftest import TOKEN, LiveServer, start_server
+from tests.support import TOKEN, LiveServer, start_server
 
 MAX_EXAMPLES = 40
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import LiveServer
+from tests.support import LiveServer
 
 QUERY = """
 SELECT ?path ?hop ?subjectLabel ?p ?objectLabel ?g WHERE {

@@ -24,7 +24,7 @@ import uvicorn
 from kg.data.build import build
 from kg.settings import Settings
 from kg.store.embedded import OxigraphStore
-from tests.conftest import TOKEN, LiveServer, free_port, start_server
+from tests.support import TOKEN, LiveServer, free_port, start_server
 
 JSON = "application/sparql-results+json"
 XML = "application/sparql-results+xml"

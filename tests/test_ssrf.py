@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from kg.store.base import QueryRequest
-from tests.conftest import TOKEN, LiveServer, start_server
+from tests.support import TOKEN, LiveServer, start_server
 from tests.test_ops import metric_values, sample
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -323,14 +323,15 @@ def test_the_preflight_does_not_invite_cross_origin_writes(closed: LiveServer) -
 # --- security headers on HTML -----------------------------------------------------------------------------------
 
 HTML_PAGES = ["", "id/person/joseph-v-montville", "sparql", "editor", "explore", "influence", "def",
-              "id/person/no-such-person", "no/such/page", "docs", "redoc"]
+              "id/person/no-such-person", "docs", "redoc"]
+"""Pages that answer HTML when HTML is asked for (the unknown IRI with its 404 page of nearest names too)."""
 
 
 @pytest.mark.parametrize("path", HTML_PAGES)
 def test_html_pages_carry_security_headers(closed: LiveServer, path: str) -> None:
     response = httpx.get(closed.url + path, headers={"Accept": "text/html"}, follow_redirects=True)
-    if not response.headers.get("content-type", "").startswith("text/html"):
-        pytest.skip(f"/{path} answers {response.headers.get('content-type')} here")
+    assert response.headers.get("content-type", "").startswith("text/html"), (path, response.status_code,
+                                                                              response.headers.get("content-type"))
     headers = response.headers
     csp = headers.get("content-security-policy", "")
     assert "frame-ancestors 'none'" in csp or headers.get("x-frame-options", "").upper() == "DENY", path
@@ -338,3 +339,15 @@ def test_html_pages_carry_security_headers(closed: LiveServer, path: str) -> Non
     assert headers.get("referrer-policy"), path
     assert csp, path
     assert "object-src 'none'" in csp or "default-src 'self'" in csp or "default-src 'none'" in csp, (path, csp)
+
+
+def test_a_path_no_route_serves_is_a_problem_even_for_browsers(closed: LiveServer) -> None:
+    # Only IRIs of things have an HTML 404 page (id/person/no-such-person above); any other unknown path is an
+    # RFC 9457 problem, whatever the Accept, and carries nosniff so a browser never renders it as a page
+    for accept in ("text/html", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                   "application/json", None):
+        response = httpx.get(closed.url + "no/such/page", headers={"Accept": accept} if accept else {})
+        assert response.status_code == 404, accept
+        assert response.headers["content-type"] == "application/problem+json", accept
+        assert response.headers.get("x-content-type-options") == "nosniff", accept
+        assert response.json()["status"] == 404, accept

@@ -22,7 +22,7 @@ import pytest
 
 from service.ui import templates as ui
 from tests.browser import chromium_path, require, require_chromium
-from tests.conftest import start_server
+from tests.support import start_server
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 PAGES = {"editor": "editor", "explore": "explore", "influence": "influence"}

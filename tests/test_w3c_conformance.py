@@ -24,7 +24,7 @@ import httpx
 import pytest
 import rdflib
 
-from tests.conftest import TOKEN, LiveServer, start_server
+from tests.support import TOKEN, LiveServer, start_server
 from tests.w3c.runner import (
     ManifestTest,
     load_graph_data,
