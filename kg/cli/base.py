@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
+from kg.namespaces import all_prefixes
 from kg.settings import Settings
 from kg.store.base import (
     QueryEvaluationError,
@@ -21,7 +22,7 @@ from kg.store.base import (
 )
 from kg.store.embedded import OxigraphStore
 from kg.store.factory import store_from_settings
-from kg.store.formats import GRAPH_TYPES, SELECT_TYPES
+from kg.store.formats import GRAPH_TYPES, SELECT_TYPES, media_type_for
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -88,12 +89,9 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
     if text is None:
         print("backchannel query: give a query, or --file", file=sys.stderr)
         return 2
-    fmt = {"json": "application/sparql-results+json", "csv": "text/csv", "tsv": "text/tab-separated-values",
-           "xml": "application/sparql-results+xml"}[args.format]
+    fmt = media_type_for(args.format, SELECT_TYPES) or "text/csv"
     graph_fmt = "text/turtle" if args.format not in ("json",) else "application/ld+json"
-    from kg.namespaces import PREFIXES, thing_prefixes
-
-    prefixes = tuple((PREFIXES | thing_prefixes(settings.id_base)).items())
+    prefixes = tuple(all_prefixes(settings.id_base).items())
     request = QueryRequest(text, select_type=fmt, graph_type=graph_fmt, max_rows=args.limit, prefixes=prefixes)
     store = open_from(settings)
     try:

@@ -38,14 +38,10 @@ from kg.store.base import (
     QuerySyntaxError,
     QueryTimeout,
 )
+from kg.store.formats import SELECT_TYPES, media_type_for
 
-FORMATS: dict[str, str] = {
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "records": "application/sparql-results+json",
-}
+FORMATS: dict[str, str] = {name: media_type_for(name, SELECT_TYPES) or "" for name in ("csv", "tsv", "json", "xml")}
+FORMATS["records"] = "application/sparql-results+json"
 """``--format`` choices and the SPARQL result type each is made from (records: from JSON)."""
 
 

@@ -24,7 +24,7 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from kg.namespaces import OWL, PREFIXES, RDF, SKOS, VOCAB, thing_prefixes
+from kg.namespaces import OWL, RDF, SKOS, VOCAB, all_prefixes
 from kg.settings import Settings
 from kg.store.base import Store
 
@@ -145,7 +145,7 @@ def write_dumps(quads: Iterable[ox.Quad], folder: Path, settings: Settings) -> l
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     ordered = sorted(dataset, key=str)
     union = sorted({q.triple for q in ordered}, key=str)
-    prefixes = PREFIXES | thing_prefixes(settings.id_base)
+    prefixes = all_prefixes(settings.id_base)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, fmt in DUMP_FILES.items():

@@ -82,7 +82,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.namespaces import PREFIXES, XSD, thing_prefixes
+from kg.namespaces import XSD, all_prefixes
 from kg.queries.binding import (
     _enum_term,
     bind,
@@ -245,7 +245,7 @@ class Catalog:
             query, given, base_iri=base_iri,
             lookup=label_lookup(store.select, id_base),
             options=lambda param: self.options(store, query, param),
-            prefixes=PREFIXES | thing_prefixes(id_base),
+            prefixes=all_prefixes(id_base),
         )
         return request_for(query, bindings, select_type=select_type, base_iri=base_iri, max_rows=max_rows, page=page)
 

@@ -28,19 +28,10 @@ from kg.store.base import (
     StoreError,
     Term,
 )
-from kg.store.formats import GRAPH_TYPES
+from kg.store.formats import READABLE_GRAPHS, READABLE_RESULTS
 
 ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xml;q=0.9, text/tab-separated-values;q=0.8"
 ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
-RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "application/xml": ox.QueryResultsFormat.XML,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-"""Result formats the remote store can read (CSV cannot be read back into terms)."""
-GRAPH_FORMATS: dict[str, ox.RdfFormat] = GRAPH_TYPES | {"text/plain": ox.RdfFormat.N_TRIPLES}
 VIRTUOSO_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
                    "http://localhost:8890/")
 """Graphs a fresh Virtuoso holds for itself (its ``hidden_graphs``)."""
@@ -286,8 +277,8 @@ class SparqlClient:
     def parse(self, response: httpx.Response, deadline: float, limit: float, max_rows: int | None) -> Answer:
         media_type = media_type_of(response)
         body = Body(response, deadline, limit)
-        if media_type in RESULT_FORMATS:
-            result = ox.parse_query_results(body, RESULT_FORMATS[media_type])
+        if media_type in READABLE_RESULTS:
+            result = ox.parse_query_results(body, READABLE_RESULTS[media_type])
             if isinstance(result, ox.QueryBoolean):
                 return Answer("ask", [], [], bool(result), [], False)
             variables = [v.value for v in result.variables]
@@ -297,9 +288,9 @@ class SparqlClient:
                     return Answer("select", variables, rows, False, [], True)
                 rows.append({v: solution[v] for v in variables})
             return Answer("select", variables, rows, False, [], False)
-        if media_type in GRAPH_FORMATS:
+        if media_type in READABLE_GRAPHS:
             triples: list[ox.Triple] = []
-            for quad in ox.parse(body, format=GRAPH_FORMATS[media_type]):
+            for quad in ox.parse(body, format=READABLE_GRAPHS[media_type]):
                 if max_rows is not None and len(triples) == max_rows:
                     return Answer("graph", [], [], False, triples, True)
                 triples.append(quad.triple)

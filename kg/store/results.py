@@ -91,11 +91,11 @@ def _tsv_field(term: Term | None) -> str:
 def write_select(variables: list[str], rows: Iterable[Mapping[str, Term | None]], media_type: str) -> bytes:
     """Serialise SELECT results in one of :data:`SELECT_TYPES`."""
     fmt = SELECT_TYPES[media_type]
-    if fmt == "json":
+    if fmt == ox.QueryResultsFormat.JSON:
         bindings = [{k: term_to_json(v) for k, v in row.items() if v is not None} for row in rows]
         doc = {"head": {"vars": variables}, "results": {"bindings": bindings}}
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
-    if fmt == "xml":
+    if fmt == ox.QueryResultsFormat.XML:
         parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
         parts += [f"<variable name={quoteattr(v)}/>" for v in variables]
         parts.append("</head><results>")
@@ -107,7 +107,7 @@ def write_select(variables: list[str], rows: Iterable[Mapping[str, Term | None]]
             parts.append("</result>")
         parts.append("</results></sparql>")
         return "".join(parts).encode()
-    if fmt == "csv":
+    if fmt == ox.QueryResultsFormat.CSV:
         lines = [",".join(variables)] + [",".join(_csv_field(row.get(v)) for v in variables) for row in rows]
         return ("\r\n".join(lines) + "\r\n").encode()
     lines = ["\t".join("?" + v for v in variables)] + [
@@ -120,14 +120,14 @@ def write_ask(value: bool, media_type: str) -> bytes:
     """Serialise an ASK result in one of :data:`SELECT_TYPES`."""
     fmt = SELECT_TYPES[media_type]
     word = "true" if value else "false"
-    if fmt == "json":
+    if fmt == ox.QueryResultsFormat.JSON:
         return b'{"head":{},"boolean":' + word.encode() + b"}"
-    if fmt == "xml":
+    if fmt == ox.QueryResultsFormat.XML:
         return (
             '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head/>'
             f"<boolean>{word}</boolean></sparql>"
         ).encode()
-    if fmt == "csv":
+    if fmt == ox.QueryResultsFormat.CSV:
         return f"_askResult\r\n{word}\r\n".encode()
     return f"?_askResult\n{word}\n".encode()
 

@@ -21,7 +21,6 @@ from fastapi.responses import Response
 from kg.settings import Settings
 
 
-
 def csp(*, inline_styles: bool = False) -> str:
     """The Content-Security-Policy of an HTML answer (see the module documentation)."""
     styles = "'self' 'unsafe-inline'" if inline_styles else "'self'"

@@ -1,4 +1,4 @@
-"""Content negotiation: the ``Accept`` header with q-values, and a ``format=`` short name.
+"""Content negotiation: the ``Accept`` header with q-values, and a ``format=`` short name (:mod:`kg.store.formats`).
 
 >>> choose("text/csv;q=0.5, application/sparql-results+json", ["application/sparql-results+json", "text/csv"])
 'application/sparql-results+json'
@@ -8,7 +8,7 @@
 True
 >>> choose(None, ["text/turtle", "application/ld+json"])
 'text/turtle'
->>> FORMATS["ttl"]
+>>> negotiate("text/html", "ttl", ["text/html", "text/turtle"])
 'text/turtle'
 """
 
@@ -19,39 +19,7 @@ from typing import Sequence
 
 from fastapi import HTTPException
 
-FORMATS: dict[str, str] = {
-    "json": "application/sparql-results+json",
-    "srj": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "srx": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "ttl": "text/turtle",
-    "turtle": "text/turtle",
-    "nt": "application/n-triples",
-    "ntriples": "application/n-triples",
-    "nq": "application/n-quads",
-    "nquads": "application/n-quads",
-    "trig": "application/trig",
-    "rdf": "application/rdf+xml",
-    "rdfxml": "application/rdf+xml",
-    "jsonld": "application/ld+json",
-    "json-ld": "application/ld+json",
-    "n3": "text/n3",
-    "html": "text/html",
-}
-"""Short names accepted by ``format=`` (and the suffixes of documents)."""
-
-ALIASES: dict[str, str] = {
-    "application/x-turtle": "text/turtle",
-    "application/turtle": "text/turtle",
-    "text/plain": "application/n-triples",
-    "application/xml": "application/sparql-results+xml",
-    "text/xml": "application/sparql-results+xml",
-    "application/x-trig": "application/trig",
-    "application/xhtml+xml": "text/html",
-}
-"""Media types that clients send for one of ours."""
+from kg.store.formats import canonical, media_type_for, names_for
 
 
 @dataclass(frozen=True)
@@ -76,7 +44,7 @@ def parse_accept(header: str) -> list[_Range]:
     ranges = []
     for order, part in enumerate(header.split(",")):
         fields = [f.strip() for f in part.split(";")]
-        media = ALIASES.get(fields[0].lower(), fields[0].lower())
+        media = canonical(fields[0])
         if "/" not in media:
             continue
         q = 1.0
@@ -119,12 +87,11 @@ def negotiate(accept: str | None, format_param: str | None, offered: Sequence[st
     'text/csv'
     """
     if format_param:
-        media = FORMATS.get(format_param.lower(), ALIASES.get(format_param.lower(), format_param.lower()))
-        if media in offered:
+        media = media_type_for(format_param, offered)
+        if media is not None:
             return media
         raise HTTPException(
-            406, f"format={format_param!r} is not offered here; use one of: "
-            + ", ".join(sorted({k for k, v in FORMATS.items() if v in offered}))
+            406, f"format={format_param!r} is not offered here; use one of: " + ", ".join(names_for(offered))
         )
     chosen = choose(accept, offered)
     if chosen is None:

@@ -1,7 +1,8 @@
-"""The representations of a linked-data document: its media types, their suffixes and their names.
+"""The representations of a linked-data document: its media types, their suffixes and their names (from the one
+format table, :mod:`kg.store.formats`).
 
->>> SUFFIXES["ttl"], SUFFIX_OF["application/ld+json"]
-('text/turtle', 'jsonld')
+>>> SUFFIXES["ttl"], SUFFIX_OF["application/ld+json"], NAMES["application/rdf+xml"]
+('text/turtle', 'jsonld', 'RDF/XML')
 >>> alternates("/doc/person/a", ["text/turtle"])
 '</doc/person/a.ttl>; rel="alternate"; type="text/turtle"'
 """
@@ -10,35 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from kg.store.formats import label_of, suffix_of
+
 HTML = "text/html"
 TURTLE = "text/turtle"
 JSONLD = "application/ld+json"
 
-SUFFIXES: dict[str, str] = {
-    "html": HTML,
-    "ttl": TURTLE,
-    "jsonld": JSONLD,
-    "nt": "application/n-triples",
-    "rdf": "application/rdf+xml",
-    "trig": "application/trig",
-    "nq": "application/n-quads",
-}
-"""Suffixes of the documents (``/doc/person/x.ttl``) and the media type each one fixes."""
-
-SUFFIX_OF: dict[str, str] = {media: suffix for suffix, media in SUFFIXES.items()}
-RDF_TYPES: list[str] = [m for m in SUFFIXES.values() if m != HTML]
+RDF_TYPES: list[str] = [TURTLE, JSONLD, "application/n-triples", "application/rdf+xml", "application/trig",
+                        "application/n-quads"]
+"""The RDF representations of a document, in the server's order of preference."""
 DOCUMENT_TYPES: list[str] = [HTML, *RDF_TYPES]
 """What a document offers, in the server's order of preference (``*/*`` gets HTML, as browsers expect)."""
 
-NAMES: dict[str, str] = {
-    HTML: "HTML",
-    TURTLE: "Turtle",
-    JSONLD: "JSON-LD",
-    "application/n-triples": "N-Triples",
-    "application/rdf+xml": "RDF/XML",
-    "application/trig": "TriG",
-    "application/n-quads": "N-Quads",
-}
+SUFFIX_OF: dict[str, str] = {media: suffix_of(media) for media in DOCUMENT_TYPES}
+SUFFIXES: dict[str, str] = {suffix: media for media, suffix in SUFFIX_OF.items()}
+"""Suffixes of the documents (``/doc/person/x.ttl``) and the media type each one fixes."""
+NAMES: dict[str, str] = {media: label_of(media) for media in DOCUMENT_TYPES}
 """How a page names each representation."""
 
 

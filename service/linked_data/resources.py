@@ -22,10 +22,10 @@ from kg.namespaces import PROCESS_TYPE, ROLE, TRACK
 from kg.publish import describe as kd
 from kg.publish.void import Statistics, statistics
 from kg.store.base import Store
-from service.http.problem import PROBLEM, problem
 from service.http.caching import etag, respond
 from service.http.headers import cors_headers, preflight, security_headers
 from service.http.negotiation import choose
+from service.http.problem import PROBLEM, problem
 from service.linked_data import http
 from service.linked_data.pages import Links
 from service.state import AppState, get_state

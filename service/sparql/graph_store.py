@@ -34,11 +34,11 @@ from starlette.concurrency import run_in_threadpool
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
 from kg.store.base import DataError, QueryRequest, Store
-from kg.store.formats import GRAPH_TYPES, parse_rdf
+from kg.store.formats import GRAPH_TYPES, canonical, format_for_file, parse_rdf
 from kg.store.results import write_graph
 from service.http.caching import etag_matches
 from service.http.limits import read_body
-from service.http.negotiation import ALIASES, negotiate
+from service.http.negotiation import negotiate
 from service.sparql.cache import etag
 from service.sparql.guards import check_write
 from service.sparql.protocol import parse_params, split_media_type
@@ -51,19 +51,6 @@ ROOT = "/store"
 ALLOW = "GET, HEAD, PUT, POST, DELETE"
 QUAD_TYPES = {"application/n-quads", "application/trig"}
 WRITE_TYPES = [media for media in GRAPH_TYPES if media not in QUAD_TYPES]
-EXTENSIONS = {
-    ".ttl": "text/turtle",
-    ".nt": "application/n-triples",
-    ".rdf": "application/rdf+xml",
-    ".owl": "application/rdf+xml",
-    ".xml": "application/rdf+xml",
-    ".jsonld": "application/ld+json",
-    ".json": "application/ld+json",
-    ".n3": "text/n3",
-}
-"""Media types guessed from the file names of multipart parts sent without a useful Content-Type."""
-
-
 @dataclass(frozen=True)
 class GraphRef:
     """The graph a request is about: ``iri`` (None for the default graph), or the graph store itself (``root``)."""
@@ -136,7 +123,7 @@ def payload_type(content_type: str | None) -> str:
     fastapi.exceptions.HTTPException: 415: application/trig holds a dataset, not one graph; send one of: text/turtle, application/n-triples, application/rdf+xml, application/ld+json, text/n3
     """
     media, params = split_media_type(content_type)
-    media = ALIASES.get(media, media)
+    media = canonical(media) if media else media
     offered = ", ".join(WRITE_TYPES)
     if media in QUAD_TYPES:
         raise HTTPException(415, f"{media} holds a dataset, not one graph; send one of: {offered}")
@@ -167,8 +154,7 @@ def multipart_parts(content_type: str, body: bytes) -> list[tuple[str, bytes]]:
         filename = part.get_filename() or ""
         media = split_media_type(declared)[0] if declared else ""
         if media in ("", "application/octet-stream", "text/plain"):
-            suffix = filename[filename.rfind(".") :].lower() if "." in filename else ""
-            media = EXTENSIONS.get(suffix, media or "application/octet-stream")
+            media = format_for_file(filename) or media or "application/octet-stream"
         try:
             media = payload_type(media + "".join(f"; {k}={v}" for k, v in split_media_type(declared)[1].items()))
         except HTTPException as err:

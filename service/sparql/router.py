@@ -34,11 +34,11 @@ from starlette.concurrency import run_in_threadpool
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
 from kg.store.base import QueryRequest, QueryResponse, UpdateSyntaxError
-from kg.store.formats import GRAPH_TYPES, SELECT_TYPES
+from kg.store.formats import GRAPH_TYPES, SELECT_TYPES, media_type_for, names_for
 from kg.store.results import write_graph
 from service.http.caching import etag_matches
 from service.http.limits import read_body
-from service.http.negotiation import ALIASES, FORMATS, choose, negotiate
+from service.http.negotiation import choose, negotiate
 from service.sparql.cache import etag
 from service.sparql.description import PREFIXES as SD_PREFIXES
 from service.sparql.description import describe
@@ -116,13 +116,12 @@ def result_types(accept: str | None, format_param: str | None) -> tuple[str | No
     ('application/json', 'application/ld+json')
     """
     if format_param:
-        name = format_param.strip().lower()
-        media = FORMATS.get(name, ALIASES.get(name, name))
+        media = media_type_for(format_param, [*SELECT_TYPES, *GRAPH_TYPES])
         if media in SELECT_TYPES:
             return media, _COUNTERPART.get(media)
         if media in GRAPH_TYPES:
             return _COUNTERPART.get(media), media
-        offered = sorted({k for k, v in FORMATS.items() if v in SELECT_TYPES or v in GRAPH_TYPES})
+        offered = names_for([*SELECT_TYPES, *GRAPH_TYPES])
         raise HTTPException(406, f"format={format_param!r} is not offered here; use one of: {', '.join(offered)}")
     if prefers_html(accept):
         return next(iter(SELECT_TYPES)), next(iter(GRAPH_TYPES))

@@ -27,7 +27,7 @@ from typing import Iterable
 
 import pyoxigraph as ox
 
-from kg.namespaces import PREFIXES, thing_prefixes
+from kg.namespaces import all_prefixes
 from kg.paths.builder import projection_from_quads
 from kg.paths.constraints import expand_curie
 from kg.paths.frontier.graph import NAME_PREDICATES, Session
@@ -65,7 +65,7 @@ class FrontierNames:
     """Name resolution and search over a store, through a :class:`kg.paths.frontier.graph.Session`."""
 
     def __init__(self, id_base: str) -> None:
-        self.prefixes = PREFIXES | thing_prefixes(id_base)
+        self.prefixes = all_prefixes(id_base)
 
     def _index(self, session: Session, iris: Iterable[str]) -> NameIndex:
         """A name index over a few things: their labels and types, and their degrees in the whole graph."""
