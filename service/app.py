@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,7 +24,7 @@ import kg
 from kg.settings import Settings
 from kg.store.base import Store
 from kg.store.factory import store_from_settings
-from service import errors, ops, paths, queries
+from service import errors, openapi, ops, paths, queries
 from service.http import observability
 from service.linked_data import dataset
 from service.linked_data import router as linked_data
@@ -76,29 +75,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for router in ROUTERS:
         app.include_router(router)
     generate = app.openapi
-    app.openapi = lambda: unique_operations(_quietly(generate))  # type: ignore[method-assign]
+    app.openapi = lambda: openapi.finish(_quietly(generate))  # type: ignore[method-assign]
     return app
 
 
 def _quietly(generate: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    with warnings.catch_warnings():  # multi-method routes share an id; unique_operations mends that
+    with warnings.catch_warnings():  # multi-method routes share an id; openapi.finish mends that
         warnings.filterwarnings("ignore", message="Duplicate Operation ID")
         return generate()
-
-
-def unique_operations(schema: dict[str, Any]) -> dict[str, Any]:
-    """Leave HEAD operations out (every GET answers HEAD) and give each operation a unique operationId.
-
-    >>> doc = {"paths": {"/a": {"get": {"operationId": "a"}, "post": {"operationId": "a"}, "head": {}}}}
-    >>> unique_operations(doc)["paths"]["/a"]
-    {'get': {'operationId': 'a_get'}, 'post': {'operationId': 'a_post'}}
-    """
-    operations = schema.get("paths", {})
-    for methods in operations.values():
-        methods.pop("head", None)
-    counts = Counter(op.get("operationId") for methods in operations.values() for op in methods.values())
-    for methods in operations.values():
-        for method, op in methods.items():
-            if counts[op.get("operationId")] > 1:
-                op["operationId"] = f"{op['operationId']}_{method}"
-    return schema

@@ -21,11 +21,12 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from kg.paths.engines import PathService
 from kg.store.base import Store
 from service.http.problem import problem
+from service.schemas import Health, Ready
 from service.state import State
 
 router = APIRouter(tags=["operations"])
 
-@router.get("/health", summary="Liveness: the process answers")
+@router.get("/health", summary="Liveness: the process answers", response_model=Health)
 def health() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -56,7 +57,8 @@ def check_paths(paths: PathService) -> tuple[str | None, dict[str, object]]:
 @router.get(
     "/ready",
     summary="Readiness: the store is open and answers, and the path projection is built (in-memory path engine)",
-    responses={503: {"description": "not ready (the problem names the failing check)"}},
+    responses={200: {"model": Ready, "description": "ready"},
+               503: {"description": "not ready (the problem names the failing check)"}},
 )
 def ready(state: State) -> Response:
     store = state.store

@@ -43,6 +43,7 @@ from kg.paths.model import (
 )
 from kg.paths.projection import KINDS, Projection, normalise_kind
 from service.http.negotiation import negotiate
+from service.schemas import Candidate, InfluenceAnswer, PathsAnswer, RankingAnswer
 from service.state import PathsDep
 
 router = APIRouter(tags=["paths and influence"])
@@ -77,8 +78,8 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
                               "kind": "work", "match": "token"}]}}}},
 }
 PATH_RESPONSES = RESPONSES | {
-    200: {"description": "Ranked paths (JSON), the paths' subgraph (RDF) or a picture (SVG).",
-          "content": {media: {} for media in PATH_TYPES}},
+    200: {"description": "Ranked paths (JSON), the paths' subgraph (RDF) or a picture (SVG).", "model": PathsAnswer,
+          "content": {media: {} for media in PATH_TYPES if media != "application/json"}},
     406: {"description": "None of the accepted media types is offered."},
     503: {"description": "The search did not finish within its time budget (2 s); narrow it."},
 }
@@ -186,7 +187,7 @@ def _influence(paths: PathService, thing: str, walk: Direction, max_depth: int, 
     description="Influence follows prov:wasInfluencedBy, its PROV-O sub-properties (derivation, attribution, "
     "association, generation, …), properties declared sub-properties of it or marked bc:impliesInfluence, "
     "their inverses, and qualified influences. Nearest first.",
-    responses=RESPONSES,
+    responses=RESPONSES | {200: {"model": InfluenceAnswer, "description": "The lineage, nearest first."}},
 )
 def get_lineage(
     paths: PathsDep,
@@ -201,7 +202,7 @@ def get_lineage(
     "/influence/influenced",
     summary="What a thing influenced, transitively, with the cited path to each",
     description="The inverse of /influence/lineage. Nearest first.",
-    responses=RESPONSES,
+    responses=RESPONSES | {200: {"model": InfluenceAnswer, "description": "What it influenced, nearest first."}},
 )
 def get_influenced(
     paths: PathsDep,
@@ -219,7 +220,8 @@ def get_influenced(
     "association links between actors, works, events and concepts, and betweenness centrality; with the reasons. "
     "Computed once per version of the store. Needs the in-memory engine: on the frontier engine (the default for a "
     "remote store) it answers 400 \"ranking needs the in-memory engine (set BACKCHANNEL_PATHS_ENGINE=memory)\".",
-    responses={400: {"description": "A limit or kind out of range, or the frontier engine, which cannot rank "
+    responses={200: {"model": RankingAnswer, "description": "The most influential things, first the most."},
+               400: {"description": "A limit or kind out of range, or the frontier engine, which cannot rank "
                                     "(set BACKCHANNEL_PATHS_ENGINE=memory).", "content": PROBLEM_EXAMPLE}},
 )
 def get_ranking(
@@ -247,7 +249,8 @@ def get_ranking(
     "substring, then fuzzy (typos). Returns a JSON list of {iri, label, kind, match}. On the frontier engine, "
     "one bounded label query per search (at most 500 candidates; accents matched as far as SPARQL regular "
     "expressions allow; typo suggestions among labels with a word starting like one of the query's).",
-    responses={400: RESPONSES[400]},
+    responses={200: {"model": list[Candidate], "description": "The matching things, best first."},
+               400: RESPONSES[400]},
 )
 def get_search(
     paths: PathsDep,

@@ -41,6 +41,7 @@ from kg.store.base import (
 )
 from service.http.negotiation import negotiate
 from service.http.problem import PROBLEM
+from service.schemas import QueryListing
 from service.state import AppState, State
 
 log = logging.getLogger("backchannel.queries")
@@ -263,7 +264,8 @@ def build_router(catalog: Catalog, allowed: dict[str, dict[str, list[str]]], max
     """The routes of one app: the list, each query and its text, and a 404 for unknown names."""
     routes = APIRouter(prefix=PREFIX, tags=[TAG])
 
-    @routes.get("", summary="List the named queries", response_model=None)
+    @routes.get("", summary="List the named queries", response_model=None,
+                responses={200: {"model": QueryListing, "description": "Every named query."}})
     def list_queries(request: Request) -> JSONResponse:
         return JSONResponse({"queries": listing(request, catalog)})
 

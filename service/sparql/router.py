@@ -157,9 +157,20 @@ _DOC = __doc__ or ""
             {"name": "format", "in": "query", "schema": {"type": "string"}, "description": "json, xml, csv, ttl…"},
         ],
         "responses": {
-            "200": {"description": "query results"},
+            "200": {"description": "Query results: SELECT and ASK as SPARQL JSON, XML, CSV or TSV; CONSTRUCT and "
+                    "DESCRIBE as RDF; without a query, the Service Description (RDF) or, for a browser, the editor.",
+                    "content": {"application/sparql-results+json": {"schema": {"$ref": "#/components/schemas/SparqlResults"}},
+                                **{media: {} for media in [*SELECT_TYPES, *GRAPH_TYPES, "text/html"]
+                                   if media not in ("application/sparql-results+json", "application/json")}}},
             "204": {"description": "update done"},
             "304": {"description": "not modified"},
+            "400": {"description": "Not valid SPARQL (line and column given), or a malformed request."},
+            "401": {"description": "A write without a bearer token."},
+            "403": {"description": "Writes off, a wrong token, or a SERVICE/LOAD target the federation guard refuses."},
+            "406": {"description": "No offered format is acceptable."},
+            "413": {"description": "The body is larger than the limit."},
+            "415": {"description": "The Content-Type is not a SPARQL protocol type."},
+            "503": {"description": "The query ran past the time limit (it was stopped), or the server is busy."},
         },
     },
 )

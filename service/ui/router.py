@@ -38,6 +38,7 @@ from kg.settings import Settings
 from service.http.caching import etag_matches
 from service.http.headers import security_headers
 from service.linked_data.pages import script_json
+from service.schemas import EditorExamples, EditorVocabulary
 from service.state import AppState, State, get_state
 from service.ui.examples import examples, vocabulary
 
@@ -159,6 +160,7 @@ def versioned_json(request: Request, state: AppState, key: str, compute: Callabl
 
 
 @router.api_route("/ui/vocabulary.json", methods=["GET", "HEAD"], response_class=Response,
+                  responses={200: {"model": EditorVocabulary, "description": "The editor's vocabulary."}},
                   summary="Classes and properties with labels, and the prefixes (for the editor's autocompletion)")
 def vocabulary_json(request: Request, state: State) -> Response:
     prefixes = all_prefixes(state.settings.id_base)
@@ -166,6 +168,7 @@ def vocabulary_json(request: Request, state: State) -> Response:
 
 
 @router.api_route("/ui/examples.json", methods=["GET", "HEAD"], response_class=Response,
+                  responses={200: {"model": EditorExamples, "description": "The editor's examples."}},
                   summary="The named queries as editor examples: text with the example values bound by VALUES")
 def examples_json(request: Request, state: State) -> Response:
     return versioned_json(request, state, "examples",

@@ -88,7 +88,6 @@ function candidateButtons(end, things) {
           thing.label,
         ),
         thing.kind ? ` (${thing.kind})` : "",
-        thing.description ? ` — ${thing.description}` : "",
       ),
     ),
   );
@@ -109,8 +108,8 @@ function showProblem(err) {
     return text && (detail.includes(`'${text}'`) || detail.includes(`"${text}"`));
   };
   const end = quoted("from") ? "from" : quoted("to") ? "to" : null;
-  const candidates = thingsIn({ results: problem.candidates || [] });
-  const suggestions = thingsIn({ results: problem.suggestions || [] });
+  const candidates = thingsIn(problem.candidates ?? []);
+  const suggestions = thingsIn(problem.suggestions ?? []);
   const pieces = [el("p", {}, problem.detail || err.message)];
   const target = end || (inputs.to.value && !inputs.from.value ? "from" : "to");
   if (candidates.length) {

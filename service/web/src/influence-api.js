@@ -1,26 +1,18 @@
-// The answers of GET /influence/lineage, /influence/influenced and /influence/ranking (service/routers/paths.py)
-// in the shape the influence view draws.
+// The answers of GET /influence/lineage, /influence/influenced and /influence/ranking (declared in
+// service/schemas.py: InfluenceAnswer, RankingAnswer) in the shape the influence view draws.
 //
-// lineage / influenced: {thing: {iri, label, kind}, results: [{iri, label, kind, depth, text, via: [hop]}]}, where
-// each hop is kg/explain.py's hop_json (from, to, subject, predicate, object, direction, reading, sources).
+// lineage / influenced: {thing: Node, results: [{iri, label, kind, date?, depth, text, via: [Hop]}]};
 // ranking: {results: [{iri, label, kind, rank, pagerank, betweenness, influenced_directly,
 // influenced_transitively, reason}]}.
 
-import { fallbackLabel } from "./common.js";
-
 function thing(t) {
-  if (!t) return null;
-  if (typeof t === "string") return { iri: t, label: fallbackLabel(t), kind: null };
-  const iri = t.iri || t.id;
-  return { iri, label: t.label || fallbackLabel(iri || ""), kind: t.kind || null, date: t.date || null };
+  return { iri: t.iri, label: t.label, kind: t.kind, date: t.date ?? null };
 }
 
 function entries(doc) {
-  const list = Array.isArray(doc) ? doc : doc.results || [];
-  return list.map((e) => {
-    const hops = e.via || e.hops || [];
-    const middle = hops.slice(0, -1).map((h) => h.to && h.to.label).filter(Boolean);
-    return { ...thing(e), distance: e.depth ?? hops.length, via: middle.length ? middle.join(" → ") : null, text: e.text || null, hops };
+  return doc.results.map((e) => {
+    const middle = e.via.slice(0, -1).map((h) => h.to.label);
+    return { ...thing(e), distance: e.depth, via: middle.length ? middle.join(" → ") : null, text: e.text, hops: e.via };
   });
 }
 
@@ -31,13 +23,11 @@ function edgesOf(list, towards) {
   const out = new Map();
   for (const entry of list) {
     for (const h of entry.hops) {
-      const from = h.from && h.from.iri;
-      const to = h.to && h.to.iri;
-      if (!from || !to) continue;
+      const from = h.from.iri;
+      const to = h.to.iri;
       const [source, target] = towards === "lineage" ? [to, from] : [from, to];
-      const predicate = h.predicate || {};
-      const stated = h.subject && h.subject.iri === source;
-      const label = (stated ? predicate.label : predicate.inverse_label) || predicate.label || "";
+      const stated = h.subject.iri === source;
+      const label = stated ? h.predicate.label : h.predicate.inverse_label;
       out.set(`${source} ${target}`, { source, target, label });
     }
   }
@@ -47,21 +37,20 @@ function edgesOf(list, towards) {
 export function normaliseInfluence(lineageDoc, influencedDoc) {
   const lineage = entries(lineageDoc);
   const influenced = entries(influencedDoc);
-  const t = thing(lineageDoc.thing || influencedDoc.thing);
+  const t = thing(lineageDoc.thing);
   const edges = [...edgesOf(lineage, "lineage"), ...edgesOf(influenced, "influenced")];
   return { thing: t, lineage, influenced, edges };
 }
 
 export function normaliseRanking(doc) {
-  const list = Array.isArray(doc) ? doc : doc.results || [];
-  return list.map((r, i) => ({
+  return doc.results.map((r) => ({
     ...thing(r),
-    rank: r.rank ?? i + 1,
-    score: r.pagerank ?? r.score ?? null,
-    betweenness: r.betweenness ?? null,
-    direct: r.influenced_directly ?? null,
-    influenced: r.influenced_transitively ?? null,
-    reason: r.reason || null,
+    rank: r.rank,
+    score: r.pagerank,
+    betweenness: r.betweenness,
+    direct: r.influenced_directly,
+    influenced: r.influenced_transitively,
+    reason: r.reason,
   }));
 }
 

@@ -128,7 +128,7 @@ async function showThing(value) {
     lineageSection.hidden = true;
     if (err instanceof ApiError) {
       const problem = err.problem || {};
-      const options = thingsIn({ results: problem.candidates || problem.suggestions || [] });
+      const options = thingsIn(problem.candidates ?? problem.suggestions ?? []);
       setStatus(
         status,
         "error",

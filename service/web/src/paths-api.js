@@ -1,49 +1,35 @@
-// The answer of GET /paths (kg/explain.py result_json) in the shape the explorer draws.
+// The answer of GET /paths (declared in service/schemas.py as PathsAnswer) in the shape the explorer draws.
 //
-// {from, to, message, paths: [{nodes: [{id, iri, label, kind}], hops: [{subject, predicate, object, label, phrase,
-//   fromNode, toNode, sources: [{iri, label}]}], explanation, score, reasons, timeOrder}]}
-
-import { fallbackLabel } from "./common.js";
+// {from, to, message, truncated, paths: [{nodes: [Node], hops: [Hop], text, score, reasons, time_order: [Node]}]}
+// where Node is {iri, label, kind, date?} and Hop is {from, to, subject, predicate: {iri, label, inverse_label},
+// object, direction, reading, text, sources: [{iri, label}]}.
 
 function node(n) {
-  if (!n) return null;
-  if (typeof n === "string") return { id: n, iri: n, label: fallbackLabel(n), kind: null };
-  const iri = n.iri || n.id;
-  return { id: iri, iri, label: n.label || fallbackLabel(iri), kind: n.kind || null, date: n.date || null };
+  return { id: n.iri, iri: n.iri, label: n.label, kind: n.kind, date: n.date ?? null };
 }
 
 function hop(h) {
-  const subject = node(h.subject);
-  const object = node(h.object);
-  const predicate = h.predicate && typeof h.predicate === "object" ? h.predicate : { iri: h.predicate };
-  const forward = h.direction !== "backward";
-  const fromNode = node(h.from) || (forward ? subject : object);
-  const toNode = node(h.to) || (forward ? object : subject);
   return {
-    subject: subject.id,
-    object: object.id,
-    predicate: predicate.iri,
-    label: predicate.label || fallbackLabel(predicate.iri || ""),
-    phrase: h.reading || (forward ? predicate.label : predicate.inverse_label) || predicate.label || "",
-    text: h.text || null,
-    fromNode,
-    toNode,
-    sources: (h.sources || []).map((s) => (typeof s === "string" ? { iri: s, label: fallbackLabel(s) } : s)),
+    subject: h.subject.iri,
+    object: h.object.iri,
+    predicate: h.predicate.iri,
+    label: h.predicate.label,
+    phrase: h.reading,
+    text: h.text,
+    fromNode: node(h.from),
+    toNode: node(h.to),
+    sources: h.sources,
   };
 }
 
 export function normalisePaths(answer) {
-  const paths = (answer.paths || []).map((p) => {
-    const hops = (p.hops || []).map(hop);
-    const nodes = (p.nodes || []).map(node);
-    return {
-      nodes: nodes.length ? nodes : [hops[0]?.fromNode, ...hops.map((h) => h.toNode)].filter(Boolean),
-      hops,
-      explanation: p.text || p.explanation || null,
-      score: p.score,
-      reasons: p.reasons || [],
-      timeOrder: (p.time_order || []).map(node),
-    };
-  });
-  return { from: node(answer.from), to: node(answer.to), message: answer.message || null, paths, truncated: !!answer.truncated };
+  const paths = answer.paths.map((p) => ({
+    nodes: p.nodes.map(node),
+    hops: p.hops.map(hop),
+    explanation: p.text,
+    score: p.score,
+    reasons: p.reasons,
+    timeOrder: p.time_order.map(node),
+  }));
+  return { from: node(answer.from), to: node(answer.to), message: answer.message, paths, truncated: answer.truncated };
 }

@@ -2,34 +2,19 @@
 
 import { el, getJSON, withParams, debounce } from "./common.js";
 
-/** One found thing in a common shape: {iri, label, kind, description}. */
+/** One found thing (a Candidate of service/schemas.py: {iri, label, kind, match, matched}). */
 export function normaliseThing(item) {
-  if (!item) return null;
-  if (typeof item === "string") return { iri: item, label: item, kind: null, description: null };
-  const iri = item.iri || item.id || item.value || item.uri || item["@id"];
-  if (!iri) return null;
-  const label = item.label || item.name || item.text || item.prefLabel || iri;
-  return {
-    iri,
-    label,
-    kind: item.kind || item.type || null,
-    description: item.description || item.comment || null,
-    matched: item.matched || item.alt || null,
-  };
+  return { iri: item.iri, label: item.label, kind: item.kind, matched: item.matched };
 }
 
-/** The list of things in an API answer, whatever the key it is under. */
-export function thingsIn(doc) {
-  const list = Array.isArray(doc)
-    ? doc
-    : (doc && (doc.results || doc.matches || doc.items || doc.things || doc.candidates || doc.suggestions)) || [];
-  return list.map(normaliseThing).filter(Boolean);
+/** The things of a list of candidates (GET /search, or a problem's `candidates` or `suggestions`). */
+export function thingsIn(list) {
+  return list.map(normaliseThing);
 }
 
 /** Things whose names match `q` (GET /search?q=). */
 export async function searchThings(cfg, q, { signal, limit = 10 } = {}) {
-  const doc = await getJSON(withParams(cfg.api.search, { q, limit }), { signal });
-  return thingsIn(doc);
+  return thingsIn(await getJSON(withParams(cfg.api.search, { q, limit }), { signal }));
 }
 
 let boxes = 0;
@@ -76,7 +61,7 @@ export function searchBox(input, cfg, { onChoose } = {}) {
           { id: `${id}-${i}`, role: "option", "aria-selected": "false", dataset: { iri: thing.iri }, onmousedown: (e) => { e.preventDefault(); choose(thing); } },
           el("span", { class: "suggestion-label" }, thing.label),
           thing.kind ? el("span", { class: "suggestion-kind" }, ` ${thing.kind}`) : null,
-          thing.description ? el("span", { class: "suggestion-description" }, thing.description) : null,
+          thing.matched && thing.matched !== thing.label ? el("span", { class: "suggestion-description" }, ` (${thing.matched})`) : null,
         ),
       ),
     );
