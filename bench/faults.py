@@ -34,9 +34,9 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import httpx
 
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_results:
         from bench.load import write_results
 
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         text = (f"Run {stamp} on {machine()}.\n\nCommand: `.venv/bin/python -m bench.faults`\n\n" + "\n".join(lines))
         write_results(args.write_results, text, section="Faults")
     return 0

@@ -39,10 +39,10 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlencode
 
 import httpx
@@ -397,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
                     "p99_ms": percentile([x * 1000 for x in s.latencies], 99)} for r, s in results.routes.items()},
         }, indent=2))
     if args.write_results:
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
         command = f"`.venv/bin/python -m bench.load --clients {args.clients} --seconds {args.seconds:g}`"
         write_results(args.write_results, f"Run {stamp} on {machine()}.\n\nCommand: {command}\n\n{text}\n\n"
                       f"Verdict: {'PASS' if not (results.errors or results.overload or leak) else 'FAIL'} "

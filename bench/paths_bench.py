@@ -32,8 +32,8 @@ import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import httpx
 
@@ -341,7 +341,7 @@ def main() -> None:
     args = parser.parse_args()
     rows, info = run(args.edges, args.pairs, args.k_pairs)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
-    header = [f"Run {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine} (a machine shared with "
+    header = [f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine} (a machine shared with "
               f"other work; `.venv/bin/python -m bench.paths_bench --edges {args.edges}`)."] + \
              [f"- {key}: {value}" for key, value in info.items()]
     text = "\n".join(header) + "\n\n" + table(rows)

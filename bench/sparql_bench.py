@@ -30,10 +30,10 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 import httpx
 
@@ -279,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     rdflib_people = write_graph(rdflib_data, rdflib_triples) if rdflib_data != data else people
     kinds = query_kinds(people)
     wanted = args.servers.split(",")
-    print(f"# SPARQL service benchmark, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+    print(f"# SPARQL service benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     print(f"# machine: {machine()}")
     print(f"# graph: {people * TRIPLES_PER_PERSON} triples ({people} people); {args.concurrency} connections; "
           f"at most {args.requests} requests or {args.seconds:g} s per query kind and server")

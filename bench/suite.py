@@ -41,10 +41,10 @@ import statistics
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import httpx
 
@@ -182,7 +182,7 @@ class Results:
     """Everything one run measured."""
 
     config: Config
-    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
     machine: str = field(default_factory=report.machine)
     code: str = field(default_factory=lambda: report.code_version(Path(__file__).resolve().parent.parent))
     load: dict[str, str] = field(default_factory=dict)
@@ -251,7 +251,7 @@ def sparql_mix(url: str, kinds: dict[str, Callable[[random.Random], sparql_bench
 
 
 def log(message: str) -> None:
-    print(f"# {datetime.now(timezone.utc):%H:%M:%S} {message}", flush=True)
+    print(f"# {datetime.now(UTC):%H:%M:%S} {message}", flush=True)
 
 
 def note_load(results: Results, when: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from kg.cli import base as kg_cli
 from kg.cli import paths as cli_paths

@@ -10,7 +10,7 @@ are in ``tests/support.py``.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

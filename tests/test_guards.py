@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import http.server
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest

@@ -9,7 +9,7 @@ server is healthy and no query worker had to be replaced for a parse error.
 from __future__ import annotations
 
 import socket
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest

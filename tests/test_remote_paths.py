@@ -4,7 +4,7 @@ checked against networkx on the whole graph."""
 from __future__ import annotations
 
 import random
-from typing import Iterator
+from collections.abc import Iterator
 
 import networkx as nx
 import pyoxigraph as ox

@@ -7,7 +7,7 @@ the tests never install anything). Each run starts a throw-away Virtuoso in a te
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest

@@ -12,7 +12,7 @@ the operation and the smallest failing request Hypothesis found.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 import schemathesis

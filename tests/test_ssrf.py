@@ -14,7 +14,7 @@ import http.server
 import inspect
 import socket
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest

@@ -11,7 +11,7 @@ Without Chromium (or without the built bundles) these tests skip with the reason
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest

@@ -61,7 +61,7 @@ def test_report_text_has_a_summary_line(seed_report: ValidationReport) -> None:
 
 def test_ontology_dir_points_at_the_repository_ontology() -> None:
     assert (ONTOLOGY_DIR / "shapes.ttl").is_file()
-    assert ONTOLOGY_DIR == Path(__file__).resolve().parent.parent / "ontology"
+    assert Path(__file__).resolve().parent.parent / "ontology" == ONTOLOGY_DIR
 
 
 def test_thing_without_label_is_named(seed_store: ox.Store, base_iri: str) -> None:

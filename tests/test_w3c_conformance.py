@@ -16,9 +16,9 @@ The score is printed at the end of the run, e.g.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import httpx
 import pytest

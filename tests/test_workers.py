@@ -86,9 +86,8 @@ def test_too_many_waiting_queries_are_refused(snapshot: Snapshot) -> None:
 
 
 def test_syntax_errors_come_back_with_their_position(snapshot: Snapshot) -> None:
-    with QueryPool(size=1) as pool:
-        with pytest.raises(QuerySyntaxError, match="1:"):
-            pool.run(QueryRequest("SELECT ?x { ?x ?y }"), snapshot, timeout=10)
+    with QueryPool(size=1) as pool, pytest.raises(QuerySyntaxError, match="1:"):
+        pool.run(QueryRequest("SELECT ?x { ?x ?y }"), snapshot, timeout=10)
 
 
 def test_queries_see_writes_made_after_an_earlier_snapshot(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from kg.cli.base import Handler, open_from
 from kg.queries.binding import page_window, records

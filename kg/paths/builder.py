@@ -170,7 +170,7 @@ class _Builder:
         """Subjects, objects and graphs of the relations along one predicate (empty if unused)."""
         if predicate not in self.pid:
             return [], [], []
-        rows = np.nonzero(self.P == self.pid[predicate])[0]
+        rows = np.nonzero(self.pid[predicate] == self.P)[0]
         return self.S[rows].tolist(), self.O[rows].tolist(), self.G[rows].tolist()
 
     def _read_schema(self) -> None:

@@ -24,7 +24,7 @@ property's inverse label), and the source graphs that state it.
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox

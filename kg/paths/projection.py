@@ -32,8 +32,9 @@ import bisect
 import re
 import threading
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import TypeVar
 
 import networkx as nx
 

@@ -19,7 +19,7 @@ its distinct triples; a named-graph subset's ``void:triples`` the triples in tha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
@@ -207,5 +207,5 @@ def void_triples(stats: Statistics, info: DatasetInfo) -> list[ox.Triple]:
 
 
 def _datetime(timestamp: float) -> ox.Literal:
-    moment = datetime.fromtimestamp(timestamp, tz=timezone.utc).replace(microsecond=0)
+    moment = datetime.fromtimestamp(timestamp, tz=UTC).replace(microsecond=0)
     return ox.Literal(moment.isoformat().replace("+00:00", "Z"), datatype=ox.NamedNode(XSD + "dateTime"))

@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 from urllib.parse import urljoin
 
 import pyoxigraph as ox

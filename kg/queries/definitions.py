@@ -9,8 +9,8 @@ The file format is described in :mod:`kg.queries.catalog`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import yaml
 

@@ -92,7 +92,7 @@ import hashlib
 import secrets
 import threading
 import time
-from typing import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 import pyoxigraph as ox
 

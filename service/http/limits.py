@@ -18,7 +18,7 @@ True
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from fastapi import HTTPException, Request
 from starlette.types import ASGIApp, Receive, Scope, Send

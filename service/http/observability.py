@@ -43,9 +43,10 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -117,7 +118,7 @@ def access_record(
     >>> record["time"], record["status"], record["duration_ms"], record["client"], record["query"]
     ('1970-01-01T00:00:00.000Z', 200, 12.3, '1.2.3.4', 'query=ASK%7B%7D')
     """
-    stamp = datetime.fromtimestamp(time.time() if when is None else when, tz=timezone.utc)
+    stamp = datetime.fromtimestamp(time.time() if when is None else when, tz=UTC)
     client = scope.get("client")
     return {
         "time": stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z",

@@ -25,9 +25,9 @@ import ipaddress
 import re
 import socket
 from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Callable, Iterator, Mapping, Sequence
 from urllib.parse import urljoin, urlsplit
 
 from fastapi import HTTPException

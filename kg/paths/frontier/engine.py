@@ -44,7 +44,8 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict, deque
-from typing import Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import pyoxigraph as ox
 

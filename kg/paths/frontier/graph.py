@@ -44,8 +44,8 @@ import array
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Sequence
 
 import pyoxigraph as ox
 

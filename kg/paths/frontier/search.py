@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Collection, Iterable, Iterator, Literal, Sequence
+from typing import Literal
 
 import pyoxigraph as ox
 
