@@ -20,6 +20,32 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 """An RDF term as pyoxigraph gives it."""
 
 
+def term_value(term: Term) -> str:
+    """The IRI, blank node label or lexical form of a term (a triple term in N-Triples syntax).
+
+    >>> term_value(ox.NamedNode("http://ex/a")), term_value(ox.Literal("1"))
+    ('http://ex/a', '1')
+    >>> term_value(ox.Triple(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p"), ox.Literal("1")))
+    '<http://ex/a> <http://ex/p> "1"'
+    """
+    return str(term) if isinstance(term, ox.Triple) else term.value
+
+
+def quad_of(s: Term, p: Term, o: Term, g: Term | ox.DefaultGraph | None = None) -> ox.Quad:
+    """The quad of terms a query bound to ``?s ?p ?o ?g``; TypeError where RDF has none (a literal subject).
+
+    >>> print(quad_of(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p"), ox.Literal("1")))
+    <http://ex/a> <http://ex/p> "1"
+    >>> quad_of(ox.Literal("1"), ox.NamedNode("http://ex/p"), ox.Literal("1"))
+    Traceback (most recent call last):
+    ...
+    TypeError: not a quad: "1" <http://ex/p> "1"
+    """
+    if isinstance(s, ox.Literal | ox.Triple) or not isinstance(p, ox.NamedNode) or isinstance(g, ox.Literal | ox.Triple):
+        raise TypeError(f"not a quad: {s} {p} {o}" + (f" {g}" if g is not None else ""))
+    return ox.Quad(s, p, o, g)
+
+
 class StoreError(RuntimeError):
     """The store could not be opened or written."""
 

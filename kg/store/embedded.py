@@ -258,9 +258,8 @@ class OxigraphStore:
     def bulk_load(self, path: str, media_type: str, graph: str | None = None) -> None:
         """Load a large file fast, without a transaction (for benchmarks and first loads)."""
         fmt = GRAPH_TYPES[media_type]
-        kwargs = {"to_graph": ox.NamedNode(graph)} if graph else {}
         with self._write_lock:
-            self.raw.bulk_load(path=path, format=fmt, **kwargs)
+            self.raw.bulk_load(path=path, format=fmt, to_graph=ox.NamedNode(graph) if graph else None)
             self._changed()
 
     def close(self) -> None:

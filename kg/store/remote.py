@@ -107,6 +107,8 @@ from kg.store.base import (
     Term,
     UpdateFailed,
     UpdateSyntaxError,
+    quad_of,
+    term_value,
 )
 from kg.store.formats import GRAPH_TYPES, parse_rdf
 from kg.store.nesting import check_nesting
@@ -327,8 +329,8 @@ class RemoteStore:
     # --- graphs ----------------------------------------------------------
     def graph_names(self) -> list[str]:
         rows = self._select(f"SELECT DISTINCT ?g {{ {self._graph_pattern('?g')} }}", union=False)
-        names = (row["g"].value for row in rows if isinstance(row.get("g"), ox.NamedNode))
-        return sorted(name for name in names if not self._hidden(name))
+        graphs = [row.get("g") for row in rows]
+        return sorted(g.value for g in graphs if isinstance(g, ox.NamedNode) and not self._hidden(g.value))
 
     def has_graph(self, graph: str | None) -> bool:
         if graph is None:
@@ -354,7 +356,7 @@ class RemoteStore:
     def __len__(self) -> int:
         """Number of quads (as ``len`` of the embedded store)."""
         rows = self._select(f"SELECT (COUNT(*) AS ?n) {{ {self._quad_pattern()} }}", union=False)
-        return int(rows[0]["n"].value)
+        return int(term_value(rows[0]["n"]))
 
     def _paged(self, pattern: str, variables: str) -> Iterator[dict[str, Term]]:
         """Every solution of ``pattern``, in pages of ``page_size`` ordered by ``variables``."""
@@ -371,7 +373,7 @@ class RemoteStore:
     def graph_quads(self, graph: str | None) -> list[ox.Quad]:
         target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         pattern = f"GRAPH {target} {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
-        return [ox.Quad(r["s"], r["p"], r["o"], target) for r in self._paged(pattern, "?s ?p ?o")]  # type: ignore[arg-type]
+        return [quad_of(r["s"], r["p"], r["o"], target) for r in self._paged(pattern, "?s ?p ?o")]
 
     def quads(self) -> Iterator[ox.Quad]:
         if self.endpoints.graph_store:
@@ -381,10 +383,10 @@ class RemoteStore:
     def _paged_quads(self) -> Iterator[ox.Quad]:
         if self.union_default_graph == "param":
             for row in self._paged("?s ?p ?o", "?s ?p ?o"):
-                yield ox.Quad(row["s"], row["p"], row["o"])  # type: ignore[arg-type]
+                yield quad_of(row["s"], row["p"], row["o"])
         for row in self._paged("GRAPH ?g { ?s ?p ?o }", "?g ?s ?p ?o"):
-            if not self._hidden(row["g"].value):
-                yield ox.Quad(row["s"], row["p"], row["o"], row["g"])  # type: ignore[arg-type]
+            if not self._hidden(term_value(row["g"])):
+                yield quad_of(row["s"], row["p"], row["o"], row["g"])
 
     def _export(self) -> Iterator[ox.Quad]:
         """Stream the whole dataset from the Graph Store endpoint as N-Quads."""
@@ -398,7 +400,9 @@ class RemoteStore:
                 raise QueryEvaluationError(f"the Graph Store endpoint answered {media_type_of(response)}, "
                                            "not application/n-quads")
             try:
-                for quad in ox.parse(Body(response, deadline, self.bulk_timeout), format=ox.RdfFormat.N_QUADS):
+                body = Body(response, deadline, self.bulk_timeout)
+                # pyoxigraph reads any binary file object; its stub names only typing.IO (io.RawIOBase is not one)
+                for quad in ox.parse(body, format=ox.RdfFormat.N_QUADS):  # type: ignore[arg-type]
                     if not (isinstance(quad.graph_name, ox.NamedNode) and self._hidden(quad.graph_name.value)):
                         yield quad
             except SyntaxError as err:

@@ -15,6 +15,7 @@ import io
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
@@ -29,6 +30,9 @@ from kg.store.base import (
     Term,
 )
 from kg.store.formats import READABLE_GRAPHS, READABLE_RESULTS
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xml;q=0.9, text/tab-separated-values;q=0.8"
 ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
@@ -132,7 +136,7 @@ class Body(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, target: bytearray | memoryview) -> int:  # type: ignore[override]
+    def readinto(self, target: WriteableBuffer) -> int:
         if not self._buffer:
             if time.monotonic() > self._deadline:
                 raise QueryTimeout(f"the SPARQL endpoint answered for longer than the limit of {self._limit:g} s")
@@ -144,8 +148,9 @@ class Body(io.RawIOBase):
                 raise QueryEvaluationError(f"the answer of the SPARQL endpoint broke off: {err}") from None
             if not self._buffer:
                 return 0
-        n = min(len(target), len(self._buffer))
-        target[:n] = self._buffer[:n]
+        view = memoryview(target).cast("B")
+        n = min(len(view), len(self._buffer))
+        view[:n] = self._buffer[:n]
         self._buffer = self._buffer[n:]
         return n
 
@@ -278,7 +283,8 @@ class SparqlClient:
         media_type = media_type_of(response)
         body = Body(response, deadline, limit)
         if media_type in READABLE_RESULTS:
-            result = ox.parse_query_results(body, READABLE_RESULTS[media_type])
+            # pyoxigraph reads any binary file object; its stub names only typing.IO (io.RawIOBase is not one)
+            result = ox.parse_query_results(body, READABLE_RESULTS[media_type])  # type: ignore[arg-type]
             if isinstance(result, ox.QueryBoolean):
                 return Answer("ask", [], [], bool(result), [], False)
             variables = [v.value for v in result.variables]
@@ -290,7 +296,7 @@ class SparqlClient:
             return Answer("select", variables, rows, False, [], False)
         if media_type in READABLE_GRAPHS:
             triples: list[ox.Triple] = []
-            for quad in ox.parse(body, format=READABLE_GRAPHS[media_type]):
+            for quad in ox.parse(body, format=READABLE_GRAPHS[media_type]):  # type: ignore[arg-type]  # as above
                 if max_rows is not None and len(triples) == max_rows:
                     return Answer("graph", [], [], False, triples, True)
                 triples.append(quad.triple)

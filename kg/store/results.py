@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from kg.store.base import Term
+from kg.store.base import Term, term_value
 from kg.store.formats import GRAPH_TYPES, SELECT_TYPES
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -73,7 +73,7 @@ def _xml_term(term: Term) -> str:
 def _csv_field(term: Term | None) -> str:
     if term is None:
         return ""
-    value = term.value if not isinstance(term, ox.Triple) else str(term)
+    value = term_value(term)
     if isinstance(term, ox.BlankNode):
         value = "_:" + value
     if any(c in value for c in ',"\r\n'):
@@ -135,15 +135,13 @@ def write_ask(value: bool, media_type: str) -> bytes:
 def write_graph(triples: Iterable[ox.Triple | ox.Quad], media_type: str, prefixes: Mapping[str, str]) -> bytes:
     """Serialise triples (or quads) in one of :data:`GRAPH_TYPES`, with prefixes where the format has them."""
     fmt = GRAPH_TYPES[media_type]
-    items = list(triples)
+    items: list[ox.Quad] | list[ox.Triple]
     if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-        items = [t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object) for t in items]
-    elif items and isinstance(items[0], ox.Quad):
-        items = [q.triple for q in items]
-    kwargs: dict[str, object] = {}
-    if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3, ox.RdfFormat.RDF_XML):
-        kwargs["prefixes"] = used_prefixes(items, prefixes)
-    out = ox.serialize(items, format=fmt, **kwargs)
+        items = [t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+    else:
+        items = [t.triple if isinstance(t, ox.Quad) else t for t in triples]
+    with_prefixes = fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3, ox.RdfFormat.RDF_XML)
+    out = ox.serialize(items, format=fmt, prefixes=used_prefixes(items, prefixes) if with_prefixes else None)
     return out if out is not None else b""
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -82,7 +83,7 @@ def declared_prefixes(query: str) -> set[str]:
     return found
 
 
-def prologue(base_iri: str | None, prefixes: Iterable[tuple[str, str]], skip: set[str] = frozenset()) -> str:
+def prologue(base_iri: str | None, prefixes: Iterable[tuple[str, str]], skip: AbstractSet[str] = frozenset()) -> str:
     """``BASE`` and ``PREFIX`` declarations to put in front of a query (names and IRIs are checked).
 
     They make one line with no line break, so that the line numbers in the engine's error messages are the
@@ -228,6 +229,7 @@ def _subselects(items: list[Token], form_at: int) -> Iterator[tuple[int, set[str
         if brace is None:
             continue
         projected: set[str] = set()
+        star = False
         parens = 0
         first = True
         for item in items[i + 1 :]:
@@ -236,14 +238,14 @@ def _subselects(items: list[Token], form_at: int) -> Iterator[tuple[int, set[str
             if item.kind == "word" and item.text.upper() in ("DISTINCT", "REDUCED"):
                 continue
             if first and item.text == "*":
-                projected = None  # type: ignore[assignment]
+                star = True
                 break
             first = False
             if item.kind == "other" and item.text in "()":
                 parens += 1 if item.text == "(" else -1
             elif item.kind == "var" and parens == 0:
                 projected.add(item.text[1:])
-        yield brace, projected
+        yield brace, None if star else projected
 
 
 def bind_values(query: str, bindings: Mapping[str, Term] | None) -> str:
@@ -306,7 +308,7 @@ def _components(quads: list[ox.Quad]) -> list[list[ox.Quad]]:
         keys.append(labels[0] if labels else None)
     groups: dict[str, list[ox.Quad]] = defaultdict(list)
     alone: list[list[ox.Quad]] = []
-    for quad, key in zip(quads, keys):
+    for quad, key in zip(quads, keys, strict=True):
         if key is None:
             alone.append([quad])
         else:

@@ -29,6 +29,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Literal
 
+import pyoxigraph as ox
+
 from kg.store.base import (
     QueryBusy,
     QueryEvaluationError,
@@ -36,6 +38,7 @@ from kg.store.base import (
     QueryResponse,
     QuerySyntaxError,
     QueryTimeout,
+    Term,
     WorkerDied,
 )
 
@@ -48,9 +51,7 @@ class Snapshot:
     kind: Literal["rocksdb", "nquads"]
 
 
-def _open_snapshot(snapshot: Snapshot):  # noqa: ANN202 - returns pyoxigraph.Store
-    import pyoxigraph as ox
-
+def _open_snapshot(snapshot: Snapshot) -> ox.Store:
     if snapshot.kind == "rocksdb":
         return ox.Store.read_only(snapshot.path)
     store = ox.Store()
@@ -58,30 +59,28 @@ def _open_snapshot(snapshot: Snapshot):  # noqa: ANN202 - returns pyoxigraph.Sto
     return store
 
 
-def execute(store, request: QueryRequest) -> QueryResponse:  # noqa: ANN001 - pyoxigraph.Store
+def execute(store: ox.Store, request: QueryRequest) -> QueryResponse:
     """Run ``request`` on a pyoxigraph store and serialise the answer (used inside the workers)."""
-    import pyoxigraph as ox
-
     from kg.store.results import parse_term, write_ask, write_graph, write_select
 
-    kwargs: dict[str, object] = {"base_iri": request.base_iri, "prefixes": dict(request.prefixes) or None}
-    if request.default_graphs:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs]
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
-    elif request.named_graphs:
-        kwargs["default_graph"] = []  # named graphs alone: the default graph is empty (SPARQL 1.1 Query 13.2)
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs]
-    else:
-        kwargs["use_default_graph_as_union"] = True
-    if request.substitutions:
-        kwargs["substitutions"] = {ox.Variable(k): parse_term(v) for k, v in request.substitutions}
+    # The protocol's dataset (named graphs alone: the default graph is empty, SPARQL 1.1 Query 13.2); else the union.
+    dataset = bool(request.default_graphs or request.named_graphs)
+    substitutions = {ox.Variable(k): parse_term(v) for k, v in request.substitutions}
     try:
-        result = store.query(request.query, **kwargs)
+        result = store.query(
+            request.query,
+            base_iri=request.base_iri,
+            prefixes=dict(request.prefixes) or None,
+            use_default_graph_as_union=not dataset,
+            default_graph=[ox.NamedNode(g) for g in request.default_graphs] if dataset else None,
+            named_graphs=[ox.NamedNode(g) for g in request.named_graphs] if dataset else None,
+            substitutions=substitutions or None,
+        )
         if isinstance(result, ox.QueryBoolean):
             return QueryResponse("ask", write_ask(bool(result), request.select_type), request.select_type, 1)
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
-            rows = []
+            rows: list[dict[str, Term | None]] = []
             truncated = False
             size = 0
             for solution in result:
@@ -93,7 +92,7 @@ def execute(store, request: QueryRequest) -> QueryResponse:  # noqa: ANN001 - py
                 rows.append(row)
             body = write_select(variables, rows, request.select_type)
             return QueryResponse("select", body, request.select_type, len(rows), truncated)
-        triples = []
+        triples: list[ox.Triple] = []
         truncated = False
         size = 0
         for triple in result:
@@ -112,7 +111,7 @@ def execute(store, request: QueryRequest) -> QueryResponse:  # noqa: ANN001 - py
 
 def _worker_main(inbox: Connection, outbox: Connection) -> None:
     """Loop of a worker process: receive (snapshot, request), send ("ok", response) or (error, message)."""
-    opened: tuple[Snapshot, object] | None = None
+    opened: tuple[Snapshot, ox.Store] | None = None
     while True:
         try:
             snapshot, request = inbox.recv()
@@ -230,24 +229,25 @@ class QueryPool:
             raise QueryBusy("too many queries are running or waiting; try again shortly")
         deadline = time.monotonic() + timeout
         try:
-            worker: _Worker | None = self._acquire(timeout)
+            worker = self._acquire(timeout)
+            held: _Worker | None = worker  # None once retired: nothing to give back to the idle queue
             try:
                 worker.snapshot = snapshot
                 worker.outbox.send((snapshot, request))
                 remaining = max(0.0, deadline - time.monotonic())
                 if not worker.inbox.poll(remaining):
                     self._retire(worker)
-                    worker = None
+                    held = None
                     raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s and was stopped")
                 status, payload = worker.inbox.recv()
             except (EOFError, OSError):
-                if worker is not None:
-                    self._retire(worker)
-                    worker = None
+                if held is not None:
+                    self._retire(held)
+                    held = None
                 raise WorkerDied("the query worker died while running the query") from None
             finally:
-                if worker is not None:
-                    self._idle.put(worker)
+                if held is not None:
+                    self._idle.put(held)
         finally:
             self._slots.release()
         if status == "ok":
