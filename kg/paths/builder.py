@@ -74,7 +74,6 @@ class _Builder:
         self.cols: list[array.array] = [array.array("i") for _ in range(4)]
         self.literals: list[tuple[str, str, str, str | None]] = []
         self.blank: list[tuple[str, str, str, str]] = []
-        self.bracketed = False
 
     def read(self, quads: Iterable[ox.Quad]) -> None:
         """One pass: IRI-object quads into integer columns; the few literals and blank nodes aside."""
@@ -115,30 +114,33 @@ class _Builder:
     def read_oxigraph(self, raw: ox.Store) -> None:
         """The same as :meth:`read`, faster: Oxigraph writes the relations as TSV, split and interned in C."""
         s_col, p_col, o_col, g_col = self.cols
-        index, pred_index, graph_index = self.index, self.pred_index, self.graph_index
+        # TSV cells, b"<iri>", unbracketed once at the end
+        index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
+        pred_index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
+        graph_index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
         graphs = [g for g in raw.named_graphs() if isinstance(g, ox.NamedNode)]
         for graph in [None, *graphs]:  # one query per graph: no graph column to write and read back
             query = _GRAPH_EDGES.format(f"GRAPH {graph}" if graph is not None else "")
             gid = graph_index[f"<{graph.value}>".encode() if graph is not None else b""]
-            for flat in _tsv_chunks(raw.query(query).serialize(format=ox.QueryResultsFormat.TSV)):
+            for flat in _tsv_chunks(_select_tsv(raw, query)):
                 s_col.extend(map(index.__getitem__, flat[0::3]))
                 p_col.extend(map(pred_index.__getitem__, flat[1::3]))
                 o_col.extend(map(index.__getitem__, flat[2::3]))
                 g_col.extend(itertools.repeat(gid, len(flat) // 3))
         values = " ".join(f"<{p}>" for p in sorted(LITERAL_PREDICATES))
         query = f"SELECT ?s ?p ?o {{ ?s ?p ?o VALUES ?p {{ {values} }} FILTER(isIRI(?s) && isLiteral(?o)) }}"
-        text = raw.query(query, use_default_graph_as_union=True).serialize(format=ox.QueryResultsFormat.TSV)
+        text = _select_tsv(raw, query, union=True)
         for s, p, quoted, lang, bare in _TSV_LITERAL_ROW.findall(text.decode()):
             value = bare or quoted
             if "\\" in quoted:
                 value = _tsv_literal(f'"{quoted}"')[0]
             self.literals.append((s, p, value, lang or None))
         values = " ".join(f"<{p}>" for p in sorted(QUALIFIED.keys() | QUALIFIER_TARGETS))
-        for row in raw.query(f"SELECT ?s ?p ?o ?g {{ GRAPH ?g {{ ?s ?p ?o }} VALUES ?p {{ {values} }} }}"):
+        for row in _select(raw, f"SELECT ?s ?p ?o ?g {{ GRAPH ?g {{ ?s ?p ?o }} VALUES ?p {{ {values} }} }}"):
             s, p, o, g = row
             self.blank.append((s.value if type(s) is ox.NamedNode else str(s), p.value,
                                o.value if type(o) is ox.NamedNode else str(o), g.value))
-        self.bracketed = True
+        self.index, self.pred_index, self.graph_index = map(_unbracket, (index, pred_index, graph_index))
 
 
     # --- assembly: one step per concern, each reading what the previous ones found --------------
@@ -153,25 +155,22 @@ class _Builder:
 
     def _intern(self) -> None:
         """Term tables (IRIs, predicates, graphs) and the relation columns as numpy arrays."""
-        if self.bracketed:  # TSV cells: b"<iri>"
-            self.index = _unbracket(self.index)
-            self.pred_index = _unbracket(self.pred_index)
-            self.graph_index = _unbracket(self.graph_index)
         self.ids: dict[str, int] = dict(self.index)
         self.iris: list[str] = list(self.ids)
         self.predicates: list[str] = list(self.pred_index)
         self.graphs: list[str] = list(self.graph_index)
         self.pid: dict[str, int] = dict(self.pred_index)
-        self.S, self.P, self.O, self.G = (np.frombuffer(c, dtype=np.int32) if len(c) else np.zeros(0, np.int32)
-                                          for c in self.cols)
+        self.s_col, self.p_col, self.o_col, self.g_col = (
+            np.frombuffer(c, dtype=np.int32) if len(c) else np.zeros(0, np.int32) for c in self.cols
+        )
         self.extra: tuple[list[int], list[int], list[int], list[int]] = ([], [], [], [])
 
     def _rows(self, predicate: str) -> tuple[list[int], list[int], list[int]]:
         """Subjects, objects and graphs of the relations along one predicate (empty if unused)."""
         if predicate not in self.pid:
             return [], [], []
-        rows = np.nonzero(self.pid[predicate] == self.P)[0]
-        return self.S[rows].tolist(), self.O[rows].tolist(), self.G[rows].tolist()
+        rows = np.nonzero(self.p_col == self.pid[predicate])[0]
+        return self.s_col[rows].tolist(), self.o_col[rows].tolist(), self.g_col[rows].tolist()
 
     def _read_schema(self) -> None:
         """Types, and the things that are classes or properties (never nodes): by type or by schema relations."""
@@ -179,7 +178,7 @@ class _Builder:
         self.types: dict[int, list[str]] = {}
         self.schema: set[int] = set()
         subjects, objects, _ = self._rows(RDF_TYPE)
-        for s, o in zip(subjects, objects):
+        for s, o in zip(subjects, objects, strict=True):
             self.types.setdefault(s, []).append(iris[o])
             if iris[o] in SCHEMA_TYPES or iris[o].startswith(SH):
                 self.schema.add(s)
@@ -188,7 +187,7 @@ class _Builder:
         for name in SCHEMA_PREDICATES:
             subjects, objects, _ = self._rows(name)
             self.schema.update(subjects)
-            pairs = [(iris[s], iris[o]) for s, o in zip(subjects, objects)]
+            pairs = [(iris[s], iris[o]) for s, o in zip(subjects, objects, strict=True)]
             if name == RDFS + "subPropertyOf":
                 self.sub_property += pairs
             elif name == OWL + "inverseOf":
@@ -249,7 +248,7 @@ class _Builder:
         if p not in self.pid:
             self.pid[p] = len(self.predicates)
             self.predicates.append(p)
-        for column, value in zip(self.extra, (s, self.pid[p], o, g)):
+        for column, value in zip(self.extra, (s, self.pid[p], o, g), strict=True):
             column.append(value)
 
     def _fold_qualified(self) -> None:
@@ -258,30 +257,30 @@ class _Builder:
         qual_target = {s: o for s, p, o, _ in self.blank if p in QUALIFIER_TARGETS}
         for name in QUALIFIER_TARGETS:
             subjects, objects, _ = self._rows(name)
-            for s, o in zip(subjects, objects):
+            for s, o in zip(subjects, objects, strict=True):
                 qual_target.setdefault(iris[s], iris[o])
         qualified = [(s, p, o, g) for s, p, o, g in self.blank if p in QUALIFIED]
         for name in QUALIFIED:
             subjects, objects, gs = self._rows(name)
-            qualified += [(iris[s], name, iris[o], graphs[g]) for s, o, g in zip(subjects, objects, gs)]
+            qualified += [(iris[s], name, iris[o], graphs[g]) for s, o, g in zip(subjects, objects, gs, strict=True)]
         graph_ids = {g: i for i, g in enumerate(graphs)}
         for s_iri, pred, qual, g in qualified:
             target = qual_target.get(qual)
-            s = self.ids.get(s_iri)
-            if target is None or s is None:
+            subject = self.ids.get(s_iri)
+            if target is None or subject is None:
                 continue
             if g not in graph_ids:
                 graph_ids[g] = len(graphs)
                 graphs.append(g)
-            self._add(s, QUALIFIED[pred], self._node(target), graph_ids[g])
+            self._add(subject, QUALIFIED[pred], self._node(target), graph_ids[g])
 
     def _fold_same_as(self) -> None:
         """``owl:sameAs`` to a thing of the graph is a relation; to the outside world, a node attribute."""
         has_outgoing = np.zeros(len(self.iris) + 1, dtype=bool)
-        has_outgoing[self.S] = True
+        has_outgoing[self.s_col] = True
         same_as: dict[int, list[str]] = {}
         subjects, objects, gs = self._rows(SAME_AS)
-        for s, o, g in zip(subjects, objects, gs):
+        for s, o, g in zip(subjects, objects, gs, strict=True):
             if has_outgoing[o] or o in self.label_best:
                 self._add(s, SAME_AS, o, g)
             else:
@@ -298,23 +297,25 @@ class _Builder:
         is_schema = np.zeros(n, dtype=bool)
         if schema:
             is_schema[np.fromiter(schema, dtype=np.int64, count=len(schema))] = True
-        S, P, O, G = self.S, self.P, self.O, self.G
-        keep = ~np.isin(P, drop_preds) & ~is_schema[S] & ~is_schema[O] if len(S) else np.zeros(0, bool)
-        S, P, O, G = S[keep], P[keep], O[keep], G[keep]
+        s_col, p_col, o_col, g_col = self.s_col, self.p_col, self.o_col, self.g_col
+        keep = ~np.isin(p_col, drop_preds) & ~is_schema[s_col] & ~is_schema[o_col] if len(s_col) else np.zeros(0, bool)
+        s_col, p_col, o_col, g_col = s_col[keep], p_col[keep], o_col[keep], g_col[keep]
         extra_s, extra_p, extra_o, extra_g = self.extra
         if extra_s:
-            already = set(zip(S.tolist(), P.tolist(), O.tolist())) if len(extra_s) < len(S) else set()
-            rows = [i for i, t in enumerate(zip(extra_s, extra_p, extra_o))
+            already = set()
+            if len(extra_s) < len(s_col):
+                already = set(zip(s_col.tolist(), p_col.tolist(), o_col.tolist(), strict=True))
+            rows = [i for i, t in enumerate(zip(extra_s, extra_p, extra_o, strict=True))
                     if t not in already and not is_schema[t[0]] and not is_schema[t[2]]]
-            S = np.concatenate([S, np.array([extra_s[i] for i in rows], dtype=np.int32)])
-            P = np.concatenate([P, np.array([extra_p[i] for i in rows], dtype=np.int32)])
-            O = np.concatenate([O, np.array([extra_o[i] for i in rows], dtype=np.int32)])
-            G = np.concatenate([G, np.array([extra_g[i] for i in rows], dtype=np.int32)])
-        order = np.lexsort((G, O, P, S))
-        S, P, O, G = S[order], P[order], O[order], G[order]
-        first = np.ones(len(S), dtype=bool)
-        if len(S) > 1:
-            first[1:] = (S[1:] != S[:-1]) | (P[1:] != P[:-1]) | (O[1:] != O[:-1])
+            s_col = np.concatenate([s_col, np.array([extra_s[i] for i in rows], dtype=np.int32)])
+            p_col = np.concatenate([p_col, np.array([extra_p[i] for i in rows], dtype=np.int32)])
+            o_col = np.concatenate([o_col, np.array([extra_o[i] for i in rows], dtype=np.int32)])
+            g_col = np.concatenate([g_col, np.array([extra_g[i] for i in rows], dtype=np.int32)])
+        order = np.lexsort((g_col, o_col, p_col, s_col))
+        s_col, p_col, o_col, g_col = s_col[order], p_col[order], o_col[order], g_col[order]
+        first = np.ones(len(s_col), dtype=bool)
+        if len(s_col) > 1:
+            first[1:] = (s_col[1:] != s_col[:-1]) | (p_col[1:] != p_col[:-1]) | (o_col[1:] != o_col[:-1])
         edge_of_row = np.cumsum(first) - 1
         extra_graphs: dict[int, tuple[int, ...]] = {}
         dup_rows = np.nonzero(~first)[0]
@@ -322,35 +323,35 @@ class _Builder:
             groups: dict[int, set[int]] = {}
             for row in dup_rows.tolist():
                 e = int(edge_of_row[row])
-                groups.setdefault(e, {int(G[row - 1])}).add(int(G[row]))
+                groups.setdefault(e, {int(g_col[row - 1])}).add(int(g_col[row]))
             extra_graphs = {e: tuple(sorted(gs)) for e, gs in groups.items()}
-        S, P, O, G = S[first], P[first], O[first], G[first]
-        # extra_graphs must include the first row's graph: rows are sorted by G within a relation
+        s_col, p_col, o_col, g_col = s_col[first], p_col[first], o_col[first], g_col[first]
+        # extra_graphs must include the first row's graph: rows are sorted by graph within a relation
         for e in list(extra_graphs):
-            extra_graphs[e] = tuple(sorted(set(extra_graphs[e]) | {int(G[e])}))
-        return S, P, O, G, extra_graphs
+            extra_graphs[e] = tuple(sorted(set(extra_graphs[e]) | {int(g_col[e])}))
+        return s_col, p_col, o_col, g_col, extra_graphs
 
     def _assemble(self, version: str) -> Projection:
         """Adjacency in both directions (each node's relations least connected neighbour first, so searches
         can stop scanning a hub early), degrees, predicate frequencies, and the node attributes."""
-        S, P, O, G, extra_graphs = self._edges()
+        s_col, p_col, o_col, g_col, extra_graphs = self._edges()
         iris, ids, label_best = self.iris, self.ids, self.label_best
         n = len(iris)
-        out_count = np.bincount(S, minlength=n)
-        in_count = np.bincount(O, minlength=n)
+        out_count = np.bincount(s_col, minlength=n)
+        in_count = np.bincount(o_col, minlength=n)
         degree = out_count + in_count
-        order = np.lexsort((O, degree[O], S))
-        S, P, O, G = S[order], P[order], O[order], G[order]
+        order = np.lexsort((o_col, degree[o_col], s_col))
+        s_col, p_col, o_col, g_col = s_col[order], p_col[order], o_col[order], g_col[order]
         if extra_graphs:
             position = np.empty(len(order), dtype=np.int64)
             position[order] = np.arange(len(order))
             extra_graphs = {int(position[e]): gs for e, gs in extra_graphs.items()}
         out_off = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(out_count, out=out_off[1:])
-        in_order = np.lexsort((S, degree[S], O))
+        in_order = np.lexsort((s_col, degree[s_col], o_col))
         in_off = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(in_count, out=in_off[1:])
-        pred_freq = np.bincount(P, minlength=len(self.predicates)).tolist()
+        pred_freq = np.bincount(p_col, minlength=len(self.predicates)).tolist()
 
         alive = bytearray((degree > 0).astype(np.uint8).tobytes())
         for v in label_best:
@@ -361,9 +362,9 @@ class _Builder:
         symmetric = {iris[v] for v, ts in self.types.items() if OWL + "SymmetricProperty" in ts}
         return Projection(
             version=version, iris=iris, index=ids, alive=alive,
-            out_off=_ints(out_off), out_dst=_ints(O), out_pred=_ints(P), out_graph=_ints(G),
-            extra_graphs=extra_graphs, in_off=_ints(in_off), in_src=_ints(S[in_order]),
-            in_pred=_ints(P[in_order]), in_edge=_ints(in_order), degree=_ints(degree),
+            out_off=_ints(out_off), out_dst=_ints(o_col), out_pred=_ints(p_col), out_graph=_ints(g_col),
+            extra_graphs=extra_graphs, in_off=_ints(in_off), in_src=_ints(s_col[in_order]),
+            in_pred=_ints(p_col[in_order]), in_edge=_ints(in_order), degree=_ints(degree),
             predicates=self.predicates, pred_index=self.pid, pred_freq=pred_freq, graphs=self.graphs,
             properties=_properties(self.predicates, ids, label_best, self.inverse_labels, self.implies,
                                    self.sub_property, self.inverse_of, symmetric),
@@ -396,6 +397,18 @@ def _kinds(iris: list[str], alive: bytearray, types: dict[int, tuple[str, ...]])
 
 
 _GRAPH_EDGES = "SELECT ?s ?p ?o {{ {} {{ ?s ?p ?o FILTER(isIRI(?s) && isIRI(?o)) }} }}"
+
+
+def _select(raw: ox.Store, query: str, union: bool = False) -> ox.QuerySolutions:
+    """The solutions of a SELECT query (over the union of the graphs if ``union``)."""
+    solutions = raw.query(query, use_default_graph_as_union=union)
+    assert isinstance(solutions, ox.QuerySolutions), "a SELECT query"
+    return solutions
+
+
+def _select_tsv(raw: ox.Store, query: str, union: bool = False) -> bytes:
+    """The solutions of a SELECT query as SPARQL TSV, written by Oxigraph."""
+    return _select(raw, query, union).serialize(format=ox.QueryResultsFormat.TSV) or b""
 
 
 def _tsv_chunks(text: bytes, size: int = 1 << 22) -> Iterator[list[bytes]]:
