@@ -9,8 +9,10 @@ undated nodes may).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
 
 from kg.namespaces import PREFIXES
 from kg.paths.model import (
@@ -25,6 +27,7 @@ from kg.paths.projection import (
     DATED_KINDS,
     KINDS,
     Projection,
+    PropertyInfo,
     local_name,
     normalise_kind,
 )
@@ -58,7 +61,19 @@ def expand_curie(name: str, prefixes: dict[str, str] | None = None) -> str:
     return name
 
 
-def resolve_predicate(proj: Projection, name: str) -> str:
+class Vocabulary(Protocol):
+    """What :func:`resolve_predicate` reads: a :class:`Projection`, or the predicates the frontier engine knows."""
+
+    @property
+    def predicates(self) -> Sequence[str]: ...
+
+    @property
+    def pred_index(self) -> Mapping[str, int]: ...
+
+    def prop(self, iri: str) -> PropertyInfo: ...
+
+
+def resolve_predicate(proj: Vocabulary, name: str) -> str:
     """The IRI of a predicate the data uses, given as IRI, CURIE, local name (``coined``) or label.
 
     Raises :class:`PathRequestError` naming close matches when no predicate fits.
@@ -109,9 +124,7 @@ def in_window(date: str, after: str | None, before: str | None) -> bool:
     """
     if after is not None and date[: len(after)] < after[: len(date)]:
         return False
-    if before is not None and date[: len(before)] > before[: len(date)]:
-        return False
-    return True
+    return before is None or date[: len(before)] <= before[: len(date)]
 
 
 def validate_numbers(mode: str, k: int, max_length: int, limit: int) -> None:
@@ -149,7 +162,7 @@ def make_constraints(
         raise PathRequestError(f"max_length={max_length} is out of range: it must be between 1 and {MAX_LENGTH}")
     if resolve is None:
         assert proj is not None, "make_constraints needs a projection or a predicate resolver"
-        resolve = lambda name: resolve_predicate(proj, name)  # noqa: E731
+        resolve = partial(resolve_predicate, proj)
     include = frozenset(resolve(p) for p in include_predicates if p.strip())
     exclude = frozenset(resolve(p) for p in exclude_predicates if p.strip())
     both = include & exclude

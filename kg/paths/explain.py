@@ -195,14 +195,12 @@ def path_quads(proj: Projection, paths: Sequence[Path]) -> list[ox.Quad]:
 def paths_rdf(proj: Projection, paths: Sequence[Path], fmt: ox.RdfFormat) -> bytes:
     """The paths' subgraph serialised: graph formats get the union of the triples, dataset formats the quads."""
     quads = path_quads(proj, paths)
-    prefixes = {"rdfs": RDFS}
+    prefixes = {"rdfs": RDFS} if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE) else None
     if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
-        return ox.serialize(quads, format=fmt, prefixes=prefixes) if fmt == ox.RdfFormat.TRIG \
-            else ox.serialize(quads, format=fmt)
-    triples = list(dict.fromkeys(q.triple for q in quads))
-    if fmt in (ox.RdfFormat.TURTLE,):
-        return ox.serialize(triples, format=fmt, prefixes=prefixes)
-    return ox.serialize(triples, format=fmt)
+        out = ox.serialize(quads, format=fmt, prefixes=prefixes)
+    else:
+        out = ox.serialize(list(dict.fromkeys(q.triple for q in quads)), format=fmt, prefixes=prefixes)
+    return out if out is not None else b""
 
 
 # --- SVG picture ------------------------------------------------------------------------------------
@@ -257,10 +255,10 @@ def paths_svg(proj: Projection, result: SearchResult) -> str:
     height = MARGIN * 2 + rows * BOX_H + (rows - 1) * GAP_Y + 30
     pos: dict[int, tuple[float, float]] = {}
     for d, members in columns.items():
-        x = MARGIN + d * (BOX_W + GAP_X)
+        left = MARGIN + d * (BOX_W + GAP_X)
         offset = (rows - len(members)) * (BOX_H + GAP_Y) / 2
         for i, v in enumerate(members):
-            pos[v] = (x, MARGIN + 30 + offset + i * (BOX_H + GAP_Y))
+            pos[v] = (left, MARGIN + 30 + offset + i * (BOX_H + GAP_Y))
     title = f"Paths from {proj.label(result.source)} to {proj.label(result.target)}"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '

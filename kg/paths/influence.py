@@ -78,7 +78,7 @@ def _make_influence_graph(proj: Projection) -> InfluenceGraph:
     subjects = np.searchsorted(offsets, rows, side="right") - 1
     influencers: dict[int, list[tuple[int, int, bool]]] = {}
     influencees: dict[int, list[tuple[int, int, bool]]] = {}
-    for e, u in zip(rows.tolist(), subjects.tolist()):
+    for e, u in zip(rows.tolist(), subjects.tolist(), strict=True):
         v = proj.out_dst[e]
         if u == v:
             continue

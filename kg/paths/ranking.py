@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from kg.paths.constraints import Compiled
 from kg.paths.model import Hop, Path
@@ -95,7 +96,7 @@ def _allowed_edges(proj: Projection, u: int, v: int, comp: Compiled) -> list[tup
 
 def node_cost(proj: Projection, nodes: list[int], comp: Compiled, tabs: Tables) -> float:
     cost = 0.0
-    for u, v in zip(nodes, nodes[1:]):
+    for u, v in pairwise(nodes):
         options = _allowed_edges(proj, u, v, comp)
         cost += 1.0 + BETA * min((tabs.commonness[proj.out_pred[e]] for e, _ in options), default=1.0)
     return cost + sum(tabs.node_pen[v] for v in nodes[1:-1])
@@ -106,7 +107,7 @@ def make_path(proj: Projection, nodes: Sequence[int], comp: Compiled, tabs: Tabl
     """A :class:`Path` from its nodes: the rarest allowed relation on each hop, the cost and the reasons."""
     hops = []
     cost = 0.0
-    for u, v in zip(nodes, nodes[1:]):
+    for u, v in pairwise(nodes):
         options = sorted(_allowed_edges(proj, u, v, comp),
                          key=lambda ef: (tabs.commonness[proj.out_pred[ef[0]]], not ef[1], ef[0]))
         e, forward = options[0]

@@ -30,7 +30,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -55,7 +55,11 @@ from kg.paths.ranking import BETA, Tables, make_path, node_cost, tables
 
 # --- neighbourhoods ------------------------------------------------------------------------------
 
-def _channels(proj: Projection, directed: bool, outward: bool) -> list[tuple[object, object, object]]:
+Channel = tuple[Sequence[int], Sequence[int], Sequence[int]]
+"""(targets, offsets, predicates) arrays of a projection, to follow from a node."""
+
+
+def _channels(proj: Projection, directed: bool, outward: bool) -> list[Channel]:
     """(targets, offsets, predicates) arrays to follow from a node: out, in, or both."""
     out = (proj.out_dst, proj.out_off, proj.out_pred)
     inn = (proj.in_src, proj.in_off, proj.in_pred)
@@ -68,12 +72,12 @@ def neighbours(proj: Projection, v: int, comp: Compiled, outward: bool = True) -
     """(neighbour, predicate id) pairs reachable from v in one allowed hop (node test not applied)."""
     pred_ok = comp.pred_ok
     for dst, off, prd in _channels(proj, comp.directed, outward):
-        a, b = off[v], off[v + 1]  # type: ignore[index]
+        a, b = off[v], off[v + 1]
         if pred_ok is None:
-            for w, p in zip(dst[a:b], prd[a:b]):  # type: ignore[index]
+            for w, p in zip(dst[a:b], prd[a:b], strict=True):
                 yield w, p
         else:
-            for w, p in zip(dst[a:b], prd[a:b]):  # type: ignore[index]
+            for w, p in zip(dst[a:b], prd[a:b], strict=True):
                 if p in pred_ok:
                     yield w, p
 
@@ -112,7 +116,8 @@ def _bfs_meet(proj: Projection, s: int, t: int, comp: Compiled, clock: _Clock) -
         return _Layers(0, {s: []}, {t: []}, [s])
     node_ok, pred_ok = comp.node_ok, comp.pred_ok
     degree = proj.degree
-    sides = [
+    # each side: parents, depth, frontier, channels
+    sides: list[tuple[dict[int, list[int]], dict[int, int], list[int], list[Channel]]] = [
         ({s: []}, {s: 0}, [s], _channels(proj, comp.directed, True)),
         ({t: []}, {t: 0}, [t], _channels(proj, comp.directed, False)),
     ]
@@ -128,11 +133,11 @@ def _bfs_meet(proj: Projection, s: int, t: int, comp: Compiled, clock: _Clock) -
         for u in frontier:
             clock.check()
             for dst, off, prd in channels:
-                a, b = off[u], off[u + 1]  # type: ignore[index]
+                a, b = off[u], off[u + 1]
                 if pred_ok is None:
-                    targets = dst[a:b]  # type: ignore[index]
+                    targets: Sequence[int] = dst[a:b]
                 else:
-                    targets = [w for w, p in zip(dst[a:b], prd[a:b]) if p in pred_ok]  # type: ignore[index]
+                    targets = [w for w, p in zip(dst[a:b], prd[a:b], strict=True) if p in pred_ok]
                 for w in targets:
                     seen = depth.get(w)
                     if seen is None:
@@ -175,9 +180,10 @@ def _shortest_paths(proj: Projection, s: int, t: int, comp: Compiled, k: int, cl
     if layers is None:
         return [], None, False
     pen = tabs.node_pen
+    ends = {s, t}
 
     def penalty(v: int) -> float:
-        return 0.0 if v == s or v == t else pen[v]
+        return 0.0 if v in ends else pen[v]
 
     def best(parents: dict[int, list[int]]) -> Callable[[int], float]:
         memo: dict[int, float] = {}
@@ -240,8 +246,8 @@ def _dijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, ma
             continue
         nh = hops + 1
         for dst, off, prd in channels:
-            a, b = off[v], off[v + 1]  # type: ignore[index]
-            for w, p in zip(dst[a:b], prd[a:b]):  # type: ignore[index]
+            a, b = off[v], off[v + 1]
+            for w, p in zip(dst[a:b], prd[a:b], strict=True):
                 if pred_ok is not None and p not in pred_ok:
                     continue
                 if w in banned_nodes or settled.get(w, max_hops + 1) <= nh or (v, w) in banned_edges:
@@ -276,6 +282,7 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
     best, meet = bound, -1
     pops = 0
     ordered = tabs.ordered
+    ends = {s, t}  # the ends of the path have no penalty
     # A hop u–w costs 1 + BETA·commonness + half the penalty of each of its two nodes (the ends of the
     # path have none): summed over a path this is exactly the path's cost, and it is the same seen from
     # either end, so both searches can stop scanning a neighbourhood (least connected first) early.
@@ -290,14 +297,14 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
         pops += 1
         if pops & 63 == 0:
             clock.check()
-        base = cost + 1.0 + (0.0 if v == s or v == t else half[v])
+        base = cost + 1.0 + (0.0 if v in ends else half[v])
         top_other = heaps[1 - side][0][0] if heaps[1 - side] else math.inf
         if base + top_other >= best:
             continue  # no hop from v (a hub, often) can lead to a cheaper path
         mine, other, banned_here = dist[side], dist[1 - side], done[side]
         for dst, off, prd in channels[side]:
-            a, b = off[v], off[v + 1]  # type: ignore[index]
-            for w, p in zip(dst[a:b], prd[a:b]):  # type: ignore[index]
+            a, b = off[v], off[v + 1]
+            for w, p in zip(dst[a:b], prd[a:b], strict=True):
                 if base + half[w] + top_other >= best:
                     if ordered:
                         break  # neighbours come least connected first: the rest cost at least as much
@@ -310,7 +317,7 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
                     continue
                 if node_ok is not None and not node_ok(w):
                     continue
-                new = base + BETA * comm[p] + (0.0 if w == t or w == s else half[w])
+                new = base + BETA * comm[p] + (0.0 if w in ends else half[w])
                 if w not in other and new + top_other >= best:
                     continue  # cannot be on a path cheaper than the best one found (or the bound)
                 if new < mine.get(w, math.inf):
@@ -455,8 +462,8 @@ def search(
         if shortest is None:
             paths = []
         elif mode == "k":
-            paths = [make_path(proj, p, comp, tabs, shortest) for p in _k_best(proj, source, target, comp, k, clock, tabs)]
-            paths.sort(key=_rank)
+            best = _k_best(proj, source, target, comp, k, clock, tabs)
+            paths = sorted((make_path(proj, p, comp, tabs, shortest) for p in best), key=_rank)
         else:
             node_paths, truncated = _all_paths(proj, source, target, comp, limit, clock)
             paths = sorted((make_path(proj, p, comp, tabs, shortest) for p in node_paths), key=_rank)

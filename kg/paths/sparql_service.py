@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from kg.namespaces import BC, PREFIXES
 from kg.paths.explain import path_text
@@ -57,7 +57,7 @@ _TOKEN = re.compile(
 
 def _tokens(text: str) -> list[tuple[str, str, int, int]]:
     """(kind, text, start, end) of SPARQL tokens, comments dropped; unknown characters kept as 'other'."""
-    out = []
+    out: list[tuple[str, str, int, int]] = []
     pos = 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
@@ -65,6 +65,7 @@ def _tokens(text: str) -> list[tuple[str, str, int, int]]:
             out.append(("other", text[pos], pos, pos + 1))
             pos += 1
             continue
+        assert m.lastgroup is not None  # every alternative of the pattern is a named group
         kind = m.lastgroup if m.lastgroup != "suffix" else "string"
         if kind != "ws":
             out.append((kind, m.group(0), m.start(), m.end()))
@@ -242,6 +243,10 @@ def _one(inputs: dict[str, list[str | int | bool]], name: str, default: object =
     return values[0] if values else default
 
 
+@overload
+def _int(inputs: dict[str, list[str | int | bool]], name: str, default: int) -> int: ...
+@overload
+def _int(inputs: dict[str, list[str | int | bool]], name: str, default: None) -> int | None: ...
 def _int(inputs: dict[str, list[str | int | bool]], name: str, default: int | None) -> int | None:
     """A whole-number input of ``SERVICE bc:paths``; anything else is a :class:`PathServiceError`.
 
@@ -280,9 +285,9 @@ def _service_rows(inputs: dict[str, list[str | int | bool]], engine: Projection 
                   ) -> list[dict[str, object]]:
     options = PathOptions(
         str(_one(inputs, "from")), str(_one(inputs, "to")),
-        mode=str(_one(inputs, "mode", "k")), k=_int(inputs, "k", 3),  # type: ignore[arg-type]
-        limit=_int(inputs, "limit", 100),  # type: ignore[arg-type]
-        max_length=_int(inputs, "maxLength", 6),  # type: ignore[arg-type]
+        mode=str(_one(inputs, "mode", "k")), k=_int(inputs, "k", 3),
+        limit=_int(inputs, "limit", 100),
+        max_length=_int(inputs, "maxLength", 6),
         directed=_bool(inputs, "directed"),
         include_predicates=tuple(str(v) for v in inputs.get("includePredicate", [])),
         exclude_predicates=tuple(str(v) for v in inputs.get("excludePredicate", [])),

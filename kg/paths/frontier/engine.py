@@ -135,7 +135,8 @@ class FrontierEngine:
         if source == target:
             raise PathRequestError("from and to are the same thing: give two different things")
         if source in avoid or target in avoid:
-            raise PathRequestError("avoid names one of the ends of the path: a path cannot avoid where it starts or ends")
+            raise PathRequestError(
+                "avoid names one of the ends of the path: a path cannot avoid where it starts or ends")
         extra = {"shortest": 0, "k": K_SLACK, "all": cons.max_length}[options.mode]
         region: list[Edge] = []
         remaining = max(0.0, session.deadline - time.monotonic())
@@ -263,7 +264,8 @@ def _on_short_walks(edges: Iterable[Edge], source: str, target: str, reach: int,
 
     >>> N = lambda name: ox.NamedNode("http://x/" + name)
     >>> E = lambda s, o: Edge(N(s), N("p"), N(o), ("http://x/g",))
-    >>> kept = _on_short_walks([E("a", "b"), E("b", "c"), E("b", "d"), E("c", "e")], "http://x/a", "http://x/c", 2, False)
+    >>> edges = [E("a", "b"), E("b", "c"), E("b", "d"), E("c", "e")]
+    >>> kept = _on_short_walks(edges, "http://x/a", "http://x/c", 2, False)
     >>> [(e.subject.value[-1], e.object.value[-1]) for e in kept]
     [('a', 'b'), ('b', 'c')]
     """

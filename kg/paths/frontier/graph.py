@@ -77,6 +77,9 @@ from kg.store.base import (
     QueryTimeout,
     Store,
     StoreError,
+    Term,
+    quad_of,
+    term_value,
 )
 from kg.store.sparql_text import sparql_term
 
@@ -174,7 +177,7 @@ def kind_from(iri: str, types: Iterable[str]) -> str | None:
     return kind
 
 
-def date_from(facts: Iterable[tuple[str, ox.NamedNode | ox.Literal]]) -> str | None:
+def date_from(facts: Iterable[tuple[str, Term]]) -> str | None:
     """A node's date as the projection reads it (``bc:date`` first, then ``bc:startDate``, …).
 
     >>> date_from([(BC + "startDate", ox.Literal("1990")), (BC + "date", ox.Literal("1993"))])
@@ -182,9 +185,9 @@ def date_from(facts: Iterable[tuple[str, ox.NamedNode | ox.Literal]]) -> str | N
     """
     best: tuple[int, str] | None = None
     for predicate, value in facts:
-        if predicate in DATE_RANKS and isinstance(value, ox.Literal):
-            if best is None or DATE_RANKS[predicate] < best[0]:
-                best = (DATE_RANKS[predicate], value.value)
+        rank = DATE_RANKS.get(predicate)
+        if rank is not None and isinstance(value, ox.Literal) and (best is None or rank < best[0]):
+            best = (rank, value.value)
     return None if best is None else best[1]
 
 
@@ -290,18 +293,19 @@ class FrontierGraph:
         select = self.store.select
         classes = " ".join(f"<{c}>" for c in sorted(SCHEMA_CLASSES))
         marks = " ".join(f"<{p}>" for p in sorted(SCHEMA_PREDICATES | {BC + "inverseLabel", BC + "impliesInfluence"}))
-        schema = frozenset(row["s"].value for row in select(
-            f"SELECT DISTINCT ?s {{ {{ VALUES ?t {{ {classes} }} ?s a ?t }} UNION {{ VALUES ?p {{ {marks} }} ?s ?p ?o }}"
-            " FILTER(isIRI(?s)) }"))
+        schema = frozenset(term_value(row["s"]) for row in select(
+            f"SELECT DISTINCT ?s {{ {{ VALUES ?t {{ {classes} }} ?s a ?t }} "
+            f"UNION {{ VALUES ?p {{ {marks} }} ?s ?p ?o }} FILTER(isIRI(?s)) }}"))
         facts = " ".join(f"<{p}>" for p in sorted(SCHEMA_FACTS))
-        quads = [ox.Quad(row["s"], row["p"], row["o"]) for row in select(  # type: ignore[arg-type]
+        quads = [quad_of(row["s"], row["p"], row["o"]) for row in select(
             f"SELECT ?s ?p ?o {{ {{ VALUES ?p {{ {facts} }} ?s ?p ?o }} UNION "
-            f"{{ VALUES ?p {{ <{RDF_TYPE}> }} VALUES ?o {{ <{OWL}SymmetricProperty> }} ?s ?p ?o }} FILTER(isIRI(?s)) }}")
+            f"{{ VALUES ?p {{ <{RDF_TYPE}> }} VALUES ?o {{ <{OWL}SymmetricProperty> }} ?s ?p ?o }} "
+            "FILTER(isIRI(?s)) }")
             if isinstance(row["s"], ox.NamedNode)]
         freq: dict[str, int] = {}
         hub_degree, basis = 8, "unknown"
         try:
-            triples = {row["p"].value: int(row["n"].value)
+            triples = {term_value(row["p"]): int(term_value(row["n"]))
                        for row in select("SELECT ?p (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p")}
             if sum(triples.values()) <= EXACT_QUADS:
                 freq, hub_degree, basis = self._predicate_frequencies(schema), self._hub_degree(schema), "exact"
@@ -313,16 +317,16 @@ class FrontierGraph:
         counts = sorted(f for f in freq.values() if f > 0)
         rare = max(2, counts[int(0.25 * (len(counts) - 1))] if counts else 0) if counts else 2
         top = max(counts) if counts else None
-        described = {q.subject.value for q in quads} | set(freq)
-        fact_quads = []
+        described = {term_value(q.subject) for q in quads} | set(freq)
+        fact_quads: list[ox.Quad] = []
         rows = list(described)
         for start in range(0, len(rows), self.batch_size):
             for row in select(facts_query(rows[start : start + self.batch_size])):
-                fact_quads.append(ox.Quad(row["n"], row["p"], row["o"]))  # type: ignore[arg-type]
+                fact_quads.append(quad_of(row["n"], row["p"], row["o"]))
         # one placeholder relation per used predicate, so that the projection reads each as a property (label,
         # inverse label, influence direction) as it does the predicates of the whole graph; never shown
-        placeholders = [ox.Quad(ox.NamedNode("urn:x-backchannel:s"), ox.NamedNode(p), ox.NamedNode("urn:x-backchannel:o"))
-                        for p in sorted(freq)]
+        placeholder_s, placeholder_o = ox.NamedNode("urn:x-backchannel:s"), ox.NamedNode("urn:x-backchannel:o")
+        placeholders = [ox.Quad(placeholder_s, ox.NamedNode(p), placeholder_o) for p in sorted(freq)]
         vocabulary = projection_from_quads(quads + fact_quads + placeholders, version)
         return Figures(version, schema, tuple(quads), freq, hub_degree, rare, top, basis, vocabulary, time.monotonic())
 
@@ -332,10 +336,11 @@ class FrontierGraph:
         query = (
             "SELECT ?p (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o {\n"
             f"  {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?s) && isIRI(?o) && {test}) }}\n"
-            f"  UNION {{ {_QUALIFIED_VALUES} GRAPH ?g {{ ?s ?q ?x }} ?x ?r ?o FILTER(isIRI(?s) && isIRI(?o) && {test}) }}\n"
+            f"  UNION {{ {_QUALIFIED_VALUES} GRAPH ?g {{ ?s ?q ?x }} ?x ?r ?o "
+            f"FILTER(isIRI(?s) && isIRI(?o) && {test}) }}\n"
             "} } GROUP BY ?p"
         )
-        return {row["p"].value: int(row["n"].value) for row in self.store.select(query)}
+        return {term_value(row["p"]): int(term_value(row["n"])) for row in self.store.select(query)}
 
     def _hub_degree(self, schema: frozenset[str]) -> int:
         """The 95th percentile of every node's degree (at least 8), from a histogram of degrees (a full scan)."""
@@ -343,7 +348,7 @@ class FrontierGraph:
         union = "\n  UNION ".join(_relation_branches("?n", "?m", None, f"isIRI(?n) && {test}", True))
         query = (f"SELECT ?d (COUNT(*) AS ?c) {{ SELECT ?n (COUNT(*) AS ?d) {{ SELECT DISTINCT ?n ?p ?m ?out {{\n"
                  f"  {union}\n}} }} GROUP BY ?n }} GROUP BY ?d")
-        histogram = [(int(row["d"].value), int(row["c"].value)) for row in self.store.select(query)]
+        histogram = [(int(term_value(row["d"])), int(term_value(row["c"]))) for row in self.store.select(query)]
         return _percentile95(histogram)
 
     def _relation_counts(self, triples: dict[str, int]) -> dict[str, int]:
@@ -353,19 +358,19 @@ class FrontierGraph:
             return {}
         branches = " UNION ".join(f"{{ SELECT ?p ?o {{ GRAPH ?g {{ ?s {sparql_term(ox.NamedNode(p))} ?o }} "
                                   f"BIND({sparql_term(ox.NamedNode(p))} AS ?p) }} LIMIT 1 }}" for p in candidates)
-        related = {row["p"].value for row in self.store.select(f"SELECT ?p ?o {{ {branches} }}")
+        related = {term_value(row["p"]) for row in self.store.select(f"SELECT ?p ?o {{ {branches} }}")
                    if isinstance(row["o"], ox.NamedNode)}
         return {p: triples[p] for p in candidates if p in related}
 
     def _sampled_hub_degree(self, schema: frozenset[str]) -> int:
         """The 95th percentile of the degrees of :data:`DEGREE_SAMPLE` things (at least 8)."""
-        sample = [row["s"].value for row in self.store.select(
+        things = self.store.select(
             f"SELECT DISTINCT ?s {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?s)) }} LIMIT {DEGREE_SAMPLE}")
-            if row["s"].value not in schema]
+        sample = [s for s in (term_value(row["s"]) for row in things) if s not in schema]
         degrees: list[int] = []
         for start in range(0, len(sample), self.batch_size):
             batch = sample[start : start + self.batch_size]
-            degrees += [int(row["d"].value) for row in self.store.select(degree_query(batch, schema))]
+            degrees += [int(term_value(row["d"])) for row in self.store.select(degree_query(batch, schema))]
         return _percentile95([(d, 1) for d in degrees])
 
 
@@ -396,7 +401,7 @@ class Session:
         self.store = graph.store
         self.deadline = deadline
         self.queries = 0
-        self.facts_of: dict[str, list[tuple[str, ox.NamedNode | ox.Literal]]] = {}
+        self.facts_of: dict[str, list[tuple[str, Term]]] = {}
         self.degree_of: dict[str, int] = {}
         self._figures: Figures | None = None
 
@@ -406,12 +411,12 @@ class Session:
             self._figures = self.graph.figures()
         return self._figures
 
-    def select(self, query: str) -> list[dict[str, object]]:
+    def select(self, query: str) -> list[dict[str, Term]]:
         """Run one query of this request (refused past the deadline)."""
         if time.monotonic() >= self.deadline:
             raise OutOfTime
         self.queries += 1
-        return self.store.select(query)  # type: ignore[return-value]
+        return self.store.select(query)
 
     def _batches(self, iris: Sequence[str]) -> Iterator[list[str]]:
         size = self.graph.batch_size
@@ -427,37 +432,40 @@ class Session:
             out += self._relations(self.select(neighbour_query(batch, outward, include, exclude)))
         return out
 
-    def _relations(self, rows: list[dict[str, object]]) -> list[tuple[ox.NamedNode, Edge]]:
+    def _relations(self, rows: list[dict[str, Term]]) -> list[tuple[ox.NamedNode, Edge]]:
         schema = self.figures.schema_nodes
         found: dict[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode], set[str]] = defaultdict(set)
         for row in rows:
             here, there, predicate = row["n"], row["m"], row["p"]
-            if there.value in schema:  # type: ignore[attr-defined]
+            if not (isinstance(here, ox.NamedNode) and isinstance(predicate, ox.NamedNode)
+                    and isinstance(there, ox.NamedNode)):
+                continue  # never: the query binds IRIs only
+            if there.value in schema:
                 continue
-            key = (here, predicate, there) if row["out"].value == "true" else (there, predicate, here)  # type: ignore[attr-defined]
-            found[key].add(row["g"].value)  # type: ignore[attr-defined]
+            key = (here, predicate, there) if term_value(row["out"]) == "true" else (there, predicate, here)
+            found[key].add(term_value(row["g"]))
         frontier = {row["n"] for row in rows}
-        out = []
+        out: list[tuple[ox.NamedNode, Edge]] = []
         for (s, p, o), graphs in found.items():
             edge = Edge(s, p, o, tuple(sorted(graphs)))
             for end in (s, o):
                 if end in frontier:
                     out.append((end, edge))
-        return out  # type: ignore[return-value]
+        return out
 
     def expander(self, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> ThingExpander:
         """The expansion :func:`kg.paths.frontier.search.search` should use: this session's reads, things only."""
         return ThingExpander(self, frozenset(include), frozenset(exclude))
 
     # --- facts of nodes -------------------------------------------------------------------------
-    def facts(self, iris: Iterable[str]) -> dict[str, list[tuple[str, ox.NamedNode | ox.Literal]]]:
+    def facts(self, iris: Iterable[str]) -> dict[str, list[tuple[str, Term]]]:
         """(predicate, value) facts of each node (cached for the session)."""
         wanted = [i for i in dict.fromkeys(iris) if i not in self.facts_of]
         for batch in self._batches(wanted):
             for iri in batch:
                 self.facts_of[iri] = []
             for row in self.select(facts_query(batch)):
-                self.facts_of[row["n"].value].append((row["p"].value, row["o"]))  # type: ignore[attr-defined]
+                self.facts_of[term_value(row["n"])].append((term_value(row["p"]), row["o"]))
         return {i: self.facts_of[i] for i in iris}
 
     def kinds_and_dates(self, iris: Iterable[str]) -> dict[str, tuple[str | None, tuple[str, ...], str | None]]:
@@ -476,7 +484,7 @@ class Session:
             for iri in batch:
                 self.degree_of[iri] = 0
             for row in self.select(degree_query(batch, schema)):
-                self.degree_of[row["n"].value] = int(row["d"].value)  # type: ignore[attr-defined]
+                self.degree_of[term_value(row["n"])] = int(term_value(row["d"]))
         return {i: self.degree_of[i] for i in iris}
 
     def predicate_frequencies(self, predicates: Iterable[str]) -> dict[str, int]:
@@ -485,8 +493,9 @@ class Session:
         wanted = [p for p in dict.fromkeys(predicates) if p not in known]
         counted: dict[str, int] = {}
         for batch in self._batches(wanted):
-            query = f"SELECT ?p (COUNT(*) AS ?n) {{ VALUES ?p {{ {iri_terms(batch)} }} GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?p"
-            counted |= {row["p"].value: int(row["n"].value) for row in self.select(query)}  # type: ignore[attr-defined]
+            query = (f"SELECT ?p (COUNT(*) AS ?n) {{ VALUES ?p {{ {iri_terms(batch)} }} GRAPH ?g {{ ?s ?p ?o }} }} "
+                     "GROUP BY ?p")
+            counted |= {term_value(row["p"]): int(term_value(row["n"])) for row in self.select(query)}
         return {p: known.get(p, counted.get(p, 1)) for p in predicates}
 
     def is_thing(self, iri: str) -> bool:
@@ -512,7 +521,7 @@ class Session:
                 raise PathRequestError(f"{name!r} is not a valid predicate IRI") from None
             if self.select(f"SELECT ?s {{ GRAPH ?g {{ ?s {term} ?o }} FILTER(isIRI(?o)) }} LIMIT 1"):
                 return iri
-        return resolve_predicate(vocabulary, name)  # type: ignore[arg-type]  # local names, labels, hints
+        return resolve_predicate(vocabulary, name)  # local names, labels, hints
 
     # --- a fetched subgraph as a projection ------------------------------------------------------------
     def subgraph(self, edges: Iterable[Edge], nodes: Iterable[str] = ()) -> Projection:
@@ -526,7 +535,8 @@ class Session:
         graphs = sorted({g for e in edges for g in e.graphs})
         quads = [ox.Quad(e.subject, e.predicate, e.object, ox.NamedNode(g)) for e in edges for g in e.graphs]
         facts = self.facts([*things, *predicates, *graphs])
-        quads += [ox.Quad(ox.NamedNode(iri), ox.NamedNode(p), value) for iri, rows in facts.items() for p, value in rows]
+        quads += [ox.Quad(ox.NamedNode(iri), ox.NamedNode(p), value)
+                  for iri, rows in facts.items() for p, value in rows]
         quads += figures.schema_quads
         in_edges = {end.value for e in edges for end in (e.subject, e.object)}
         unnamed = [i for i in things if i not in in_edges and not any(p in NAME_PREDICATES for p, _ in facts[i])]
@@ -535,7 +545,7 @@ class Session:
                 quads += [ox.Quad(edge.subject, edge.predicate, edge.object, ox.NamedNode(g)) for g in edge.graphs]
         proj = projection_from_quads(quads, figures.version)
         degree = self.degrees([i for i in things if i not in figures.schema_nodes])
-        proj.degree = array.array("i", (degree.get(iri, d) for iri, d in zip(proj.iris, proj.degree)))
+        proj.degree = array.array("i", (degree.get(iri, d) for iri, d in zip(proj.iris, proj.degree, strict=True)))
         freq = self.predicate_frequencies([p for p in proj.predicates if p not in DROPPED])
         proj.pred_freq = [freq.get(p, 0) if p not in DROPPED else 0 for p in proj.predicates]
         tabs: Tables = make_tables(proj.degree, proj.pred_freq, top_freq=figures.top_freq,
@@ -554,7 +564,7 @@ class ThingExpander(Expander):
         self.include = include
         self.exclude = exclude
 
-    @property  # type: ignore[override]
+    @property
     def queries(self) -> int:
         return self.session.queries
 

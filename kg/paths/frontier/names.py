@@ -33,6 +33,7 @@ from kg.paths.constraints import expand_curie
 from kg.paths.frontier.graph import NAME_PREDICATES, Session
 from kg.paths.names import Candidate, NameIndex, UnknownThing
 from kg.paths.projection import Projection, fold
+from kg.store.base import term_value
 from kg.store.sparql_text import sparql_term
 
 MAX_CANDIDATES = 500
@@ -55,7 +56,8 @@ def _label_query(patterns: list[str], any_of: bool = False) -> str:
     matched with CONTAINS (cheaper than a regular expression); the longest comes first (the most selective)."""
     names = " ".join(f"<{p}>" for p in sorted(NAME_PREDICATES))
     tests = [f"CONTAINS(STR(?l), {sparql_term(ox.Literal(p))})" if p.isdigit()
-             else f"REGEX(STR(?l), {sparql_term(ox.Literal(p))}, \"i\")" for p in sorted(patterns, key=len, reverse=True)]
+             else f"REGEX(STR(?l), {sparql_term(ox.Literal(p))}, \"i\")"
+             for p in sorted(patterns, key=len, reverse=True)]
     joined = (" || " if any_of else " && ").join(tests)
     return (f"SELECT DISTINCT ?s {{ VALUES ?p {{ {names} }} ?s ?p ?l "
             f"FILTER(isIRI(?s) && isLiteral(?l) && ({joined})) }} LIMIT {MAX_CANDIDATES}")
@@ -74,14 +76,14 @@ class FrontierNames:
         quads = [ox.Quad(ox.NamedNode(i), ox.NamedNode(p), v) for i, rows in facts.items() for p, v in rows]
         proj: Projection = projection_from_quads(quads, session.figures.version)
         degree = session.degrees([proj.iris[v] for v in proj.nodes()])
-        proj.degree = array.array("i", (degree.get(iri, d) for iri, d in zip(proj.iris, proj.degree)))
+        proj.degree = array.array("i", (degree.get(iri, d) for iri, d in zip(proj.iris, proj.degree, strict=True)))
         return NameIndex(proj)
 
     def _matching(self, session: Session, text: str) -> list[str]:
         words = list(dict.fromkeys(fold(text).split()))
         if not words:
             return []
-        return [row["s"].value for row in session.select(_label_query([word_pattern(w) for w in words]))]  # type: ignore[attr-defined]
+        return [term_value(row["s"]) for row in session.select(_label_query([word_pattern(w) for w in words]))]
 
     def _alike(self, session: Session, text: str) -> list[str]:
         """Things with a word that starts like a word of ``text`` (for suggestions)."""
@@ -89,7 +91,7 @@ class FrontierNames:
         if not stems:
             return []
         patterns = [r"(^|\W)" + word_pattern(stem) for stem in stems]
-        return [row["s"].value for row in session.select(_label_query(patterns, any_of=True))]  # type: ignore[attr-defined]
+        return [term_value(row["s"]) for row in session.select(_label_query(patterns, any_of=True))]
 
     def search(self, session: Session, text: str, limit: int = 10, kind: str | None = None,
                fuzzy: bool = True) -> list[Candidate]:

@@ -37,7 +37,7 @@ from typing import Literal
 import pyoxigraph as ox
 
 from kg.namespaces import RDF
-from kg.store.base import Store
+from kg.store.base import Store, Term, term_value
 from kg.store.sparql_text import sparql_term
 
 Direction = Literal["forward", "backward"]
@@ -193,17 +193,19 @@ def _blank_query(nodes: Sequence[ox.NamedNode], excluded: Sequence[str]) -> str:
     return "SELECT DISTINCT ?b ?p2 ?x ?g2 ?out {\n  " + "\n  UNION ".join(branches) + "\n}"
 
 
-def _edges(rows: Iterable[dict[str, object]], node: str, predicate: str, other: str, graph: str
+def _edges(rows: Iterable[dict[str, Term]], node: str, predicate: str, other: str, graph: str
            ) -> dict[tuple[Node, ox.NamedNode, Node], set[str]]:
     """Group rows into triples (oriented by ``?out``) with the set of graphs stating each."""
     found: dict[tuple[Node, ox.NamedNode, Node], set[str]] = defaultdict(set)
     for row in rows:
         here, there, pred = row[node], row[other], row[predicate]
-        if not isinstance(there, (ox.NamedNode, ox.BlankNode)) or here == there:
+        if not isinstance(there, ox.NamedNode | ox.BlankNode) or here == there:
             continue
-        out = row["out"].value == "true"  # type: ignore[union-attr]
+        if not isinstance(here, ox.NamedNode | ox.BlankNode) or not isinstance(pred, ox.NamedNode):
+            continue  # never: the queries bind a node and a predicate
+        out = term_value(row["out"]) == "true"
         key = (here, pred, there) if out else (there, pred, here)
-        found[key].add(row[graph].value)  # type: ignore[union-attr]
+        found[key].add(term_value(row[graph]))
     return found
 
 
@@ -226,11 +228,11 @@ class _Expander:
         self.blank: dict[ox.BlankNode, list[_Edge]] = defaultdict(list)
         self.queries = 0
 
-    def _select(self, query: str) -> list[dict[str, object]]:
+    def _select(self, query: str) -> list[dict[str, Term]]:
         if time.monotonic() >= self.deadline:
             raise _OutOfTime
         self.queries += 1
-        return self.store.select(query)  # type: ignore[return-value]
+        return self.store.select(query)
 
     def neighbours(self, frontier: Sequence[Node], outward: bool | None = None) -> Iterator[tuple[Node, _Edge]]:
         """(frontier node, edge) for every edge that touches a frontier node; with ``outward`` True only the
@@ -374,9 +376,8 @@ def _search(store: Store, source_iri: str, target_iri: str, max_length: int, exc
             if known is None:
                 side.dist[neighbour] = layer
                 following.append(neighbour)
-            if known is None or known == layer:
-                if (node, edge) not in side.parents[neighbour]:
-                    side.parents[neighbour].append((node, edge))
+            if (known is None or known == layer) and (node, edge) not in side.parents[neighbour]:
+                side.parents[neighbour].append((node, edge))
         side.frontier, side.radius = following, layer
         if found is None:
             meeting = [n for n in following if n in other.dist]
