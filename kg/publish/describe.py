@@ -28,13 +28,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from kg.namespaces import BC, DCTERMS, FOAF, PREFIXES, RDF, RDFS, SKOS
-from kg.store.base import Store
+from kg.store.base import Store, Term, term_value
 
 Node = ox.NamedNode | ox.BlankNode
 Value = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -64,6 +64,13 @@ class Fact:
     predicate: ox.NamedNode
     object: Value
     graphs: tuple[str, ...]
+
+    @classmethod
+    def of(cls, s: Term, p: Term, o: Term, graphs: tuple[str, ...] = ()) -> Fact | None:
+        """The fact of a statement a query found; None for one with an RDF 1.2 triple term (not described here)."""
+        if isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode) and not isinstance(o, ox.Triple):
+            return cls(s, p, o, graphs)
+        return None
 
     @property
     def triple(self) -> ox.Triple:
@@ -121,7 +128,7 @@ class Description:
         for predicate in DESCRIPTION_PREDICATES:
             found = [f for f in self.direct if f.predicate.value == predicate and isinstance(f.object, ox.Literal)]
             if found:
-                best = best_literal([f.object for f in found])  # type: ignore[misc]
+                best = best_literal([f.object for f in found if isinstance(f.object, ox.Literal)])
                 return next(f for f in found if f.object == best)
         return None
 
@@ -211,14 +218,16 @@ def exists(store: Store, iri: str) -> bool:
     return store.ask(f"ASK {{ {{ {term} ?p ?o }} UNION {{ ?s ?p {term} }} }}")
 
 
-def _facts(rows: Iterable[dict[str, object]], subject_var: str | None, subject: Node | None) -> list[Fact]:
+def _facts(rows: Iterable[Mapping[str, Term]], subject_var: str | None, subject: Node | None) -> list[Fact]:
     """Group query rows (?g ?s ?p ?o) into facts with their graphs, in a stable order."""
     grouped: dict[tuple[str, str, str], tuple[Node, ox.NamedNode, Value, set[str]]] = {}
     for row in rows:
         s = row.get(subject_var) if subject_var else subject
         p, o, g = row["p"], row["o"], row.get("g")
+        if not (isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode)) or isinstance(o, ox.Triple):
+            continue  # an RDF 1.2 triple term: not described here
         key = (str(s), str(p), str(o))
-        entry = grouped.setdefault(key, (s, p, o, set()))  # type: ignore[arg-type]
+        entry = grouped.setdefault(key, (s, p, o, set()))
         if isinstance(g, ox.NamedNode):
             entry[3].add(g.value)
     return [Fact(s, p, o, tuple(sorted(gs))) for (s, p, o, gs) in (grouped[k] for k in sorted(grouped))]
@@ -339,7 +348,7 @@ def label_index(store: Store) -> list[Named]:
     rows = store.select(
         f"SELECT DISTINCT ?s ?l {{ VALUES ?p {{ {predicates} }} ?s ?p ?l FILTER (isIRI(?s) && isLiteral(?l)) }}"
     )
-    pairs = {(row["s"].value, row["l"].value) for row in rows}
+    pairs = {(term_value(row["s"]), term_value(row["l"])) for row in rows}
     pairs |= {(iri, fallback_label(iri)) for iri, _ in pairs}
     return [Named(iri, label) for iri, label in sorted(pairs)]
 
@@ -389,7 +398,8 @@ def catalogue(store: Store, namespaces: Sequence[str]) -> list[Thing]:
 
     >>> from kg.store.embedded import OxigraphStore
     >>> store = OxigraphStore(":memory:")
-    >>> store.replace_graph("http://x/g", b'<http://x/id/b> <http://ex/p> 1 . <http://x/id/a> <http://www.w3.org/2000/01/rdf-schema#label> "Zed" .', "text/turtle")
+    >>> store.replace_graph("http://x/g", b'<http://x/id/b> <http://ex/p> 1 . '
+    ...                     b'<http://x/id/a> <http://www.w3.org/2000/01/rdf-schema#label> "Zed" .', "text/turtle")
     >>> [(t.label, t.iri) for t in catalogue(store, ["http://x/id/"])]
     [('b', 'http://x/id/b'), ('Zed', 'http://x/id/a')]
     >>> store.close()
@@ -397,12 +407,13 @@ def catalogue(store: Store, namespaces: Sequence[str]) -> list[Thing]:
     if not namespaces:
         return []
     within = " || ".join(f"STRSTARTS(STR(?s), {ox.Literal(ns)})" for ns in namespaces)
-    subjects = {r["s"].value for r in store.select(f"SELECT DISTINCT ?s {{ ?s ?p ?o FILTER (isIRI(?s) && ({within})) }}")}
+    query = f"SELECT DISTINCT ?s {{ ?s ?p ?o FILTER (isIRI(?s) && ({within})) }}"
+    subjects = {term_value(r["s"]) for r in store.select(query)}
     predicates = " ".join(str(node(p)) for p in (*LABEL_PREDICATES, *DESCRIPTION_PREDICATES))
     rows = store.select(
         f"SELECT DISTINCT ?s ?p ?o {{ VALUES ?p {{ {predicates} }} ?s ?p ?o FILTER (isIRI(?s) && ({within})) }}"
     )
-    facts = [Fact(r["s"], r["p"], r["o"], ()) for r in rows]  # type: ignore[arg-type]
+    facts = [f for f in (Fact.of(r["s"], r["p"], r["o"]) for r in rows) if f is not None]
     labels = pick_labels(facts)
     descriptions = pick_labels(facts, DESCRIPTION_PREDICATES)
     things = [Thing(s, labels.get(s) or fallback_label(s), descriptions.get(s)) for s in subjects]
@@ -419,8 +430,13 @@ def document_quads(desc: Description, doc_iri: str) -> list[ox.Quad]:
     from (``dcterms:source``), so a triple format (which keeps only the union) still names the sources.
 
     >>> d = Description("http://x/id/a", outgoing=[Fact(node("http://x/id/a"), node(RDFS + "label"), ox.Literal("A"), ("http://x/g",))])
-    >>> [str(q.predicate) for q in document_quads(d, "http://x/doc/a") if q.graph_name == ox.DefaultGraph()]
-    ['<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>', '<http://xmlns.com/foaf/0.1/primaryTopic>', '<http://purl.org/dc/terms/title>', '<http://purl.org/dc/terms/source>']
+    >>> for q in document_quads(d, "http://x/doc/a"):
+    ...     if q.graph_name == ox.DefaultGraph():
+    ...         print(q.predicate)
+    <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>
+    <http://xmlns.com/foaf/0.1/primaryTopic>
+    <http://purl.org/dc/terms/title>
+    <http://purl.org/dc/terms/source>
     """
     doc = node(doc_iri)
     default = ox.DefaultGraph()

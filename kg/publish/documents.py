@@ -25,12 +25,11 @@ QUAD_TYPES = frozenset({"application/trig", "application/n-quads"})
 def write_document(statements: Iterable[ox.Triple] | Iterable[ox.Quad], media_type: str,
                    prefixes: Mapping[str, str]) -> bytes:
     """Write ``statements`` in ``media_type`` (see the module documentation)."""
-    items: list[ox.Triple] | list[ox.Quad]
     if media_type in QUAD_TYPES:
-        items = sorted({i if isinstance(i, ox.Quad) else ox.Quad(i.subject, i.predicate, i.object)
+        quads = sorted({i if isinstance(i, ox.Quad) else ox.Quad(i.subject, i.predicate, i.object)
                         for i in statements}, key=str)
-    else:
-        items = sorted({i.triple if isinstance(i, ox.Quad) else i for i in statements}, key=str)
+        return write_graph(quads, media_type, prefixes)
+    triples = sorted({i.triple if isinstance(i, ox.Quad) else i for i in statements}, key=str)
     if media_type == "application/ld+json":
-        return jsonld.dumps(jsonld.to_jsonld(items, jsonld.context(dict(prefixes))))
-    return write_graph(items, media_type, prefixes)
+        return jsonld.dumps(jsonld.to_jsonld(triples, jsonld.context(dict(prefixes))))
+    return write_graph(triples, media_type, prefixes)

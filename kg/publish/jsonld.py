@@ -44,7 +44,15 @@ class _Compactor:
         return value
 
 
-def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal, c: _Compactor) -> dict[str, str]:
+def _id(term: ox.NamedNode | ox.BlankNode | ox.Triple, c: _Compactor) -> str:
+    if isinstance(term, ox.Triple):
+        raise ValueError(f"JSON-LD 1.1 has no triple terms: {term}")
+    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else c.iri(term.value)
+
+
+def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, c: _Compactor) -> dict[str, str]:
+    if isinstance(term, ox.Triple):
+        raise ValueError(f"JSON-LD 1.1 has no triple terms: {term}")
     if isinstance(term, ox.NamedNode):
         return {"@id": c.iri(term.value)}
     if isinstance(term, ox.BlankNode):
@@ -63,8 +71,7 @@ def to_jsonld(triples: Iterable[ox.Triple], ctx: dict[str, object]) -> dict[str,
     c = _Compactor({k: v for k, v in prefixes.items() if isinstance(v, str)})
     nodes: dict[str, dict[str, object]] = {}
     for triple in sorted(set(triples), key=str):
-        s = triple.subject
-        key = f"_:{s.value}" if isinstance(s, ox.BlankNode) else c.iri(s.value)
+        key = _id(triple.subject, c)
         obj = nodes.setdefault(key, {"@id": key})
         if triple.predicate.value == RDF + "type" and isinstance(triple.object, ox.NamedNode):
             types = obj.setdefault("@type", [])
@@ -73,7 +80,7 @@ def to_jsonld(triples: Iterable[ox.Triple], ctx: dict[str, object]) -> dict[str,
             continue
         values = obj.setdefault(c.iri(triple.predicate.value), [])
         assert isinstance(values, list)
-        values.append(_value(triple.object, c))  # type: ignore[arg-type]
+        values.append(_value(triple.object, c))
     return {"@context": prefixes, "@graph": [nodes[k] for k in sorted(nodes)]}
 
 

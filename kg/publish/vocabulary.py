@@ -36,7 +36,7 @@ from kg.publish.describe import (
     node,
     pick_labels,
 )
-from kg.store.base import Store
+from kg.store.base import Store, term_value
 
 TERM_KINDS: dict[str, str] = {
     OWL + "Class": "class",
@@ -229,20 +229,20 @@ def _usage(store: Store) -> tuple[dict[str, int], dict[str, int], dict[str, int]
     """Triples per predicate, instances per class and links to each vocabulary IRI, in the data graphs."""
     where = _not_in_vocab_graphs()
     predicates = {
-        r["p"].value: int(r["n"].value)
+        term_value(r["p"]): int(term_value(r["n"]))
         for r in store.select(f"SELECT ?p (COUNT(*) AS ?n) {{ GRAPH ?g {{ ?s ?p ?o }} {where} }} GROUP BY ?p")
     }
     classes = {
-        r["c"].value: int(r["n"].value)
+        term_value(r["c"]): int(term_value(r["n"]))
         for r in store.select(
             f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) {{ GRAPH ?g {{ ?s a ?c }} {where} }} GROUP BY ?c"
         )
     }
     links = {
-        r["o"].value: int(r["n"].value)
+        term_value(r["o"]): int(term_value(r["n"]))
         for r in store.select(
-            f'SELECT ?o (COUNT(*) AS ?n) {{ GRAPH ?g {{ ?s ?p ?o FILTER (isIRI(?o) && STRSTARTS(STR(?o), "{VOCAB}/")) }} '
-            f"{where} }} GROUP BY ?o"
+            f"SELECT ?o (COUNT(*) AS ?n) {{ GRAPH ?g {{ ?s ?p ?o "
+            f'FILTER (isIRI(?o) && STRSTARTS(STR(?o), "{VOCAB}/")) }} {where} }} GROUP BY ?o'
         )
     }
     return predicates, classes, links
@@ -261,7 +261,7 @@ def _example(store: Store, term: TermDoc) -> Fact | None:
     if not rows:
         return None
     row = rows[0]
-    return Fact(row["s"], row["p"], row["o"], (row["g"].value,))  # type: ignore[arg-type]
+    return Fact.of(row["s"], row["p"], row["o"], (term_value(row["g"]),))
 
 
 def document(store: Store) -> VocabularyDoc:
@@ -304,11 +304,7 @@ def document(store: Store) -> VocabularyDoc:
             iri=iri,
             label=_text(index[iri].get(DCTERMS + "title", []) + index[iri].get(RDFS + "label", [])) or iri,
             description=_text(index[iri].get(DCTERMS + "description", [])),
-            facts=[
-                Fact(q.subject, q.predicate, q.object, (q.graph_name.value,))  # type: ignore[arg-type]
-                for q in quads
-                if q.subject.value == iri and isinstance(q.graph_name, ox.NamedNode)
-            ],
+            facts=_facts_about(quads, iri),
         )
         for iri in sorted(index)
         if OWL + "Ontology" in _iris(index[iri].get(RDF + "type", []))
@@ -327,9 +323,21 @@ def document(store: Store) -> VocabularyDoc:
     return VocabularyDoc(ontologies=ontologies, terms=ordered, schemes=schemes, labels=labels, graphs=graphs)
 
 
+def _facts_about(quads: list[ox.Quad], iri: str) -> list[Fact]:
+    """The statements about ``iri`` in the named graphs."""
+    out: list[Fact] = []
+    for q in quads:
+        if term_value(q.subject) == iri and isinstance(q.graph_name, ox.NamedNode):
+            fact = Fact.of(q.subject, q.predicate, q.object, (q.graph_name.value,))
+            if fact is not None:
+                out.append(fact)
+    return out
+
+
 def _schemes(index: dict, link_usage: dict[str, int]) -> list[SchemeDoc]:
     schemes: list[SchemeDoc] = []
-    skip = {RDF + "type", SKOS + "inScheme", SKOS + "topConceptOf", SKOS + "broader", SKOS + "narrower", SKOS + "related"}
+    skip = {RDF + "type", SKOS + "inScheme", SKOS + "topConceptOf", SKOS + "broader", SKOS + "narrower",
+            SKOS + "related"}
     for iri in sorted(index):
         props = index[iri]
         if SKOS + "ConceptScheme" not in _iris(props.get(RDF + "type", [])):

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 import pyoxigraph as ox
 
 from kg.namespaces import DCAT, DCTERMS, FOAF, PREFIXES, RDF, SD, VOCAB, VOID, XSD
-from kg.store.base import Store
+from kg.store.base import Store, term_value
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ class Statistics:
 
 def _count(store: Store, query: str) -> int:
     rows = store.select(query)
-    return int(rows[0]["n"].value) if rows else 0
+    return int(term_value(rows[0]["n"])) if rows else 0
 
 
 def statistics(store: Store, uri_space: str) -> Statistics:
@@ -53,15 +53,15 @@ def statistics(store: Store, uri_space: str) -> Statistics:
     space = ox.Literal(uri_space)
     distinct = "{ SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }"
     classes = {
-        r["c"].value: int(r["n"].value)
+        term_value(r["c"]): int(term_value(r["n"]))
         for r in store.select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { ?s a ?c FILTER isIRI(?c) } GROUP BY ?c")
     }
     properties = {
-        r["p"].value: int(r["n"].value)
+        term_value(r["p"]): int(term_value(r["n"]))
         for r in store.select(f"SELECT ?p (COUNT(*) AS ?n) {{ {distinct} }} GROUP BY ?p")
     }
     graphs = {
-        r["g"].value: int(r["n"].value)
+        term_value(r["g"]): int(term_value(r["n"]))
         for r in store.select("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     }
     return Statistics(
