@@ -26,7 +26,7 @@ import pyoxigraph as ox
 
 from kg.namespaces import OWL, RDF, SKOS, VOCAB, all_prefixes
 from kg.settings import Settings
-from kg.store.base import Store
+from kg.store.base import Store, term_value
 
 DUMP_FILES: dict[str, ox.RdfFormat] = {
     "backchannel.trig": ox.RdfFormat.TRIG,
@@ -84,7 +84,7 @@ def _declared_graph(path: Path, quads: list[ox.Quad]) -> str:
     """The IRI an ontology file declares: its owl:Ontology, else its skos:ConceptScheme."""
     for kind in (OWL + "Ontology", SKOS + "ConceptScheme"):
         subjects = sorted(
-            {q.subject.value for q in quads if q.predicate.value == RDF + "type" and q.object.value == kind}
+            {term_value(q.subject) for q in quads if q.predicate.value == RDF + "type" and term_value(q.object) == kind}
         )
         if len(subjects) == 1:
             return subjects[0]
@@ -136,7 +136,7 @@ def load_sources(settings: Settings) -> tuple[list[SourceFile], list[ox.Quad]]:
 def count_classes(store: Store) -> dict[str, int]:
     """Number of distinct things per class, over all graphs."""
     rows = store.select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) { ?s a ?c } GROUP BY ?c")
-    return {row["c"].value: int(row["n"].value) for row in rows}
+    return {term_value(row["c"]): int(term_value(row["n"])) for row in rows}
 
 
 def write_dumps(quads: Iterable[ox.Quad], folder: Path, settings: Settings) -> list[Path]:
@@ -151,8 +151,8 @@ def write_dumps(quads: Iterable[ox.Quad], folder: Path, settings: Settings) -> l
     for name, fmt in DUMP_FILES.items():
         target = folder / name
         items = ordered if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS) else union
-        kwargs = {"prefixes": prefixes} if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE) else {}
-        ox.serialize(items, output=str(target), format=fmt, **kwargs)
+        with_prefixes = fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE)
+        ox.serialize(items, output=str(target), format=fmt, prefixes=prefixes if with_prefixes else None)
         written.append(target)
     return written
 
@@ -163,7 +163,8 @@ def build(store: Store, settings: Settings, *, dumps: bool = False) -> BuildRepo
     files, quads = load_sources(settings)
     stale = [g for g in store.graph_names() if is_curated(g, settings)]
     store.replace_graphs(sorted(set(stale) | {f.graph for f in files}), quads)
-    per_graph = Counter(q.graph_name.value for q in quads)
+    # every file goes into a named graph
+    per_graph = Counter(q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode))
     report = BuildReport(graphs=dict(per_graph), classes=count_classes(store))
     if dumps:
         report.dumps = write_dumps(store.quads(), settings.dump_dir, settings)

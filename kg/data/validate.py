@@ -22,9 +22,10 @@ Example (a store whose only triple sits in the default graph):
 >>> report = validate(store, ONTOLOGY_DIR)
 >>> report.conforms
 False
->>> print(report.to_text())
+>>> print(report.to_text())  # doctest: +NORMALIZE_WHITESPACE
 Conforms: no (1 violations, 0 warnings)
-[Violation] <http://127.0.0.1:8000/id/person/x> <https://w3id.org/backchannel/def#notDefined>: triple is in the default graph; every fact must be in a source graph
+[Violation] <http://127.0.0.1:8000/id/person/x> <https://w3id.org/backchannel/def#notDefined>: triple is in the
+default graph; every fact must be in a source graph
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ import pyoxigraph as ox
 import pyshacl
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
+
+from kg.store.base import Term
 
 __all__ = ["ONTOLOGY_DIR", "ValidationReport", "Violation", "validate"]
 
@@ -103,7 +106,8 @@ class ValidationReport:
     def to_text(self) -> str:
         """A readable report: a summary line, then one line per result."""
         errors = sum(r.severity == "Violation" for r in self.results)
-        header = f"Conforms: {'yes' if self.conforms else 'no'} ({errors} violations, {len(self.results) - errors} warnings)"
+        warnings = len(self.results) - errors
+        header = f"Conforms: {'yes' if self.conforms else 'no'} ({errors} violations, {warnings} warnings)"
         return "\n".join([header, *(r.to_text() for r in self.results)])
 
 
@@ -136,7 +140,7 @@ def _named_graph_union(store: ox.Store) -> Graph:
     return union
 
 
-def _rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+def _rdflib(term: Term) -> Node:
     """The rdflib term for a pyoxigraph term (RDF 1.2 triple terms are not used here)."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
@@ -178,7 +182,8 @@ def _vocabulary_violations(data: Graph, vocabulary: Graph) -> list[Violation]:
             return
         else:
             message = f"{what} <{iri}> is neither defined in the backchannel ontology nor from an allowed vocabulary"
-        found.setdefault((iri, str(focus), what), Violation(str(focus), str(path), message, source_shape="python:vocabulary"))
+        violation = Violation(str(focus), str(path), message, source_shape="python:vocabulary")
+        found.setdefault((iri, str(focus), what), violation)
 
     for s, p, o in data:
         check(p, s, p, "predicate")
