@@ -127,7 +127,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> dict[str, Handler]:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dict[str, Handler]:
     """Add the graph commands to ``sub``; return their handlers by name."""
     p = sub.add_parser("build", help="load the curated sources into the store and write dumps",
                        description="Load ontology/ and kg/data/sources/ into the store, replacing only the curated "

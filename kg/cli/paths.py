@@ -115,7 +115,7 @@ def cmd_influence(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> dict[str, Handler]:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dict[str, Handler]:
     """Add ``path`` and ``influence`` to ``sub``; return their handlers by name."""
     p = sub.add_parser(
         "path", help="how two things connect: explained, cited, ranked paths",
@@ -145,10 +145,12 @@ def register(sub: argparse._SubParsersAction) -> dict[str, Handler]:  # type: ig
         "influence", help="influence: lineage, what a thing influenced, the most influential",
         description="Influence through prov:wasInfluencedBy, its sub-properties, bc:impliesInfluence properties "
         "and qualified influences.",
-        epilog='Examples: backchannel influence lineage "Multi-Track Diplomacy"; backchannel influence ranking --limit 10',
+        epilog='Examples: backchannel influence lineage "Multi-Track Diplomacy"; '
+        "backchannel influence ranking --limit 10",
     )
     q.add_argument("what", choices=["lineage", "influenced", "ranking"],
-                   help="lineage: who influenced THING; influenced: what THING influenced; ranking: the most influential")
+                   help="lineage: who influenced THING; influenced: what THING influenced; "
+                   "ranking: the most influential")
     q.add_argument("thing", nargs="?", help="an IRI, a CURIE or a name (not for ranking)")
     q.add_argument("--max-depth", type=int, default=6, help=f"most steps (1-{MAX_LENGTH})")
     q.add_argument("--limit", type=int, default=20,

@@ -136,7 +136,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> dict[str, Handler]:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dict[str, Handler]:
     """Add ``run-query`` and ``list-queries`` to ``sub``; return their handlers by name."""
     p = sub.add_parser("run-query", help="run a named query (queries/*.rq) with parameters",
                        description="Run a named query against the store. Parameters are checked against their "

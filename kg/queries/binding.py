@@ -36,7 +36,7 @@ from kg.queries.definitions import (
     Param,
     ParamError,
 )
-from kg.store.base import QueryRequest, Term
+from kg.store.base import QueryRequest, Term, term_value
 
 # --- parameters ----------------------------------------------------------------
 
@@ -168,23 +168,23 @@ def options_from_rows(rows: Iterable[Mapping[str, Term]]) -> list[Option]:
     'track-two'
     """
     rows = [r for r in rows if "value" in r]
-    short = [re.split(r"[/#]", r["value"].value.rstrip("/#"))[-1] if isinstance(r["value"], ox.NamedNode)
-             else r["value"].value for r in rows]
+    short = [re.split(r"[/#]", term_value(r["value"]).rstrip("/#"))[-1] if isinstance(r["value"], ox.NamedNode)
+             else term_value(r["value"]) for r in rows]
     seen: dict[str, int] = {}
     for key in short:
         seen[key] = seen.get(key, 0) + 1
     options = []
-    for row, key in zip(rows, short):
+    for row, key in zip(rows, short, strict=True):
         term = row["value"]
-        label = row["label"].value if "label" in row else key
-        options.append(Option(key if seen[key] == 1 else term.value, term, label))
+        label = term_value(row["label"]) if "label" in row else key
+        options.append(Option(key if seen[key] == 1 else term_value(term), term, label))
     return sorted({o.key: o for o in options}.values(), key=lambda o: o.key)
 
 
 def _enum_term(param: Param, value: str, options: list[Option]) -> Term:
     text = value.strip()
     for option in options:
-        if text == option.key or text == option.term.value:
+        if text == option.key or text == term_value(option.term):
             return option.term
     lowered = text.lower()
     for option in options:
@@ -322,7 +322,7 @@ def request_for(
 
 def _value(term: Mapping[str, Any]) -> object:
     kind = term.get("type")
-    value = term.get("value")
+    value: Any = term.get("value")
     if kind == "bnode":
         return f"_:{value}"
     if kind == "literal" or kind == "typed-literal":
@@ -392,10 +392,10 @@ def label_lookup(select: Callable[..., list[dict[str, Term]]], id_base: str) -> 
         rows = select(LABEL_QUERY, {"name": ox.Literal(name)})
         found: dict[str, str] = {}
         for row in rows:
-            found.setdefault(row["thing"].value, row["label"].value)
+            found.setdefault(term_value(row["thing"]), term_value(row["label"]))
         if not found and SLUG_RE.match(name):
             rows = select(SLUG_QUERY, {"base": ox.Literal(id_base), "suffix": ox.Literal("/" + name)})
-            found = {row["thing"].value: name for row in rows}
+            found = {term_value(row["thing"]): name for row in rows}
         return sorted(found.items())
 
     return lookup

@@ -176,8 +176,9 @@ def split_prologue(query: str) -> tuple[str, str]:
     >>> split_prologue("# c\\nPREFIX ex: <http://ex/#>\\nSELECT ?s { ?s ex:p 1 }")
     ('# c\\nPREFIX ex: <http://ex/#>\\n', 'SELECT ?s { ?s ex:p 1 }')
     """
-    end = _PROLOGUE_RE.match(query).end()  # type: ignore[union-attr]  # the pattern always matches
-    return query[:end], query[end:]
+    match = _PROLOGUE_RE.match(query)
+    assert match is not None  # the pattern matches the empty string too
+    return query[: match.end()], query[match.end() :]
 
 
 def _fail(name: str, message: str) -> QueryDefinitionError:

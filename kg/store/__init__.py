@@ -3,7 +3,8 @@
 - :mod:`kg.store.base`: the contract (:class:`Store`, :class:`QueryRequest`, :class:`QueryResponse`, the errors);
 - :mod:`kg.store.embedded`: pyoxigraph on disk or in memory; untrusted queries in :mod:`kg.store.workers`;
 - :mod:`kg.store.remote`: any SPARQL 1.1 engine over HTTP (:mod:`kg.store.remote_http`, :mod:`kg.store.sparql_text`);
-- :mod:`kg.store.formats`, :mod:`kg.store.results`: the formats read and written; :mod:`kg.store.nesting`: parser guards;
+- :mod:`kg.store.formats`, :mod:`kg.store.results`: the formats read and written;
+  :mod:`kg.store.nesting`: parser guards;
 - :mod:`kg.store.factory`: opening the store a location or the settings name.
 
 >>> from kg.store import open_store

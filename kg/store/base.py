@@ -41,7 +41,8 @@ def quad_of(s: Term, p: Term, o: Term, g: Term | ox.DefaultGraph | None = None) 
     ...
     TypeError: not a quad: "1" <http://ex/p> "1"
     """
-    if isinstance(s, ox.Literal | ox.Triple) or not isinstance(p, ox.NamedNode) or isinstance(g, ox.Literal | ox.Triple):
+    if (isinstance(s, ox.Literal | ox.Triple) or not isinstance(p, ox.NamedNode)
+            or isinstance(g, ox.Literal | ox.Triple)):
         raise TypeError(f"not a quad: {s} {p} {o}" + (f" {g}" if g is not None else ""))
     return ox.Quad(s, p, o, g)
 

@@ -53,8 +53,8 @@ class OxigraphStore:
     """
 
     def __init__(
-        self, location: str | os.PathLike[str] = MEMORY, *, workers: int = 2, max_waiting: int = 64, max_workers: int = 16,
-        query_memory_mb: int | None = None,
+        self, location: str | os.PathLike[str] = MEMORY, *, workers: int = 2, max_waiting: int = 64,
+        max_workers: int = 16, query_memory_mb: int | None = None,
     ) -> None:
         self.location = str(location)
         self.in_memory = self.location == MEMORY

@@ -198,8 +198,9 @@ class RemoteStore:
         """Re-read the remote data's counts when the last reading is older than the interval.
 
         The first reading, and the first after each of our own writes, is taken in the calling thread (the
-        version must mean something, and settle in one step after a write); later ones in a background thread, so no request waits for a count over a large graph: requests meanwhile use the last
-        reading. A count that fails or times out doubles the interval (up to 5 minutes) instead of rescanning.
+        version must mean something, and settle in one step after a write); later ones in a background thread,
+        so no request waits for a count over a large graph: requests meanwhile use the last reading. A count
+        that fails or times out doubles the interval (up to 5 minutes) instead of rescanning.
         """
         if self._fingerprint == "0" or self._after_write:
             # The first reading, or the first after our own write: read it here, after any reading under way,

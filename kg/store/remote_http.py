@@ -34,7 +34,8 @@ from kg.store.formats import READABLE_GRAPHS, READABLE_RESULTS
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
 
-ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xml;q=0.9, text/tab-separated-values;q=0.8"
+ACCEPT_RESULTS = ("application/sparql-results+json, application/sparql-results+xml;q=0.9, "
+                  "text/tab-separated-values;q=0.8")
 ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
 VIRTUOSO_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#",
                    "http://localhost:8890/")

@@ -260,8 +260,9 @@ def bind_values(query: str, bindings: Mapping[str, Term] | None) -> str:
     >>> bind_values("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", {"s": ox.NamedNode("http://ex/a")})
     'SELECT (COUNT(*) AS ?n) { VALUES (?s) { (<http://ex/a>) } ?s ?p ?o }'
     >>> print(bind_values("SELECT ?s { { SELECT ?s { ?s ?p ?o } } { SELECT ?o { ?s ?p ?o } } }",
-    ...                   {"s": ox.NamedNode("http://ex/a")}))
-    SELECT ?s { VALUES (?s) { (<http://ex/a>) } { SELECT ?s { VALUES (?s) { (<http://ex/a>) } ?s ?p ?o } } { SELECT ?o { ?s ?p ?o } } }
+    ...                   {"s": ox.NamedNode("http://ex/a")}))  # doctest: +NORMALIZE_WHITESPACE
+    SELECT ?s { VALUES (?s) { (<http://ex/a>) } { SELECT ?s { VALUES (?s) { (<http://ex/a>) } ?s ?p ?o } }
+                { SELECT ?o { ?s ?p ?o } } }
     >>> bind_values("DESCRIBE ?s", {"s": ox.NamedNode("http://ex/a")})
     'DESCRIBE ?s\\nVALUES (?s) { (<http://ex/a>) }'
     """
