@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             if owned:
                 opened.close()
 
-    app = FastAPI(
+    app = _App(
         title="backchannel",
         version=kg.__version__,
         description="A linked-data knowledge graph of Track Two (backchannel) diplomacy: SPARQL 1.1 Protocol, "
@@ -74,9 +74,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(queries.router_for(state))
     for router in ROUTERS:
         app.include_router(router)
-    generate = app.openapi
-    app.openapi = lambda: openapi.finish(_quietly(generate))  # type: ignore[method-assign]
     return app
+
+
+class _App(FastAPI):
+    """FastAPI, with the OpenAPI document finished by :func:`service.openapi.finish`."""
+
+    def openapi(self) -> dict[str, Any]:
+        return openapi.finish(_quietly(super().openapi))
 
 
 def _quietly(generate: Callable[[], dict[str, Any]]) -> dict[str, Any]:

@@ -117,7 +117,7 @@ def install(app: FastAPI) -> None:
     """Answer every mapped exception, HTTP error and validation error as a problem document; and the
     unexpected ones as a logged 500 rather than a reset connection."""
     for kind in ANSWERS:
-        app.add_exception_handler(kind, _answer)  # type: ignore[arg-type]
+        app.add_exception_handler(kind, _answer)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -80,6 +80,7 @@ def ready(state: State) -> Response:
 
 
 @router.get("/metrics", summary="Prometheus metrics of this process", response_class=Response,
-            responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "metrics in the Prometheus text format"}})
+            responses={200: {"content": {CONTENT_TYPE_LATEST: {}},
+                             "description": "metrics in the Prometheus text format"}})
 def metrics(state: State) -> Response:
     return Response(state.metrics.exposition(), media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})

@@ -60,14 +60,15 @@ PATH_TYPES: dict[str, ox.RdfFormat | None] = {
     "image/svg+xml": None,
 }
 """What ``GET /paths`` can answer with, the first preferred."""
-PROBLEM_EXAMPLE = {"application/problem+json": {"example": {"status": 400, "title": "Bad Request",
-                                                            "detail": "k=99 is out of range: it must be between 1 and 50"}}}
+PROBLEM_EXAMPLE = {"application/problem+json": {"example": {
+    "status": 400, "title": "Bad Request", "detail": "k=99 is out of range: it must be between 1 and 50"}}}
 RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "Bad or contradictory options, or a limit past its cap (the message says which).",
           "content": PROBLEM_EXAMPLE},
     404: {"description": "No thing has that IRI or name; `suggestions` lists close names.",
           "content": {"application/problem+json": {"example": {
-              "status": 404, "title": "Not Found", "detail": "nothing is called 'Montvile'; did you mean Joseph V. Montville?",
+              "status": 404, "title": "Not Found",
+              "detail": "nothing is called 'Montvile'; did you mean Joseph V. Montville?",
               "suggestions": [{"iri": "http://127.0.0.1:8000/id/person/joseph-v-montville",
                                "label": "Joseph V. Montville", "kind": "person", "match": "fuzzy"}]}}}},
     409: {"description": "The name could mean several things; `candidates` lists them (IRI, label, kind). "
@@ -120,7 +121,8 @@ def get_paths(
     target: Annotated[str, Query(alias="to", description="Where the paths end: an IRI, a CURIE or a name.",
                                  openapi_examples={"oslo": {"summary": "a name", "value": "Oslo"}})],
     mode: Annotated[str, Query(description="shortest, k or all.", openapi_examples={
-        "k": {"summary": "the k best", "value": "k"}, "shortest": {"summary": "fewest hops", "value": "shortest"}})] = "k",
+        "k": {"summary": "the k best", "value": "k"},
+        "shortest": {"summary": "fewest hops", "value": "shortest"}})] = "k",
     k: Annotated[int, Query(description=f"How many paths (modes shortest and k; 1–{MAX_K}).",
                             openapi_examples={"five": {"value": 5}})] = 3,
     limit: Annotated[int, Query(description=f"Most paths in mode all (1–{MAX_ALL}).")] = 100,
@@ -144,7 +146,8 @@ def get_paths(
                                        openapi_examples={"1990": {"value": "1990"}})] = None,
     before: Annotated[str | None, Query(description="Events and works on the path dated no later.",
                                         openapi_examples={"2000": {"value": "2000"}})] = None,
-    format: Annotated[str | None, Query(description="json, jsonld, ttl, trig, nq, nt or svg (overrides Accept).")] = None,
+    format: Annotated[str | None, Query(
+        description="json, jsonld, ttl, trig, nq, nt or svg (overrides Accept).")] = None,
 ) -> Response:
     media = negotiate(request.headers.get("accept"), format, list(PATH_TYPES))
     options = PathOptions(
@@ -226,7 +229,8 @@ def get_influenced(
 )
 def get_ranking(
     paths: PathsDep,
-    limit: Annotated[int, Query(description=f"How many (1–{MAX_RANKING}).", openapi_examples={"ten": {"value": 10}})] = 20,
+    limit: Annotated[int, Query(description=f"How many (1–{MAX_RANKING}).",
+                                openapi_examples={"ten": {"value": 10}})] = 20,
     kind: Annotated[list[str] | None, Query(
         description=f"Kinds to rank (default person, org, work; `any` for all): {', '.join(KINDS)}.")] = None,
 ) -> Response:

@@ -203,7 +203,7 @@ def run_named(request: Request, state: AppState, query: NamedQuery) -> Response:
     """Answer ``GET /api/queries/{name}`` (plain ``def`` caller: runs in the thread pool)."""
     settings, store, catalog = state.settings, state.store, state.catalog
     args = request.query_params
-    repeated = sorted({k for k in args.keys() if len(args.getlist(k)) > 1})
+    repeated = sorted({k for k in args if len(args.getlist(k)) > 1})
     if repeated:
         raise ParamError(f"parameter {repeated[0]!r} is given more than once; give it once")
     fmt = (args.get("format") or "").strip().lower()

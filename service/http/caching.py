@@ -26,7 +26,7 @@ import hashlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from email.utils import formatdate, parsedate_to_datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -46,7 +46,7 @@ class VersionCache:
 
     def __init__(self) -> None:
         self._version: str | None = None
-        self._values: dict[str, object] = {}
+        self._values: dict[str, Any] = {}  # each key's value is what its ``compute`` returned
         self._lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
 
@@ -56,12 +56,12 @@ class VersionCache:
             if version != self._version:
                 self._version, self._values, self._key_locks = version, {}, {}
             if key in self._values:
-                return self._values[key]  # type: ignore[return-value]
+                return self._values[key]
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:
             with self._lock:
                 if self._version == version and key in self._values:
-                    return self._values[key]  # type: ignore[return-value]
+                    return self._values[key]
             value = compute()
             with self._lock:
                 if self._version == version:

@@ -61,7 +61,8 @@ def too_large(limit: int) -> HTTPException:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, reading at most ``limit + 1`` bytes; 413 if it is longer (at once if Content-Length says so)."""
+    """The request body, reading at most ``limit + 1`` bytes; 413 if it is longer (at once if Content-Length says
+    so)."""
     declared = request.headers.get("content-length")
     if declared is not None:
         try:

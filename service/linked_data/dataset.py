@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
@@ -24,6 +23,7 @@ from kg.publish import describe as kd
 from kg.publish import jsonld
 from kg.publish.documents import write_document
 from kg.publish.void import DatasetInfo, Distribution, void_triples
+from kg.store.base import term_value
 from service.http.negotiation import negotiate
 from service.linked_data import http
 from service.linked_data.resources import graph_statistics, read_only, serve
@@ -55,7 +55,7 @@ def dataset_info(state: AppState) -> DatasetInfo:
     ]
     licenses = sorted(
         {
-            r["l"].value
+            term_value(r["l"])
             for r in store.select(f"SELECT DISTINCT ?l {{ ?x {kd.node(DCTERMS + 'license')} ?l FILTER isIRI(?l) }}")
         }
     )
@@ -88,7 +88,8 @@ def void(request: Request, state: State) -> Response:
 def void_suffixed(suffix: str, request: Request, state: State) -> Response:
     media = http.SUFFIXES.get(suffix)
     if media not in VOID_TYPES:
-        raise HTTPException(404, f"no format .{suffix}; use one of: " + ", ".join(http.SUFFIX_OF[m] for m in VOID_TYPES))
+        suffixes = ", ".join(http.SUFFIX_OF[m] for m in VOID_TYPES)
+        raise HTTPException(404, f"no format .{suffix}; use one of: {suffixes}")
     return _void(request, state, media, ())
 
 
@@ -132,12 +133,12 @@ def dump(name: str, request: Request, state: State) -> Response:
                      extra={"Content-Disposition": f'attachment; filename="{name}"'})
     wants_gzip = accepts_gzip(request.headers.get("accept-encoding", ""))
     extra = {"Content-Disposition": f'attachment; filename="{plain}"'}
-    build: Callable[[], bytes]
     if wants_gzip:
         extra["Content-Encoding"] = "gzip"
-        build = lambda: _gzipped(state, plain)  # noqa: E731
-    else:
-        build = lambda: _dumps(state)[plain]  # noqa: E731
+
+    def build() -> bytes:
+        return _gzipped(state, plain) if wants_gzip else _dumps(state)[plain]
+
     return serve(request, state, key="dumps/" + plain + (".gzip" if wants_gzip else ""),
                  media_type=DUMP_TYPES[plain], build=build, vary=("Accept-Encoding",), extra=extra)
 

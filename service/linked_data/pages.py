@@ -267,7 +267,8 @@ class PageBuilder:
         description = described.object.value if described else None
         description_notes = sorted(self.notes.of(described)) if described else []
         names = sorted(
-            {f.object.value for f in direct if f.predicate.value in NAME_PREDICATES and isinstance(f.object, ox.Literal)}
+            {f.object.value for f in direct
+             if f.predicate.value in NAME_PREDICATES and isinstance(f.object, ox.Literal)}
             - {d.label}
         )
         literal_or_blank = [f for f in direct if not isinstance(f.object, ox.NamedNode)]
@@ -311,14 +312,15 @@ class PageBuilder:
             incoming_truncated=d.incoming_truncated,
         )
         page.sources = [
-            SourceNote(n, g, self.label(g), links.href(g)) for g, n in sorted(self.notes.numbers.items(), key=lambda i: i[1])
+            SourceNote(n, g, self.label(g), links.href(g))
+            for g, n in sorted(self.notes.numbers.items(), key=lambda i: i[1])
         ]
         return page
 
     def _dates(self) -> str | None:
         values = {p: [v.value for v in self.d.values(p) if isinstance(v, ox.Literal)] for p in DATE_PREDICATES}
-        start = (values[BC + "startDate"] or values[BC + "date"] or [None])[0]
-        end = (values[BC + "endDate"] or [None])[0]
+        start = next(iter(values[BC + "startDate"] or values[BC + "date"]), None)
+        end = next(iter(values[BC + "endDate"]), None)
         if start and end and end != start:
             return f"{start} – {end}"
         return start or end
@@ -335,7 +337,8 @@ class PageBuilder:
             owners = [
                 (self.predicate_label(f.predicate.value), self.value(f.subject))
                 for f in d.qualified
-                if isinstance(f.object, ox.BlankNode) and f.object.value == bnode and isinstance(f.subject, ox.NamedNode)
+                if isinstance(f.object, ox.BlankNode) and f.object.value == bnode
+                and isinstance(f.subject, ox.NamedNode)
             ]
             notes = sorted({n for f in facts for n in self.notes.of(f)})
             out.append(QualifiedView(view.text, owners, view.nested, notes))
@@ -344,12 +347,12 @@ class PageBuilder:
     def _edges(self, qualified: list[QualifiedView]) -> list[Edge]:
         d, edges = self.d, []
         for fact in d.direct:
-            if isinstance(fact.object, ox.NamedNode) and fact.predicate.value != RDF + "type":
-                if fact.object.value != d.iri:
-                    edges.append(
-                        Edge(self.predicate_label(fact.predicate.value), self.label(fact.object.value),
-                             self.links.href(fact.object.value), True)
-                    )
+            if (isinstance(fact.object, ox.NamedNode) and fact.predicate.value != RDF + "type"
+                    and fact.object.value != d.iri):
+                edges.append(
+                    Edge(self.predicate_label(fact.predicate.value), self.label(fact.object.value),
+                         self.links.href(fact.object.value), True)
+                )
         for fact in d.incoming:
             if isinstance(fact.subject, ox.NamedNode) and fact.subject.value != d.iri:
                 edges.append(

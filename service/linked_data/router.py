@@ -19,6 +19,7 @@ is cacheable (strong ETag per store version and representation, Last-Modified, 3
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -31,6 +32,7 @@ from kg.publish import jsonld
 from kg.publish.documents import write_document
 from kg.publish.vocabulary import VocabularyDoc, ontology_graphs
 from kg.publish.vocabulary import document as vocabulary_document
+from kg.store.base import term_value
 from service.http.caching import MAX_AGE
 from service.http.headers import cors_headers
 from service.http.negotiation import negotiate
@@ -70,7 +72,7 @@ def thing(path: str, request: Request, state: State) -> Response:
 
 @read_only(router, "/doc/{path:path}", *http.DOCUMENT_TYPES,
            summary="The document about a thing: HTML or RDF, negotiated or by suffix")
-def document(path: str, request: Request, state: State, format: str | None = None) -> Response:  # noqa: A002
+def document(path: str, request: Request, state: State, format: str | None = None) -> Response:
     settings, store = state.settings, state.store
     if path.startswith("source/") and (path.endswith("/content") or "/content." in path):
         return source_content(request, state, path)
@@ -85,7 +87,7 @@ def document(path: str, request: Request, state: State, format: str | None = Non
 
 def describe_response(request: Request, state: AppState, iri: str, path: str, fixed: str | None,
                       format_param: str | None, template: str | None = None,
-                      context: dict[str, object] | None = None) -> Response:
+                      context: Mapping[str, object] | None = None) -> Response:
     """The document of ``iri`` at ``path`` (root-relative, no suffix): negotiated, or ``fixed``."""
     settings, store, links = state.settings, state.store, state.pages.links
     media = fixed or negotiate(request.headers.get("accept"), format_param, http.DOCUMENT_TYPES)
@@ -128,7 +130,7 @@ def source_info(state: AppState, graph: str) -> SourceInfo:
     settings, store, links = state.settings, state.store, state.pages.links
     term = kd.node(graph)
     count = store.select(f"SELECT (COUNT(*) AS ?n) {{ GRAPH {term} {{ ?s ?p ?o }} }}")
-    subjects = {r["s"].value
+    subjects = {term_value(r["s"])
                 for r in store.select(f"SELECT DISTINCT ?s {{ GRAPH {term} {{ ?s ?p ?o }} FILTER isIRI(?s) }}")}
     labels = {t.iri: t.label for t in catalogue(state)}
     things = sorted(
@@ -138,7 +140,7 @@ def source_info(state: AppState, graph: str) -> SourceInfo:
     )
     path = "doc/" + graph[len(settings.id_base):] + "/content"
     return SourceInfo(
-        triples=int(count[0]["n"].value) if count else 0,
+        triples=int(term_value(count[0]["n"])) if count else 0,
         things=things,
         store_href=links.root + "store?graph=" + quote(graph, safe=""),
         content=formats(links, path, http.RDF_TYPES),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from kg.namespaces import DCTERMS, RDF, RDFS, SD, VOID, XSD
-from kg.store.base import Store
+from kg.store.base import Store, term_value
 from kg.store.formats import GRAPH_TYPES, SELECT_TYPES
 
 FORMATS_NS = "http://www.w3.org/ns/formats/"
@@ -53,8 +53,11 @@ def count_triples(store: Store) -> Counts:
     total = store.select("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
     per_graph = store.select("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     named = {name: 0 for name in store.graph_names()}
-    named |= {row["g"].value: int(row["n"].value) for row in per_graph if isinstance(row.get("g"), ox.NamedNode)}
-    return Counts(int(total[0]["n"].value) if total else 0, named)
+    for row in per_graph:
+        graph = row.get("g")
+        if isinstance(graph, ox.NamedNode):
+            named[graph.value] = int(term_value(row["n"]))
+    return Counts(int(term_value(total[0]["n"])) if total else 0, named)
 
 
 def describe(

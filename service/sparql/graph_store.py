@@ -117,10 +117,11 @@ def payload_type(content_type: str | None) -> str:
 
     >>> payload_type("text/turtle; charset=utf-8"), payload_type("application/x-turtle")
     ('text/turtle', 'text/turtle')
-    >>> payload_type("application/trig")
+    >>> payload_type("application/trig")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    fastapi.exceptions.HTTPException: 415: application/trig holds a dataset, not one graph; send one of: text/turtle, application/n-triples, application/rdf+xml, application/ld+json, text/n3
+    fastapi.exceptions.HTTPException: 415: application/trig holds a dataset, not one graph; send one of: text/turtle,
+    application/n-triples, application/rdf+xml, application/ld+json, text/n3
     """
     media, params = split_media_type(content_type)
     media = canonical(media) if media else media
@@ -158,8 +159,10 @@ def multipart_parts(content_type: str, body: bytes) -> list[tuple[str, bytes]]:
         try:
             media = payload_type(media + "".join(f"; {k}={v}" for k, v in split_media_type(declared)[1].items()))
         except HTTPException as err:
-            raise HTTPException(err.status_code, f"part {number} ({filename or 'no file name'}): {err.detail}") from None
-        data = part.get_payload(decode=True) or b""
+            where = f"part {number} ({filename or 'no file name'})"
+            raise HTTPException(err.status_code, f"{where}: {err.detail}") from None
+        payload = part.get_payload(decode=True)  # None for a part that is itself multipart
+        data = payload if isinstance(payload, bytes) else b""
         parts.append((media, data))
     return parts
 

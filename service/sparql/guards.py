@@ -12,10 +12,12 @@ resolves to is public.
 (Target(iri='http://example.org/sparql', variable=None, keyword='SERVICE'),)
 >>> analyse('SELECT * { ?s ?p "SERVICE <http://169.254.169.254/>" }').services
 ()
->>> check_federation(analyse('SELECT * { SERVICE <http://example.org/sparql> {} }'), [])
+>>> check_federation(analyse('SELECT * { SERVICE <http://example.org/sparql> {} }'),
+...                  [])  # doctest: +NORMALIZE_WHITESPACE
 Traceback (most recent call last):
 ...
-service.sparql.guards.FederationRefused: federation is disabled on this endpoint: SERVICE <http://example.org/sparql> is not allowed (set BACKCHANNEL_FEDERATION_ALLOWLIST to allow endpoints)
+service.sparql.guards.FederationRefused: federation is disabled on this endpoint: SERVICE <http://example.org/sparql>
+is not allowed (set BACKCHANNEL_FEDERATION_ALLOWLIST to allow endpoints)
 """
 
 from __future__ import annotations
@@ -262,7 +264,7 @@ def resolve_host(host: str) -> list[str]:
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError, OSError):
         return []
-    return sorted({info[4][0] for info in infos})
+    return sorted({info[4][0] for info in infos if isinstance(info[4][0], str)})
 
 
 def address_problem(address: str) -> str | None:
@@ -322,10 +324,13 @@ def check_target(target: Target, allowlist: Sequence[str], resolver: Resolver = 
 
     >>> public = lambda host: ["93.184.215.14"]
     >>> check_target(Target("https://dbpedia.org/sparql", None, "SERVICE"), ["https://dbpedia.org/"], public)
-    >>> check_target(Target("http://localhost/", None, "SERVICE"), ["http://localhost/"], lambda h: ["127.0.0.1"])
+    >>> loopback = lambda host: ["127.0.0.1"]
+    >>> check_target(Target("http://localhost/", None, "SERVICE"), ["http://localhost/"],
+    ...              loopback)  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    service.sparql.guards.FederationRefused: SERVICE <http://localhost/> is not allowed: its host localhost resolves to 127.0.0.1, a loopback address
+    service.sparql.guards.FederationRefused: SERVICE <http://localhost/> is not allowed: its host localhost resolves to
+    127.0.0.1, a loopback address
     """
     if not allowlist:
         raise FederationRefused(
@@ -350,7 +355,7 @@ def check_target(target: Target, allowlist: Sequence[str], resolver: Resolver = 
             f"({', '.join(allowlist)})"
         )
     try:
-        parts.port
+        _ = parts.port  # read for the ValueError of a port that is not a number in range
     except ValueError:
         raise FederationRefused(f"{target.describe()} is not allowed: its port is not valid") from None
     addresses = resolver(parts.hostname)

@@ -8,10 +8,11 @@ gives (400, 415).
 >>> r = parse_request("GET", b"query=ASK%7B%7D&default-graph-uri=http%3A%2F%2Fex%2Fg", None, b"")
 >>> r.operation, r.text, r.default_graphs
 ('query', 'ASK{}', ('http://ex/g',))
->>> parse_request("POST", b"", "text/plain", b"ASK {}")
+>>> parse_request("POST", b"", "text/plain", b"ASK {}")  # doctest: +NORMALIZE_WHITESPACE
 Traceback (most recent call last):
 ...
-service.sparql.protocol.ProtocolError: 415: POST a query as application/sparql-query, an update as application/sparql-update, or either as application/x-www-form-urlencoded (query= or update=); got text/plain
+service.sparql.protocol.ProtocolError: 415: POST a query as application/sparql-query, an update as
+application/sparql-update, or either as application/x-www-form-urlencoded (query= or update=); got text/plain
 """
 
 from __future__ import annotations
@@ -83,16 +84,18 @@ def parse_params(raw: bytes | str, where: str) -> list[tuple[str, str]]:
 
     >>> parse_params(b"default&graph=http%3A%2F%2Fex%2F%C3%A9", "the URL")
     [('default', ''), ('graph', 'http://ex/é')]
-    >>> parse_params(b"query=%FF", "the URL")
+    >>> parse_params(b"query=%FF", "the URL")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    service.sparql.protocol.ProtocolError: 400: the parameters in the URL are not valid UTF-8 (percent-encode UTF-8 bytes)
+    service.sparql.protocol.ProtocolError: 400: the parameters in the URL are not valid UTF-8
+    (percent-encode UTF-8 bytes)
     """
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
-        raise ProtocolError(400, f"the parameters in {where} are not valid UTF-8 (percent-encode UTF-8 bytes)") from None
+        raise ProtocolError(400, f"the parameters in {where} are not valid UTF-8 (percent-encode UTF-8 bytes)"
+                            ) from None
 
 
 def _utf8_body(body: bytes, params: dict[str, str], what: str) -> str:
@@ -110,10 +113,12 @@ def check_iri(value: str, parameter: str) -> str:
 
     >>> check_iri("http://ex/g", "default-graph-uri")
     'http://ex/g'
-    >>> check_iri("http://ex/g> } ; DROP ALL ; INSERT DATA { <http://ex/a", "using-graph-uri")
+    >>> check_iri("http://ex/g> } ; DROP ALL ; INSERT DATA { <http://ex/a",
+    ...           "using-graph-uri")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    service.sparql.protocol.ProtocolError: 400: using-graph-uri is not a valid absolute IRI: 'http://ex/g> } ; DROP ALL ; INSERT DATA { <http://ex/a' (Invalid IRI code point '>')
+    service.sparql.protocol.ProtocolError: 400: using-graph-uri is not a valid absolute IRI:
+    'http://ex/g> } ; DROP ALL ; INSERT DATA { <http://ex/a' (Invalid IRI code point '>')
     """
     try:
         ox.NamedNode(value)

@@ -159,9 +159,10 @@ _DOC = __doc__ or ""
         "responses": {
             "200": {"description": "Query results: SELECT and ASK as SPARQL JSON, XML, CSV or TSV; CONSTRUCT and "
                     "DESCRIBE as RDF; without a query, the Service Description (RDF) or, for a browser, the editor.",
-                    "content": {"application/sparql-results+json": {"schema": {"$ref": "#/components/schemas/SparqlResults"}},
-                                **{media: {} for media in [*SELECT_TYPES, *GRAPH_TYPES, "text/html"]
-                                   if media not in ("application/sparql-results+json", "application/json")}}},
+                    "content": {
+                        "application/sparql-results+json": {"schema": {"$ref": "#/components/schemas/SparqlResults"}},
+                        **{media: {} for media in [*SELECT_TYPES, *GRAPH_TYPES, "text/html"]
+                           if media not in ("application/sparql-results+json", "application/json")}}},
             "204": {"description": "update done"},
             "304": {"description": "not modified"},
             "400": {"description": "Not valid SPARQL (line and column given), or a malformed request."},

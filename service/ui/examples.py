@@ -12,7 +12,7 @@ from kg.namespaces import OWL, RDF, RDFS, SKOS, all_prefixes
 from kg.queries.catalog import Catalog
 from kg.queries.definitions import split_prologue
 from kg.settings import Settings
-from kg.store.base import QueryEvaluationError, Store
+from kg.store.base import QueryEvaluationError, Store, term_value
 
 _CLASS_TYPES = (OWL + "Class", RDFS + "Class")
 _PROPERTY_TYPES = (OWL + "ObjectProperty", OWL + "DatatypeProperty", OWL + "AnnotationProperty", RDF + "Property")
@@ -51,8 +51,8 @@ def vocabulary(store: Store, prefixes: Mapping[str, str]) -> dict[str, Any]:
     """Classes and properties known to the graph (declared or used), with labels and prefixed names."""
     seen: dict[tuple[str, str], dict[str, str | None]] = {}
     for row in store.select(VOCABULARY_QUERY):
-        iri, kind = row["term"].value, row["kind"].value
-        label = row["label"].value if "label" in row else None
+        iri, kind = term_value(row["term"]), term_value(row["kind"])
+        label = term_value(row["label"]) if "label" in row else None
         entry = seen.setdefault((kind, iri), {"iri": iri, "curie": curie(iri, prefixes), "label": label})
         entry["label"] = entry["label"] or label
     terms = sorted(seen.items(), key=lambda item: (item[1]["curie"] or item[0][1]).lower())
@@ -105,7 +105,8 @@ def bind_in_text(query: str, bindings: Mapping[str, str]) -> str:
         if query[position] == "{":
             line_end = query.find("\n", position)
             if line_end != -1 and not query[position + 1:line_end].strip():
-                indent = re.match(r"[ \t]*", query[line_end + 1:]).group(0) or "  "  # type: ignore[union-attr]
+                next_line = query[line_end + 1:]
+                indent = next_line[: len(next_line) - len(next_line.lstrip(" \t"))] or "  "
                 return f"{query[:line_end + 1]}{indent}{values_clause(bindings)}\n{query[line_end + 1:]}"
             rest = query[position + 1:]
             return f"{query[:position + 1]} {values_clause(bindings)}{'' if rest[:1].isspace() else ' '}{rest}"

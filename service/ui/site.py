@@ -120,7 +120,8 @@ def browse(request: Request, state: State, kind: str | None = None) -> Response:
     return serve(request, state, key=f"browse?{kind}", media_type=http.HTML, build=build)
 
 
-@read_only(router, "/static/{path:path}", "text/css", summary="Static files of the pages (stylesheet, scripts, pictures)")
+@read_only(router, "/static/{path:path}", "text/css",
+           summary="Static files of the pages (stylesheet, scripts, pictures)")
 def static(path: str, request: Request, state: State) -> Response:
     target = (STATIC / path).resolve()
     if not target.is_relative_to(STATIC) or not target.is_file():
