@@ -40,7 +40,8 @@ def _ints(text: str) -> list[int]:
     try:
         values = [int(float(part)) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of numbers, e.g. 1000000,10000000")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of numbers, e.g. 1000000,10000000") from None
     if not values or min(values) < 100:
         raise argparse.ArgumentTypeError("give at least one size of 100 triples or more")
     return values
@@ -113,7 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         made = suite.tables(results)
         args.json.write_text(json.dumps({
             "started": f"{results.started:%Y-%m-%d %H:%M} UTC", "machine": results.machine, "load": results.load,
-            "notes": results.notes, "tables": {name: {"head": head, "rows": rows} for name, (head, rows) in made.items()},
+            "notes": results.notes,
+            "tables": {name: {"head": head, "rows": rows} for name, (head, rows) in made.items()},
         }, indent=2))
     if args.write:
         report.write_section(RESULTS, "Suite", text, NOTES)

@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -90,7 +91,8 @@ class Service:
         """Wait for ``/health``; the seconds since the start. RuntimeError if it does not come in ``timeout``."""
         found = self._wait("health", timeout)
         if found is None:
-            raise RuntimeError(f"{self.name} did not answer /health within {timeout:g} s:\n{self.process.log()[-3000:]}")
+            raise RuntimeError(
+                f"{self.name} did not answer /health within {timeout:g} s:\n{self.process.log()[-3000:]}")
         self.health_s = found
         return found
 
@@ -104,10 +106,8 @@ class Service:
         workers = live.children(self.process.pid) if self.process.process.poll() is None else []
         self.process.stop()
         for child in workers:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def start_service(name: str, store: str, folder: Path) -> Service:

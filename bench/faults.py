@@ -76,7 +76,8 @@ def runaways(folder: Path) -> list[str]:
         n = 0
         while any(t.is_alive() for t in threads):
             start = time.perf_counter()
-            status = httpx.get(url, params={"query": f"ASK {{ ?s ?p ?o }} # {n}"}, headers=JSON, timeout=120).status_code
+            answer = httpx.get(url, params={"query": f"ASK {{ ?s ?p ?o }} # {n}"}, headers=JSON, timeout=120)
+            status = answer.status_code
             light.append(time.perf_counter() - start)
             statuses[status] = statuses.get(status, 0) + 1
             n += 1
@@ -171,7 +172,8 @@ def crash(folder: Path) -> list[str]:
     auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
     acknowledged = 0
     for i in range(200):
-        update = f'INSERT DATA {{ GRAPH <http://faults.example/g> {{ <http://faults.example/s{i}> <http://faults.example/p> {i} }} }}'
+        update = (f"INSERT DATA {{ GRAPH <http://faults.example/g> "
+                  f"{{ <http://faults.example/s{i}> <http://faults.example/p> {i} }} }}")
         if httpx.post(server.url + "sparql", content=update, headers=auth).status_code == 204:
             acknowledged += 1
     server.kill9()

@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -114,10 +115,8 @@ class LiveProcess:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(30)
         for child in workers:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     def stop(self, timeout: float = 40) -> int:
         """SIGTERM and wait; SIGKILL if it does not exit within ``timeout``. Returns the exit status."""

@@ -159,7 +159,8 @@ class Workload:
 
         def construct(rng: random.Random) -> tuple[str, str, dict[str, str]]:
             thing = rng.choice(entities)
-            return sparql(f"CONSTRUCT {{ <{thing}> ?p ?o . ?o ?q ?r }} WHERE {{ <{thing}> ?p ?o OPTIONAL {{ ?o ?q ?r }} }}",
+            return sparql(f"CONSTRUCT {{ <{thing}> ?p ?o . ?o ?q ?r }} "
+                          f"WHERE {{ <{thing}> ?p ?o OPTIONAL {{ ?o ?q ?r }} }}",
                           rng.choice(["text/turtle", "application/ld+json", "application/n-triples"]))
 
         def page(rng: random.Random) -> tuple[str, str, dict[str, str]]:
@@ -271,7 +272,8 @@ async def drive(server: live.LiveProcess, workload: Workload, clients: int, seco
         results.started = time.monotonic()
         deadline = results.started + seconds
         budget = [max_requests]
-        tasks = [asyncio.create_task(client_loop(client, mix, results, deadline, budget, seed)) for seed in range(clients)]
+        tasks = [asyncio.create_task(client_loop(client, mix, results, deadline, budget, seed))
+                 for seed in range(clients)]
         sampler = asyncio.create_task(sample_memory(server, results, deadline, sample_every))
         await asyncio.gather(*tasks)
         results.elapsed = time.monotonic() - results.started
@@ -311,7 +313,8 @@ def memory(results: Results, warmup: float) -> Memory:
 
 def report(results: Results, mem: Memory, args: argparse.Namespace) -> str:
     lines = [
-        f"{results.requests} requests in {results.elapsed:.1f} s ({results.requests / max(results.elapsed, 1e-9):.0f}/s) "
+        f"{results.requests} requests in {results.elapsed:.1f} s "
+        f"({results.requests / max(results.elapsed, 1e-9):.0f}/s) "
         f"from {args.clients} clients; errors: {results.errors}; 503 (overload): {results.overload}",
         "",
         "| route | requests | errors | 503 | other 4xx | p50 ms | p95 ms | p99 ms |",
@@ -332,7 +335,8 @@ def report(results: Results, mem: Memory, args: argparse.Namespace) -> str:
         f"{mem.slope_mib_per_min:+.2f} MiB/min, fitted growth {mem.growth_mib:+.1f} MiB "
         f"(limit {args.max_growth_mb:g}); query workers together at the end: {mem.workers_end_mib:.0f} MiB.",
     ]
-    problems = [f"- {route}: {example}" for route, stats in sorted(results.routes.items()) for example in stats.examples]
+    problems = [f"- {route}: {example}"
+                for route, stats in sorted(results.routes.items()) for example in stats.examples]
     if problems:
         lines += ["", "First problems seen:", *problems[:20]]
     return "\n".join(lines)
@@ -391,7 +395,8 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps({
             "requests": results.requests, "seconds": results.elapsed, "errors": results.errors,
             "overload": results.overload, "memory": mem.__dict__, "routes": {
-                r: {"requests": s.requests, "errors": s.errors, "overload": s.overload, "client_errors": s.client_errors,
+                r: {"requests": s.requests, "errors": s.errors, "overload": s.overload,
+                    "client_errors": s.client_errors,
                     "p50_ms": percentile([x * 1000 for x in s.latencies], 50),
                     "p95_ms": percentile([x * 1000 for x in s.latencies], 95),
                     "p99_ms": percentile([x * 1000 for x in s.latencies], 99)} for r, s in results.routes.items()},

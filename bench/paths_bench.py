@@ -68,7 +68,7 @@ def write_graph(path: Path, edges: int, seed: int = 7) -> int:
     weights = [1 / (i + 1) for i in range(19)]
     ends: list[int] = list(range(10))
     with path.open("w") as out:
-        for i in range(edges):
+        for _ in range(edges):
             s = rng.randrange(nodes) if rng.random() < 0.5 else rng.choice(ends)
             o = rng.randrange(nodes) if rng.random() < 0.5 else rng.choice(ends)
             if s == o:
@@ -107,13 +107,13 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
 
 
-def timed(calls: Iterable[Callable[[], object]]) -> tuple[list[float], int]:
-    """Milliseconds per call, and how many calls ran out of time."""
+def timed(call: Callable[[int, int], object], pairs: Iterable[tuple[int, int]]) -> tuple[list[float], int]:
+    """Milliseconds of ``call(s, t)`` for each pair, and how many calls ran out of time."""
     times, timeouts = [], 0
-    for call in calls:
+    for s, t in pairs:
         started = time.perf_counter()
         try:
-            call()
+            call(s, t)
         except SearchTimeout:
             timeouts += 1
             continue
@@ -201,15 +201,14 @@ def run(edges: int, pairs_count: int, k_pairs: int) -> tuple[list[tuple[str, str
         info["constraints"] = (f"predicate filter: without {proj.predicates[common]} ({proj.pred_freq[common]:,} "
                                f"relations); hub avoidance: max_degree={hub_cap} (99th percentile)")
 
-        ours, _ = timed(lambda s=s, t=t: search(proj, s, t, Constraints(max_length=8), mode="shortest", k=1)
-                        for s, t in pairs)
+        ours, _ = timed(lambda s, t: search(proj, s, t, Constraints(max_length=8), mode="shortest", k=1), pairs)
         rows += _latency("shortest, in-process", ours, 1.0)
-        pred_times, pred_to = timed(lambda s=s, t=t: search(proj, s, t, excluded, mode="shortest") for s, t in pairs)
+        pred_times, pred_to = timed(lambda s, t: search(proj, s, t, excluded, mode="shortest"), pairs)
         rows += _latency("shortest, predicate excluded, in-process", pred_times, 5.0, pred_to)
-        hub_times, hub_to = timed(lambda s=s, t=t: search(proj, s, t, no_hubs, mode="shortest") for s, t in pairs)
+        hub_times, hub_to = timed(lambda s, t: search(proj, s, t, no_hubs, mode="shortest"), pairs)
         rows += _latency("shortest, hubs avoided, in-process", hub_times, 5.0, hub_to)
-        k_times, k_to = timed(lambda s=s, t=t: search(proj, s, t, Constraints(max_length=8), mode="k", k=5)
-                              for s, t in pairs[:k_pairs])
+        k_times, k_to = timed(lambda s, t: search(proj, s, t, Constraints(max_length=8), mode="k", k=5),
+                              pairs[:k_pairs])
         rows += _latency(f"k=5 (Yen), in-process ({k_pairs} pairs)", k_times, 20.0, k_to)
 
         # HTTP
@@ -252,6 +251,10 @@ def _ok(good: bool) -> str:
     return "meets" if good else "misses"
 
 
+def _compared(theirs: float, ours: float) -> str:
+    return f"ours is {theirs / ours:.1f}× faster" if theirs >= ours else f"ours is {ours / theirs:.1f}× slower"
+
+
 def _latency(name: str, times: list[float], target_p50: float, timeouts: int = 0) -> list[tuple[str, str, str, str]]:
     p50, p99 = statistics.median(times), pct(times, 0.99)
     extra = f"; {timeouts} over the 2 s budget" if timeouts else ""
@@ -259,36 +262,42 @@ def _latency(name: str, times: list[float], target_p50: float, timeouts: int = 0
             (f"{name} p99", f"{p99:.3f} ms{extra}", "", "")]
 
 
-def _baselines(proj: Projection, store: OxigraphStore, pairs: list[tuple[int, int]], ours_p50: float
-               ) -> list[tuple[str, str, str, str]]:
+def _networkx_times(proj: Projection, pairs: list[tuple[int, int]]) -> tuple[list[float], float]:
+    """networkx's bidirectional BFS over the projection: milliseconds per pair, and seconds to build its graph
+    (freed on return)."""
     import networkx as nx
-    import numpy as np
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import shortest_path
 
-    rows = []
     started = time.perf_counter()
     graph = nx.Graph()
     graph.add_nodes_from(range(len(proj)))
     for u in range(len(proj)):
         graph.add_edges_from((u, v) for v in proj.out_dst[proj.out_off[u]:proj.out_off[u + 1]] if v != u)
     build = time.perf_counter() - started
-    times, _ = timed(lambda s=s, t=t: nx.bidirectional_shortest_path(graph, s, t) for s, t in pairs)
+    times, _ = timed(lambda s, t: nx.bidirectional_shortest_path(graph, s, t), pairs)
+    return times, build
+
+
+def _baselines(proj: Projection, store: OxigraphStore, pairs: list[tuple[int, int]], ours_p50: float
+               ) -> list[tuple[str, str, str, str]]:
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import shortest_path
+
+    rows = []
+    times, build = _networkx_times(proj, pairs)
     p50 = statistics.median(times)
     rows.append((f"networkx bidirectional_shortest_path p50 (graph built in {build:.1f} s)", f"{p50:.3f} ms", "",
-                 f"ours is {p50 / ours_p50:.1f}× faster" if p50 >= ours_p50 else f"ours is {ours_p50 / p50:.1f}× slower"))
-    del graph
+                 _compared(p50, ours_p50)))
     gc.collect()
     n = len(proj)
     dst = np.frombuffer(proj.out_dst, dtype=np.int32)
     off = np.frombuffer(proj.out_off, dtype=np.int32)
     matrix = csr_matrix((np.ones(len(dst), dtype=np.int8), dst, off), shape=(n, n))
     sample = pairs[:20]
-    times, _ = timed(lambda s=s, t=t: shortest_path(matrix, directed=False, unweighted=True, indices=s)[t]
-                     for s, t in sample)
+    times, _ = timed(lambda s, t: shortest_path(matrix, directed=False, unweighted=True, indices=s)[t], sample)
     p50 = statistics.median(times)
     rows.append((f"scipy csgraph BFS from the source p50 ({len(sample)} pairs)", f"{p50:.3f} ms", "",
-                 f"ours is {p50 / ours_p50:.1f}× faster" if p50 >= ours_p50 else f"ours is {ours_p50 / p50:.1f}× slower"))
+                 _compared(p50, ours_p50)))
     any_relation = "(!<urn:x:none>|^!<urn:x:none>)*"
     times, timeouts = [], 0
     for s, t in pairs[:3]:

@@ -258,7 +258,8 @@ def machine() -> str:
         memory = f", {kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, ValueError, IndexError):
         pass
-    return f"{cpu}, {os.cpu_count()} CPUs{memory}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return f"{cpu}, {os.cpu_count()} CPUs{memory}, {system}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -316,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
             server_kinds = kinds if name != "rdflib-endpoint" else query_kinds(rdflib_people)
             results[name] = {}
             for number, (kind, make) in enumerate(server_kinds.items()):
-                drive(server.url, make, min(32, args.requests), args.seconds / 4, args.concurrency, seed=500 + number)  # warm up
+                # warm up
+                drive(server.url, make, min(32, args.requests), args.seconds / 4, args.concurrency, seed=500 + number)
                 measure = drive(server.url, make, args.requests, args.seconds, args.concurrency, seed=number)
                 results[name][kind] = measure
                 error = f"  errors {measure.errors}: {measure.first_error}" if measure.errors else ""

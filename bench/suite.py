@@ -365,7 +365,7 @@ def run_size(cfg: Config, results: Results, folder: Path, wanted: int) -> None:
         figures.pairs = len(node_pairs)
         figures.lengths = dict(sorted(Counter(x for x in expected if x is not None).items()))
         times, timeouts = paths_bench.timed(
-            lambda s=s, t=t: embedded_search(proj, s, t, cons, mode="shortest", k=1) for s, t in node_pairs)
+            lambda s, t: embedded_search(proj, s, t, cons, mode="shortest", k=1), node_pairs)
         figures.in_process = Latency([x / 1000 for x in times], timeouts)
         pairs = [(proj.iris[s], proj.iris[t]) for s, t in node_pairs]
         del proj
@@ -406,7 +406,7 @@ def remote_searches(cfg: Config, figures: PathFigures, url: str, pairs: list[tup
         if pairs:  # warm-up: connections, the engine's caches of the first pages
             frontier_search.search(store, *pairs[0], max_length=MAX_LENGTH, max_frontier=cfg.remote_max_frontier,
                                 time_budget=cfg.remote_budget)
-        for (source, target), length in zip(pairs, expected):
+        for (source, target), length in zip(pairs, expected, strict=True):
             started = time.perf_counter()
             found = frontier_search.search(store, source, target, max_length=MAX_LENGTH,
                                         max_frontier=cfg.remote_max_frontier, time_budget=cfg.remote_budget)
@@ -426,7 +426,7 @@ def remote_searches(cfg: Config, figures: PathFigures, url: str, pairs: list[tup
 def http_paths(url: str, pairs: list[tuple[str, str]], latency: Latency) -> None:
     """``GET /paths`` (shortest, JSON with explanations) for each pair; non-200 answers count as failed."""
     with httpx.Client(timeout=120) as client:
-        params = {"mode": "shortest", "max_length": MAX_LENGTH}
+        params: dict[str, str | int] = {"mode": "shortest", "max_length": MAX_LENGTH}
         if pairs:
             client.get(url + "paths", params=params | {"from": pairs[0][0], "to": pairs[0][1]})  # warm-up
         for source, target in pairs:
@@ -484,29 +484,29 @@ def sparql_table(results: Results) -> Table:
     head = ["query"] + [f"{s} req/s · p50 · p99 (ms)" for s in SERVERS]
     head += ["us embedded/oxigraph", "us remote/oxigraph", "us embedded/rdflib-endpoint"]
     rows = []
+
+    def rps(server: str, kind: str) -> float | None:
+        m = data.get(server, {}).get(kind)
+        return m.rps if m else None
+
     for kind in KINDS:
         cells = [kind]
         for server in SERVERS:
             m = data.get(server, {}).get(kind)
             cells.append(f"{m.rps:.1f} · {m.percentile(0.5) * 1000:.1f} · {m.percentile(0.99) * 1000:.1f}"
                          + (f" ({m.errors} errors)" if m.errors else "") if m and m.latencies else report.DASH)
-
-        def rps(server: str) -> float | None:
-            m = data.get(server, {}).get(kind)
-            return m.rps if m else None
-
-        cells += [report.ratio(rps("backchannel embedded"), rps("oxigraph")),
-                  report.ratio(rps("backchannel remote"), rps("oxigraph")),
-                  report.ratio(rps("backchannel embedded"), rps("rdflib-endpoint"))]
+        cells += [report.ratio(rps("backchannel embedded", kind), rps("oxigraph", kind)),
+                  report.ratio(rps("backchannel remote", kind), rps("oxigraph", kind)),
+                  report.ratio(rps("backchannel embedded", kind), rps("rdflib-endpoint", kind))]
         rows.append(cells)
     return head, rows
 
 
 def paths_table(results: Results) -> Table:
     """Shortest-path latency (p50 · p99 ms) four ways per graph, and the ratios of the medians."""
-    head = ["graph", "pairs", "in-process kg.paths.search", "HTTP /paths, embedded store", "kg.paths.frontier.search vs oxigraph",
-            "HTTP /paths, remote store", "remote/in-process p50", "remote/HTTP embedded p50",
-            "HTTP remote store/HTTP embedded p50"]
+    head = ["graph", "pairs", "in-process kg.paths.search", "HTTP /paths, embedded store",
+            "kg.paths.frontier.search vs oxigraph", "HTTP /paths, remote store", "remote/in-process p50",
+            "remote/HTTP embedded p50", "HTTP remote store/HTTP embedded p50"]
     rows = []
     for name, f in results.paths.items():
         graph = next(g for g in results.graphs if g.name == name)
@@ -525,26 +525,28 @@ def load_table(results: Results) -> Table:
     base = results.empty
     rows = [["empty store", "0", report.DASH, report.DASH, report.DASH, report.DASH,
              f"{report.secs(base.rss_up_mib, 0)} · {report.secs(base.rss_ready_mib, 0)}", report.DASH, report.DASH]]
+
+    def per(value: float | None, m: float) -> str:
+        """``value`` per million triples (``m`` millions)."""
+        return report.DASH if value is None else f"{value / m:.0f}"
+
+    def rss(figures: Started, m: float) -> str:
+        def above(value: float | None, empty: float | None) -> str:
+            return report.DASH if value is None or empty is None else f"{(value - empty) / m:.0f}"
+
+        return (f"{report.secs(figures.rss_up_mib, 0)} · {report.secs(figures.rss_ready_mib, 0)} "
+                f"({above(figures.rss_up_mib, base.rss_up_mib)} · "
+                f"{above(figures.rss_ready_mib, base.rss_ready_mib)})")
+
     for g in results.graphs:
         m = g.millions
-
-        def per(value: float | None) -> str:
-            return report.DASH if value is None else f"{value / m:.0f}"
-
-        def rss(figures: Started) -> str:
-            def above(value: float | None, empty: float | None) -> str:
-                return report.DASH if value is None or empty is None else f"{(value - empty) / m:.0f}"
-
-            return (f"{report.secs(figures.rss_up_mib, 0)} · {report.secs(figures.rss_ready_mib, 0)} "
-                    f"({above(figures.rss_up_mib, base.rss_up_mib)} · {above(figures.rss_ready_mib, base.rss_ready_mib)})")
-
-        oxigraph = (f"{report.secs(g.oxigraph_rss_mib, 0)} ({per(g.oxigraph_rss_mib)}) · "
-                    f"{report.secs(g.oxigraph_rss_end_mib, 0)} ({per(g.oxigraph_rss_end_mib)})")
+        oxigraph = (f"{report.secs(g.oxigraph_rss_mib, 0)} ({per(g.oxigraph_rss_mib, m)}) · "
+                    f"{report.secs(g.oxigraph_rss_end_mib, 0)} ({per(g.oxigraph_rss_end_mib, m)})")
         rows.append([g.name, f"{g.triples:,}", f"{g.embedded_load_s:.1f} ({g.embedded_load_s / m:.1f})",
                      f"{g.server_load_s:.1f} ({g.server_load_s / m:.1f})",
                      report.ratio(g.embedded_load_s, g.server_load_s),
                      f"{g.embedded_disk_mib / m:.0f} · {g.server_disk_mib / m:.0f}",
-                     rss(g.embedded), rss(g.remote), oxigraph])
+                     rss(g.embedded, m), rss(g.remote, m), oxigraph])
     return head, rows
 
 
@@ -616,18 +618,20 @@ def section_notes(results: Results, section: str) -> list[str]:
                 f"per query kind and server a warm-up, then at most {cfg.requests} requests or {cfg.seconds:g} s. "
                 "Backchannel on the embedded store (2 query worker processes) and on the remote store "
                 "(`--store sparql+http://…` over the same `oxigraph serve` that is measured as the peer); "
-                "ratios are of requests per second (above 1: we answer more)."] + [f"- {n}" for n in results.sparql_notes]
+                "ratios are of requests per second (above 1: we answer more)."
+                ] + [f"- {n}" for n in results.sparql_notes]
     if section == "paths":
         notes = [f"`bench.paths_bench` power-law graph (hubs); shortest path (`mode=shortest`), at most {MAX_LENGTH} "
                  "hops, between random reachable pairs; p50 · p99 in ms. In process: `kg.paths.search.search` on the "
                  "projection. HTTP on the embedded store: the in-memory engine (projection built at `/ready`). "
                  "`kg.paths.frontier.search.search`: the bare frontier search (batched VALUES queries, frontier cap "
-                 f"{cfg.remote_max_frontier}, budget {cfg.remote_budget:g} s) against the Oxigraph server, as a function. "
-                 "HTTP on the remote store: the service's frontier engine (`kg.paths.frontier.engine`: that frontier search with "
-                 "the constraints in the queries, then the subgraph of the short walks fetched with labels, kinds, "
-                 "dates, whole-graph degrees and predicate frequencies, ranked and explained in memory; a search past "
-                 "`paths_frontier_time_budget` answers 503). A failed search did not meet or did not answer 200; the "
-                 "latencies are of the successful ones, except for the bare function, where every search counts."]
+                 f"{cfg.remote_max_frontier}, budget {cfg.remote_budget:g} s) against the Oxigraph server, as a "
+                 "function. HTTP on the remote store: the service's frontier engine (`kg.paths.frontier.engine`: "
+                 "that frontier search with the constraints in the queries, then the subgraph of the short walks "
+                 "fetched with labels, kinds, dates, whole-graph degrees and predicate frequencies, ranked and "
+                 "explained in memory; a search past `paths_frontier_time_budget` answers 503). A failed search did "
+                 "not meet or did not answer 200; the latencies are of the successful ones, except for the bare "
+                 "function, where every search counts."]
         for name, f in results.paths.items():
             stops = ", ".join(f"{k} {v}" for k, v in sorted(f.remote_stops.items()))
             notes.append(f"- {name}: projection built in process in {f.projection_s:.1f} s; shortest lengths "
@@ -648,7 +652,8 @@ def section_notes(results: Results, section: str) -> list[str]:
                 "projection built; remote store: nothing to build); "
                 "the Oxigraph server's RSS once started (paths graphs: after the bare remote searches) and at the end. "
                 "In brackets: per million triples, above our service on an empty store (first row)."] + \
-            [f"- {g.name}: query workers (2 processes) after the SPARQL mix: {g.embedded.workers_mib:.0f} MiB together; "
+            [f"- {g.name}: query workers (2 processes) after the SPARQL mix: {g.embedded.workers_mib:.0f} MiB "
+             "together; "
              f"the server process then {g.embedded.rss_after_mib:.0f} MiB (embedded), "
              f"{g.remote.rss_after_mib or 0:.0f} MiB (remote)"
              for g in results.graphs if g.embedded.workers_mib is not None] + \
