@@ -141,11 +141,14 @@ class PathService:
 
     def _quads(self) -> int | None:
         """The embedded store's quad count (a full scan: once per store version), when a limit asks for it."""
+        raw = getattr(self.store, "raw", None)
+        if not isinstance(raw, ox.Store):  # not the embedded store
+            return None
         if self.settings.paths_engine != "auto" or not self.settings.paths_memory_max_triples:
             return None
         version = self.store.version
         if self._size is None or self._size[0] != version:
-            self._size = (version, len(self.store.raw))  # type: ignore[attr-defined]
+            self._size = (version, len(raw))
         return self._size[1]
 
     def choice(self) -> EngineName:

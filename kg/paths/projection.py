@@ -34,7 +34,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import networkx as nx
 
@@ -315,7 +315,7 @@ class Projection:
     same_as: dict[int, list[str]]
     kinds: dict[int, str]
     graph_labels: dict[str, str] = field(default_factory=dict)
-    _memo: dict[str, object] = field(default_factory=dict, repr=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)  # each name's value is what its make returned
     _memo_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # --- nodes -----------------------------------------------------------
@@ -425,7 +425,7 @@ class Projection:
         with self._memo_lock:
             if name not in self._memo:
                 self._memo[name] = make()
-            return self._memo[name]  # type: ignore[return-value]
+            return self._memo[name]
 
     def to_networkx(self) -> nx.MultiDiGraph:
         """The projection as a networkx MultiDiGraph (built once, on first use; read-only).
