@@ -17,6 +17,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -26,7 +27,6 @@ from bench.live import children, free_port, rss_kib
 from kg.data.build import build
 from kg.settings import Settings
 from kg.store.base import Store
-from kg.store.embedded import OxigraphStore
 from kg.store.factory import store_from_settings
 
 __all__ = ["REMOTE_BACKEND", "TOKEN", "LiveServer", "children", "embedded_only", "free_port", "rss_kib",
@@ -44,7 +44,7 @@ TOKEN = "test-token-0123456789"
 class LiveServer:
     url: str
     settings: Settings
-    store: OxigraphStore
+    store: Store
     server: uvicorn.Server
     thread: threading.Thread
 
@@ -63,13 +63,14 @@ def _store_under_test(store_location: str, settings: Settings) -> Store:
     return store_from_settings(settings)
 
 
-def start_server(store_location: str = ":memory:", **overrides: object) -> LiveServer:
+def start_server(store_location: str = ":memory:", **overrides: Any) -> LiveServer:
     """Build a store and serve it on a free loopback port; its base IRI is the server's own address."""
     from service.app import create_app
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    values = {"base_iri": url, "store": store_location, "port": port, "write_token": TOKEN, "query_timeout": 10.0}
+    values: dict[str, Any] = {"base_iri": url, "store": store_location, "port": port, "write_token": TOKEN,
+                              "query_timeout": 10.0}
     settings = Settings(**(values | overrides))
     store = _store_under_test(store_location, settings)
     build(store, settings)

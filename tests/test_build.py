@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pytest
@@ -18,8 +19,8 @@ BASE = "http://127.0.0.1:8000/"
 SEED_GRAPH = BASE + "id/source/track-two-diplomacy"
 
 
-def settings_for(tmp_path: Path, **changes: object) -> Settings:
-    values: dict[str, object] = {"base_iri": BASE, "store": str(tmp_path / "store"), "dump_dir": tmp_path / "dumps"}
+def settings_for(tmp_path: Path, **changes: Any) -> Settings:
+    values: dict[str, Any] = {"base_iri": BASE, "store": str(tmp_path / "store"), "dump_dir": tmp_path / "dumps"}
     return Settings(**(values | changes))
 
 

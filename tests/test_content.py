@@ -40,8 +40,20 @@ SEED = "source:track-two-diplomacy"
 GENERAL = "source:general-knowledge"
 
 
-def run(store: ox.Store, base_iri: str, query: str) -> ox.QueryBoolean | ox.QuerySolutions:
+def run(store: ox.Store, base_iri: str, query: str) -> ox.QueryBoolean | ox.QuerySolutions | ox.QueryTriples:
     return store.query(PREFIXES.replace("{base}", base_iri) + query, use_default_graph_as_union=True)
+
+
+def ask(store: ox.Store, base_iri: str, query: str) -> bool:
+    answer = run(store, base_iri, query)
+    assert isinstance(answer, ox.QueryBoolean), query
+    return bool(answer)
+
+
+def select(store: ox.Store, base_iri: str, query: str) -> list[ox.QuerySolution]:
+    answer = run(store, base_iri, query)
+    assert isinstance(answer, ox.QuerySolutions), query
+    return list(answer)
 
 
 FACTS = [
@@ -404,24 +416,22 @@ FACTS = [
 
 @pytest.mark.parametrize("query", FACTS)
 def test_fact(seed_store: ox.Store, base_iri: str, query: str) -> None:
-    assert bool(run(seed_store, base_iri, query)), query
+    assert ask(seed_store, base_iri, query), query
 
 
 def test_who_coined_track_two(seed_store: ox.Store, base_iri: str) -> None:
     """Who coined "Track Two", when, in which work, with whom, and which source says so."""
-    rows = list(
-        run(
-            seed_store,
-            base_iri,
-            """
-            SELECT ?who ?year ?title ?coauthor ?graph WHERE {
-                GRAPH ?graph { ?person bc:coined track:track-two . track:track-two bc:coinedIn ?work }
-                ?person rdfs:label ?who .
-                ?work dcterms:title ?title ; bc:date ?year ; dcterms:creator ?other .
-                ?other rdfs:label ?coauthor .
-                FILTER (?other != ?person)
-            }""",
-        )
+    rows = select(
+        seed_store,
+        base_iri,
+        """
+        SELECT ?who ?year ?title ?coauthor ?graph WHERE {
+            GRAPH ?graph { ?person bc:coined track:track-two . track:track-two bc:coinedIn ?work }
+            ?person rdfs:label ?who .
+            ?work dcterms:title ?title ; bc:date ?year ; dcterms:creator ?other .
+            ?other rdfs:label ?coauthor .
+            FILTER (?other != ?person)
+        }""",
     )
     assert len(rows) == 1, rows
     row = rows[0]
@@ -447,12 +457,10 @@ def test_who_coined_track_two(seed_store: ox.Store, base_iri: str) -> None:
     ids=lambda v: v.replace(":", "-"),
 )
 def test_every_kind_is_present_and_described(seed_store: ox.Store, base_iri: str, kind: str, cls: str) -> None:
-    rows = list(
-        run(
-            seed_store,
-            base_iri,
-            f"""SELECT ?s WHERE {{ ?s a {cls} ; rdfs:label ?l ; dcterms:description ?d .
-                                   FILTER STRSTARTS(STR(?s), "{base_iri}id/{kind}/") }}""",
-        )
+    rows = select(
+        seed_store,
+        base_iri,
+        f"""SELECT ?s WHERE {{ ?s a {cls} ; rdfs:label ?l ; dcterms:description ?d .
+                               FILTER STRSTARTS(STR(?s), "{base_iri}id/{kind}/") }}""",
     )
     assert rows, f"no described {cls} under id/{kind}/"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -16,6 +17,7 @@ import rdflib
 from rdflib.namespace import OWL, RDF
 
 from kg.namespaces import BC, TRACK
+from tests.support import LiveServer
 
 ONTOLOGY = Path(__file__).resolve().parent.parent / "ontology" / "backchannel.ttl"
 MONTVILLE = "doc/person/joseph-v-montville"
@@ -50,7 +52,7 @@ def validate_html(text: str) -> _Collect:
     assert text.startswith("<!DOCTYPE html>")
     collected = _Collect()
     collected.feed(text)
-    ids = [attrs["id"] for _, attrs in collected.tags if attrs.get("id")]
+    ids = [i for _, attrs in collected.tags if (i := attrs.get("id"))]
     assert len(ids) == len(set(ids)), f"duplicate ids: {sorted({i for i in ids if ids.count(i) > 1})}"
     for tag, attrs in collected.tags:
         for ref in ("for", "aria-labelledby"):
@@ -64,7 +66,7 @@ def validate_html(text: str) -> _Collect:
 
 
 @pytest.fixture(scope="module")
-def client(server) -> httpx.Client:  # noqa: ANN001
+def client(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30, headers={"Accept": "text/html"}) as c:
         yield c
 

@@ -74,8 +74,10 @@ def test_influence_directions_from_prov_implies_and_sub_properties() -> None:
     ]
     proj = projection_from_quads(quads)
     d = proj.node("http://x/d")
+    assert d is not None
     assert [proj.label(e.node) for e in lineage(proj, d)] == ["c", "b", "a"]
     a = proj.node("http://x/a")
+    assert a is not None
     assert {proj.label(e.node) for e in influenced(proj, a)} == {"b", "z", "c", "d"}
     assert influence_graph(proj).edges == 4
 

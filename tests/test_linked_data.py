@@ -7,6 +7,7 @@ whose base IRI is the server's own address, so every IRI of the graph dereferenc
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import httpx
 import pyoxigraph as ox
@@ -15,6 +16,7 @@ import rdflib
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDFS
 
 from kg.namespaces import BC, TRACK
+from tests.support import LiveServer
 
 MONTVILLE = "id/person/joseph-v-montville"
 RDF_SUFFIXES = {
@@ -28,7 +30,7 @@ RDF_SUFFIXES = {
 
 
 @pytest.fixture(scope="module")
-def client(server) -> httpx.Client:  # noqa: ANN001 - LiveServer
+def client(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30) as c:
         yield c
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 
 import pyoxigraph as ox
 import pytest
@@ -17,6 +18,7 @@ from kg.queries.definitions import (
     parse_query,
 )
 from kg.settings import PROJECT_ROOT, Settings
+from kg.store.base import Term
 from kg.store.embedded import OxigraphStore
 from kg.store.results import parse_term
 
@@ -52,7 +54,7 @@ def header(*lines: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def tiny() -> OxigraphStore:
+def tiny() -> Iterator[OxigraphStore]:
     store = OxigraphStore(":memory:")
     data = f"""
     @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
@@ -246,12 +248,18 @@ def test_pyoxigraph_substitution_rules_we_rely_on() -> None:
     store = ox.Store()
     one_literal = ox.Literal("1", datatype=ox.NamedNode(XSD + "integer"))
     store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), one_literal))
-    one = {ox.Variable("x"): one_literal}
+    one: dict[ox.Variable, Term] = {ox.Variable("x"): one_literal}
     with pytest.raises(RuntimeError, match="projection"):
         store.query("SELECT ?s { ?s <urn:p> ?o FILTER(?o = ?x) }", substitutions=one)
-    assert len(list(store.query("SELECT ?s ?x { ?s <urn:p> ?o FILTER(?o = ?x) }", substitutions=one))) == 1
-    assert len(list(store.query("SELECT ?s ?x { ?s <urn:p> ?o FILTER(BOUND(?x)) }", substitutions=one))) == 0
-    assert len(list(store.query("SELECT * { { SELECT ?s ?x { ?s <urn:p> ?x } } }", substitutions=one))) == 1
+
+    def rows(query: str) -> int:
+        solutions = store.query(query, substitutions=one)
+        assert isinstance(solutions, ox.QuerySolutions)
+        return len(list(solutions))
+
+    assert rows("SELECT ?s ?x { ?s <urn:p> ?o FILTER(?o = ?x) }") == 1
+    assert rows("SELECT ?s ?x { ?s <urn:p> ?o FILTER(BOUND(?x)) }") == 0
+    assert rows("SELECT * { { SELECT ?s ?x { ?s <urn:p> ?x } } }") == 1
 
 
 @pytest.mark.parametrize("value", HOSTILE)
@@ -326,7 +334,7 @@ def catalog(base_iri: str) -> Catalog:
 
 
 @pytest.fixture(scope="module")
-def ask(kg_store: OxigraphStore, catalog: Catalog, base_iri: str):  # noqa: ANN201 - a function
+def ask(kg_store: OxigraphStore, catalog: Catalog, base_iri: str) -> Callable[..., list[dict]]:
     def ask(name: str, **given: str) -> list[dict]:
         query = catalog.get(name)
         assert query is not None, name

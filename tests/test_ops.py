@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -67,7 +68,7 @@ def test_ready_checks_the_store_answers_and_the_projection_is_built(ops_server: 
     assert response.headers["cache-control"] == "no-store"
 
 
-def serve(app: object) -> tuple[str, uvicorn.Server, threading.Thread]:
+def serve(app: FastAPI) -> tuple[str, uvicorn.Server, threading.Thread]:
     """Serve an app on a free loopback port (a real HTTP server)."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import random
+from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pyoxigraph as ox
@@ -20,6 +22,7 @@ from kg.paths.projection import Projection
 from kg.paths.ranking import BETA, tables
 from kg.paths.search import search, shortest_length
 from kg.paths.sparql_service import expand_path_service
+from kg.store.base import term_value
 from kg.store.embedded import OxigraphStore
 
 BC = "https://w3id.org/backchannel/def#"
@@ -31,6 +34,13 @@ EX = "http://ex/"
 @pytest.fixture(scope="module")
 def proj(kg_store: OxigraphStore) -> Projection:
     return build_projection(kg_store)
+
+
+def hops_of(described: dict[str, object]) -> list[dict[str, Any]]:
+    """The hops of a path described as JSON."""
+    hops = described["hops"]
+    assert isinstance(hops, list)
+    return hops
 
 
 def node(proj: Projection, name: str) -> int:
@@ -55,7 +65,8 @@ def test_projection_of_the_seed_keeps_things_and_drops_schema(proj: Projection, 
     assert proj.prop(BC + "coined").label == "coined"
     assert proj.prop(BC + "coined").inverse_label == "was coined by"
     # dates are sortable strings
-    assert proj.date(proj.node(base_iri + "id/work/oslo-accords")) == "1993"
+    oslo = proj.node(base_iri + "id/work/oslo-accords")
+    assert oslo is not None and proj.date(oslo) == "1993"
 
 
 def test_qualified_attribution_folds_into_a_direct_relation(proj: Projection, base_iri: str) -> None:
@@ -85,13 +96,16 @@ def test_montville_links_to_oslo_through_track_two_and_the_accords(proj: Project
     article = base_iri + "id/source/track-two-diplomacy"
     for path in through:
         described = path_json(proj, path)
-        assert described["nodes"][0]["label"] == "Joseph V. Montville"
-        assert described["nodes"][-1]["label"] == "Oslo Accords"
-        for hop in described["hops"]:
+        nodes, hops, text = described["nodes"], described["hops"], described["text"]
+        assert isinstance(nodes, list) and isinstance(hops, list) and isinstance(text, str)
+        assert nodes[0]["label"] == "Joseph V. Montville"
+        assert nodes[-1]["label"] == "Oslo Accords"
+        for hop in hops:
             assert article in [s["iri"] for s in hop["sources"]], hop
             assert hop["direction"] in ("forward", "backward")
-        assert "Joseph V. Montville coined Track Two diplomacy" in described["text"]
-    backward = [h for p in through for h in path_json(proj, p)["hops"] if h["direction"] == "backward"]
+        assert "Joseph V. Montville coined Track Two diplomacy" in text
+    all_hops = [h for p in through for h in hops_of(path_json(proj, p))]
+    backward = [h for h in all_hops if h["direction"] == "backward"]
     assert backward and all(h["reading"] == proj.prop(h["predicate"]["iri"]).inverse_label for h in backward)
 
 
@@ -138,9 +152,11 @@ def test_time_window_keeps_late_works_off_the_path(proj: Projection) -> None:
     result = search(proj, montville, multi, cons, mode="all", limit=200)
     for path in result.paths:
         for v in path.nodes[1:-1]:
-            if proj.kind(v) in ("event", "work", "process") and proj.date(v):
-                assert proj.date(v)[:4] <= "1990", (proj.label(v), proj.date(v))
-    assert result_json(proj, result)["constraints"]["before"] == "1990"
+            date = proj.date(v)
+            if proj.kind(v) in ("event", "work", "process") and date:
+                assert date[:4] <= "1990", (proj.label(v), date)
+    constraints = result_json(proj, result)["constraints"]
+    assert isinstance(constraints, dict) and constraints["before"] == "1990"
 
 
 def test_shortest_mode_returns_only_shortest_paths(proj: Projection) -> None:
@@ -213,11 +229,11 @@ def test_path_service_expands_to_values(proj: Projection, base_iri: str, kg_stor
     expanded = expand_path_service(query, proj)
     assert expanded is not None and "SERVICE" not in expanded and "VALUES (?path ?hop ?s ?p ?o ?dir ?g)" in expanded
     rows = kg_store.select(expanded)
-    assert {int(r["path"].value) for r in rows} == {1, 2}
-    first = [r for r in rows if r["path"].value == "1"]
-    assert first[0]["s"].value == base_iri + "id/person/joseph-v-montville"
-    assert all(r["g"].value == base_iri + "id/source/track-two-diplomacy" for r in first)
-    assert {r["dir"].value for r in rows} <= {"forward", "backward"}
+    assert {int(term_value(r["path"])) for r in rows} == {1, 2}
+    first = [r for r in rows if term_value(r["path"]) == "1"]
+    assert term_value(first[0]["s"]) == base_iri + "id/person/joseph-v-montville"
+    assert all(term_value(r["g"]) == base_iri + "id/source/track-two-diplomacy" for r in first)
+    assert {term_value(r["dir"]) for r in rows} <= {"forward", "backward"}
 
 
 def test_path_service_errors_and_silence(proj: Projection) -> None:
@@ -268,6 +284,7 @@ def reference(proj: Projection, edges: list[tuple[int, str, int]], cons: Constra
     graph.add_nodes_from(range(len(proj)))
     for a, p, b in edges:
         u, v = proj.node(f"{EX}n{a}"), proj.node(f"{EX}n{b}")
+        assert u is not None and v is not None
         if EX + p in cons.exclude_predicates:
             continue
         if comp.node_ok and (not comp.node_ok(u) or not comp.node_ok(v)):
@@ -344,7 +361,7 @@ def test_k_best_and_all_paths_match_networkx(seed: int, n: int) -> None:
 
 # --- the command line ------------------------------------------------------------------------------
 
-def test_cli_path_and_influence(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+def test_cli_path_and_influence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
     from service.cli import main

@@ -4,23 +4,27 @@ from __future__ import annotations
 
 import os
 import xml.dom.minidom
+from collections.abc import Mapping
 
 import httpx
 import pyoxigraph as ox
 import pytest
 import rdflib
 
+from kg.store.embedded import OxigraphStore
 from tests.support import LiveServer
 
 BC = "https://w3id.org/backchannel/def#"
 
 
-def get(server: LiveServer, path: str, **params: object) -> httpx.Response:
-    return httpx.get(server.url + path, params=params, timeout=30)
+def get(server: LiveServer, path: str, params: Mapping[str, str | int] = {}, /, **more: str | int) -> httpx.Response:
+    """GET ``path`` with the query parameters ``params`` (names such as ``from`` that are Python keywords) and
+    ``more``."""
+    return httpx.get(server.url + path, params={**params, **more}, timeout=30)
 
 
 def test_montville_to_oslo_as_json(server: LiveServer) -> None:
-    response = get(server, "paths", **{"from": "Joseph Montville", "to": "Oslo", "k": 5, "max_length": 4})
+    response = get(server, "paths", {"from": "Joseph Montville", "to": "Oslo", "k": 5, "max_length": 4})
     assert response.status_code == 200 and response.headers["content-type"] == "application/json"
     body = response.json()
     assert body["from"]["label"] == "Joseph V. Montville" and body["to"]["label"] == "Oslo Accords"
@@ -38,9 +42,9 @@ def test_montville_to_oslo_as_json(server: LiveServer) -> None:
 
 
 def test_constraints_over_http(server: LiveServer) -> None:
-    params = {"from": "Montville", "to": "Oslo", "k": 5}
-    plain = get(server, "paths", **params).json()
-    no_coined = get(server, "paths", **params, exclude_predicates="bc:coined").json()
+    params: dict[str, str | int] = {"from": "Montville", "to": "Oslo", "k": 5}
+    plain = get(server, "paths", params).json()
+    no_coined = get(server, "paths", params | {"exclude_predicates": "bc:coined"}).json()
     assert any(h["predicate"]["iri"] == BC + "coined" for p in plain["paths"] for h in p["hops"])
     assert no_coined["paths"] and all(h["predicate"]["iri"] != BC + "coined"
                                       for p in no_coined["paths"] for h in p["hops"])
@@ -50,7 +54,7 @@ def test_constraints_over_http(server: LiveServer) -> None:
     assert no_hub["paths"]
     assert all(n["label"] not in ("Track Two diplomacy", "Track One diplomacy")
                for p in no_hub["paths"] for n in p["nodes"])
-    capped = get(server, "paths", **params, max_degree=10).json()
+    capped = get(server, "paths", params | {"max_degree": 10}).json()
     assert all("passes through hub" not in r for p in capped["paths"] for r in p["reasons"])
 
 
@@ -70,14 +74,14 @@ def test_constraints_over_http(server: LiveServer) -> None:
     ({"from": "Montville", "to": "Oslo", "format": "png"}, 406, "svg"),
 ])
 def test_bad_requests_get_problem_details(server: LiveServer, params: dict, status: int, needle: str) -> None:
-    response = get(server, "paths", **params)
+    response = get(server, "paths", params)
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert needle in response.json()["detail"]
 
 
 def test_unknown_thing_lists_suggestions(server: LiveServer) -> None:
-    body = get(server, "paths", **{"from": "Montvile", "to": "Oslo"}).json()
+    body = get(server, "paths", {"from": "Montvile", "to": "Oslo"}).json()
     assert body["suggestions"][0]["label"] == "Joseph V. Montville"
     assert body["suggestions"][0]["iri"] == server.url + "id/person/joseph-v-montville"
 
@@ -85,7 +89,7 @@ def test_unknown_thing_lists_suggestions(server: LiveServer) -> None:
 def test_mcdonald_resolves_to_john_w_mcdonald_and_finds_the_path(server: LiveServer) -> None:
     # "McDonald" is a whole name of John W. McDonald (a skos:altLabel); the work "McDonald (Sep 2003 – Aug 2004)"
     # only contains it, so the two do not tie: the name resolves (200, never a 409) and the path is found
-    response = get(server, "paths", **{"from": "McDonald", "to": "Oslo"})
+    response = get(server, "paths", {"from": "McDonald", "to": "Oslo"})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
     body = response.json()
@@ -100,7 +104,7 @@ def test_mcdonald_resolves_to_john_w_mcdonald_and_finds_the_path(server: LiveSer
 
 def test_ambiguous_name_is_409_with_candidates(server: LiveServer) -> None:
     # "Track" fits "Track One diplomacy" and "Track Two diplomacy" equally well
-    response = get(server, "paths", **{"from": "Track", "to": "Oslo"})
+    response = get(server, "paths", {"from": "Track", "to": "Oslo"})
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
     candidates = response.json()["candidates"]
@@ -113,23 +117,24 @@ def test_svg_is_valid_xml(server: LiveServer) -> None:
                          headers={"Accept": "image/svg+xml"}, timeout=30)
     assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
     document = xml.dom.minidom.parseString(response.text)
-    assert document.documentElement.tagName == "svg"
-    texts = " ".join(t.firstChild.data for t in document.getElementsByTagName("text") if t.firstChild)
+    assert document.documentElement is not None and document.documentElement.tagName == "svg"
+    texts = " ".join(t.firstChild.data for t in document.getElementsByTagName("text")
+                     if isinstance(t.firstChild, xml.dom.minidom.Text))
     assert "Joseph V. Montville" in texts and "coined" in texts
 
 
 def test_json_ld_and_turtle_parse(server: LiveServer) -> None:
-    params = {"from": "Montville", "to": "Oslo", "k": 3}
+    params: dict[str, str | int] = {"from": "Montville", "to": "Oslo", "k": 3}
     jsonld = httpx.get(server.url + "paths", params=params, headers={"Accept": "application/ld+json"}, timeout=30)
     assert jsonld.status_code == 200 and jsonld.headers["content-type"].startswith("application/ld+json")
     graph = rdflib.Graph().parse(data=jsonld.text, format="json-ld")
     montville = rdflib.URIRef(server.url + "id/person/joseph-v-montville")
     assert (montville, rdflib.URIRef(BC + "coined"), None) in graph
     assert (montville, rdflib.RDFS.label, rdflib.Literal("Joseph V. Montville", lang="en")) in graph
-    turtle = get(server, "paths", **params, format="ttl")
+    turtle = get(server, "paths", params | {"format": "ttl"})
     assert turtle.headers["content-type"].startswith("text/turtle")
     assert len(rdflib.Graph().parse(data=turtle.text, format="turtle")) == len(graph)
-    trig = get(server, "paths", **params, format="trig")
+    trig = get(server, "paths", params | {"format": "trig"})
     quads = list(ox.parse(trig.content, format=ox.RdfFormat.TRIG))
     assert any(q.graph_name == ox.NamedNode(server.url + "id/source/track-two-diplomacy") for q in quads)
 
@@ -173,7 +178,7 @@ def test_openapi_documents_the_routes(server: LiveServer) -> None:
     assert {"/influence/lineage", "/influence/influenced", "/influence/ranking", "/search"} <= set(spec["paths"])
 
 
-def test_expand_path_queries_for_the_sparql_endpoint(kg_store) -> None:  # type: ignore[no-untyped-def]
+def test_expand_path_queries_for_the_sparql_endpoint(kg_store: OxigraphStore) -> None:
     from kg.paths.engines import PathService
     from kg.paths.names import UnknownThing
     from kg.paths.sparql_service import paths_rewriter

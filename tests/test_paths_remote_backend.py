@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -40,7 +41,7 @@ class Served:
     server: uvicorn.Server
     thread: threading.Thread
 
-    def get(self, path: str, **params: object) -> httpx.Response:
+    def get(self, path: str, params: Mapping[str, str | int] | None = None) -> httpx.Response:
         return httpx.get(self.url + path, params=params, timeout=60)
 
     def stop(self) -> None:
@@ -84,7 +85,8 @@ def store(oxigraph: OxigraphServer) -> Iterator[RemoteStore]:
 
 @pytest.fixture(scope="module")
 def services(store: RemoteStore) -> Iterator[tuple[Served, Served]]:
-    base = {"base_iri": "http://127.0.0.1:8000/", "store": "sparql+" + store.endpoints.query, "query_timeout": 20.0}
+    base: dict[str, Any] = {"base_iri": "http://127.0.0.1:8000/", "store": "sparql+" + store.endpoints.query,
+                            "query_timeout": 20.0}
     remote = serve(Settings(**base, port=free_port()), store)
     memory = serve(Settings(**base, port=free_port(), paths_engine="memory"), store)
     yield remote, memory
@@ -106,7 +108,7 @@ def canonical(body: dict) -> tuple[dict, list[str]]:
     """A /paths answer without timing and engine facts, its paths as a sorted list (ties may come in any order),
     each hop's sources and other readings as sets."""
 
-    def norm(value: object) -> object:
+    def norm(value: Any) -> Any:  # a JSON value
         if isinstance(value, dict):
             return {k: sorted(json.dumps(x, sort_keys=True) for x in v) if k in ("sources", "also") else norm(v)
                     for k, v in value.items()}
@@ -115,13 +117,14 @@ def canonical(body: dict) -> tuple[dict, list[str]]:
         return value
 
     body = {k: v for k, v in body.items() if k not in ("elapsed_ms", "engine")}
-    paths = sorted(json.dumps({k: v for k, v in norm(p).items() if k != "rank"}, sort_keys=True)  # type: ignore[union-attr]
+    paths = sorted(json.dumps({k: v for k, v in norm(p).items() if k != "rank"}, sort_keys=True)
                    for p in body.pop("paths"))
-    return norm(body), paths  # type: ignore[return-value]
+    return norm(body), paths
 
 
-def both(remote: Served, memory: Served, path: str, **params: object) -> tuple[httpx.Response, httpx.Response]:
-    return remote.get(path, **params), memory.get(path, **params)
+def both(remote: Served, memory: Served, path: str, params: Mapping[str, str | int]
+         ) -> tuple[httpx.Response, httpx.Response]:
+    return remote.get(path, params), memory.get(path, params)
 
 
 def readings(body: dict) -> set[tuple[tuple[str, str, str, str], ...]]:
@@ -133,8 +136,8 @@ def readings(body: dict) -> set[tuple[tuple[str, str, str, str], ...]]:
 # --- paths ----------------------------------------------------------------------------------------------------
 
 def test_montville_to_oslo_shortest_paths_are_the_in_memory_ones(remote: Served, memory: Served) -> None:
-    params = {"from": "Joseph Montville", "to": "Oslo", "mode": "shortest", "k": 50}
-    there, here = both(remote, memory, "paths", **params)
+    params: dict[str, str | int] = {"from": "Joseph Montville", "to": "Oslo", "mode": "shortest", "k": 50}
+    there, here = both(remote, memory, "paths", params)
     assert there.status_code == here.status_code == 200, there.text
     far, near = there.json(), here.json()
     assert far["engine"]["name"] == "frontier" and "engine" not in near
@@ -146,7 +149,7 @@ def test_montville_to_oslo_shortest_paths_are_the_in_memory_ones(remote: Served,
 
 
 def test_k_best_paths_are_the_in_memory_ones(remote: Served, memory: Served) -> None:
-    there, here = both(remote, memory, "paths", **{"from": "Montville", "to": "Oslo", "k": 5, "max_length": 4})
+    there, here = both(remote, memory, "paths", {"from": "Montville", "to": "Oslo", "k": 5, "max_length": 4})
     far, near = there.json(), here.json()
     assert far["count"] == near["count"] == 5
     assert [p["score"] for p in far["paths"]] == [p["score"] for p in near["paths"]]
@@ -174,25 +177,28 @@ def test_constraints_change_the_answer_as_in_memory(remote: Served, memory: Serv
 
 
 def test_constraints_do_change_the_remote_answer(remote: Served) -> None:
-    plain = remote.get("paths", **{"from": "Montville", "to": "Oslo", "k": 5}).json()
-    no_coined = remote.get("paths", **{"from": "Montville", "to": "Oslo", "k": 5, "exclude_predicates": "bc:coined"}).json()
+    plain = remote.get("paths", {"from": "Montville", "to": "Oslo", "k": 5}).json()
+    no_coined = remote.get("paths", {"from": "Montville", "to": "Oslo", "k": 5,
+                                     "exclude_predicates": "bc:coined"}).json()
     assert any(h["predicate"]["iri"] == BC + "coined" for p in plain["paths"] for h in p["hops"])
-    assert no_coined["paths"] and all(h["predicate"]["iri"] != BC + "coined" for p in no_coined["paths"] for h in p["hops"])
+    assert no_coined["paths"]
+    assert all(h["predicate"]["iri"] != BC + "coined" for p in no_coined["paths"] for h in p["hops"])
     avoided = httpx.get(remote.url + "paths", timeout=60, params=[
-        ("from", "Montville"), ("to", "Oslo"), ("avoid", "Track Two diplomacy"), ("avoid", "Track One diplomacy")]).json()
+        ("from", "Montville"), ("to", "Oslo"), ("avoid", "Track Two diplomacy"), ("avoid", "Track One diplomacy"),
+    ]).json()
     assert avoided["paths"] and all(n["label"] not in ("Track Two diplomacy", "Track One diplomacy")
                                     for p in avoided["paths"] for n in p["nodes"])
     assert avoided["shortest_length"] > plain["shortest_length"]
-    short = remote.get("paths", **{"from": "Montville", "to": "Oslo", "max_length": 1}).json()
+    short = remote.get("paths", {"from": "Montville", "to": "Oslo", "max_length": 1}).json()
     assert short["paths"] == [] and "raise max_length" in short["message"]
 
 
 def test_rdf_and_svg_answers_on_the_remote_engine(remote: Served) -> None:
-    params = {"from": "Montville", "to": "Oslo", "k": 3}
-    turtle = remote.get("paths", **params, format="ttl")
+    params: dict[str, str | int] = {"from": "Montville", "to": "Oslo", "k": 3}
+    turtle = remote.get("paths", params | {"format": "ttl"})
     assert turtle.status_code == 200 and turtle.headers["content-type"].startswith("text/turtle")
     assert "coined" in turtle.text
-    svg = remote.get("paths", **params, format="svg")
+    svg = remote.get("paths", params | {"format": "svg"})
     assert svg.status_code == 200 and "Joseph V. Montville" in svg.text
 
 
@@ -212,7 +218,7 @@ def test_rdf_and_svg_answers_on_the_remote_engine(remote: Served) -> None:
 ])
 def test_names_and_errors_are_the_in_memory_ones(remote: Served, memory: Served, params: dict, status: int) -> None:
     fuzzy = params.pop("note", None) == "fuzzy"  # far-fetched suggestions differ: see kg.paths.frontier.names
-    there, here = both(remote, memory, "paths", **params)
+    there, here = both(remote, memory, "paths", params)
     assert there.status_code == here.status_code == status, there.text
     if status != 200 and not fuzzy:
         assert there.json()["detail"] == here.json()["detail"]
@@ -221,29 +227,30 @@ def test_names_and_errors_are_the_in_memory_ones(remote: Served, memory: Served,
 
 
 def test_unknown_and_ambiguous_names_carry_suggestions_and_candidates(remote: Served) -> None:
-    unknown = remote.get("paths", **{"from": "Montvile", "to": "Oslo"}).json()
+    unknown = remote.get("paths", {"from": "Montvile", "to": "Oslo"}).json()
     assert "did you mean Joseph V. Montville" in unknown["detail"]
     assert unknown["suggestions"][0]["iri"] == "http://127.0.0.1:8000/id/person/joseph-v-montville"
-    ambiguous = remote.get("paths", **{"from": "Track", "to": "Oslo"}).json()
+    ambiguous = remote.get("paths", {"from": "Track", "to": "Oslo"}).json()
     assert {"Track One diplomacy", "Track Two diplomacy"} <= {c["label"] for c in ambiguous["candidates"]}
 
 
 @pytest.mark.parametrize("params", [{"q": "mont"}, {"q": "oslo"}, {"q": "oslo", "kind": "person"}, {"q": "Montvile"},
                                     {"q": "diplomacy", "kind": "work", "limit": 20}, {"q": "MONTVILLE"}])
 def test_search_is_the_in_memory_one(remote: Served, memory: Served, params: dict) -> None:
-    there, here = both(remote, memory, "search", **params)
+    there, here = both(remote, memory, "search", params)
     assert there.status_code == here.status_code == 200
     assert there.json() == here.json() and there.json()
 
 
 def test_accents_are_matched_as_far_as_sparql_allows(store: RemoteStore, remote: Served) -> None:
     store.replace_graph("http://127.0.0.1:8000/id/source/test-accents", '''
-        <http://127.0.0.1:8000/id/person/francois-cafe> <http://www.w3.org/2000/01/rdf-schema#label> "François Café"@en ;
+        <http://127.0.0.1:8000/id/person/francois-cafe>
+            <http://www.w3.org/2000/01/rdf-schema#label> "François Café"@en ;
             <http://xmlns.com/foaf/0.1/knows> <http://127.0.0.1:8000/id/person/joseph-v-montville> .
         '''.encode(), "text/turtle")
     try:
         for query in ("francois cafe", "FRANÇOIS", "café"):
-            found = remote.get("search", q=query).json()
+            found = remote.get("search", {"q": query}).json()
             assert found and found[0]["label"] == "François Café", (query, found)
     finally:
         store.drop_graph("http://127.0.0.1:8000/id/source/test-accents")
@@ -251,17 +258,20 @@ def test_accents_are_matched_as_far_as_sparql_allows(store: RemoteStore, remote:
 
 # --- influence, SPARQL, readiness -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("route", "thing"), [("influence/lineage", "Multi-Track Diplomacy: A Systems Approach to Peace"),
-                                              ("influence/influenced", "Montville")])
+@pytest.mark.parametrize(("route", "thing"), [
+    ("influence/lineage", "Multi-Track Diplomacy: A Systems Approach to Peace"),
+    ("influence/influenced", "Montville"),
+])
 def test_influence_is_the_in_memory_one(remote: Served, memory: Served, route: str, thing: str) -> None:
-    for params in ({"thing": thing}, {"thing": thing, "max_depth": 1, "limit": 2}):
-        there, here = both(remote, memory, route, **params)
+    cases: list[dict[str, str | int]] = [{"thing": thing}, {"thing": thing, "max_depth": 1, "limit": 2}]
+    for params in cases:
+        there, here = both(remote, memory, route, params)
         assert there.status_code == here.status_code == 200
         assert there.json() == here.json() and there.json()["count"]
 
 
 def test_ranking_needs_the_in_memory_engine(remote: Served) -> None:
-    response = remote.get("influence/ranking", limit=3)
+    response = remote.get("influence/ranking", {"limit": 3})
     assert response.status_code == 400
     assert "BACKCHANNEL_PATHS_ENGINE=memory" in response.json()["detail"]
     spec = httpx.get(remote.url + "openapi.json", timeout=30).json()
@@ -340,7 +350,8 @@ def test_cli_path_on_a_remote_store(store: RemoteStore, capsys: pytest.CaptureFi
     assert main(["--store", location, "path", "Joseph Montville", "Oslo", "--k", "2", "--json"]) == 0
     body = json.loads(capsys.readouterr().out)
     assert body["engine"]["name"] == "frontier" and body["count"] == 2
-    assert main(["--store", location, "influence", "lineage", "Multi-Track Diplomacy: A Systems Approach to Peace"]) == 0
+    work = "Multi-Track Diplomacy: A Systems Approach to Peace"
+    assert main(["--store", location, "influence", "lineage", work]) == 0
     assert "Joseph V. Montville" in capsys.readouterr().out
     assert main(["--store", location, "influence", "ranking"]) == 2
     assert "BACKCHANNEL_PATHS_ENGINE=memory" in capsys.readouterr().err

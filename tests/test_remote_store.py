@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pyoxigraph as ox
@@ -20,6 +21,8 @@ from kg.store.base import (
     QuerySyntaxError,
     QueryTimeout,
     StoreError,
+    Term,
+    term_value,
 )
 from kg.store.embedded import OxigraphStore
 from kg.store.factory import open_store
@@ -44,7 +47,7 @@ def canonical(quads: Iterable[ox.Quad | ox.Triple]) -> list[str]:
     return sorted(map(str, dataset))
 
 
-def rows_without_bnodes(rows: list[dict[str, object]]) -> list[list[tuple[str, str]]]:
+def rows_without_bnodes(rows: Sequence[Mapping[str, object]]) -> list[list[tuple[str, str]]]:
     """Rows as comparable values, every blank node written as ``_:`` (engines label them differently)."""
     return sorted(
         sorted((k, "_:" if isinstance(v, ox.BlankNode) else str(v)) for k, v in row.items()) for row in rows
@@ -246,11 +249,11 @@ def test_hostile_bindings_are_inert(scratch: tuple[RemoteStore, OxigraphStore]) 
     before = canonical(remote.quads())
     for i, value in enumerate(HOSTILE):
         rows = remote.select("SELECT ?s { ?s ?p ?v }", {"v": ox.Literal(value)})
-        assert [r["s"].value for r in rows] == [f"urn:x:s{i}"], value
+        assert [term_value(r["s"]) for r in rows] == [f"urn:x:s{i}"], value
         request = QueryRequest("SELECT ?s { ?s ?p ?v }", select_type="text/csv",
                                substitutions=(("v", str(ox.Literal(value))),))
         assert remote.execute(request, 5).rows == 1
-        both = {"w": ox.Literal(value), "s": ox.NamedNode(f"urn:x:s{i}")}
+        both: dict[str, Term] = {"w": ox.Literal(value), "s": ox.NamedNode(f"urn:x:s{i}")}
         assert remote.ask("ASK { ?s ?p ?v FILTER(STR(?v) = ?w) }", both) is True
         tagged = ox.Literal(value, language="en")
         assert remote.select("SELECT ?v { }", {"v": tagged}) == [{"v": tagged}]
@@ -357,23 +360,21 @@ def test_counts_after_the_first_run_off_the_request_thread(scratch: tuple[Remote
     remote, _ = scratch
     remote.fingerprint_interval = 0
     threads: list[str] = []
-    select = remote._select  # noqa: SLF001 - record which thread runs the real count queries
+    select = remote._select  # record which thread runs the real count queries
 
-    def recording_select(*args: object, **kwargs: object) -> object:
+    def recording_select(query: str, **options: Any) -> list[dict[str, Term]]:
         threads.append(threading.current_thread().name)
-        return select(*args, **kwargs)
+        return select(query, **options)
 
-    remote._select = recording_select  # type: ignore[method-assign]  # noqa: SLF001
-    try:
-        remote._fingerprint = "0"  # noqa: SLF001 - as after opening: the first reading
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(remote, "_select", recording_select)
+        remote._fingerprint = "0"  # as after opening: the first reading
         _ = remote.version
         first = list(threads)
         deadline = time.monotonic() + 10
         _ = remote.version  # a later reading: started in the background
         while len(threads) == len(first) and time.monotonic() < deadline:
             time.sleep(0.02)
-    finally:
-        del remote._select  # noqa: SLF001
     assert first and set(first) == {threading.current_thread().name}
     assert threads[len(first):] and set(threads[len(first):]) == {"backchannel-fingerprint"}
 
@@ -456,8 +457,9 @@ COUNT_QUADS = "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"
 def count_over_http(url: str | None, store: OxigraphStore | None = None) -> int:
     """Quads in named graphs, asked of the service's SPARQL endpoint at ``url`` (or of ``store``)."""
     if store is not None:
-        return int(store.select(COUNT_QUADS)[0]["n"].value)
-    answer = httpx.get(url + "sparql", params={"query": COUNT_QUADS},  # type: ignore[operator]
+        return int(term_value(store.select(COUNT_QUADS)[0]["n"]))
+    assert url is not None
+    answer = httpx.get(url + "sparql", params={"query": COUNT_QUADS},
                        headers={"Accept": "application/sparql-results+json"}, timeout=10)
     answer.raise_for_status()
     return int(answer.json()["results"]["bindings"][0]["n"]["value"])

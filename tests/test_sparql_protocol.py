@@ -14,7 +14,9 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+from xml.dom.minidom import Document, Text
 
 import httpx
 import pyoxigraph as ox
@@ -23,6 +25,7 @@ import uvicorn
 
 from kg.data.build import build
 from kg.settings import Settings
+from kg.store.base import term_value
 from kg.store.embedded import OxigraphStore
 from tests.support import TOKEN, LiveServer, free_port, start_server
 
@@ -90,9 +93,10 @@ def ask(client: httpx.Client, query: str, **params: str | list[str]) -> bool:
     return response.json()["boolean"]
 
 
-def update(client: httpx.Client, text: str, headers: dict[str, str] | None = None, **params: str) -> httpx.Response:
-    return client.post("sparql", content=text, params=params,
-                       headers=(headers if headers is not None else AUTH) | {"Content-Type": "application/sparql-update"})
+def update(client: httpx.Client, text: str, params: dict[str, str] | None = None, *,
+           headers: dict[str, str] | None = None) -> httpx.Response:
+    sent = (headers if headers is not None else AUTH) | {"Content-Type": "application/sparql-update"}
+    return client.post("sparql", content=text, params=params, headers=sent)
 
 
 # --- query forms and formats ----------------------------------------------------------------
@@ -129,7 +133,8 @@ def test_select_formats(client: httpx.Client, data: dict[str, str]) -> None:
     root = ET.fromstring(get(XML).content)
     ns = "{http://www.w3.org/2005/sparql-results#}"
     assert [v.get("name") for v in root.iter(ns + "variable")] == ["s", "name"]
-    assert root.find(f".//{ns}literal").text == "Alice"
+    literal = root.find(f".//{ns}literal")
+    assert literal is not None and literal.text == "Alice"
     rows = list(csv.reader(io.StringIO(get("text/csv").text)))
     assert rows == [["s", "name"], [data["ns"] + "a", "Alice"]]
     lines = get("text/tab-separated-values").text.splitlines()
@@ -364,7 +369,7 @@ def test_update_syntax_error_points_into_the_original_text(client: httpx.Client,
     with pytest.raises(SyntaxError) as direct:
         ox.Store().update(text, base_iri="http://x/")
     expected = tuple(int(n) for n in str(direct.value).removeprefix("error at ").split(":")[:2])
-    response = update(client, text, **params)
+    response = update(client, text, params)
     assert response.status_code == 400
     body = response.json()
     assert (body["line"], body["column"]) == expected, body
@@ -374,17 +379,17 @@ def test_update_with_using_parameters(client: httpx.Client, data: dict[str, str]
     ns = data["ns"]
     target = ns + "derived"
     text = f"INSERT {{ GRAPH <{target}> {{ ?s <{ns}copied> ?o }} }} WHERE {{ ?s <{ns}p> ?o }}"
-    assert update(client, text, **{"using-graph-uri": data["g2"]}).status_code == 204
+    assert update(client, text, {"using-graph-uri": data["g2"]}).status_code == 204
     rows = select(client, f"SELECT ?s {{ GRAPH <{target}> {{ ?s ?p ?o }} }}")
     assert [r["s"]["value"] for r in rows] == [ns + "b"]
     named = f"INSERT {{ GRAPH <{target}> {{ ?s <{ns}from> ?g }} }} WHERE {{ GRAPH ?g {{ ?s <{ns}p> ?o }} }}"
-    assert update(client, named, **{"using-named-graph-uri": data["g1"]}).status_code == 204
+    assert update(client, named, {"using-named-graph-uri": data["g1"]}).status_code == 204
     rows = select(client, f"SELECT ?g {{ GRAPH <{target}> {{ ?s <{ns}from> ?g }} }}")
     assert [r["g"]["value"] for r in rows] == [data["g1"]]
     delete_where = f"DELETE WHERE {{ GRAPH <{target}> {{ ?s <{ns}from> ?g }} }}"
-    assert update(client, delete_where, **{"using-named-graph-uri": data["g1"]}).status_code == 204
+    assert update(client, delete_where, {"using-named-graph-uri": data["g1"]}).status_code == 204
     assert ask(client, f"ASK {{ GRAPH <{target}> {{ ?s <{ns}from> ?g }} }}")  # <target> is not in the dataset
-    assert update(client, delete_where, **{"using-named-graph-uri": target}).status_code == 204
+    assert update(client, delete_where, {"using-named-graph-uri": target}).status_code == 204
     assert not ask(client, f"ASK {{ GRAPH <{target}> {{ ?s <{ns}from> ?g }} }}")
     assert update(client, f"DROP GRAPH <{target}>").status_code == 204
 
@@ -394,7 +399,7 @@ def test_dataset_iris_cannot_inject_into_an_update(client: httpx.Client, data: d
     """Regression: using-graph-uri is written into the update as <IRI>; a '>' in it could close the IRI."""
     evil = f"http://x/g> WHERE {{ }} ; DROP GRAPH <{data['g1']}> ; INSERT {{ <http://x/a> <http://x/b> 1 }} USING <http://x/h"
     text = "INSERT { <http://x/a> <http://x/b> ?o } WHERE { ?s ?p ?o }"
-    response = update(client, text, **{name: evil})
+    response = update(client, text, {name: evil})
     assert response.status_code == 400 and "not a valid absolute IRI" in response.json()["detail"]
     assert ask(client, f"ASK {{ GRAPH <{data['g1']}> {{ ?s ?p ?o }} }}")
     bad = client.get("sparql", params={"query": "ASK {}", "default-graph-uri": "not an iri"})
@@ -403,7 +408,7 @@ def test_dataset_iris_cannot_inject_into_an_update(client: httpx.Client, data: d
 
 def test_update_with_its_own_dataset_and_using_parameters_is_400(client: httpx.Client) -> None:
     text = "WITH <http://x/g> DELETE { ?s ?p 1 } WHERE { ?s ?p 1 }"
-    response = update(client, text, **{"using-named-graph-uri": "http://x/people"})
+    response = update(client, text, {"using-named-graph-uri": "http://x/people"})
     assert response.status_code == 400
     assert "WITH" in response.json()["detail"]
 
@@ -545,7 +550,8 @@ def _serve(store: OxigraphStore, **overrides: object) -> LiveServer:
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
-    settings = Settings(**({"base_iri": url, "store": ":memory:", "port": port, "write_token": TOKEN} | overrides))
+    values: dict[str, Any] = {"base_iri": url, "store": ":memory:", "port": port, "write_token": TOKEN}
+    settings = Settings(**(values | overrides))
     build(store, settings)
     server = uvicorn.Server(uvicorn.Config(create_app(settings, store=store), host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))
@@ -650,12 +656,12 @@ def test_service_description(server: LiveServer, client: httpx.Client, data: dic
     assert (SD + "feature", ox.NamedNode(SD + "UnionDefaultGraph")) in objects
     assert (SD + "feature", ox.NamedNode(SD + "BasicFederatedQuery")) not in objects
     assert {(SD + "supportedLanguage", ox.NamedNode(SD + k)) for k in ("SPARQL11Query", "SPARQL11Update")} <= objects
-    formats = {o.value for p, o in objects if p == SD + "resultFormat"}
+    formats = {term_value(o) for p, o in objects if p == SD + "resultFormat"}
     assert {"http://www.w3.org/ns/formats/SPARQL_Results_CSV", "http://www.w3.org/ns/formats/JSON-LD"} <= formats
-    names = {t.object.value for t in triples if t.predicate.value == SD + "name"}
+    names = {term_value(t.object) for t in triples if t.predicate.value == SD + "name"}
     assert {data["g1"], data["g2"]} <= names
     counts = [t for t in triples if t.predicate.value == "http://rdfs.org/ns/void#triples"]
-    assert counts and all(int(t.object.value) >= 0 for t in counts)
+    assert counts and all(int(term_value(t.object)) >= 0 for t in counts)
 
 
 @pytest.mark.parametrize("accept,fmt", [
@@ -698,13 +704,18 @@ def test_sparqlwrapper(server: LiveServer, data: dict[str, str]) -> None:
     endpoint = SPARQLWrapper(server.url + "sparql")
     endpoint.setQuery(f"SELECT ?o {{ <{data['ns']}a> <{data['ns']}p> ?o }}")
     endpoint.setReturnFormat(WRAPPER_JSON)
-    assert endpoint.query().convert()["results"]["bindings"][0]["o"]["value"] == "1"
+    answer = endpoint.query().convert()
+    assert isinstance(answer, dict) and answer["results"]["bindings"][0]["o"]["value"] == "1"
     endpoint.setMethod("POST")
     endpoint.setReturnFormat(WRAPPER_XML)
-    assert endpoint.query().convert().getElementsByTagName("literal")[0].firstChild.data == "1"
+    document = endpoint.query().convert()
+    assert isinstance(document, Document)
+    text = document.getElementsByTagName("literal")[0].firstChild
+    assert isinstance(text, Text) and text.data == "1"
     endpoint.setQuery(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{data['g1']}> {{ ?s ?p ?o }} }}")
     endpoint.setReturnFormat(TURTLE)
-    assert b"Alice" in endpoint.query().convert()
+    turtle = endpoint.query().convert()
+    assert isinstance(turtle, bytes) and b"Alice" in turtle
     writer = SPARQLWrapper(server.url + "sparql")
     writer.setMethod("POST")
     writer.addCustomHttpHeader("Authorization", f"Bearer {TOKEN}")
@@ -717,17 +728,20 @@ def test_sparqlwrapper(server: LiveServer, data: dict[str, str]) -> None:
 def test_rdflib_sparqlstore(server: LiveServer, data: dict[str, str]) -> None:
     from rdflib import Graph, Literal, URIRef
     from rdflib.plugins.stores.sparqlstore import SPARQLStore
+    from rdflib.query import ResultRow
 
     store = SPARQLStore(server.url + "sparql", returnFormat="json")
     graph = Graph(store)
     rows = list(graph.query(f"SELECT ?o WHERE {{ <{data['ns']}a> <{data['ns']}p> ?o }}"))
-    assert rows[0][0] == Literal(1)
+    assert isinstance(rows[0], ResultRow) and rows[0][0] == Literal(1)
     assert graph.query(f"ASK {{ <{data['ns']}b> ?p ?o }}").askAnswer is True
     triples = list(graph.triples((URIRef(data["ns"] + "a"), None, None)))
     assert len(triples) == 3
     xml_store = SPARQLStore(server.url + "sparql")  # its default, SPARQL XML
-    assert list(Graph(xml_store).query(f"SELECT ?o WHERE {{ <{data['ns']}b> <{data['ns']}p> ?o }}"))[0][0] == Literal(2)
+    row = list(Graph(xml_store).query(f"SELECT ?o WHERE {{ <{data['ns']}b> <{data['ns']}p> ?o }}"))[0]
+    assert isinstance(row, ResultRow) and row[0] == Literal(2)
     construct = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{data['g1']}> {{ ?s ?p ?o }} }}"
-    assert len(Graph(xml_store).query(construct).graph) == 2  # it accepts SPARQL XML and RDF/XML
+    constructed = Graph(xml_store).query(construct).graph
+    assert constructed is not None and len(constructed) == 2  # it accepts SPARQL XML and RDF/XML
     with pytest.raises(ValueError):  # returnFormat="json" accepts only SPARQL JSON: a graph cannot be sent (406)
         Graph(store).query(construct)

@@ -53,9 +53,10 @@ class Recorder:
             def log_message(self, *args: object) -> None:
                 pass
 
-        server_class = http.server.ThreadingHTTPServer
-        if ":" in host:
-            server_class = type("V6", (http.server.ThreadingHTTPServer,), {"address_family": socket.AF_INET6})
+        class V6(http.server.ThreadingHTTPServer):
+            address_family = socket.AF_INET6
+
+        server_class = V6 if ":" in host else http.server.ThreadingHTTPServer
         self.server = server_class((host, 0), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

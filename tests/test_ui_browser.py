@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import pytest
 
 from service.ui import templates as ui
 from tests.browser import artifact, launch, require, require_chromium
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ConsoleMessage, Response
 
 pytestmark = pytest.mark.browser
 
@@ -40,12 +44,16 @@ class Problems:
     def __init__(self) -> None:
         self.errors: list[str] = []
 
-    def console(self, message: object) -> None:
-        text = message.text  # type: ignore[attr-defined]
+    def console(self, message: ConsoleMessage) -> None:
+        text = message.text
         if "status of 4" in text and text.startswith("Failed to load resource"):
             return  # a 4xx answer the page shows to the user (bad query, unknown name): tested where expected
-        if message.type == "error" or "Content Security Policy" in text:  # type: ignore[attr-defined]
+        if message.type == "error" or "Content Security Policy" in text:
             self.errors.append(f"console: {text}")
+
+    def response(self, response: Response) -> None:
+        if response.status >= 500:
+            self.errors.append(f"HTTP {response.status} {response.url}")
 
     def check(self) -> None:
         assert not self.errors, "the page had problems:\n" + "\n".join(self.errors)
@@ -59,7 +67,7 @@ def page(browser, server):  # noqa: ANN001, ANN201
     problems = Problems()
     tab.on("console", problems.console)
     tab.on("pageerror", lambda err: problems.errors.append(f"script error: {err}"))
-    tab.on("response", lambda r: r.status >= 500 and problems.errors.append(f"HTTP {r.status} {r.url}"))
+    tab.on("response", problems.response)
     tab.problems = problems
     yield tab
     context.close()

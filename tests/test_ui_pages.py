@@ -19,10 +19,11 @@ from urllib.parse import parse_qs, quote, urlsplit
 import html5rdf
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from service.ui import templates as ui
 from tests.browser import chromium_path, require, require_chromium
-from tests.support import start_server
+from tests.support import LiveServer, start_server
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 PAGES = {"editor": "editor", "explore": "explore", "influence": "influence"}
@@ -57,7 +58,7 @@ def check_page(text: str) -> _Tags:
     assert text.startswith("<!DOCTYPE html>")
     tags = _Tags()
     tags.feed(text)
-    ids = [a["id"] for _, a in tags.tags if a.get("id")]
+    ids = [i for _, a in tags.tags if (i := a.get("id"))]
     assert len(ids) == len(set(ids)), f"duplicate ids: {sorted({i for i in ids if ids.count(i) > 1})}"
     for tag, attrs in tags.tags:
         for ref in ("for", "aria-labelledby"):
@@ -66,7 +67,7 @@ def check_page(text: str) -> _Tags:
         assert not any(name.startswith("on") for name in attrs), f"inline handler on <{tag}>"
         if tag == "script":
             if "src" in attrs:
-                assert attrs.get("type") == "module" and attrs["src"].startswith("/static/vendor/"), attrs
+                assert attrs.get("type") == "module" and (attrs["src"] or "").startswith("/static/vendor/"), attrs
             else:
                 assert attrs.get("type") in ("application/json", "application/ld+json"), f"inline script {attrs}"
     return tags
@@ -87,7 +88,7 @@ def require_assets() -> None:
 
 
 @pytest.fixture(scope="module")
-def client(server) -> httpx.Client:  # noqa: ANN001
+def client(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30, headers={"Accept": BROWSER}) as c:
         yield c
 
@@ -194,7 +195,9 @@ def bare_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Clie
     """A server whose bundles' folder is empty (as on a server where `make assets` never ran)."""
     live = start_server()
     try:
-        live.server.config.app.state.backchannel.pages.vendor = Path(tmp_path_factory.mktemp("no-vendor"))
+        app = live.server.config.app
+        assert isinstance(app, FastAPI)
+        app.state.backchannel.pages.vendor = Path(tmp_path_factory.mktemp("no-vendor"))
         with httpx.Client(base_url=live.url, timeout=30, headers={"Accept": BROWSER}) as c:
             yield c
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterator
 
 import httpx
 import pyoxigraph as ox
@@ -11,6 +12,7 @@ import rdflib
 from rdflib.namespace import RDF, VOID
 
 from kg.namespaces import TRACK
+from tests.support import LiveServer
 
 SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
@@ -23,7 +25,7 @@ DUMPS = {
 
 
 @pytest.fixture(scope="module")
-def client(server) -> httpx.Client:  # noqa: ANN001
+def client(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=60) as c:
         yield c
 
@@ -44,6 +46,7 @@ def dataset(void: rdflib.Graph) -> rdflib.term.Node:
 
 def number(void: rdflib.Graph, node: rdflib.term.Node, prop: rdflib.URIRef) -> int:
     (value,) = set(void.objects(node, prop))
+    assert isinstance(value, rdflib.Literal)
     return int(value)
 
 

@@ -107,6 +107,7 @@ def _body(graph: rdflib.Graph, node: rdflib.term.Node) -> tuple[str | None, str]
 
 def _request(graph: rdflib.Graph, node: rdflib.term.Node) -> HttpRequest:
     response = graph.value(node, HT.resp)
+    assert response is not None, f"no ht:resp on {node}"
     statuses = frozenset(code for s in graph.objects(response, MF.expectedStatus) for code in status_codes(str(s)))
     boolean = graph.value(response, MF.expectedBoolean)
     result_format = graph.value(response, MF.expectedFormat)
@@ -114,7 +115,7 @@ def _request(graph: rdflib.Graph, node: rdflib.term.Node) -> HttpRequest:
     body, _ = _body(graph, response)
     expected = Expected(
         statuses,
-        None if boolean is None else bool(boolean.toPython()),
+        bool(boolean.toPython()) if isinstance(boolean, rdflib.Literal) else None,
         None if result_format is None else str(result_format),
         None if location is None else str(location),
         _headers(graph, response),
@@ -230,9 +231,9 @@ def replay(client: httpx.Client, test: ManifestTest, paths: dict[str, str], extr
                 assert got == value, f"{where}: {name} is {got}, expected {value}"
         if expected.body is not None and request.method != "HEAD":
             want_media, _ = _media(dict(expected.headers).get("content-type", "text/turtle"))
-            wanted = parse_graph(expected.body, want_media, str(response.url))
+            expected_graph = parse_graph(expected.body, want_media, str(response.url))
             got_graph = parse_graph(response.content, media, str(response.url))
-            assert isomorphic(wanted, got_graph), (
+            assert isomorphic(expected_graph, got_graph), (
                 f"{where}: the graph differs from the expected one:\n{got_graph.serialize(format='nt')}")
         if request.method == "HEAD":
             assert response.content == b"", f"{where}: a HEAD answer has a body"
