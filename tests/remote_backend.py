@@ -7,6 +7,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import signal
 import socket
@@ -37,10 +38,8 @@ def _die_with_parent() -> None:
     """
     import ctypes
 
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass
 
 
 def free_port() -> int:

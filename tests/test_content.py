@@ -98,7 +98,8 @@ FACTS = [
     ),
     pytest.param(
         """ASK { person:yitzhak-rabin bc:shookHandsWith person:yasser-arafat ; bc:nationality org:israel .
-                 ?m w3org:member person:yitzhak-rabin ; w3org:organization org:israel ; w3org:role role:prime-minister }""",
+                 ?m w3org:member person:yitzhak-rabin ; w3org:organization org:israel ;
+                 w3org:role role:prime-minister }""",
         id="israeli-prime-minister-rabin-shook-hands-with-arafat",
     ),
     pytest.param(
@@ -156,7 +157,8 @@ FACTS = [
         id="oslo-accords-are-between-the-state-of-israel-and-the-plo",
     ),
     pytest.param(
-        "ASK { work:oslo-i-accord bc:signedBy org:israel, org:palestine-liberation-organization ; dcterms:isPartOf work:oslo-accords }",
+        "ASK { work:oslo-i-accord bc:signedBy org:israel, org:palestine-liberation-organization ; "
+        "dcterms:isPartOf work:oslo-accords }",
         id="oslo-i-accord-was-signed-by-israel-and-the-plo",
     ),
     pytest.param(
@@ -318,7 +320,8 @@ FACTS = [
     pytest.param(
         """ASK { process:oslo-back-channel a bc:DiplomaticProcess ; bc:beganAs track:track-two ;
                  bc:transitionedTo track:track-one ; bc:concludedWith event:rabin-arafat-handshake ;
-                 prov:generated work:oslo-accords ; bc:participant org:israel, org:palestine-liberation-organization }""",
+                 prov:generated work:oslo-accords ;
+                 bc:participant org:israel, org:palestine-liberation-organization }""",
         id="oslo-back-channel-began-as-track-two-and-transitioned-into-track-one",
     ),
     pytest.param(
@@ -328,7 +331,8 @@ FACTS = [
     ),
     # --- track concepts
     pytest.param(
-        "ASK { track:track-two bc:complements track:track-one ; skos:altLabel \"backchannel diplomacy\"@en, \"Track II diplomacy\"@en }",
+        "ASK { track:track-two bc:complements track:track-one ; "
+        "skos:altLabel \"backchannel diplomacy\"@en, \"Track II diplomacy\"@en }",
         id="track-two-complements-track-one-and-is-also-called-backchannel-diplomacy",
     ),
     pytest.param(
@@ -352,7 +356,8 @@ FACTS = [
         id="multi-track-diplomacy-model-was-influenced-by-track-two",
     ),
     pytest.param(
-        "ASK { track:shuttle-diplomacy skos:related track:track-two ; skos:topConceptOf <https://w3id.org/backchannel/def/track> }",
+        "ASK { track:shuttle-diplomacy skos:related track:track-two ; "
+        "skos:topConceptOf <https://w3id.org/backchannel/def/track> }",
         id="shuttle-diplomacy-is-a-related-type-of-diplomacy",
     ),
     # --- process-type concepts
@@ -373,7 +378,8 @@ FACTS = [
     pytest.param(
         """ASK { source:track-two-diplomacy a bc:Source ; dcterms:created "2026-11-25"^^xsd:date ;
                  dcterms:isPartOf work:theinfolist ; prov:wasGeneratedBy ?curation ;
-                 prov:wasDerivedFrom [ dcterms:title "Track II diplomacy"@en ; dcterms:isPartOf work:english-wikipedia ] }""",
+                 prov:wasDerivedFrom [ dcterms:title "Track II diplomacy"@en ;
+                                       dcterms:isPartOf work:english-wikipedia ] }""",
         id="seed-source-is-theinfolist-copy-of-the-wikipedia-article",
     ),
     # --- which graph states it
@@ -388,7 +394,8 @@ FACTS = [
     ),
     pytest.param(
         f"""ASK {{ GRAPH {SEED} {{ track:track-two bc:complements track:track-one }}
-                  GRAPH <https://w3id.org/backchannel/def/track> {{ track:track-two bc:complements track:track-one }} }}""",
+                  GRAPH <https://w3id.org/backchannel/def/track> {{
+                      track:track-two bc:complements track:track-one }} }}""",
         id="graph-seed-and-tracks-scheme-both-state-track-two-complements-track-one",
     ),
     pytest.param(

@@ -161,7 +161,8 @@ def test_a_put_killed_mid_way_leaves_the_old_graph_or_the_new_one(server: live.L
 def test_a_failing_update_changes_nothing(server: live.LiveProcess) -> None:
     before = count(server, EX + "atomic")
     for update, status in (
-        (f'INSERT DATA {{ GRAPH <{EX}atomic> {{ <{EX}a> <{EX}version> "1" }} }} ; INSERT DATA {{ <{EX}a> <{EX}b> ', 400),
+        (f'INSERT DATA {{ GRAPH <{EX}atomic> {{ <{EX}a> <{EX}version> "1" }} }} ; '
+         f"INSERT DATA {{ <{EX}a> <{EX}b> ", 400),
         (f'INSERT DATA {{ GRAPH <{EX}atomic> {{ <{EX}a> <{EX}version> "2" }} }} ; DROP GRAPH <{EX}no-such-graph>', 400),
         (f'INSERT DATA {{ GRAPH <{EX}atomic> {{ <{EX}a> <{EX}version> "3" }} }} ; CREATE GRAPH <{EX}atomic-exists>',
          400),

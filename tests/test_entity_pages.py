@@ -92,7 +92,8 @@ def test_entity_page_shows_the_thing_both_ways_with_sources(montville: httpx.Res
     # blank-node context: the membership, with its organisation
     assert "employment at the U.S. State Department (in 1981)" in page
     # footnotes link to the source page
-    assert re.search(r'<sup class="note"><a href="/doc/source/track-two-diplomacy" title="Source: [^"]+">\[1\]</a></sup>', page)
+    assert re.search(r'<sup class="note"><a href="/doc/source/track-two-diplomacy" title="Source: [^"]+">'
+                     r"\[1\]</a></sup>", page)
     assert '<li id="source-1"><a href="/doc/source/track-two-diplomacy">' in page
 
 
@@ -113,7 +114,8 @@ def test_entity_page_offers_paths_queries_and_data(montville: httpx.Response, se
     assert '<form class="explore-form" method="get" action="/explore">' in page
     assert f'<input type="hidden" name="from" value="{iri}">' in page
     assert f'<option value="{server.url}id/work/oslo-accords">' in page
-    queries = [parse_qs(urlsplit(href.replace("&amp;", "&")).query)["query"][0] for href in re.findall(r'href="(/editor\?query=[^"]+)"', page)]
+    queries = [parse_qs(urlsplit(href.replace("&amp;", "&")).query)["query"][0]
+               for href in re.findall(r'href="(/editor\?query=[^"]+)"', page)]
     assert f"DESCRIBE <{iri}>" in queries
     assert any("GRAPH ?source" in q for q in queries)
     for suffix in ("ttl", "jsonld", "nt", "rdf", "trig"):
@@ -171,7 +173,8 @@ def test_every_thing_has_a_valid_page(client: httpx.Client, server) -> None:  # 
     assert len(rows) > 50
     for row in rows:
         iri = row["s"].value
-        path = "doc/" + iri[len(server.settings.id_base):] if iri.startswith(server.settings.id_base) else "def/track/" + iri[len(TRACK):]
+        base = server.settings.id_base
+        path = "doc/" + iri[len(base):] if iri.startswith(base) else "def/track/" + iri[len(TRACK):]
         response = client.get(path)
         assert response.status_code == 200, path
         validate_html(response.text)
@@ -252,6 +255,8 @@ def test_validator_catches_broken_markup() -> None:
     with pytest.raises(html5rdf.html5parser.ParseError):
         validate_html("<!DOCTYPE html><html lang=en><head><title>x</title></head><body><p></span></body></html>")
     with pytest.raises(AssertionError):
-        validate_html('<!DOCTYPE html><html lang=en><head><title>x</title></head><body><p id="a"></p><p id="a"></p></body></html>')
+        validate_html('<!DOCTYPE html><html lang=en><head><title>x</title></head>'
+                      '<body><p id="a"></p><p id="a"></p></body></html>')
     with pytest.raises(AssertionError):
-        validate_html("<!DOCTYPE html><html lang=en><head><title>x</title><script>alert(1)</script></head><body></body></html>")
+        validate_html("<!DOCTYPE html><html lang=en><head><title>x</title><script>alert(1)</script></head>"
+                      "<body></body></html>")

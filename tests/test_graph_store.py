@@ -13,7 +13,8 @@ from tests.support import TOKEN, LiveServer
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TURTLE = {"Content-Type": "text/turtle; charset=utf-8"}
-ALICE = b'@prefix foaf: <http://xmlns.com/foaf/0.1/> . <http://x/alice> foaf:name "Alice" ; foaf:knows [ foaf:name "B" ] .'
+ALICE = (b'@prefix foaf: <http://xmlns.com/foaf/0.1/> . '
+         b'<http://x/alice> foaf:name "Alice" ; foaf:knows [ foaf:name "B" ] .')
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +157,8 @@ def test_direct_identification(server: LiveServer, client: httpx.Client) -> None
 
 def test_default_graph(client: httpx.Client) -> None:
     marker = f"<http://test.example/gsp/default/{uuid.uuid4().hex[:6]}> <http://x/p> 1 ."
-    assert client.post("store", params={"default": ""}, content=marker.encode(), headers=AUTH | TURTLE).status_code == 204
+    posted = client.post("store", params={"default": ""}, content=marker.encode(), headers=AUTH | TURTLE)
+    assert posted.status_code == 204
     try:
         got = client.get("store?default", headers={"Accept": "application/n-triples"})
         assert marker.split()[0] in got.text

@@ -243,7 +243,8 @@ def test_path_service_errors_and_silence(proj: Projection) -> None:
     bad = f'PREFIX bc: <{BC}> SELECT * {{ SERVICE bc:paths {{ [] bc:from "Montville" ; bc:hop ?h }} }}'
     with pytest.raises(PathServiceError, match="needs bc:from and bc:to"):
         expand_path_service(bad, proj)
-    unknown = f'PREFIX bc: <{BC}> SELECT * {{ SERVICE bc:paths {{ [] bc:from "Montvile" ; bc:to "Oslo" ; bc:hop ?h }} }}'
+    unknown = (f"PREFIX bc: <{BC}> "
+               'SELECT * { SERVICE bc:paths { [] bc:from "Montvile" ; bc:to "Oslo" ; bc:hop ?h } }')
     with pytest.raises(UnknownThing):
         expand_path_service(unknown, proj)
     silent = unknown.replace("SERVICE bc:paths", "SERVICE SILENT bc:paths")
@@ -255,7 +256,8 @@ def test_path_service_errors_and_silence(proj: Projection) -> None:
 def test_path_service_knows_the_endpoint_prefixes(proj: Projection, base_iri: str) -> None:
     from kg.namespaces import thing_prefixes
 
-    query = 'SELECT ?h { SERVICE bc:paths { [] bc:from person:joseph-v-montville ; bc:to "Oslo" ; bc:k 1 ; bc:hop ?h } }'
+    query = ('SELECT ?h { SERVICE bc:paths { [] bc:from person:joseph-v-montville ; bc:to "Oslo" ; bc:k 1 ; '
+             "bc:hop ?h } }")
     expanded = expand_path_service(query, proj, thing_prefixes(base_iri + "id/"))
     assert expanded is not None and "VALUES (?h) {" in expanded and "(1)" in expanded
 

@@ -48,9 +48,10 @@ def test_constraints_over_http(server: LiveServer) -> None:
     assert any(h["predicate"]["iri"] == BC + "coined" for p in plain["paths"] for h in p["hops"])
     assert no_coined["paths"] and all(h["predicate"]["iri"] != BC + "coined"
                                       for p in no_coined["paths"] for h in p["hops"])
-    no_hub = httpx.get(server.url + "paths", params=[("from", "Montville"), ("to", "Oslo"), ("k", "3"),
-                                                      ("avoid", "Track Two diplomacy"), ("avoid", "Track One diplomacy")],
-                       timeout=30).json()
+    no_hub = httpx.get(server.url + "paths", params=[
+        ("from", "Montville"), ("to", "Oslo"), ("k", "3"), ("avoid", "Track Two diplomacy"),
+        ("avoid", "Track One diplomacy"),
+    ], timeout=30).json()
     assert no_hub["paths"]
     assert all(n["label"] not in ("Track Two diplomacy", "Track One diplomacy")
                for p in no_hub["paths"] for n in p["nodes"])

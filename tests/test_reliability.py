@@ -44,8 +44,8 @@ def limited() -> Iterator[LiveServer]:
 
 
 def _sparql(url: str, query: str) -> httpx.Response:
-    return httpx.get(url + "sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json, text/turtle;q=0.9"},
-                     timeout=120)
+    accept = "application/sparql-results+json, text/turtle;q=0.9"
+    return httpx.get(url + "sparql", params={"query": query}, headers={"Accept": accept}, timeout=120)
 
 
 def test_ten_runaways_are_stopped_and_light_queries_are_answered_meanwhile(limited: LiveServer) -> None:

@@ -148,7 +148,8 @@ def test_bindings_like_substitutions(remote: RemoteStore, kg_store: OxigraphStor
         ), query
     assert remote.ask("ASK { ?t ?p ?o }", {"t": thing}) is True
     construct = "CONSTRUCT { ?t ?p ?o } WHERE { ?t ?p ?o }"
-    assert canonical(remote.construct(construct, {"t": thing})) == canonical(kg_store.construct(construct, {"t": thing}))
+    assert canonical(remote.construct(construct, {"t": thing})) == canonical(
+        kg_store.construct(construct, {"t": thing}))
     assert canonical(remote.construct("CONSTRUCT WHERE { ?t ?p ?o }", {"t": thing})) == canonical(
         kg_store.construct(construct, {"t": thing})
     )

@@ -2,8 +2,8 @@
 
 Every operation of the live server's ``/openapi.json`` (SPARQL, Graph Store — with the write
 token —, linked data, paths, search, influence, every named query, operations) gets generated
-requests, valid ones and ones that break the schema. No answer may be a 5xx, and every answer must match the response schema the API
-declares. Bounded so it runs in CI in a couple of minutes (``MAX_EXAMPLES`` per operation).
+requests, valid ones and ones that break the schema. No answer may be a 5xx, and every answer must match the
+response schema the API declares. Bounded so it runs in CI in a couple of minutes (``MAX_EXAMPLES`` per operation).
 
 The operations are walked in one test (schemathesis' pytest plugin does not work with pytest 9,
 and the named-query operations exist only once the app has started), each failure reported with

@@ -238,8 +238,8 @@ def test_pyoxigraph_follows_no_redirect_for_service_or_load(recorder: Recorder) 
     try:
         seen_before = list(recorder.requests)
         with pytest.raises(QueryEvaluationError, match="redirect"):
-            store.execute(QueryRequest(f"SELECT * {{ SERVICE <http://127.0.0.1:{bouncer.port}/sparql> {{ ?s ?p ?o }} }}"),
-                          timeout=30)
+            query = f"SELECT * {{ SERVICE <http://127.0.0.1:{bouncer.port}/sparql> {{ ?s ?p ?o }} }}"
+            store.execute(QueryRequest(query), timeout=30)
         with pytest.raises(Exception, match="redirect"):
             store.update(f"LOAD <http://127.0.0.1:{bouncer.port}/data.ttl>")
         assert len(bouncer.requests) == 2  # the bouncer was asked ...

@@ -168,7 +168,8 @@ def test_named_query_example_as_table_and_graph(page) -> None:  # noqa: ANN001
     nodes, edges = wait_for_graph(page, "results")
     assert nodes >= 2 and edges >= 1
     # ?thing has no label column: the view asks the endpoint for the names of the things it draws
-    page.wait_for_function("window.backchannel.graphs.results.nodes().some(n => n.data('label') === 'Joseph V. Montville')")
+    page.wait_for_function(
+        "window.backchannel.graphs.results.nodes().some(n => n.data('label') === 'Joseph V. Montville')")
     page.screenshot(path=artifact("editor-graph.png"), full_page=True)
 
 

@@ -181,7 +181,8 @@ def test_entity_pages_link_into_the_explorer_and_their_queries_open_in_the_edito
     assert target.status_code == 200
     assert page_config(target.text)["question"]["from"] == server.url + "id/person/joseph-v-montville"
     assert re.search(r'<form class="explore-form" method="get" action="/explore">', page)
-    for href in re.findall(r'href="/(?:sparql|editor)\?query=([^"]+)"', page):  # "Query it": the same query in the editor
+    # "Query it": the same query in the editor
+    for href in re.findall(r'href="/(?:sparql|editor)\?query=([^"]+)"', page):
         query = parse_qs("query=" + href.replace("&amp;", "&"))["query"][0]
         editor = client.get("editor", params={"query": query})
         assert editor.status_code == 200 and page_config(editor.text)["query"] == query
@@ -240,7 +241,8 @@ def test_bundles_are_served_with_their_types(client: httpx.Client) -> None:
         style = re.search(rf'<link rel="stylesheet" href="(/static/vendor/{name}\.css\?v=\w+)">', page)
         assert script and style, f"the {name} page does not link its bundle"
         js = client.get(script.group(1))
-        assert js.status_code == 200 and js.headers["content-type"].split(";")[0] in ("text/javascript", "application/javascript")
+        assert js.status_code == 200
+        assert js.headers["content-type"].split(";")[0] in ("text/javascript", "application/javascript")
         css = client.get(style.group(1))
         assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
         for chunk in re.findall(r'"\./(chunks/[\w.-]+\.js)"', js.text):  # the shared chunks the entry imports
@@ -253,7 +255,8 @@ EXTERNAL = re.compile(
     r"""|\bimport\s*\(\s*["'](?:https?:)?//|\bfrom\s*["'](?:https?:)?//|importScripts\(\s*["'](?:https?:)?//""",
     re.I,
 )
-CDN = re.compile(r"https?://[\w.-]*(?:cdn|unpkg|jsdelivr|googleapis|gstatic|cloudflare|fontawesome|bootstrapcdn)[\w.-]*/", re.I)
+CDN = re.compile(
+    r"https?://[\w.-]*(?:cdn|unpkg|jsdelivr|googleapis|gstatic|cloudflare|fontawesome|bootstrapcdn)[\w.-]*/", re.I)
 
 
 def test_nothing_loads_from_another_host(client: httpx.Client) -> None:
@@ -261,7 +264,8 @@ def test_nothing_loads_from_another_host(client: httpx.Client) -> None:
         page = client.get(name).text
         assert not EXTERNAL.search(page), f"the {name} page loads from another host"
         for tag, attrs in _tags(page):
-            url = attrs.get("src") if tag in ("script", "img", "iframe") else attrs.get("href") if tag == "link" else None
+            url = (attrs.get("src") if tag in ("script", "img", "iframe")
+                   else attrs.get("href") if tag == "link" else None)
             assert not url or not urlsplit(url).netloc, f"<{tag}> on {name} loads {url}"
     if not assets_built():
         return

@@ -41,7 +41,8 @@ def matching(report: ValidationReport, focus: str, text: str, path: str | None =
     return [
         v
         for v in report.results
-        if v.focus_node == focus and text in v.message and (path is None or v.path == path) and v.severity == "Violation"
+        if v.focus_node == focus and text in v.message and (path is None or v.path == path)
+        and v.severity == "Violation"
     ]
 
 
@@ -82,7 +83,8 @@ def test_work_without_creator(seed_store: ox.Store, base_iri: str) -> None:
     )
     report = validate(store, ONTOLOGY_DIR)
     assert not report.conforms
-    assert matching(report, base_iri + "id/work/anonymous", "neither a dcterms:creator nor a bibo:editor"), report.to_text()
+    anonymous = base_iri + "id/work/anonymous"
+    assert matching(report, anonymous, "neither a dcterms:creator nor a bibo:editor"), report.to_text()
 
 
 @pytest.mark.parametrize(
@@ -149,7 +151,8 @@ def test_reference_to_undescribed_thing(seed_store: ox.Store, base_iri: str) -> 
 
 
 def test_event_without_time_or_participant(seed_store: ox.Store, base_iri: str) -> None:
-    store = with_snippet(seed_store, base_iri, 'event:vague a bc:Event ; rdfs:label "Vague"@en ; dcterms:description "x"@en .')
+    snippet = 'event:vague a bc:Event ; rdfs:label "Vague"@en ; dcterms:description "x"@en .'
+    store = with_snippet(seed_store, base_iri, snippet)
     report = validate(store, ONTOLOGY_DIR)
     focus = base_iri + "id/event/vague"
     assert matching(report, focus, "no bc:participant") and matching(report, focus, "no time:hasTime"), report.to_text()

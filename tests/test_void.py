@@ -56,7 +56,8 @@ def test_void_numbers_equal_counts_of_the_store(void: rdflib.Graph, dataset, ser
     type_ = ox.NamedNode(str(RDF.type))
     assert number(void, dataset, VOID.triples) == len(triples)
     assert number(void, dataset, VOID.entities) == len(
-        {t.subject for t in triples if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(server.settings.id_base)}
+        {t.subject for t in triples
+         if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(server.settings.id_base)}
     )
     assert number(void, dataset, VOID.classes) == len({t.object for t in triples if t.predicate == type_})
     assert number(void, dataset, VOID.properties) == len({t.predicate for t in triples})
@@ -106,7 +107,8 @@ def test_void_links_examples_endpoint_dumps_and_vocabularies(void: rdflib.Graph,
         assert (dataset, DCAT.distribution, rdflib.URIRef(dump)) in void
         assert client.head(dump).status_code == 200
     vocabularies = {str(v) for v in void.objects(dataset, VOID.vocabulary)}
-    assert {"https://w3id.org/backchannel/def", "http://www.w3.org/ns/prov#", "http://xmlns.com/foaf/0.1/"} <= vocabularies
+    assert {"https://w3id.org/backchannel/def", "http://www.w3.org/ns/prov#",
+            "http://xmlns.com/foaf/0.1/"} <= vocabularies
     assert set(void.objects(dataset, rdflib.URIRef("http://purl.org/dc/terms/license")))
     assert set(void.objects(dataset, rdflib.URIRef("http://purl.org/dc/terms/modified")))
     (service,) = set(void.subjects(RDF.type, DCAT.DataService))
