@@ -67,7 +67,8 @@ def require_chromium() -> str:
     path = chromium_path()
     require(path is not None, "headless Chromium is not installed (apt-get install chromium, "
                               "or set BACKCHANNEL_CHROMIUM to its path)")
-    return path  # type: ignore[return-value]  # require() did not return otherwise
+    assert path is not None  # require() did not return otherwise
+    return path
 
 
 @contextmanager

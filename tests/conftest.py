@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pyoxigraph as ox
 import pytest
 
 from kg.data.build import build
@@ -36,7 +37,7 @@ def kg_store() -> Iterator[OxigraphStore]:
 
 
 @pytest.fixture(scope="session")
-def seed_store(kg_store: OxigraphStore):  # noqa: ANN201 - pyoxigraph.Store
+def seed_store(kg_store: OxigraphStore) -> ox.Store:
     return kg_store.raw
 
 

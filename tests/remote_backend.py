@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -76,14 +77,13 @@ class OxigraphServer:
         """Start (again) on the same port with the same data; return when it answers."""
         if self.process is not None:
             return
-        log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - the process keeps writing to it
-        self.process = subprocess.Popen(
-            [oxigraph_binary(), "serve", "--location", str(self.folder / "db"),
-             "--bind", f"127.0.0.1:{self.port}", "--timeout-s", f"{self.timeout_s:g}"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-        )
-        log.close()
+        with open(self.folder / "server.log", "ab") as log:  # the process writes to its own copy
+            self.process = subprocess.Popen(
+                [oxigraph_binary(), "serve", "--location", str(self.folder / "db"),
+                 "--bind", f"127.0.0.1:{self.port}", "--timeout-s", f"{self.timeout_s:g}"],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -114,9 +114,9 @@ class OxigraphServer:
         if self.owns_folder:
             shutil.rmtree(self.folder, ignore_errors=True)
 
-    def store(self, **options: object) -> RemoteStore:
+    def store(self, **options: Any) -> RemoteStore:
         """A :class:`RemoteStore` on this server."""
-        return RemoteStore(self.url, **options)  # type: ignore[arg-type]
+        return RemoteStore(self.url, **options)
 
     def __enter__(self) -> OxigraphServer:
         return self
@@ -128,8 +128,8 @@ class OxigraphServer:
 class ServedRemoteStore(RemoteStore):
     """A remote store that owns its Oxigraph server: closing the store stops the server (for test fixtures)."""
 
-    def __init__(self, server: OxigraphServer, **options: object) -> None:
-        super().__init__(server.url, **options)  # type: ignore[arg-type]
+    def __init__(self, server: OxigraphServer, **options: Any) -> None:
+        super().__init__(server.url, **options)
         self.server = server
 
     def close(self) -> None:
@@ -165,13 +165,12 @@ class VirtuosoServer:
         self.isql_port, self.http_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.http_port}/sparql"
         (self.folder / "virtuoso.ini").write_text(self._ini(VIRTUOSO_INI.read_text()))
-        log = open(self.folder / "server.log", "ab")  # noqa: SIM115 - the process keeps writing to it
-        self.process = subprocess.Popen(
-            ["virtuoso-t", "-f", "-c", str(self.folder / "virtuoso.ini")], cwd=self.folder,
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent if sys.platform == "linux" else None,
-        )
-        log.close()
+        with open(self.folder / "server.log", "ab") as log:  # the process writes to its own copy
+            self.process = subprocess.Popen(
+                ["virtuoso-t", "-f", "-c", str(self.folder / "virtuoso.ini")], cwd=self.folder,
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
         try:
             self._wait()
             subprocess.run(["isql-vt", str(self.isql_port), "dba", "dba", 'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
@@ -211,12 +210,12 @@ class VirtuosoServer:
                 time.sleep(0.2)
         raise RuntimeError("Virtuoso did not answer within 60 s")
 
-    def store(self, **options: object) -> RemoteStore:
+    def store(self, **options: Any) -> RemoteStore:
         """A :class:`RemoteStore` set up for Virtuoso (union default graph, its own graphs hidden)."""
         from kg.store.remote_http import VIRTUOSO_GRAPHS
 
-        settings: dict[str, object] = {"union_default_graph": "listed", "hidden_graphs": VIRTUOSO_GRAPHS}
-        return RemoteStore(self.url, **(settings | options))  # type: ignore[arg-type]
+        settings: dict[str, Any] = {"union_default_graph": "listed", "hidden_graphs": VIRTUOSO_GRAPHS}
+        return RemoteStore(self.url, **(settings | options))
 
     def stop(self) -> None:
         """Stop Virtuoso and delete its files."""

@@ -12,6 +12,7 @@ from fastapi import HTTPException
 
 from service.sparql.guards import (
     FederationRefused,
+    Resolver,
     Target,
     address_problem,
     allowed_by_list,
@@ -32,7 +33,7 @@ def public(host: str) -> list[str]:
     return ["93.184.215.14"]
 
 
-def refusal(query: str, allowlist: list[str] = ALLOW_ALL_HOSTS, resolver=None) -> str:  # noqa: ANN001
+def refusal(query: str, allowlist: list[str] = ALLOW_ALL_HOSTS, resolver: Resolver | None = None) -> str:
     kwargs = {"resolver": resolver} if resolver else {}
     with pytest.raises(FederationRefused) as refused:
         check_federation(analyse(query, {"ex": "http://example.org/"}, "http://127.0.0.1:8000/sparql"),
@@ -173,7 +174,7 @@ def trap() -> Iterator[tuple[str, list[str]]]:
     hits: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             hits.append(self.path)
             self.send_response(500)
             self.end_headers()

@@ -41,7 +41,7 @@ def client(hostile: LiveServer) -> Iterator[httpx.Client]:
 def worker_restarts(live: LiveServer) -> int:
     """Query workers killed so far (a remote store has none: the engine runs the queries)."""
     store = live.store
-    return store._workers().killed if isinstance(store, OxigraphStore) else 0  # noqa: SLF001
+    return store._workers().killed if isinstance(store, OxigraphStore) else 0
 
 
 def assert_clean_4xx(response: httpx.Response, *allowed: int) -> None:

@@ -36,7 +36,7 @@ def client(server: LiveServer) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def start_live():  # noqa: ANN201 - a LiveServer of our own, for a test that writes
+def start_live():
     from tests.support import start_server
 
     live = start_server()
@@ -55,14 +55,14 @@ def graph_of(response: httpx.Response, fmt: str) -> rdflib.Graph:
     return union
 
 
-def test_iri_answers_303_to_its_document(client: httpx.Client, server) -> None:  # noqa: ANN001
+def test_iri_answers_303_to_its_document(client: httpx.Client, server: LiveServer) -> None:
     response = client.get(MONTVILLE, headers={"Accept": "text/turtle"})
     assert response.status_code == 303
     assert response.headers["location"] == "/doc/person/joseph-v-montville"
     assert response.headers["access-control-allow-origin"] == "*"
 
 
-def test_rdflib_follows_the_303_and_negotiates(server) -> None:  # noqa: ANN001
+def test_rdflib_follows_the_303_and_negotiates(server: LiveServer) -> None:
     iri = rdflib.URIRef(server.url + MONTVILLE)
     graph = rdflib.Graph().parse(str(iri))
     assert (iri, FOAF.name, rdflib.Literal("Joseph V. Montville")) in graph
@@ -73,7 +73,7 @@ def test_rdflib_follows_the_303_and_negotiates(server) -> None:  # noqa: ANN001
     assert (work, RDFS.label, rdflib.Literal("Foreign Policy According to Freud", lang="en")) in graph
 
 
-def test_curl_dash_L_with_jsonld(client: httpx.Client, server) -> None:  # noqa: ANN001
+def test_curl_dash_L_with_jsonld(client: httpx.Client, server: LiveServer) -> None:
     response = client.get(MONTVILLE, headers={"Accept": "application/ld+json"}, follow_redirects=True)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/ld+json")
@@ -88,7 +88,8 @@ def test_curl_dash_L_with_jsonld(client: httpx.Client, server) -> None:  # noqa:
 
 
 @pytest.mark.parametrize("suffix", sorted(RDF_SUFFIXES))
-def test_every_suffix_form_parses_and_describes_the_thing(client: httpx.Client, server, suffix: str) -> None:  # noqa: ANN001
+def test_every_suffix_form_parses_and_describes_the_thing(client: httpx.Client, server: LiveServer,
+                                                          suffix: str) -> None:
     media, fmt = RDF_SUFFIXES[suffix]
     response = client.get(f"doc/person/joseph-v-montville.{suffix}")
     assert response.status_code == 200, response.text
@@ -104,7 +105,7 @@ def test_every_suffix_form_parses_and_describes_the_thing(client: httpx.Client, 
     assert (doc, DCTERMS.source, rdflib.URIRef(server.url + "id/source/track-two-diplomacy")) in data
 
 
-def test_quad_formats_keep_each_fact_in_its_source_graph(client: httpx.Client, server) -> None:  # noqa: ANN001
+def test_quad_formats_keep_each_fact_in_its_source_graph(client: httpx.Client, server: LiveServer) -> None:
     response = client.get("doc/person/yasser-arafat.nq")
     quads = list(ox.parse(response.content, format=ox.RdfFormat.N_QUADS))
     same_as = [q for q in quads if q.predicate.value == str(OWL.sameAs)]
@@ -135,7 +136,7 @@ def test_generic_document_negotiates_and_says_so(client: httpx.Client) -> None:
     assert "text/turtle" in refused.json()["detail"]
 
 
-def test_unknown_iri_is_404_with_suggestions(client: httpx.Client, server) -> None:  # noqa: ANN001
+def test_unknown_iri_is_404_with_suggestions(client: httpx.Client, server: LiveServer) -> None:
     response = client.get("id/person/joseph-v-montvile")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -149,7 +150,7 @@ def test_unknown_iri_is_404_with_suggestions(client: httpx.Client, server) -> No
     assert client.get("id/").status_code == 404
 
 
-def test_source_graph_dereferences_with_its_provenance_and_content(client: httpx.Client, server) -> None:  # noqa: ANN001
+def test_source_graph_dereferences_with_its_provenance_and_content(client: httpx.Client, server: LiveServer) -> None:
     source = server.url + "id/source/track-two-diplomacy"
     response = client.get("id/source/track-two-diplomacy", headers={"Accept": "text/turtle"}, follow_redirects=True)
     data = graph_of(response, "turtle")
@@ -201,7 +202,7 @@ def test_etag_and_last_modified_give_304(client: httpx.Client) -> None:
     assert stale.status_code == 200
 
 
-def test_etag_changes_with_the_store(start_live) -> None:  # noqa: ANN001
+def test_etag_changes_with_the_store(start_live: LiveServer) -> None:
     live = start_live
     with httpx.Client(base_url=live.url, timeout=30) as c:
         before = c.get("doc/person/joseph-v-montville.ttl").headers["etag"]
@@ -243,7 +244,7 @@ def test_head_works_wherever_get_does(client: httpx.Client, path: str) -> None:
         assert head.headers.get(name) == get.headers.get(name), name
 
 
-def test_context_is_the_prefixes_of_our_documents(client: httpx.Client, server) -> None:  # noqa: ANN001
+def test_context_is_the_prefixes_of_our_documents(client: httpx.Client, server: LiveServer) -> None:
     ctx = client.get("context.jsonld").json()["@context"]
     assert ctx["bc"] == BC and ctx["person"] == server.url + "id/person/" and ctx["w3org"] == "http://www.w3.org/ns/org#"
     doc = client.get("doc/person/joseph-v-montville.jsonld").json()

@@ -333,8 +333,12 @@ def catalog(base_iri: str) -> Catalog:
     return Catalog(load_queries(QUERIES, base_iri))
 
 
+Ask = Callable[..., list[dict]]
+"""A named query run by name with its parameters, answering records."""
+
+
 @pytest.fixture(scope="module")
-def ask(kg_store: OxigraphStore, catalog: Catalog, base_iri: str) -> Callable[..., list[dict]]:
+def ask(kg_store: OxigraphStore, catalog: Catalog, base_iri: str) -> Ask:
     def ask(name: str, **given: str) -> list[dict]:
         query = catalog.get(name)
         assert query is not None, name
@@ -348,12 +352,12 @@ def short(iri: str, base: str = "http://127.0.0.1:8000/id/") -> str:
     return iri.removeprefix(base).removeprefix("https://w3id.org/backchannel/def/")
 
 
-def test_every_example_answers_with_rows(catalog: Catalog, ask) -> None:  # noqa: ANN001
+def test_every_example_answers_with_rows(catalog: Catalog, ask: Ask) -> None:
     for name in catalog.names():
         assert ask(name, **catalog.queries[name].example_values()), name
 
 
-def test_works_by_person_montville_in_year_order(ask) -> None:  # noqa: ANN001
+def test_works_by_person_montville_in_year_order(ask: Ask) -> None:
     rows = ask("works-by-person", person="id/person/joseph-v-montville")
     assert [(r["workLabel"], r["year"]) for r in rows] == [
         ("Foreign Policy According to Freud", 1981),
@@ -363,7 +367,7 @@ def test_works_by_person_montville_in_year_order(ask) -> None:  # noqa: ANN001
     assert ask("works-by-person", person="Joseph V. Montville") == rows
 
 
-def test_works_by_person_mcdonald_includes_edited_books(ask) -> None:  # noqa: ANN001
+def test_works_by_person_mcdonald_includes_edited_books(ask: Ask) -> None:
     rows = ask("works-by-person", person="John W. McDonald")
     assert [r["year"] for r in rows] == sorted(r["year"] for r in rows)
     assert {(short(r["work"]), r["role"]) for r in rows} == {
@@ -376,14 +380,14 @@ def test_works_by_person_mcdonald_includes_edited_books(ask) -> None:  # noqa: A
     }
 
 
-def test_multi_track_diplomacy_has_nine_tracks_in_order(ask) -> None:  # noqa: ANN001
+def test_multi_track_diplomacy_has_nine_tracks_in_order(ask: Ask) -> None:
     rows = ask("multi-track-diplomacy-tracks")
     assert [r["notation"] for r in rows] == [f"MTD-{i}" for i in range(1, 10)]
     assert rows[2]["modelName"] == "Track 3: Business"
     assert rows[6]["trackLabel"] == "Peacemaking through religion"
 
 
-def test_track_actors_of_track_two(ask) -> None:  # noqa: ANN001
+def test_track_actors_of_track_two(ask: Ask) -> None:
     rows = ask("track-actors", track="track-two")
     agents = {short(r["agent"]): r for r in rows}
     assert len(agents) == len(rows)  # one row per agent
@@ -396,7 +400,7 @@ def test_track_actors_of_track_two(ask) -> None:  # noqa: ANN001
     assert {short(r["agent"]) for r in ask("track-actors", track="track-one")} >= {"org/us-department-of-state"}
 
 
-def test_timeline_of_1990_to_1995(ask) -> None:  # noqa: ANN001
+def test_timeline_of_1990_to_1995(ask: Ask) -> None:
     rows = ask("timeline", **{"from": "1990", "to": "1995"})
     assert [short(r["thing"]) for r in rows] == [
         "event/israeli-occupation-since-1967",  # ongoing since 1967
@@ -412,7 +416,7 @@ def test_timeline_of_1990_to_1995(ask) -> None:  # noqa: ANN001
     assert {short(r["thing"]) for r in with_works if r["kind"] == "work"} == {"work/foreign-policy-according-to-freud"}
 
 
-def test_lineage_is_transitive_both_ways(ask) -> None:  # noqa: ANN001
+def test_lineage_is_transitive_both_ways(ask: Ask) -> None:
     up = ask("influencers-of", thing="track:multi-track-diplomacy")
     assert {(short(r["influencer"]), r["direct"]) for r in up} == {
         ("track/track-two", True), ("person/joseph-v-montville", False)}
@@ -424,7 +428,7 @@ def test_lineage_is_transitive_both_ways(ask) -> None:  # noqa: ANN001
         ("person/john-w-mcdonald", True), ("track/track-two", True), ("track/multi-track-diplomacy", False)}
 
 
-def test_coauthors_and_editors(ask) -> None:  # noqa: ANN001
+def test_coauthors_and_editors(ask: Ask) -> None:
     assert {(short(r["other"]), r["relation"]) for r in ask("coauthors-and-editors", person="McDonald")} == {
         ("person/diane-b-bendahmane", "co-editor"),
         ("person/louise-diamond", "co-author"),
@@ -435,14 +439,14 @@ def test_coauthors_and_editors(ask) -> None:  # noqa: ANN001
         ("person/w-d-davidson", "work/foreign-policy-according-to-freud")]
 
 
-def test_processes_montville_described(ask) -> None:  # noqa: ANN001
+def test_processes_montville_described(ask: Ask) -> None:
     rows = ask("processes-described-by")
     assert [(r["processLabel"], r["year"]) for r in rows] == [
         ("Facilitated workshops", 1981), ("Shifting public opinion", 1981), ("Cooperative economic development", 1991)]
     assert ask("processes-described-by", person="McDonald") == []
 
 
-def test_source_statements_are_exactly_the_source_graph(ask, kg_store: OxigraphStore,  # noqa: ANN001
+def test_source_statements_are_exactly_the_source_graph(ask: Ask, kg_store: OxigraphStore,
                                                         base_iri: str) -> None:
     graph = base_iri + "id/source/track-two-diplomacy"
     rows = ask("source-statements", source="id/source/track-two-diplomacy")
@@ -454,7 +458,7 @@ def test_source_statements_are_exactly_the_source_graph(ask, kg_store: OxigraphS
     assert ask("source-statements", source="id/source/no-such-source") == []
 
 
-def test_things_without_identity_links(ask) -> None:  # noqa: ANN001
+def test_things_without_identity_links(ask: Ask) -> None:
     people = {short(r["thing"]) for r in ask("without-identity-links", kind="person")}
     assert "person/joseph-v-montville" in people
     assert not {"person/yasser-arafat", "person/yitzhak-rabin", "person/colin-powell"} & people
@@ -464,7 +468,7 @@ def test_things_without_identity_links(ask) -> None:  # noqa: ANN001
     assert not any(short(r["thing"]) in ("org/israel", "place/washington-dc") for r in everything)
 
 
-def test_things_by_kind(ask) -> None:  # noqa: ANN001
+def test_things_by_kind(ask: Ask) -> None:
     assert len(ask("things-by-kind", kind="person")) == 17
     places = ask("things-by-kind", kind="place")
     assert len(places) == 9 and all(r["classes"] == "http://www.w3.org/ns/prov#Location" for r in places)
@@ -472,7 +476,7 @@ def test_things_by_kind(ask) -> None:  # noqa: ANN001
         "source/track-two-diplomacy", "source/general-knowledge"}
 
 
-def test_publishers_and_venues(ask) -> None:  # noqa: ANN001
+def test_publishers_and_venues(ask: Ask) -> None:
     publishers = {(short(r["outlet"]), short(r["work"])) for r in ask("publishers-and-venues", role="publisher")}
     assert ("org/kumarian-press", "work/multi-track-diplomacy-a-systems-approach-to-peace") in publishers
     assert ("org/foreign-service-institute", "work/conflict-resolution-track-two-diplomacy") in publishers
@@ -485,7 +489,7 @@ def test_publishers_and_venues(ask) -> None:  # noqa: ANN001
     assert kumarian["placeLabel"] == "West Hartford, Connecticut"
 
 
-def test_actors_of_the_oslo_accords(ask) -> None:  # noqa: ANN001
+def test_actors_of_the_oslo_accords(ask: Ask) -> None:
     rows = ask("actors-of")
     assert {short(r["actor"]) for r in rows} == {
         "org/israel", "org/palestine-liberation-organization", "person/unnamed-norwegian-scholar",
@@ -497,7 +501,7 @@ def test_actors_of_the_oslo_accords(ask) -> None:  # noqa: ANN001
     assert {"person/paul-sutphin", "person/colin-powell", "org/ngo-representatives"} <= briefing
 
 
-def test_relations_of_a_thing_both_ways(ask) -> None:  # noqa: ANN001
+def test_relations_of_a_thing_both_ways(ask: Ask) -> None:
     rows = ask("relations-of", thing="Joseph V. Montville")
     out = {(r["reading"], short(r["other"])) for r in rows if r["direction"] == "out"}
     incoming = {(r["reading"], short(r["other"])) for r in rows if r["direction"] == "in"}
@@ -507,7 +511,7 @@ def test_relations_of_a_thing_both_ways(ask) -> None:  # noqa: ANN001
     assert all(short(r["source"]) == "source/track-two-diplomacy" for r in rows)
 
 
-def test_sources_of_a_fact(ask) -> None:  # noqa: ANN001
+def test_sources_of_a_fact(ask: Ask) -> None:
     rows = ask("sources-of-fact", subject="person:joseph-v-montville", predicate="bc:coined", object="track:track-two")
     assert [short(r["source"]) for r in rows] == ["source/track-two-diplomacy"]
     assert short(rows[0]["derivedFrom"]) == "work/wikipedia-track-ii-diplomacy"
@@ -517,14 +521,14 @@ def test_sources_of_a_fact(ask) -> None:  # noqa: ANN001
                object="track:shuttle-diplomacy") == []
 
 
-def test_sources_list(ask, kg_store: OxigraphStore, base_iri: str) -> None:  # noqa: ANN001
+def test_sources_list(ask: Ask, kg_store: OxigraphStore, base_iri: str) -> None:
     rows = {short(r["source"]): r for r in ask("sources")}
     assert set(rows) == {"source/track-two-diplomacy", "source/general-knowledge"}
     graph = base_iri + "id/source/general-knowledge"
     assert rows["source/general-knowledge"]["statements"] == len(kg_store.graph_quads(graph))
 
 
-def test_search_by_label(ask) -> None:  # noqa: ANN001
+def test_search_by_label(ask: Ask) -> None:
     rows = ask("search-labels", text="diamond")
     assert short(rows[0]["thing"]) == "person/louise-diamond" and rows[0]["exactMatch"] is True
     assert {short(r["thing"]) for r in ask("search-labels", text="oslo")} >= {
@@ -532,7 +536,7 @@ def test_search_by_label(ask) -> None:  # noqa: ANN001
     assert ask("search-labels", text='"> . ?s ?p ?o') == []
 
 
-def test_concepts_of_a_scheme(ask) -> None:  # noqa: ANN001
+def test_concepts_of_a_scheme(ask: Ask) -> None:
     tracks = ask("concepts-of-scheme", scheme="track")
     assert len(tracks) == 14
     assert [r["conceptLabel"] for r in tracks[:3]] == ["Track One diplomacy", "Track 1.5 diplomacy",
@@ -542,7 +546,7 @@ def test_concepts_of_a_scheme(ask) -> None:  # noqa: ANN001
     assert len(roles) == 15 and roles[0]["conceptLabel"] == "analyst"
 
 
-def test_works_about_a_topic(ask) -> None:  # noqa: ANN001
+def test_works_about_a_topic(ask: Ask) -> None:
     rows = ask("works-about", topic="track:multi-track-diplomacy")
     assert [short(r["work"]) for r in rows] == [
         "work/multi-track-diplomacy-a-systems-guide-and-analysis",
@@ -553,7 +557,7 @@ def test_works_about_a_topic(ask) -> None:  # noqa: ANN001
     assert "authors" not in rows[2]
 
 
-def test_track_transitions(ask) -> None:  # noqa: ANN001
+def test_track_transitions(ask: Ask) -> None:
     assert [(short(r["process"]), short(r["from"]), short(r["to"]), short(r["outcome"])) for r in
             ask("track-transitions")] == [("process/oslo-back-channel", "track/track-two", "track/track-one",
                                            "work/oslo-accords")]

@@ -19,6 +19,7 @@ import pytest
 
 from service.ui import templates as ui
 from tests.browser import artifact, launch, require, require_chromium
+from tests.support import LiveServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import ConsoleMessage, Response
@@ -60,7 +61,7 @@ class Problems:
 
 
 @pytest.fixture
-def page(browser, server):  # noqa: ANN001, ANN201
+def page(browser, server: LiveServer):
     context = browser.new_context(viewport={"width": 1360, "height": 900}, base_url=server.url)
     tab = context.new_page()
     tab.set_default_timeout(TIMEOUT)
@@ -74,7 +75,7 @@ def page(browser, server):  # noqa: ANN001, ANN201
     problems.check()
 
 
-def graph_size(page, name: str) -> tuple[int, int]:  # noqa: ANN001
+def graph_size(page, name: str) -> tuple[int, int]:
     """Nodes and edges of a drawn cytoscape graph (0, 0 when it is not drawn yet)."""
     return tuple(page.evaluate(
         """name => { const cy = window.backchannel && window.backchannel.graphs[name];
@@ -83,7 +84,7 @@ def graph_size(page, name: str) -> tuple[int, int]:  # noqa: ANN001
     ))
 
 
-def wait_for_graph(page, name: str, nodes: int = 2) -> tuple[int, int]:  # noqa: ANN001
+def wait_for_graph(page, name: str, nodes: int = 2) -> tuple[int, int]:
     page.wait_for_function(
         """([name, n]) => { const cy = window.backchannel && window.backchannel.graphs[name];
                             return cy && !cy.destroyed() && cy.nodes().length >= n; }""",
@@ -96,7 +97,7 @@ def wait_for_graph(page, name: str, nodes: int = 2) -> tuple[int, int]:  # noqa:
 # --- the editor ----------------------------------------------------------------------------------------------
 
 
-def test_editor_runs_a_query_and_shows_rows(page, server) -> None:  # noqa: ANN001
+def test_editor_runs_a_query_and_shows_rows(page, server: LiveServer) -> None:
     page.goto("editor")
     page.wait_for_selector(".yasqe .CodeMirror")
     assert "bc:coined" in page.evaluate("window.backchannel.yasqe.getValue()")
@@ -116,7 +117,7 @@ def test_editor_runs_a_query_and_shows_rows(page, server) -> None:  # noqa: ANN0
         assert "copied" in page.locator("#share-status").inner_text()
 
 
-def test_a_shared_link_opens_the_query_and_runs_it(page, server) -> None:  # noqa: ANN001
+def test_a_shared_link_opens_the_query_and_runs_it(page, server: LiveServer) -> None:
     query = f"SELECT ?name WHERE {{ <{server.url}{MONTVILLE}> rdfs:label ?name }}"
     page.goto("editor#query=" + quote(query, safe=""))
     page.wait_for_selector(".yasr table tbody tr")
@@ -128,7 +129,7 @@ def test_a_shared_link_opens_the_query_and_runs_it(page, server) -> None:  # noq
     assert page.title().startswith("SPARQL query editor")
 
 
-def complete(page, text: str) -> list[str]:  # noqa: ANN001
+def complete(page, text: str) -> list[str]:
     """Put `text` in the editor, ask for completions at its end (Ctrl+Space) and read the suggestions."""
     page.evaluate(
         """text => { const y = window.backchannel.yasqe; y.setValue(text); y.focus();
@@ -141,7 +142,7 @@ def complete(page, text: str) -> list[str]:  # noqa: ANN001
     return hints
 
 
-def test_editor_completes_our_properties_classes_and_things(page, server) -> None:  # noqa: ANN001
+def test_editor_completes_our_properties_classes_and_things(page, server: LiveServer) -> None:
     page.goto("editor")
     page.wait_for_selector(".yasqe .CodeMirror")
     assert "bc:coined  —  coined" in complete(page, "SELECT * WHERE {\n  ?x bc:coi")
@@ -156,7 +157,7 @@ def test_editor_completes_our_properties_classes_and_things(page, server) -> Non
     assert f"PREFIX person: <{server.url}id/person/>" in text  # declared for the person who picked it
 
 
-def test_named_query_example_as_table_and_graph(page) -> None:  # noqa: ANN001
+def test_named_query_example_as_table_and_graph(page) -> None:
     page.goto("editor")
     page.wait_for_selector("#examples option[value='influenced-by']", state="attached")
     page.select_option("#examples", "influenced-by")
@@ -173,7 +174,7 @@ def test_named_query_example_as_table_and_graph(page) -> None:  # noqa: ANN001
     page.screenshot(path=artifact("editor-graph.png"), full_page=True)
 
 
-def test_dated_results_on_a_timeline(page) -> None:  # noqa: ANN001
+def test_dated_results_on_a_timeline(page) -> None:
     page.goto("editor?example=timeline")
     page.wait_for_selector(".yasr table tbody tr")
     page.click(".yasr .select_timeline")
@@ -184,7 +185,7 @@ def test_dated_results_on_a_timeline(page) -> None:  # noqa: ANN001
     page.screenshot(path=artifact("editor-timeline.png"), full_page=True)
 
 
-def test_construct_results_as_a_graph(page, server) -> None:  # noqa: ANN001
+def test_construct_results_as_a_graph(page, server: LiveServer) -> None:
     query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?s = <{server.url}{MONTVILLE}>) }}"
     page.goto("editor")
     page.wait_for_selector(".yasqe .CodeMirror")
@@ -197,7 +198,7 @@ def test_construct_results_as_a_graph(page, server) -> None:  # noqa: ANN001
     assert "Joseph V. Montville" in page.evaluate("window.backchannel.graphs.results.nodes().map(n => n.data('label'))")
 
 
-def test_a_syntax_error_is_explained(page) -> None:  # noqa: ANN001
+def test_a_syntax_error_is_explained(page) -> None:
     page.goto("editor#query=" + quote("SELECT * WHERE { ?s ?p }", safe=""))
     page.wait_for_selector(".yasr .problem")
     text = page.locator(".yasr .problem").inner_text()
@@ -207,12 +208,12 @@ def test_a_syntax_error_is_explained(page) -> None:  # noqa: ANN001
 # --- the path explorer ---------------------------------------------------------------------------------------
 
 
-def explore_url(server, start: str, end: str, **options: str) -> str:  # noqa: ANN001
+def explore_url(server: LiveServer, start: str, end: str, **options: str) -> str:
     url = f"explore?from={quote(server.url + start, safe='')}&to={quote(server.url + end, safe='')}"
     return url + "".join(f"&{k}={quote(v)}" for k, v in options.items())
 
 
-def test_explorer_draws_and_explains_the_paths_from_montville_to_oslo(page, server) -> None:  # noqa: ANN001
+def test_explorer_draws_and_explains_the_paths_from_montville_to_oslo(page, server: LiveServer) -> None:
     page.goto(explore_url(server, MONTVILLE, OSLO, k="3"))
     nodes, edges = wait_for_graph(page, "paths")
     assert nodes >= 3 and edges >= 2
@@ -229,7 +230,7 @@ def test_explorer_draws_and_explains_the_paths_from_montville_to_oslo(page, serv
     page.screenshot(path=artifact("explore.png"), full_page=True)
 
 
-def test_clicking_a_thing_in_the_picture_opens_its_page(page, server) -> None:  # noqa: ANN001
+def test_clicking_a_thing_in_the_picture_opens_its_page(page, server: LiveServer) -> None:
     page.goto(explore_url(server, MONTVILLE, OSLO))
     wait_for_graph(page, "paths")
     with page.expect_navigation():
@@ -245,7 +246,7 @@ def test_clicking_a_thing_in_the_picture_opens_its_page(page, server) -> None:  
     page.screenshot(path=artifact("entity-from-explore.png"))
 
 
-def test_explorer_from_an_entity_page(page) -> None:  # noqa: ANN001
+def test_explorer_from_an_entity_page(page) -> None:
     page.goto("doc/person/joseph-v-montville")
     page.select_option("#explore-to", label="Oslo Accords")
     with page.expect_navigation():
@@ -255,7 +256,7 @@ def test_explorer_from_an_entity_page(page) -> None:  # noqa: ANN001
     assert nodes >= 2
 
 
-def test_explorer_suggests_names_and_resolves_misspellings(page, server) -> None:  # noqa: ANN001
+def test_explorer_suggests_names_and_resolves_misspellings(page, server: LiveServer) -> None:
     page.goto("explore")
     page.fill("#from", "Montvil")
     page.wait_for_selector(".suggestions-list li")
@@ -272,7 +273,7 @@ def test_explorer_suggests_names_and_resolves_misspellings(page, server) -> None
     page.screenshot(path=artifact("explore-suggestions.png"))
 
 
-def test_an_ambiguous_name_lists_the_candidates_to_click(page, server) -> None:  # noqa: ANN001
+def test_an_ambiguous_name_lists_the_candidates_to_click(page, server: LiveServer) -> None:
     page.goto("explore?from=Track&to=" + quote(server.url + MONTVILLE, safe=""))
     page.wait_for_selector("#explore-status button.candidate")
     status = page.locator("#explore-status").inner_text()
@@ -288,7 +289,7 @@ def test_an_ambiguous_name_lists_the_candidates_to_click(page, server) -> None: 
 # --- the influence view -----------------------------------------------------------------------------------------
 
 
-def test_influence_view_shows_the_ranking_and_a_lineage(page, server) -> None:  # noqa: ANN001
+def test_influence_view_shows_the_ranking_and_a_lineage(page, server: LiveServer) -> None:
     page.goto("influence?thing=" + quote(server.url + MONTVILLE, safe=""))
     page.wait_for_selector("#ranking-table tbody tr td a")
     assert page.locator("#ranking-table tbody tr").count() >= 3

@@ -164,7 +164,7 @@ def test_bad_page_parameters_get_a_400_that_says_what_to_fix(client: httpx.Clien
     assert fix in response.json()["detail"]
 
 
-def test_explore_page_carries_the_question_of_its_address(client: httpx.Client, server) -> None:  # noqa: ANN001
+def test_explore_page_carries_the_question_of_its_address(client: httpx.Client, server: LiveServer) -> None:
     start, end = server.url + "id/person/joseph-v-montville", server.url + "id/process/oslo-back-channel"
     response = client.get(f"explore?from={quote(start, safe='')}&to={quote(end, safe='')}&k=3&max_length=5")
     assert response.status_code == 200
@@ -173,7 +173,8 @@ def test_explore_page_carries_the_question_of_its_address(client: httpx.Client, 
     assert f'value="{start}"' in response.text and 'value="3"' in response.text
 
 
-def test_entity_pages_link_into_the_explorer_and_their_queries_open_in_the_editor(client: httpx.Client, server) -> None:  # noqa: ANN001, E501
+def test_entity_pages_link_into_the_explorer_and_their_queries_open_in_the_editor(client: httpx.Client,
+                                                                                  server: LiveServer) -> None:
     page = client.get("doc/person/joseph-v-montville").text
     explore = re.search(r'href="(/explore\?from=[^"]+)"', page)
     assert explore, "the entity page has no link to the explorer"

@@ -50,7 +50,8 @@ def number(void: rdflib.Graph, node: rdflib.term.Node, prop: rdflib.URIRef) -> i
     return int(value)
 
 
-def test_void_numbers_equal_counts_of_the_store(void: rdflib.Graph, dataset, server) -> None:  # noqa: ANN001
+def test_void_numbers_equal_counts_of_the_store(void: rdflib.Graph, dataset: rdflib.term.Node,
+                                                server: LiveServer) -> None:
     quads = list(server.store.quads())
     triples = {q.triple for q in quads}
     type_ = ox.NamedNode(str(RDF.type))
@@ -82,7 +83,8 @@ def test_void_numbers_equal_counts_of_the_store(void: rdflib.Graph, dataset, ser
         assert number(void, subset, VOID.triples) == len(server.store.graph_quads(str(graph)))
 
 
-def test_void_triples_equals_a_sparql_count(void: rdflib.Graph, dataset, client: httpx.Client) -> None:  # noqa: ANN001
+def test_void_triples_equals_a_sparql_count(void: rdflib.Graph, dataset: rdflib.term.Node,
+                                            client: httpx.Client) -> None:
     query = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
     response = client.get("sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"})
     assert response.status_code == 200, response.text
@@ -92,7 +94,8 @@ def test_void_triples_equals_a_sparql_count(void: rdflib.Graph, dataset, client:
     assert number(void, dataset, VOID.triples) == count
 
 
-def test_void_links_examples_endpoint_dumps_and_vocabularies(void: rdflib.Graph, dataset, client, server) -> None:  # noqa: ANN001
+def test_void_links_examples_endpoint_dumps_and_vocabularies(void: rdflib.Graph, dataset: rdflib.term.Node,
+                                                             client: httpx.Client, server: LiveServer) -> None:
     base = server.url
     assert str(next(void.objects(dataset, VOID.uriSpace))) == server.settings.id_base
     assert next(void.objects(dataset, VOID.sparqlEndpoint)) == rdflib.URIRef(base + "sparql")
@@ -131,7 +134,7 @@ def canonical(quads: list[ox.Quad]) -> set[str]:
 
 
 @pytest.mark.parametrize("name", sorted(DUMPS))
-def test_dumps_parse_and_equal_the_store(client: httpx.Client, server, name: str) -> None:  # noqa: ANN001
+def test_dumps_parse_and_equal_the_store(client: httpx.Client, server: LiveServer, name: str) -> None:
     response = client.get("dumps/" + name, headers={"Accept-Encoding": "identity"})
     assert response.status_code == 200
     assert f'filename="{name}"' in response.headers["content-disposition"]

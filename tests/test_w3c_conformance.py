@@ -202,7 +202,7 @@ class Score:
     def line(self) -> str:
         return "W3C " + ", ".join(f"{suite}: {self.passed[suite]}/{self.total[suite]}" for suite in SUITES)
 
-    def pytest_terminal_summary(self, terminalreporter) -> None:  # noqa: ANN001 - pytest hook
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_sep("=", "W3C conformance")
         terminalreporter.write_line(self.line())
 
