@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 WEB    := service/web
 ASSETS := service/static/vendor/.built
 
-.PHONY: run test test-remote test-virtuoso install assets build serve validate bench clean
+.PHONY: run test lint test-remote test-virtuoso install assets build serve validate bench clean
 
 run: install assets build  ## install, build the graph and serve it on http://127.0.0.1:8000
 	$(BIN)/backchannel serve
@@ -17,9 +17,15 @@ REMOTE_TESTS := tests/test_sparql_protocol.py tests/test_graph_store.py tests/te
 	tests/test_named_queries_api.py tests/test_paths_api.py tests/test_sparql_paths_service.py \
 	tests/test_openapi.py tests/test_readme.py tests/test_ops.py tests/test_ssrf.py tests/test_hostile_input.py
 
-test: install assets  ## install and run every test, then the service tests again on the remote backend
+test: install assets  ## install, lint and type-check, run every test, then the service tests again on the remote backend
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	BACKCHANNEL_TEST_BACKEND=remote $(BIN)/python -m pytest $(REMOTE_TESTS) $(PYTEST_ARGS)
+
+lint: install  ## ruff and mypy (configured in pyproject.toml), as `make test` runs them first
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test-remote: install  ## only the service tests on the remote backend (an oxigraph server started by the tests)
 	BACKCHANNEL_TEST_BACKEND=remote $(BIN)/python -m pytest $(REMOTE_TESTS) $(PYTEST_ARGS)
