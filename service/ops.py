@@ -18,7 +18,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from kg.paths.engines import PathService
+from kg.paths.engines import PathEngines
 from kg.store.base import Store
 from service.http.problem import problem
 from service.schemas import Health, Ready
@@ -45,7 +45,7 @@ def check_store(store: Store) -> str | None:
     return None
 
 
-def check_paths(paths: PathService) -> tuple[str | None, dict[str, object]]:
+def check_paths(paths: PathEngines) -> tuple[str | None, dict[str, object]]:
     """Prepare what the chosen path engine needs for its first question (the in-memory engine builds the
     projection; the frontier engine builds nothing): (what went wrong or None, facts to report)."""
     try:

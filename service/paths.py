@@ -5,7 +5,7 @@
 - ``GET /influence/lineage``, ``GET /influence/influenced``, ``GET /influence/ranking``;
 - ``GET /search``: autocomplete over labels.
 
-Every question goes to the engine the app's :class:`kg.paths.engines.PathService` chooses (setting
+Every question goes to the engine the app's :class:`kg.paths.engines.PathEngines` chooses (setting
 ``paths_engine``): the in-memory projection (rebuilt when the store changes), or the frontier engine's
 batched SPARQL frontier search (:mod:`kg.paths.frontier.engine`), which never loads the graph. Routes
 compute, so they are plain ``def`` (FastAPI's thread pool). Errors are the library's own exceptions,
@@ -18,12 +18,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from kg.paths.answers import Direction
-from kg.paths.engines import PathService
+from kg.paths.engines import PathEngines
 from kg.paths.explain import (
     hop_json,
     node_json,
@@ -40,8 +39,10 @@ from kg.paths.model import (
     Path,
     PathOptions,
     PathRequestError,
+    split_values,
 )
 from kg.paths.projection import KINDS, Projection, normalise_kind
+from kg.store.formats import GRAPH_TYPES
 from service.http.negotiation import negotiate
 from service.schemas import Candidate, InfluenceAnswer, PathsAnswer, RankingAnswer
 from service.state import PathsDep
@@ -50,15 +51,8 @@ router = APIRouter(tags=["paths and influence"])
 
 T = TypeVar("T")
 
-PATH_TYPES: dict[str, ox.RdfFormat | None] = {
-    "application/json": None,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "image/svg+xml": None,
-}
+PATH_TYPES: list[str] = ["application/json", "application/ld+json", "text/turtle", "application/trig",
+                         "application/n-quads", "application/n-triples", "image/svg+xml"]
 """What ``GET /paths`` can answer with, the first preferred."""
 PROBLEM_EXAMPLE = {"application/problem+json": {"example": {
     "status": 400, "title": "Bad Request", "detail": "k=99 is out of range: it must be between 1 and 50"}}}
@@ -84,11 +78,6 @@ PATH_RESPONSES = RESPONSES | {
     406: {"description": "None of the accepted media types is offered."},
     503: {"description": "The search did not finish within its time budget (2 s); narrow it."},
 }
-
-
-def _split(values: list[str] | None) -> list[str]:
-    """Repeated parameters, each possibly comma-separated."""
-    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
 Thing = Annotated[str, Query(
@@ -149,12 +138,12 @@ def get_paths(
     format: Annotated[str | None, Query(
         description="json, jsonld, ttl, trig, nq, nt or svg (overrides Accept).")] = None,
 ) -> Response:
-    media = negotiate(request.headers.get("accept"), format, list(PATH_TYPES))
-    options = PathOptions(
+    media = negotiate(request.headers.get("accept"), format, PATH_TYPES)
+    options = PathOptions.of(
         source, target, mode=mode, k=k, limit=limit, max_length=max_length, directed=directed,
-        include_predicates=tuple(_split(include_predicates)), exclude_predicates=tuple(_split(exclude_predicates)),
-        include_kinds=tuple(_split(include_kinds)), exclude_kinds=tuple(_split(exclude_kinds)),
-        avoid=tuple(a for a in avoid or [] if a.strip()), max_degree=max_degree, after=after, before=before,
+        include_predicates=include_predicates, exclude_predicates=exclude_predicates,
+        include_kinds=include_kinds, exclude_kinds=exclude_kinds, avoid=avoid, max_degree=max_degree,
+        after=after, before=before,
     )
     answer = paths.engine().paths(options)
     proj, result = answer.proj, answer.result
@@ -163,9 +152,7 @@ def get_paths(
         return JSONResponse(body | {"engine": answer.engine} if answer.engine else body)
     if media == "image/svg+xml":
         return Response(paths_svg(proj, result), media_type="image/svg+xml")
-    fmt = PATH_TYPES[media]
-    assert fmt is not None
-    return Response(paths_rdf(proj, result.paths, fmt), media_type=media)
+    return Response(paths_rdf(proj, result.paths, GRAPH_TYPES[media]), media_type=media)
 
 
 def _entries(proj: Projection, entries: list[Entry]) -> list[dict[str, object]]:
@@ -177,7 +164,7 @@ def _entries(proj: Projection, entries: list[Entry]) -> list[dict[str, object]]:
     return out
 
 
-def _influence(paths: PathService, thing: str, walk: Direction, max_depth: int, limit: int, key: str) -> Response:
+def _influence(paths: PathEngines, thing: str, walk: Direction, max_depth: int, limit: int, key: str) -> Response:
     answer = paths.engine().influence(thing, walk, max_depth=max_depth, limit=limit)
     proj, v, entries = answer.proj, answer.node, answer.entries
     return JSONResponse({"thing": node_json(proj, v), "direction": key, "count": len(entries),
@@ -234,7 +221,7 @@ def get_ranking(
     kind: Annotated[list[str] | None, Query(
         description=f"Kinds to rank (default person, org, work; `any` for all): {', '.join(KINDS)}.")] = None,
 ) -> Response:
-    kinds_given = _split(kind)
+    kinds_given = list(split_values(kind))
     if any(k not in KINDS and k != "any" for k in map(normalise_kind, kinds_given)):
         raise PathRequestError(f"kind must be one of {', '.join(KINDS)} or any")
     wanted = None if "any" in kinds_given else frozenset(map(normalise_kind, kinds_given)) or RANKED_KINDS

@@ -19,7 +19,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from kg.paths.engines import PathService
+from kg.paths.engines import PathEngines
 from kg.paths.sparql_service import QueryRewriter, paths_rewriter
 from kg.queries.catalog import Catalog, load_queries
 from kg.settings import Settings
@@ -35,7 +35,7 @@ class AppState:
 
     settings: Settings
     store: Store
-    paths: PathService
+    paths: PathEngines
     """The path engines and the choice between them (:mod:`kg.paths.engines`)."""
     sparql: SparqlState
     """The SPARQL endpoint's result cache and Service Description counts."""
@@ -50,7 +50,7 @@ class AppState:
 
 def build_state(settings: Settings, store: Store, vendor: Path = VENDOR) -> AppState:
     """The state of an app serving ``store`` (the store must be open)."""
-    paths = PathService(store, settings)
+    paths = PathEngines(store, settings)
     sparql = SparqlState(settings)
     return AppState(
         settings=settings,
@@ -80,7 +80,7 @@ def get_store(request: Request) -> Store:
     return get_state(request).store
 
 
-def get_paths(request: Request) -> PathService:
+def get_paths(request: Request) -> PathEngines:
     """The path engines."""
     return get_state(request).paths
 
@@ -93,5 +93,5 @@ def get_pages(request: Request) -> Pages:
 State = Annotated[AppState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
-PathsDep = Annotated[PathService, Depends(get_paths)]
+PathsDep = Annotated[PathEngines, Depends(get_paths)]
 PagesDep = Annotated[Pages, Depends(get_pages)]

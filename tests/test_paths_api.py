@@ -180,14 +180,14 @@ def test_openapi_documents_the_routes(server: LiveServer) -> None:
 
 
 def test_expand_path_queries_for_the_sparql_endpoint(kg_store: OxigraphStore) -> None:
-    from kg.paths.engines import PathService
+    from kg.paths.engines import PathEngines
     from kg.paths.names import UnknownThing
     from kg.paths.sparql_service import paths_rewriter
     from kg.settings import Settings
     from service.errors import answer_for, detail_of
 
     settings = Settings(base_iri="http://127.0.0.1:8000/", store=":memory:")
-    rewrite = paths_rewriter(PathService(kg_store, settings))
+    rewrite = paths_rewriter(PathEngines(kg_store, settings))
     assert rewrite("SELECT * { ?s ?p ?o }", {}) is None
     query = ('PREFIX bc: <https://w3id.org/backchannel/def#> SELECT ?s { SERVICE bc:paths { [] bc:from "Montville" ;'
              ' bc:to "Oslo" ; bc:k 1 ; bc:subject ?s } }')

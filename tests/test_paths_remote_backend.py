@@ -22,7 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from kg.data.build import build
-from kg.paths.engines import PathService, choose_engine
+from kg.paths.engines import PathEngines, choose_engine
 from kg.paths.model import PathOptions, PathRequestError, SearchTimeout
 from kg.paths.names import UnknownThing
 from kg.settings import Settings
@@ -306,19 +306,19 @@ def test_ready_of_the_memory_engine_builds_the_projection(memory: Served) -> Non
 # --- the engine, in process ------------------------------------------------------------------------------------
 
 def test_all_mode_is_refused_when_the_neighbourhood_is_past_the_cap(store: RemoteStore) -> None:
-    tight = PathService(store, Settings(base_iri="http://127.0.0.1:8000/", paths_frontier_max_size=3)).engine()
+    tight = PathEngines(store, Settings(base_iri="http://127.0.0.1:8000/", paths_frontier_max_size=3)).engine()
     assert tight.name == "frontier"
     with pytest.raises(PathRequestError, match="use mode=shortest or k"):
         tight.paths(PathOptions("Montville", "Oslo", mode="all", max_length=6))
     answer = tight.paths(PathOptions("Montville", "Oslo", mode="k", k=3))  # k narrows its region instead
     assert answer.result.paths and answer.engine["complete"] is False
-    tighter = PathService(store, Settings(base_iri="http://127.0.0.1:8000/", paths_frontier_max_size=1)).engine()
+    tighter = PathEngines(store, Settings(base_iri="http://127.0.0.1:8000/", paths_frontier_max_size=1)).engine()
     with pytest.raises(SearchTimeout, match="narrow it"):  # one layer from each end, no meeting, both past the cap
         tighter.paths(PathOptions("Montville", "Oslo", avoid=("Track Two diplomacy", "Track One diplomacy")))
 
 
 def test_a_remote_search_past_its_budget_is_a_timeout(store: RemoteStore) -> None:
-    engine = PathService(store, Settings(base_iri="http://127.0.0.1:8000/", paths_engine="remote",
+    engine = PathEngines(store, Settings(base_iri="http://127.0.0.1:8000/", paths_engine="remote",
                                          paths_frontier_time_budget=1e-6)).engine()
     with pytest.raises(SearchTimeout, match="did not finish"):
         engine.paths(PathOptions("http://127.0.0.1:8000/id/person/joseph-v-montville",
@@ -326,10 +326,10 @@ def test_a_remote_search_past_its_budget_is_a_timeout(store: RemoteStore) -> Non
 
 
 def test_engine_choice(store: RemoteStore, kg_store: OxigraphStore) -> None:
-    assert PathService(store, Settings()).choice() == "frontier"
-    assert PathService(store, Settings(paths_engine="memory")).choice() == "memory"
-    assert PathService(kg_store, Settings()).choice() == "memory"
-    big = PathService(kg_store, Settings(paths_memory_max_triples=100))  # the seed holds more than 100 quads
+    assert PathEngines(store, Settings()).choice() == "frontier"
+    assert PathEngines(store, Settings(paths_engine="memory")).choice() == "memory"
+    assert PathEngines(kg_store, Settings()).choice() == "memory"
+    big = PathEngines(kg_store, Settings(paths_memory_max_triples=100))  # the seed holds more than 100 quads
     assert big.choice() == "frontier"
     assert big.engine().paths(PathOptions("Montville", "Oslo", mode="shortest")).result.shortest_length == 2
     assert big.memory.projections.builds == 0
@@ -337,7 +337,7 @@ def test_engine_choice(store: RemoteStore, kg_store: OxigraphStore) -> None:
 
 
 def test_unknown_iri_suggests_from_its_tail(store: RemoteStore) -> None:
-    engine = PathService(store, Settings(base_iri="http://127.0.0.1:8000/", paths_engine="remote")).engine()
+    engine = PathEngines(store, Settings(base_iri="http://127.0.0.1:8000/", paths_engine="remote")).engine()
     with pytest.raises(UnknownThing) as caught:
         engine.paths(PathOptions("http://127.0.0.1:8000/id/person/joseph-montville", "Oslo"))
     assert caught.value.suggestions[0].label == "Joseph V. Montville"

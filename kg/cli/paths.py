@@ -18,7 +18,7 @@ import sys
 from kg.cli.base import Handler, open_from
 from kg.paths.answers import PathEngine
 from kg.paths.builder import ProjectionCache
-from kg.paths.engines import PathService
+from kg.paths.engines import PathEngines
 from kg.paths.explain import node_json, path_text, result_json, text_report
 from kg.paths.influence import MAX_RANKING, MAX_RESULTS, RANKED_KINDS
 from kg.paths.model import (
@@ -49,17 +49,17 @@ def _fail(command: str, err: Exception) -> int:
 
 def _engine(store: Store, settings: Settings) -> PathEngine:
     """The engine the settings choose (its projection, if in memory, is built without the web's warm-ups)."""
-    return PathService(store, settings, ProjectionCache(store)).engine()
+    return PathEngines(store, settings, ProjectionCache(store)).engine()
 
 
 def cmd_path(args: argparse.Namespace, settings: Settings) -> int:
     store = open_from(settings)
     try:
-        options = PathOptions(
+        options = PathOptions.of(
             args.source, args.target, mode=args.mode, k=args.k, limit=args.limit, max_length=args.max_length,
-            directed=args.directed, include_predicates=tuple(args.include_predicate or []),
-            exclude_predicates=tuple(args.exclude_predicate or []), include_kinds=tuple(args.include_kind or []),
-            exclude_kinds=tuple(args.exclude_kind or []), avoid=tuple(args.avoid or []), max_degree=args.max_degree,
+            directed=args.directed, include_predicates=args.include_predicate,
+            exclude_predicates=args.exclude_predicate, include_kinds=args.include_kind,
+            exclude_kinds=args.exclude_kind, avoid=args.avoid, max_degree=args.max_degree,
             after=args.after, before=args.before,
         )
         answer = _engine(store, settings).paths(options)

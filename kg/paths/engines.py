@@ -21,8 +21,8 @@ Two engines answer ``GET /paths``, ``GET /search``, ``GET /influence/*``, ``SERV
 >>> from kg.settings import Settings
 >>> from kg.store.embedded import OxigraphStore
 >>> store = OxigraphStore(":memory:")
->>> service = PathService(store, Settings(store=":memory:"))
->>> service.choice(), PathService(store, Settings(paths_engine="frontier")).engine().name
+>>> service = PathEngines(store, Settings(store=":memory:"))
+>>> service.choice(), PathEngines(store, Settings(paths_engine="frontier")).engine().name
 ('memory', 'frontier')
 >>> store.close()
 """
@@ -120,7 +120,7 @@ def choose_engine(setting: str, embedded: bool, quads: int | None, max_quads: in
     return "memory"
 
 
-class PathService:
+class PathEngines:
     """The engines of one store and the choice between them (per store version). Thread-safe."""
 
     def __init__(self, store: Store, settings: Settings, projections: ProjectionCache | None = None) -> None:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -115,4 +116,39 @@ class PathOptions:
     max_degree: int | None = None
     after: str | None = None
     before: str | None = None
+
+    @classmethod
+    def of(
+        cls, source: str, target: str, *, mode: str = "k", k: int = 3, limit: int = 100, max_length: int = 6,
+        directed: bool = False, include_predicates: Iterable[str] | None = None,
+        exclude_predicates: Iterable[str] | None = None, include_kinds: Iterable[str] | None = None,
+        exclude_kinds: Iterable[str] | None = None, avoid: Iterable[str] | None = None,
+        max_degree: int | None = None, after: str | None = None, before: str | None = None,
+    ) -> PathOptions:
+        """The question from values as a route or a command takes them: lists may be missing, repeated or (for
+        predicates and kinds) comma-separated; blank values are dropped. ``avoid`` names are not split (a name
+        may hold a comma).
+
+        >>> PathOptions.of("a", "b", include_predicates=["bc:coined, dcterms:subject", " "], avoid=["Washington, D.C."])
+        ... # doctest: +NORMALIZE_WHITESPACE
+        PathOptions(source='a', target='b', mode='k', k=3, limit=100, max_length=6, directed=False,
+                    include_predicates=('bc:coined', 'dcterms:subject'), exclude_predicates=(), include_kinds=(),
+                    exclude_kinds=(), avoid=('Washington, D.C.',), max_degree=None, after=None, before=None)
+        """
+        return cls(
+            source, target, mode=mode, k=k, limit=limit, max_length=max_length, directed=directed,
+            include_predicates=split_values(include_predicates), exclude_predicates=split_values(exclude_predicates),
+            include_kinds=split_values(include_kinds), exclude_kinds=split_values(exclude_kinds),
+            avoid=tuple(a.strip() for a in avoid or () if a.strip()), max_degree=max_degree, after=after,
+            before=before,
+        )
+
+
+def split_values(values: Iterable[str] | None) -> tuple[str, ...]:
+    """Repeated values, each possibly comma-separated, without blanks.
+
+    >>> split_values(["a,b", " c ", ""]), split_values(None)
+    (('a', 'b', 'c'), ())
+    """
+    return tuple(part.strip() for value in values or () for part in value.split(",") if part.strip())
 

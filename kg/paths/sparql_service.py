@@ -18,7 +18,7 @@ from kg.paths.projection import Projection
 from kg.paths.search import PathRunner, search_options
 
 if TYPE_CHECKING:
-    from kg.paths.engines import PathService
+    from kg.paths.engines import PathEngines
 
 QueryRewriter = Callable[[str, dict[str, str]], "str | None"]
 """Given a query's text and the endpoint's prefixes, the text to run instead, or None to run it as it is."""
@@ -283,20 +283,20 @@ def _bool(inputs: dict[str, list[str | int | bool]], name: str) -> bool:
 
 def _service_rows(inputs: dict[str, list[str | int | bool]], engine: Projection | PathRunner
                   ) -> list[dict[str, object]]:
-    options = PathOptions(
-        str(_one(inputs, "from")), str(_one(inputs, "to")),
-        mode=str(_one(inputs, "mode", "k")), k=_int(inputs, "k", 3),
-        limit=_int(inputs, "limit", 100),
-        max_length=_int(inputs, "maxLength", 6),
-        directed=_bool(inputs, "directed"),
-        include_predicates=tuple(str(v) for v in inputs.get("includePredicate", [])),
-        exclude_predicates=tuple(str(v) for v in inputs.get("excludePredicate", [])),
-        include_kinds=tuple(str(v) for v in inputs.get("includeKind", [])),
-        exclude_kinds=tuple(str(v) for v in inputs.get("excludeKind", [])),
-        avoid=tuple(str(v) for v in inputs.get("avoid", [])),
-        max_degree=_int(inputs, "maxDegree", None),
-        after=None if _one(inputs, "after") is None else str(_one(inputs, "after")),
-        before=None if _one(inputs, "before") is None else str(_one(inputs, "before")),
+    def strings(name: str) -> list[str]:
+        return [str(v) for v in inputs.get(name, [])]
+
+    def given(name: str) -> str | None:
+        value = _one(inputs, name)
+        return None if value is None else str(value)
+
+    options = PathOptions.of(
+        str(_one(inputs, "from")), str(_one(inputs, "to")), mode=str(_one(inputs, "mode", "k")),
+        k=_int(inputs, "k", 3), limit=_int(inputs, "limit", 100), max_length=_int(inputs, "maxLength", 6),
+        directed=_bool(inputs, "directed"), include_predicates=strings("includePredicate"),
+        exclude_predicates=strings("excludePredicate"), include_kinds=strings("includeKind"),
+        exclude_kinds=strings("excludeKind"), avoid=strings("avoid"), max_degree=_int(inputs, "maxDegree", None),
+        after=given("after"), before=given("before"),
     )
     if isinstance(engine, Projection):
         proj, result = engine, search_options(engine, options)
@@ -334,7 +334,7 @@ def _sparql_term(value: object) -> str:
     return f'"{escaped}"'
 
 
-def paths_rewriter(service: PathService) -> QueryRewriter:
+def paths_rewriter(service: PathEngines) -> QueryRewriter:
     """The SPARQL endpoint's rewriter for ``SERVICE bc:paths``, answered by the engine ``service`` chooses.
 
     Call it in a worker thread (it may search). Its errors are those of the path search, noted
