@@ -7,7 +7,7 @@ million triples; start-up time. Options::
 
     --quick                 small graphs and few requests: a smoke run in about a minute
     --sizes 1000000,10000000  sizes (triples) of the path graphs (default 1M and 10M)
-    --only sparql,paths,load,startup
+    --only sparql,paths,load,startup,eval
     --write                 put the figures into the "Suite" section of bench/RESULTS.md
     --json FILE             also write the tables as JSON
 
@@ -59,7 +59,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small graphs, few requests (a smoke run)")
     parser.add_argument("--sizes", type=_ints, help="triples of the path graphs (default 1000000,10000000)")
-    parser.add_argument("--only", type=_sections, default=suite.SECTIONS, help="sections: sparql,paths,load,startup")
+    parser.add_argument("--only", type=_sections, default=suite.SECTIONS,
+                        help="sections: sparql,paths,load,startup,eval")
     parser.add_argument("--sparql-triples", type=int, help="triples of the SPARQL mix graph (default 1000000)")
     parser.add_argument("--rdflib-triples", type=int, help="a smaller graph for rdflib-endpoint (default: the same)")
     parser.add_argument("--requests", type=int, help="requests per query kind and server (default 1000)")

@@ -48,7 +48,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import backends, paths_bench, report, sparql_bench
+from bench import backends, paths_bench, paths_eval, report, sparql_bench
 from bench.sparql_bench import Measure
 from kg.paths.builder import build_projection
 from kg.paths.frontier import search as frontier_search
@@ -57,7 +57,7 @@ from kg.paths.search import search as embedded_search
 from kg.store.embedded import OxigraphStore
 from kg.store.remote import RemoteStore
 
-SECTIONS = ("sparql", "paths", "load", "startup")
+SECTIONS = ("sparql", "paths", "load", "startup", "eval")
 KINDS = tuple(sparql_bench.query_kinds(1))
 """The query kinds of the SPARQL mix, in order."""
 SERVERS = ("backchannel embedded", "backchannel remote", "oxigraph", "rdflib-endpoint")
@@ -193,6 +193,8 @@ class Results:
     """Our service on an empty embedded store: the baseline of memory and start-up."""
     graphs: list[Graph] = field(default_factory=list)
     paths: dict[str, PathFigures] = field(default_factory=dict)
+    evaluation: dict[str, paths_eval.EvalReport] = field(default_factory=dict)
+    """The path ranking's evaluation figures per engine (:mod:`bench.paths_eval`)."""
     notes: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
 
@@ -468,6 +470,9 @@ def run(cfg: Config) -> Results:
         if any(section in cfg.only for section in ("paths", "load", "startup")):
             for size in cfg.sizes:
                 run_size(cfg, results, folder, size)
+        if "eval" in cfg.only:
+            log("the path ranking's evaluation set")
+            results.evaluation = paths_eval.measure()
     results.elapsed_s = backends.seconds_since(started)
     note_load(results, "at the end")
     return results
@@ -579,6 +584,8 @@ def tables(results: Results) -> dict[str, Table]:
         made["load"] = load_table(results)
     if "startup" in results.config.only:
         made["startup"] = startup_table(results)
+    if "eval" in results.config.only:
+        made["eval"] = paths_eval.table(results.evaluation)
     return made
 
 
@@ -587,6 +594,7 @@ TITLES = {
     "paths": "Path search, embedded vs remote",
     "load": "Load time and memory per million triples",
     "startup": "Start-up",
+    "eval": "Path ranking: evaluation set",
 }
 
 
@@ -645,6 +653,8 @@ def section_notes(results: Results, section: str) -> list[str]:
                     notes.append(f"- {name}: {label}: {latency.failed} of {f.pairs} failed; first: "
                                  f"{latency.first_failure}")
         return notes
+    if section == "eval":
+        return paths_eval.NOTES
     if section == "load":
         return ["Embedded: `OxigraphStore.bulk_load` of the file into an on-disk store (as a first build); oxigraph: "
                 "`oxigraph load` into the server's folder. RSS of the `backchannel serve` process (not its query "

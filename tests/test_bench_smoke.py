@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TITLES = ["SPARQL mix", "Path search, embedded vs remote", "Load time and memory per million triples", "Start-up"]
+TITLES = ["SPARQL mix", "Path search, embedded vs remote", "Load time and memory per million triples", "Start-up",
+          "Path ranking: evaluation set"]
 RATIOS = {
     "sparql": ["us embedded/oxigraph", "us remote/oxigraph", "us embedded/rdflib-endpoint"],
     "paths": ["remote/in-process p50", "remote/HTTP embedded p50", "HTTP remote store/HTTP embedded p50"],
@@ -67,7 +68,8 @@ def test_every_table_is_printed(quick_run: tuple[str, dict]) -> None:
 def test_every_row_and_ratio_column(quick_run: tuple[str, dict]) -> None:
     _, data = quick_run
     tables = data["tables"]
-    assert set(tables) == set(RATIOS)
+    assert set(tables) == set(RATIOS) | {"eval"}
+    assert [row[0] for row in tables["eval"]["rows"]] == ["memory", "frontier"]
     sparql = tables["sparql"]
     assert [row[0] for row in sparql["rows"]] == ["lookup", "join", "count50k", "path3", "construct", "repeated"]
     assert [row[0].split(" (")[0] for row in tables["paths"]["rows"]] == ["paths-20k"]
