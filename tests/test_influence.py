@@ -66,7 +66,7 @@ def test_ranking_puts_montville_first_and_agrees_with_what_each_influenced(proj:
     ranked = ranking(proj, 20)
     assert proj.label(ranked[0].node) == "Joseph V. Montville"
     assert ranked[0].direct >= 3 and ranked[0].transitive >= ranked[0].direct
-    assert ranked[0].reason.startswith("influenced 9 things (8 directly: ")
+    assert ranked[0].reason.startswith("influenced 9 things, 8 of them directly (")
     assert [r.transitive for r in ranked] == sorted((r.transitive for r in ranked), reverse=True)
     assert all(r.transitive >= 1 for r in ranked)
     assert all(proj.kind(r.node) in ("person", "work", "concept") for r in ranked)

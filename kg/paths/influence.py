@@ -246,8 +246,9 @@ def _make_ranking(proj: Projection, limit: int, kinds: frozenset[str] | None) ->
     out = []
     for position, (v, reached, direct) in enumerate(counted[:limit], 1):
         transitive = len(reached)
-        named = ", ".join(proj.label(e.node) for e in reached[:3]) + (", …" if transitive > 3 else "")
-        reason = (f"influenced {transitive} thing{'s' * (transitive != 1)} ({direct} directly: {named}); "
+        nearest = [proj.label(e.node) for e in reached if e.depth == 1]
+        named = ", ".join(nearest[:3]) + (", …" if len(nearest) > 3 else "")
+        reason = (f"influenced {transitive} thing{'s' * (transitive != 1)}, {direct} of them directly ({named}); "
                   f"#{position} by things influenced; PageRank on the influence graph {pagerank.get(v, 0.0):.3f}")
         out.append(Ranked(v, pagerank.get(v, 0.0), 0.0, direct, transitive, reason))
     return out
