@@ -10,8 +10,8 @@ SPARQL property paths say *whether* two things connect; this module says *how*. 
 
 **Ranking** (:mod:`kg.paths.ranking`): the paths that tell the most first: specific relations are cheap, generic
 ones and outside facts cost more, a hub costs (the topic of the graph does not). The searches find paths in
-order of that additive cost; the whole-path adjustments (time order, a link only through a broad concept) are
-bounded, so mode ``k`` keeps taking paths until none left could enter the k best (:func:`_k_ranked`).
+order of that additive cost; mode ``k`` then ranks twice as many as asked for by the whole-path adjustments (time
+order, a link only through a broad concept), which are bounded (:func:`_k_ranked`).
 **Constraints** (:mod:`kg.paths.constraints`) limit what a path may go through.
 
 **Caps.** ``max_length`` ≤ 8, ``k`` ≤ 50, ``limit`` ≤ 1000, and every search has a time budget
@@ -54,7 +54,7 @@ from kg.paths.model import (
 )
 from kg.paths.names import name_index
 from kg.paths.projection import Projection
-from kg.paths.ranking import TIME_BONUS, Tables, make_path, node_cost, tables
+from kg.paths.ranking import Tables, make_path, node_cost, tables
 
 # --- neighbourhoods ------------------------------------------------------------------------------
 
@@ -397,25 +397,18 @@ def _k_best(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: _Cl
     return found
 
 
-POOL_CAP = 100
-"""Most paths mode ``k`` takes in additive order before ranking them by their whole-path adjustments."""
+POOL = 2
+"""Mode ``k`` ranks ``POOL * k`` paths (at least ``k + 4``), taken in order of additive cost, by their final cost."""
 
 
 def _k_ranked(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: _Clock, tabs: Tables,
               shortest: int | None) -> list[Path]:
-    """The k best paths by their final cost: Yen's paths in order of additive cost, as many as it takes for no
-    path left to enter the k best (an unseen path costs at least the last one seen, less ``TIME_BONUS``), at
-    most :data:`POOL_CAP`."""
-    want = max(2 * k, k + 4)
-    while True:
-        node_paths = _k_best(proj, s, t, comp, want, clock, tabs)
-        ranked = sorted((make_path(proj, p, comp, tabs, shortest) for p in node_paths), key=_rank)
-        if len(node_paths) < want or want >= POOL_CAP:
-            return ranked[:k]
-        last = max(p.base_cost or p.cost for p in ranked)
-        if last - TIME_BONUS >= ranked[k - 1].cost:
-            return ranked[:k]
-        want = min(2 * want, POOL_CAP)
+    """The k best paths by their final cost, among the ``POOL * k`` (at least ``k + 4``) cheapest by additive cost
+    (Yen's algorithm). The whole-path adjustments are bounded (at most :data:`kg.paths.ranking.TIME_BONUS`
+    gained), so a path outside the pool could only enter the k best when its additive cost is within that bound
+    of the last path taken."""
+    node_paths = _k_best(proj, s, t, comp, max(POOL * k, k + 4), clock, tabs)
+    return sorted((make_path(proj, p, comp, tabs, shortest) for p in node_paths), key=_rank)[:k]
 
 
 # --- all simple paths up to a length ------------------------------------------------------------
@@ -483,8 +476,10 @@ def search(
     truncated = False
     if mode == "shortest":
         node_paths, shortest, truncated = _shortest_paths(proj, source, target, comp, k, clock, tabs)
+        node_paths.sort(key=lambda p: (node_cost(proj, p, comp, tabs), p))
         truncated = truncated or len(node_paths) > k
-        paths = sorted((make_path(proj, p, comp, tabs, shortest) for p in node_paths), key=_rank)[:k]
+        pool = node_paths[: max(POOL * k, k + 4)]
+        paths = sorted((make_path(proj, p, comp, tabs, shortest) for p in pool), key=_rank)[:k]
     else:
         layers = _bfs_meet(proj, source, target, comp, clock)
         shortest = None if layers is None else layers.dist
