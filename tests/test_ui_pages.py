@@ -306,8 +306,10 @@ def test_examples_are_the_named_queries_with_their_example_values(client: httpx.
     examples = {e["name"]: e for e in client.get("ui/examples.json").json()["examples"]}
     assert set(examples) == {q["name"] for q in listed}
     influencers = examples["influencers-of"]
-    assert "VALUES (?thing) { (person:john-w-mcdonald) }" in influencers["query"]
-    assert "PREFIX person: <" in influencers["query"]
+    model = "<https://w3id.org/backchannel/def/track/multi-track-diplomacy>"
+    assert f"VALUES (?thing) {{ ({model}) }}" in influencers["query"]
+    works = examples["works-by-person"]
+    assert "PREFIX person: <" in works["query"] and "(person:" in works["query"]
     assert not [e["name"] for e in examples.values() if "problem" in e]
 
 
