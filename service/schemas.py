@@ -177,10 +177,13 @@ class RankedThing(Closed):
     kind: str | None
     date: str | None = None
     rank: int
-    pagerank: float
-    betweenness: float
+    pagerank: float = Field(description="by=influence: PageRank over the influence graph alone; by=centrality: "
+                                        "over every relation between actors, works, events and concepts.")
+    betweenness: float = Field(description="Betweenness centrality (by=centrality; 0 for by=influence).")
     influenced_directly: int
-    influenced_transitively: int
+    influenced_transitively: int = Field(description="Things influenced along the relations that carry influence; "
+                                                     "by=influence never ranks a thing above one that influenced "
+                                                     "more.")
     reason: str
 
 

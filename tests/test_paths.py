@@ -16,19 +16,22 @@ from hypothesis import strategies as st
 from kg.paths import sentences
 from kg.paths.builder import ProjectionCache, build_projection, projection_from_quads
 from kg.paths.constraints import compile_constraints, make_constraints
+from kg.paths.engines import PathEngines
 from kg.paths.explain import path_json, path_text, result_json
-from kg.paths.model import MAX_K, Constraints, PathRequestError, SearchTimeout
+from kg.paths.model import MAX_K, Constraints, PathOptions, PathRequestError, SearchTimeout
 from kg.paths.names import name_index
 from kg.paths.projection import Projection
 from kg.paths.ranking import BETA, OUTSIDE_COST, TIME_BONUS, tables
 from kg.paths.search import search, shortest_length
 from kg.paths.sparql_service import expand_path_service
+from kg.settings import Settings
 from kg.store.base import term_value
 from kg.store.embedded import OxigraphStore
 
 BC = "https://w3id.org/backchannel/def#"
 PROV = "http://www.w3.org/ns/prov#"
 DCTERMS = "http://purl.org/dc/terms/"
+ORG = "http://www.w3.org/ns/org#"
 EX = "http://ex/"
 
 
@@ -120,6 +123,14 @@ def test_roles_dates_and_skolem_iris_of_qualifications(base_iri: str) -> None:
         assert proj.relation_dates[(ada, press)] == "1981"
         [edge] = proj.edge_ids_between(ada, press)
         assert sentences.statement(proj, edge[0]) == "Ada member of press (1981)"  # no ontology: the IRI's words
+        frontier = PathEngines(store, Settings(base_iri=EX, store=":memory:", paths_engine="frontier")).engine()
+        answer = frontier.paths(PathOptions(f"{EX}id/work/book", f"{EX}id/person/ada", k=5))
+        found = answer.result.paths
+        predicates = [[answer.proj.predicates[answer.proj.out_pred[h.edge]] for h in p.hops] for p in found]
+        assert predicates == [[DCTERMS + "creator"], [DCTERMS + "publisher", ORG + "memberOf"]]
+        assert not any("genid" in answer.proj.iris[v] for p in found for v in p.nodes)
+        dated = frontier.paths(PathOptions(f"{EX}id/person/ada", f"{EX}id/org/press", k=1))
+        assert sentences.path_text(dated.proj, dated.result.paths[0]) == "Ada member of press (1981)."
     finally:
         store.close()
 
