@@ -57,8 +57,11 @@ build: install  ## load the sources into the on-disk store and write dumps
 validate: install
 	$(BIN)/backchannel validate
 
-bench: install
-	$(BIN)/python -m bench
+bench: install  ## the benchmark suite (BENCH_ARGS=--quick for a smoke run); every throughput from wrk, installed here if missing
+	@command -v wrk >/dev/null 2>&1 || [ -n "$$BACKCHANNEL_WRK" ] || { [ "$$(id -u)" = 0 ] && \
+	  { apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || \
+	  { echo "make bench: the native load generator wrk is missing: apt-get install wrk (as root)"; exit 1; }
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var service/static/vendor $(WEB)/node_modules
