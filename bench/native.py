@@ -26,7 +26,8 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +102,38 @@ class Load:
         rps = f"{self.rps:,.0f}" if self.rps >= 100 else f"{self.rps:.1f}"
         text = f"{rps} · {self.p50_ms:.1f} · {self.p99_ms:.1f}"
         return text + (f" ({self.errors} errors)" if self.errors else "")
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """CPU time (user + system) the processes ``pids`` have used so far, in seconds (gone ones count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(pids: Callable[[], Sequence[int]], *, busy: float = 0.1, window: float = 0.5,
+              longest: float = 180.0) -> float:
+    """Wait until the processes use less than ``busy`` of a core over ``window`` seconds; the seconds waited.
+
+    wrk stops at its deadline with requests still in flight, and a server goes on computing them (an
+    engine-bound query can take a minute on a slow peer): the next measurement must not pay for them.
+    ``pids`` is called at each step (a server's query workers come and go). Gives up after ``longest``.
+
+    >>> wait_idle(lambda: [], window=0.01) < 1
+    True
+    """
+    started = time.monotonic()
+    while time.monotonic() - started < longest:
+        before = cpu_seconds(pids())
+        time.sleep(window)
+        if cpu_seconds(pids()) - before < busy * window:
+            break
+    return time.monotonic() - started
 
 
 def lua_string(text: str) -> str:

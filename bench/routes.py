@@ -93,9 +93,11 @@ def run_routes(cfg: Config, results: Results, folder: Path, client: native.Clien
             route = ROUTES[name]
             check(server.url, route, paths[0])
             log(f"routes: {name} ({len(paths)} distinct requests)")
+            native.wait_idle(lambda: [server.pid, *live.children(server.pid)])
             if cfg.warm_up > 0:
                 native.run(client, base, paths, headers={"Accept": route.accept}, seconds=cfg.warm_up,
                            connections=cfg.concurrency)
+            native.wait_idle(lambda: [server.pid, *live.children(server.pid)])
             results.routes[name] = native.run(client, base, paths, headers={"Accept": route.accept},
                                               seconds=cfg.seconds, connections=cfg.concurrency, seed=7)
             if results.routes[name].errors:

@@ -10,7 +10,9 @@ rdflib-endpoint loads the same triples from the N-Triples file into its in-memor
 Every server is started here, on 127.0.0.1, and stopped at the end. Each server and query kind gets
 one request from a Python client first (it must answer 200 in the asked type), then a warm-up, then
 ``rounds`` rounds of ``wrk -t1 -c8`` for ``seconds`` each, the servers alternating within a round;
-the table reports the best round. rdflib-endpoint gets one round (it is 10–1,000× slower and its
+the table reports the best round. Before each run the bench waits until every server process is
+idle (wrk abandons the requests in flight at its deadline, and a server goes on computing them).
+rdflib-endpoint gets one round (it is 10–1,000× slower and its
 engine-bound kinds need longer runs).
 
 >>> duration_for(8.0, 0.004, 8), duration_for(8.0, 1.5, 8), duration_for(8.0, 30.0, 8)
@@ -23,9 +25,10 @@ import contextlib
 import dataclasses
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from bench import backends, native, report, sparql_bench
+from bench import backends, live, native, report, sparql_bench
 from bench.figures import SERVERS, Config, Graph, Results, log, note_load, seconds_since, timed
 from bench.native import Load
 
@@ -39,10 +42,16 @@ def duration_for(seconds: float, probe_s: float, connections: int) -> float:
 
 
 def drive(client: native.Client, base: str, path: str, kind: sparql_bench.Kind, people: int, seconds: float,
-          cfg: Config, seed: int) -> Load:
-    """wrk on one server and query kind."""
+          cfg: Config, seed: int, busy: Callable[[], list[int]]) -> Load:
+    """wrk on one server and query kind, once every server process is idle (``busy``: their process ids)."""
+    native.wait_idle(busy)
     return native.run(client, base, kind.paths(path), numbers=people, headers={"Accept": kind.accept},
                       seconds=seconds, connections=cfg.concurrency, seed=seed)
+
+
+def processes(*pids: int) -> Callable[[], list[int]]:
+    """The processes ``pids`` and their children now (our query workers)."""
+    return lambda: [p for pid in pids for p in (pid, *live.children(pid))]
 
 
 def probes(url: str, people: int) -> dict[str, float]:
@@ -51,19 +60,23 @@ def probes(url: str, people: int) -> dict[str, float]:
 
 
 def rounds(client: native.Client, endpoints: dict[str, tuple[str, str]], people: int, cfg: Config,
-           results: Results) -> None:
-    """Probe and warm every server, then ``cfg.rounds`` rounds with the servers alternating."""
+           results: Results, busy: Callable[[], list[int]]) -> None:
+    """Probe and warm every server, then ``cfg.rounds`` rounds with the servers alternating.
+
+    Each run waits until the processes ``busy`` names are idle (the requests wrk left in flight done).
+    """
     took = {name: probes(base + path, people) for name, (base, path) in endpoints.items()}
     for name, (base, path) in endpoints.items() if cfg.warm_up > 0 else ():
         log(f"SPARQL mix: warming up {name}")
         for number, kind in enumerate(sparql_bench.KINDS.values()):
-            drive(client, base, path, kind, people, cfg.warm_up, cfg, seed=900 + number)
+            drive(client, base, path, kind, people, cfg.warm_up, cfg, seed=900 + number, busy=busy)
     for round_number in range(cfg.rounds):
         for name, (base, path) in endpoints.items():
             log(f"SPARQL mix: round {round_number + 1}/{cfg.rounds}: {name}")
             for number, (kind_name, kind) in enumerate(sparql_bench.KINDS.items()):
                 seconds = duration_for(cfg.seconds, took[name][kind_name], cfg.concurrency)
-                load = drive(client, base, path, kind, people, seconds, cfg, seed=100 * round_number + number)
+                load = drive(client, base, path, kind, people, seconds, cfg, seed=100 * round_number + number,
+                             busy=busy)
                 results.sparql.setdefault(name, {}).setdefault(kind_name, []).append(load)
 
 
@@ -86,7 +99,7 @@ def run_sparql(cfg: Config, results: Results, folder: Path, client: native.Clien
         stack.callback(peer.stop)
         sparql_bench.wait_until_up(peer, 120)
         graph.oxigraph_start_s = seconds_since(started)
-        graph.oxigraph_rss_mib = backends.live.rss_kib(peer.process.pid) / 1024
+        graph.oxigraph_rss_mib = live.rss_kib(peer.process.pid) / 1024
         ours = {name: backends.start_ours(stack, name, location, folder, figures, cfg.ready_timeout)
                 for name, location, figures in (("backchannel embedded", str(embedded), graph.embedded),
                                                 ("backchannel remote", f"sparql+{peer.base}/", graph.remote))}
@@ -95,11 +108,12 @@ def run_sparql(cfg: Config, results: Results, folder: Path, client: native.Clien
                 results.sparql_notes.append(f"{name} was not ready within {cfg.ready_timeout:g} s")
         endpoints = {"oxigraph": (peer.base, peer.path)}
         endpoints |= {name: (service.url.rstrip("/"), "/sparql") for name, service in ours.items()}
-        rounds(client, endpoints, people, cfg, results)
+        busy = processes(peer.process.pid, *(service.process.pid for service in ours.values()))
+        rounds(client, endpoints, people, cfg, results, busy)
         graph.embedded.workers_mib = ours["backchannel embedded"].workers_rss_mib()
         for name, figures in (("backchannel embedded", graph.embedded), ("backchannel remote", graph.remote)):
             figures.rss_after_mib = ours[name].rss_mib()
-        graph.oxigraph_rss_end_mib = backends.live.rss_kib(peer.process.pid) / 1024
+        graph.oxigraph_rss_end_mib = live.rss_kib(peer.process.pid) / 1024
     note_load(results, "after the SPARQL servers")
     run_rdflib(cfg, results, folder, client, data, graph)
     for name, kinds in results.sparql.items():
@@ -134,7 +148,7 @@ def run_rdflib(cfg: Config, results: Results, folder: Path, client: native.Clien
         backends.wait_sparql(peer, cfg.ready_timeout)
         results.sparql_notes.append(f"rdflib-endpoint loaded its graph and answered in {seconds_since(started):.0f} s")
         once = dataclasses.replace(cfg, rounds=1)
-        rounds(client, {"rdflib-endpoint": (peer.base, peer.path)}, people, once, results)
+        rounds(client, {"rdflib-endpoint": (peer.base, peer.path)}, people, once, results, processes(peer.process.pid))
     if data.name == "sparql-rdflib.nt":
         data.unlink(missing_ok=True)
 
