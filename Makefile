@@ -16,7 +16,7 @@ REMOTE_TESTS := tests/test_sparql_protocol.py tests/test_graph_store.py tests/te
 	tests/test_w3c_conformance.py tests/test_linked_data.py tests/test_entity_pages.py tests/test_void.py \
 	tests/test_named_queries_api.py tests/test_paths_api.py tests/test_sparql_paths_service.py \
 	tests/test_openapi.py tests/test_readme.py tests/test_ops.py tests/test_ssrf.py tests/test_hostile_input.py \
-	tests/test_declared_answers.py
+	tests/test_declared_answers.py tests/test_w3c_evaluation.py
 
 test: install assets  ## install, lint and type-check, run every test, then the service tests again on the remote backend
 	$(BIN)/ruff check .
@@ -57,8 +57,11 @@ build: install  ## load the sources into the on-disk store and write dumps
 validate: install
 	$(BIN)/backchannel validate
 
-bench: install
-	$(BIN)/python -m bench
+bench: install  ## the benchmark suite (BENCH_ARGS=--quick for a smoke run); every throughput from wrk, installed here if missing
+	@command -v wrk >/dev/null 2>&1 || [ -n "$$BACKCHANNEL_WRK" ] || { [ "$$(id -u)" = 0 ] && \
+	  { apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; }; } || \
+	  { echo "make bench: the native load generator wrk is missing: apt-get install wrk (as root)"; exit 1; }
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var service/static/vendor $(WEB)/node_modules
