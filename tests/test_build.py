@@ -161,7 +161,7 @@ def test_cli_build_then_query_answers_who_coined_track_two(tmp_path: Path) -> No
     assert built.returncode == 0, built.stderr
     assert "Built" in built.stdout and "track-two-diplomacy" in built.stdout
     answer = run_cli("--store", store, "query",
-                     "SELECT ?who ?g { GRAPH ?g { ?who bc:coined track:track-two } }")
+                     "SELECT ?who ?g { GRAPH ?g { ?who bc:coined bc-track:track-two } }")
     assert answer.returncode == 0, answer.stderr
     assert "id/person/joseph-v-montville" in answer.stdout
     assert "id/source/track-two-diplomacy" in answer.stdout

@@ -80,9 +80,9 @@ def test_curl_dash_L_with_jsonld(client: httpx.Client, server: LiveServer) -> No
     assert response.headers["vary"] == "Accept"
     assert response.headers["content-location"] == "/doc/person/joseph-v-montville.jsonld"
     doc = response.json()
-    assert doc["@context"]["bc"] == BC and doc["@context"]["person"] == server.url + "id/person/"
-    me = next(node for node in doc["@graph"] if node["@id"] == "person:joseph-v-montville")
-    assert {"@id": "track:track-two"} in me["bc:coined"]
+    assert doc["@context"]["bc"] == BC and doc["@context"]["bc-person"] == server.url + "id/person/"
+    me = next(node for node in doc["@graph"] if node["@id"] == "bc-person:joseph-v-montville")
+    assert {"@id": "bc-track:track-two"} in me["bc:coined"]
     triples = {(str(s), str(p), str(o)) for s, p, o in graph_of(response, "json-ld")}
     assert (server.url + MONTVILLE, BC + "coined", TRACK + "track-two") in triples
 
@@ -246,7 +246,7 @@ def test_head_works_wherever_get_does(client: httpx.Client, path: str) -> None:
 
 def test_context_is_the_prefixes_of_our_documents(client: httpx.Client, server: LiveServer) -> None:
     ctx = client.get("context.jsonld").json()["@context"]
-    assert ctx["bc"] == BC and ctx["person"] == server.url + "id/person/" and ctx["w3org"] == "http://www.w3.org/ns/org#"
+    assert ctx["bc"] == BC and ctx["bc-person"] == server.url + "id/person/" and ctx["org"] == "http://www.w3.org/ns/org#"
     doc = client.get("doc/person/joseph-v-montville.jsonld").json()
     doc["@context"] = ctx
     assert len(list(ox.parse(json.dumps(doc).encode(), format=ox.RdfFormat.JSON_LD))) > 10

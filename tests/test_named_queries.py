@@ -417,7 +417,7 @@ def test_timeline_of_1990_to_1995(ask: Ask) -> None:
 
 
 def test_lineage_is_transitive_both_ways(ask: Ask) -> None:
-    up = ask("influencers-of", thing="track:multi-track-diplomacy")
+    up = ask("influencers-of", thing="bc-track:multi-track-diplomacy")
     assert {(short(r["influencer"]), r["direct"]) for r in up} == {
         ("track/track-two", True), ("person/joseph-v-montville", False)}
     mcdonald = ask("influencers-of", thing="id/person/john-w-mcdonald")
@@ -512,13 +512,14 @@ def test_relations_of_a_thing_both_ways(ask: Ask) -> None:
 
 
 def test_sources_of_a_fact(ask: Ask) -> None:
-    rows = ask("sources-of-fact", subject="person:joseph-v-montville", predicate="bc:coined", object="track:track-two")
+    rows = ask("sources-of-fact", subject="bc-person:joseph-v-montville", predicate="bc:coined",
+               object="bc-track:track-two")
     assert [short(r["source"]) for r in rows] == ["source/track-two-diplomacy"]
     assert short(rows[0]["derivedFrom"]) == "work/wikipedia-track-ii-diplomacy"
     gopin = ask("sources-of-fact", subject="id/person/m-gopin")
     assert {short(r["source"]) for r in gopin} == {"source/track-two-diplomacy", "source/general-knowledge"}
-    assert ask("sources-of-fact", subject="person:joseph-v-montville", predicate="bc:coined",
-               object="track:shuttle-diplomacy") == []
+    assert ask("sources-of-fact", subject="bc-person:joseph-v-montville", predicate="bc:coined",
+               object="bc-track:shuttle-diplomacy") == []
 
 
 def test_sources_list(ask: Ask, kg_store: OxigraphStore, base_iri: str) -> None:
@@ -547,7 +548,7 @@ def test_concepts_of_a_scheme(ask: Ask) -> None:
 
 
 def test_works_about_a_topic(ask: Ask) -> None:
-    rows = ask("works-about", topic="track:multi-track-diplomacy")
+    rows = ask("works-about", topic="bc-track:multi-track-diplomacy")
     assert [short(r["work"]) for r in rows] == [
         "work/multi-track-diplomacy-a-systems-guide-and-analysis",
         "work/multi-track-diplomacy-a-systems-approach-to-peace",
