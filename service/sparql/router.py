@@ -10,7 +10,10 @@ Contract (see also the service description, GET /sparql):
   204 when done; 403 when writes are off or the token is wrong; 401 without a token.
 - Formats: SELECT/ASK as SPARQL JSON, XML, CSV, TSV; CONSTRUCT/DESCRIBE as
   Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD, N3; by ``Accept`` (q-values)
-  or ``format=`` (json, xml, csv, tsv, ttl, nt, nq, trig, rdf, jsonld, n3).
+  or ``format=`` (json, xml, csv, tsv, ttl, nt, nq, trig, rdf, jsonld, n3, and the
+  names SPARQLWrapper and Jena send: rdf+xml, json-ld, turtle, rdfxml…). A
+  CONSTRUCT/DESCRIBE asked only for result types is answered in RDF (Turtle, or the
+  counterpart: JSON-LD for JSON, RDF/XML for XML), as Fuseki does.
 - Errors (RFC 9457 problem+json): 400 bad syntax ("error at L:C", also as
   ``line``/``column``), both/neither/repeated query or update; 403 federation
   refused; 405 other methods; 406 no acceptable format; 413 body too large;
@@ -108,17 +111,23 @@ def result_types(accept: str | None, format_param: str | None) -> tuple[str | No
 
     >>> result_types("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", None)
     ('application/sparql-results+json', 'text/turtle')
-    >>> result_types("text/csv", None)
-    ('text/csv', None)
     >>> result_types(None, "ttl")
     (None, 'text/turtle')
     >>> result_types("application/json", None)
     ('application/json', 'application/ld+json')
+
+    A CONSTRUCT or DESCRIBE asked only for result types gets RDF, as Fuseki does: the counterpart of the type
+    (SPARQL XML → RDF/XML), else Turtle (SPARQLWrapper sends ``format=csv`` with ``Accept: */*``, for instance).
+
+    >>> result_types("text/csv", None), result_types("application/sparql-results+xml", None)
+    (('text/csv', 'text/turtle'), ('application/sparql-results+xml', 'application/rdf+xml'))
+    >>> result_types("image/png", None)
+    (None, None)
     """
     if format_param:
         media = media_type_for(format_param, [*SELECT_TYPES, *GRAPH_TYPES])
         if media in SELECT_TYPES:
-            return media, _COUNTERPART.get(media)
+            return media, _COUNTERPART.get(media, next(iter(GRAPH_TYPES)))
         if media in GRAPH_TYPES:
             return _COUNTERPART.get(media), media
         offered = names_for([*SELECT_TYPES, *GRAPH_TYPES])
@@ -129,6 +138,8 @@ def result_types(accept: str | None, format_param: str | None) -> tuple[str | No
     graph_type = choose(accept, list(GRAPH_TYPES))
     if graph_type is None and choose(accept, ["application/json"]):
         graph_type = "application/ld+json"  # JSON-LD is JSON
+    if graph_type is None and select_type is not None:
+        graph_type = _COUNTERPART.get(select_type, next(iter(GRAPH_TYPES)))
     return select_type, graph_type
 
 
