@@ -132,7 +132,9 @@ def test_dumps_are_deterministic_and_complete(tmp_path: Path) -> None:
     assert len(quads) == total == sum(report.graphs.values())
     trig = list(ox.parse(path=str(first / "backchannel.trig"), format=ox.RdfFormat.TRIG))
     assert len(trig) == total
-    union = list(ox.parse(path=str(first / "backchannel.jsonld"), format=ox.RdfFormat.JSON_LD))
+    jsonld = list(ox.parse(path=str(first / "backchannel.jsonld"), format=ox.RdfFormat.JSON_LD))
+    assert set(jsonld) == set(quads)  # the named graphs kept
+    union = list(ox.parse(path=str(first / "backchannel.ttl"), format=ox.RdfFormat.TURTLE))
     assert len(union) == len({q.triple for q in quads})
 
 

@@ -25,8 +25,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.namespaces import OWL, RDF, SKOS, VOCAB, all_prefixes
+from kg.publish import jsonld
 from kg.settings import Settings
 from kg.store.base import Store, term_value
+from kg.store.results import used_prefixes
 
 DUMP_FILES: dict[str, ox.RdfFormat] = {
     "backchannel.trig": ox.RdfFormat.TRIG,
@@ -34,7 +36,7 @@ DUMP_FILES: dict[str, ox.RdfFormat] = {
     "backchannel.ttl": ox.RdfFormat.TURTLE,
     "backchannel.jsonld": ox.RdfFormat.JSON_LD,
 }
-"""The dumps ``build`` writes: the dataset (TriG, N-Quads) and its union (Turtle, JSON-LD)."""
+"""The dumps ``build`` writes: the dataset (TriG, N-Quads, JSON-LD with its named graphs) and its union (Turtle)."""
 
 
 class BuildError(ValueError):
@@ -140,7 +142,11 @@ def count_classes(store: Store) -> dict[str, int]:
 
 
 def write_dumps(quads: Iterable[ox.Quad], folder: Path, settings: Settings) -> list[Path]:
-    """Write the dataset and its union, canonical and sorted, so that two builds give identical files."""
+    """Write the dataset and its union, canonical and sorted, so that two builds give identical files.
+
+    TriG, N-Quads and JSON-LD keep the named graphs; Turtle is the union. Turtle and TriG declare only the
+    prefixes under which every IRI is written without a backslash escape (:func:`kg.store.results.used_prefixes`).
+    """
     dataset = ox.Dataset(quads)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     ordered = sorted(dataset, key=str)
@@ -150,9 +156,13 @@ def write_dumps(quads: Iterable[ox.Quad], folder: Path, settings: Settings) -> l
     written = []
     for name, fmt in DUMP_FILES.items():
         target = folder / name
-        items = ordered if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS) else union
-        with_prefixes = fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE)
-        ox.serialize(items, output=str(target), format=fmt, prefixes=prefixes if with_prefixes else None)
+        if fmt == ox.RdfFormat.JSON_LD:
+            target.write_bytes(jsonld.dumps(jsonld.to_jsonld(ordered, jsonld.context(prefixes))))
+        else:
+            items = ordered if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS) else union
+            with_prefixes = fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE)
+            declared = used_prefixes(items, prefixes) if with_prefixes else None
+            ox.serialize(items, output=str(target), format=fmt, prefixes=declared)
         written.append(target)
     return written
 
