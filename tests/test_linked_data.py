@@ -107,12 +107,15 @@ def test_every_suffix_form_parses_and_describes_the_thing(client: httpx.Client, 
 
 def test_quad_formats_keep_each_fact_in_its_source_graph(client: httpx.Client, server: LiveServer) -> None:
     response = client.get("doc/person/yasser-arafat.nq")
-    quads = list(ox.parse(response.content, format=ox.RdfFormat.N_QUADS))
+    everything = list(ox.parse(response.content, format=ox.RdfFormat.N_QUADS))
+    quads = [q for q in everything if q.graph_name != ox.DefaultGraph()]
     same_as = [q for q in quads if q.predicate.value == str(OWL.sameAs)]
     assert same_as and all(q.graph_name.value == server.url + "id/source/general-knowledge" for q in same_as)
     arafat = server.url + "id/person/yasser-arafat"
     labels = [q for q in quads if q.subject.value == arafat and q.predicate.value == str(RDFS.label)]
     assert labels and all(q.graph_name.value == server.url + "id/source/track-two-diplomacy" for q in labels)
+    default = {q.triple for q in everything if q.graph_name == ox.DefaultGraph()}
+    assert {q.triple for q in quads} <= default  # and every fact in the default graph too, for default-graph clients
 
 
 def test_generic_document_negotiates_and_says_so(client: httpx.Client) -> None:
@@ -157,9 +160,11 @@ def test_source_graph_dereferences_with_its_provenance_and_content(client: httpx
     assert (rdflib.URIRef(source), rdflib.URIRef("http://www.w3.org/ns/prov#wasGeneratedBy"), None) in data
     content = client.get("doc/source/track-two-diplomacy/content.trig")
     assert content.status_code == 200
-    quads = list(ox.parse(content.content, format=ox.RdfFormat.TRIG))
+    everything = list(ox.parse(content.content, format=ox.RdfFormat.TRIG))
+    quads = [q for q in everything if q.graph_name != ox.DefaultGraph()]
     assert {q.graph_name.value for q in quads} == {source}
     assert len(quads) == len(server.store.graph_quads(source))
+    assert {q.triple for q in everything if q.graph_name == ox.DefaultGraph()} == {q.triple for q in quads}
     page = client.get("doc/source/track-two-diplomacy.html").text
     assert "/store?graph=" in page and "content.trig" in page
 

@@ -27,6 +27,7 @@ False
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -423,14 +424,51 @@ def catalogue(store: Store, namespaces: Sequence[str]) -> list[Thing]:
 # --- the RDF document about a thing ---------------------------------------
 
 
-def document_quads(desc: Description, doc_iri: str) -> list[ox.Quad]:
-    """The description as quads in their source graphs, plus the document's own provenance in the default graph.
+def statement_iri(doc_iri: str, fact: Fact) -> str:
+    """The IRI a document gives the record of one of its statements: a fragment named by a hash of the statement,
+    so it is the same in every answer and every build.
 
-    The default graph says what the document is about and which graphs (sources) its statements come
-    from (``dcterms:source``), so a triple format (which keeps only the union) still names the sources.
+    >>> f = Fact(node("http://x/id/a"), node(RDFS + "label"), ox.Literal("A"), ())
+    >>> statement_iri("http://x/doc/a", f)
+    'http://x/doc/a#statement-19c26e46b981a9f1'
+    """
+    digest = hashlib.sha256(str(fact.triple).encode()).hexdigest()[:16]
+    return f"{doc_iri}#statement-{digest}"
+
+
+def statement_triples(desc: Description, doc_iri: str) -> list[ox.Triple]:
+    """Who says each statement, for clients that read triples only: an ``rdf:Statement`` per fact with its
+    ``dcterms:source`` graphs (RDF reification, which every RDF syntax and every client can carry).
+
+    >>> f = Fact(node("http://x/id/a"), node(RDFS + "label"), ox.Literal("A"), ("http://x/id/source/s",))
+    >>> [compact(t.predicate.value) for t in statement_triples(Description("http://x/id/a", [f]), "http://x/d")]
+    ['rdf:type', 'rdf:subject', 'rdf:predicate', 'rdf:object', 'dcterms:source']
+    """
+    out: list[ox.Triple] = []
+    for fact in desc.facts:
+        if not fact.graphs:
+            continue
+        record = node(statement_iri(doc_iri, fact))
+        out += [
+            ox.Triple(record, node(RDF + "type"), node(RDF + "Statement")),
+            ox.Triple(record, node(RDF + "subject"), fact.subject),
+            ox.Triple(record, node(RDF + "predicate"), fact.predicate),
+            ox.Triple(record, node(RDF + "object"), fact.object),
+        ]
+        out += [ox.Triple(record, node(DCTERMS + "source"), node(g)) for g in fact.graphs]
+    return out
+
+
+def document_quads(desc: Description, doc_iri: str, *, statements: bool = True) -> list[ox.Quad]:
+    """The description as quads in their source graphs, and in the default graph what the document is and,
+    with ``statements``, the source of each statement (:func:`statement_triples`).
+
+    The default graph says what the document is about and which graphs (sources) its statements come from
+    (``dcterms:source``), so a triple format (which keeps only the union) still names the sources; a quad format
+    also states every statement in the default graph (:func:`kg.publish.documents.write_document`).
 
     >>> d = Description("http://x/id/a", outgoing=[Fact(node("http://x/id/a"), node(RDFS + "label"), ox.Literal("A"), ("http://x/g",))])
-    >>> for q in document_quads(d, "http://x/doc/a"):
+    >>> for q in document_quads(d, "http://x/doc/a", statements=False):
     ...     if q.graph_name == ox.DefaultGraph():
     ...         print(q.predicate)
     <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>
@@ -446,4 +484,6 @@ def document_quads(desc: Description, doc_iri: str) -> list[ox.Quad]:
         ox.Quad(doc, node(DCTERMS + "title"), ox.Literal(f"Description of {desc.label}", language="en"), default),
     ]
     meta += [ox.Quad(doc, node(DCTERMS + "source"), node(g), default) for g in desc.graphs]
+    if statements:
+        meta += [ox.Quad(t.subject, t.predicate, t.object, default) for t in statement_triples(desc, doc_iri)]
     return [q for fact in desc.facts for q in fact.quads()] + meta

@@ -55,6 +55,12 @@ from service.state import AppState, State
 router = APIRouter(tags=["linked data"])
 
 
+def document_type(accept: str | None, format_param: str | None, offered: list[str]) -> str:
+    """The representation to serve: ``format=`` or ``Accept`` negotiated, N3 answered with Turtle (rdflib's
+    ``format="n3"`` sends ``Accept: text/n3, */*;q=0.1``, and would otherwise get the HTML page)."""
+    return negotiate(http.n3_as_turtle(accept), http.document_format(format_param), offered)
+
+
 # --- /id → /doc ----------------------------------------------------------------
 
 
@@ -90,7 +96,7 @@ def describe_response(request: Request, state: AppState, iri: str, path: str, fi
                       context: Mapping[str, object] | None = None) -> Response:
     """The document of ``iri`` at ``path`` (root-relative, no suffix): negotiated, or ``fixed``."""
     settings, store, links = state.settings, state.store, state.pages.links
-    media = fixed or negotiate(request.headers.get("accept"), format_param, http.DOCUMENT_TYPES)
+    media = fixed or document_type(request.headers.get("accept"), format_param, http.DOCUMENT_TYPES)
     vary: tuple[str, ...] = () if fixed else ("Accept",)
     extra = document_headers(links, path, media, negotiated=fixed is None)
     doc_iri = settings.base_iri + path
@@ -98,9 +104,9 @@ def describe_response(request: Request, state: AppState, iri: str, path: str, fi
 
     def build() -> bytes:
         desc = kd.describe(store, iri)
-        quads = kd.document_quads(desc, doc_iri)
         if media != http.HTML:
-            return write_document(quads, media, prefixes)
+            return write_document(kd.document_quads(desc, doc_iri), media, prefixes)
+        quads = kd.document_quads(desc, doc_iri, statements=False)  # the page shows each fact's sources itself
         ctx = jsonld.context(prefixes)
         page = PageBuilder(desc, links).build(
             formats(links, path, http.DOCUMENT_TYPES), jsonld.to_jsonld([q.triple for q in quads], ctx)
@@ -154,7 +160,7 @@ def source_content(request: Request, state: AppState, path: str) -> Response:
     graph = iri_or_none(settings.id_base + stem.removesuffix("/content"))
     if graph is None or not stem.endswith("/content") or not store.has_graph(graph):
         return not_found(request, state, graph or settings.id_base + path, settings.source_base)
-    media = fixed or negotiate(request.headers.get("accept"), request.query_params.get("format"), http.RDF_TYPES)
+    media = fixed or document_type(request.headers.get("accept"), request.query_params.get("format"), http.RDF_TYPES)
     if media == http.HTML:
         return Response(status_code=303, headers={"Location": state.pages.links.href(graph)})
     filename = stem.rsplit("/", 2)[-2] + "." + http.SUFFIX_OF[media]
@@ -195,7 +201,7 @@ def _def_media(request: Request, fixed: str | None) -> tuple[str, tuple[str, ...
     if fixed is not None:
         return fixed, ()
     accept, format_param = request.headers.get("accept"), request.query_params.get("format")
-    return negotiate(accept, format_param, http.DOCUMENT_TYPES), ("Accept",)
+    return document_type(accept, format_param, http.DOCUMENT_TYPES), ("Accept",)
 
 
 @read_only(router, "/def", *http.DOCUMENT_TYPES,
