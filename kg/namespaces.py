@@ -77,6 +77,20 @@ def thing_prefixes(id_base: str) -> dict[str, str]:
     return {f"bc-{kind}": f"{id_base}{kind}/" for kind in THING_KINDS}
 
 
+GENID = ".well-known/genid/"
+"""Where the build's stable IRIs for blank nodes live under the base IRI (RDF 1.1 Concepts, 3.5):
+``{base}.well-known/genid/{digest}`` (:mod:`kg.data.skolem`)."""
+
+
+def is_skolem(iri: str) -> bool:
+    """Whether an IRI stands for what a source wrote as a blank node (a membership, a time span…).
+
+    >>> is_skolem("http://x.org/.well-known/genid/3fa2c1d0"), is_skolem("http://x.org/id/person/a")
+    (True, False)
+    """
+    return "/" + GENID in iri
+
+
 def sparql_prologue(prefixes: dict[str, str]) -> str:
     """PREFIX declarations for a query.
 

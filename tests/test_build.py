@@ -13,6 +13,7 @@ import pytest
 
 from kg.data.build import BuildError, build, is_curated
 from kg.settings import PROJECT_ROOT, Settings
+from kg.store.base import term_value
 from kg.store.embedded import OxigraphStore
 
 BASE = "http://127.0.0.1:8000/"
@@ -192,3 +193,19 @@ def test_cli_validate_is_clean() -> None:
     result = run_cli("validate")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Conforms: yes" in result.stdout
+
+
+def test_blank_nodes_get_iris_that_survive_a_rebuild(tmp_path: Path) -> None:
+    """Issue 14: qualified influences, memberships and attributions were blank nodes, relabelled by every build."""
+    found = []
+    for _ in range(2):
+        store = OxigraphStore(":memory:")
+        build(store, settings_for(tmp_path))
+        assert not [q for q in store.quads() if ox.BlankNode in (type(q.subject), type(q.object))]
+        rows = store.select(
+            f"SELECT ?m {{ ?m a <http://www.w3.org/ns/org#Membership> ; "
+            f"<http://www.w3.org/ns/org#member> <{BASE}id/person/joseph-v-montville> }}")
+        found.append({term_value(r["m"]) for r in rows})
+        store.close()
+    assert found[0] == found[1] and len(found[0]) == 1
+    assert next(iter(found[0])).startswith(BASE + ".well-known/genid/")

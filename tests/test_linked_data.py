@@ -7,6 +7,7 @@ whose base IRI is the server's own address, so every IRI of the graph dereferenc
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -16,6 +17,7 @@ import rdflib
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDFS
 
 from kg.namespaces import BC, TRACK
+from kg.store.base import term_value
 from tests.support import LiveServer
 
 MONTVILLE = "id/person/joseph-v-montville"
@@ -277,3 +279,21 @@ def test_static_files_stay_inside_their_folder(client: httpx.Client) -> None:
         assert client.get(path).status_code == 404, path
     css = client.get("static/style.css")
     assert css.headers["content-type"].startswith("text/css") and "max-age" in css.headers["cache-control"]
+
+
+def test_what_sources_wrote_as_blank_nodes_dereferences(client: httpx.Client, server: LiveServer) -> None:
+    """Issue 14: memberships, attributions and time spans have stable IRIs under .well-known/genid/; each is
+    dereferenceable like a thing, and a thing's page still shows them inline."""
+    rows = server.store.select(f"SELECT ?m {{ ?m a <http://www.w3.org/ns/org#Membership> ; "
+                               f"<http://www.w3.org/ns/org#member> <{server.url}{MONTVILLE}> }}")
+    membership = term_value(rows[0]["m"])
+    assert membership.startswith(server.url + ".well-known/genid/")
+    redirect = client.get(membership.removeprefix(server.url))
+    assert redirect.status_code == 303 and redirect.headers["location"].startswith("/doc/genid/")
+    data = graph_of(client.get(redirect.headers["location"], headers={"Accept": "text/turtle"}), "turtle")
+    member = rdflib.URIRef("http://www.w3.org/ns/org#member")
+    assert (rdflib.URIRef(membership), member, rdflib.URIRef(server.url + MONTVILLE)) in data
+    assert client.get(".well-known/genid/0000").status_code == 404
+    page = client.get("doc/person/joseph-v-montville.html").text
+    shown = re.sub(r'<script type="application/ld\+json">.*?</script>', "", page, flags=re.DOTALL)
+    assert "employment at the U.S. State Department" in shown and "genid" not in shown

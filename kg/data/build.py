@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.data.skolem import skolemize
 from kg.namespaces import OWL, RDF, SKOS, VOCAB, all_prefixes
 from kg.publish import jsonld
 from kg.settings import Settings
@@ -114,7 +115,8 @@ def read_file(path: Path, base_iri: str) -> list[ox.Quad]:
 
 
 def load_sources(settings: Settings) -> tuple[list[SourceFile], list[ox.Quad]]:
-    """Read every curated file; return where each goes and all the quads, in their graphs."""
+    """Read every curated file; return where each goes and all the quads, in their graphs, with stable IRIs for
+    their blank nodes (:func:`kg.data.skolem.skolemize`)."""
     files: list[SourceFile] = []
     quads: list[ox.Quad] = []
     ontology_files = sorted(p for p in settings.ontology_dir.glob("*.ttl") if p.name != "shapes.ttl")
@@ -128,6 +130,7 @@ def load_sources(settings: Settings) -> tuple[list[SourceFile], list[ox.Quad]]:
         parsed = read_file(path, settings.base_iri)
         files.append(SourceFile(path, graph))
         quads += [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph)) for q in parsed]
+    quads = skolemize(quads, settings.base_iri)  # blank nodes get IRIs that survive a rebuild
     graphs = [f.graph for f in files]
     duplicates = {g for g in graphs if graphs.count(g) > 1}
     if duplicates:
