@@ -4,7 +4,8 @@ A blank node's label changes every time a file is parsed, so nothing outside can
 each one an IRI under the deployment's base (RDF 1.1 Concepts, 3.5 "Replacing Blank Nodes with IRIs"):
 ``{base}.well-known/genid/{digest}``. The digest is a hash of what the source says *of* the node (its own
 statements, nested blank nodes included) and *about* it (the statements that point at it, with their subjects),
-and of the source graph; so the IRI survives a rebuild, and changes only when that part of the source changes.
+and of the source graph, with IRIs read relative to the base; so the IRI survives a rebuild (and a move to another
+base IRI keeps its digest), and changes only when that part of the source changes.
 Two blank nodes that the same source describes identically in the same place are one node (the graph says the
 same with one). The service dereferences these IRIs like any thing's.
 
@@ -14,7 +15,11 @@ same with one). The service dereferences these IRIs like any thing's.
 >>> first = skolemize([ox.Quad(*t.triple, g) for t in ox.parse(data, format=ox.RdfFormat.TURTLE)], "http://x/")
 >>> again = skolemize([ox.Quad(*t.triple, g) for t in ox.parse(data, format=ox.RdfFormat.TURTLE)], "http://x/")
 >>> first == again, [q.object.value for q in first if q.subject.value == "http://x/id/a"]
-(True, ['http://x/.well-known/genid/ccbd758c8e21827bee45'])
+(True, ['http://x/.well-known/genid/f42820c0c9193024dc71'])
+>>> moved = [ox.Quad(*t.triple, ox.NamedNode("http://y/id/source/s"))
+...          for t in ox.parse(data.replace(b"http://x/", b"http://y/"), format=ox.RdfFormat.TURTLE)]
+>>> [q.object.value for q in skolemize(moved, "http://y/") if q.subject.value == "http://y/id/a"]
+['http://y/.well-known/genid/f42820c0c9193024dc71']
 """
 
 from __future__ import annotations
@@ -34,8 +39,10 @@ Object = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 class _Digests:
     """The digest of each blank node of one graph, from what the graph says of it and about it."""
 
-    def __init__(self, graph: str, quads: Iterable[ox.Quad]) -> None:
-        self.graph = graph
+    def __init__(self, graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph, quads: Iterable[ox.Quad],
+                 base_iri: str) -> None:
+        self.base = base_iri
+        self.graph = self.text(graph) if isinstance(graph, ox.NamedNode) else str(graph)
         self.outgoing: dict[ox.BlankNode, list[tuple[str, Object]]] = defaultdict(list)
         self.incoming: dict[ox.BlankNode, list[tuple[Subject, str]]] = defaultdict(list)
         for q in quads:
@@ -46,12 +53,18 @@ class _Digests:
         self._content: dict[ox.BlankNode, str] = {}
         self._digest: dict[ox.BlankNode, str] = {}
 
+    def text(self, term: Subject | Object) -> str:
+        """A term as in N-Triples, an IRI under the base written relative to it."""
+        if isinstance(term, ox.NamedNode) and term.value.startswith(self.base):
+            return f"<{term.value[len(self.base):]}>"
+        return str(term)
+
     def content(self, node: ox.BlankNode, seen: frozenset[ox.BlankNode] = frozenset()) -> str:
         """What the graph says of ``node``: its statements, a nested blank node by its own content."""
         if node in seen:
             return "_:cycle"
         if node not in self._content:
-            lines = sorted(f"{p} {self.content(o, seen | {node}) if isinstance(o, ox.BlankNode) else o}"
+            lines = sorted(f"{p} {self.content(o, seen | {node}) if isinstance(o, ox.BlankNode) else self.text(o)}"
                            for p, o in self.outgoing.get(node, []))
             self._content[node] = "[" + " ; ".join(lines) + "]"
         return self._content[node]
@@ -62,7 +75,7 @@ class _Digests:
         if node in seen:
             return "cycle"
         if node not in self._digest:
-            pointing = sorted(f"{self.digest(s, seen | {node}) if isinstance(s, ox.BlankNode) else s} {p}"
+            pointing = sorted(f"{self.digest(s, seen | {node}) if isinstance(s, ox.BlankNode) else self.text(s)} {p}"
                               for s, p in self.incoming.get(node, []))
             text = "\n".join([self.graph, self.content(node), *pointing])
             self._digest[node] = hashlib.sha256(text.encode()).hexdigest()[:20]
@@ -72,12 +85,12 @@ class _Digests:
 def skolemize(quads: list[ox.Quad], base_iri: str) -> list[ox.Quad]:
     """``quads`` with every blank node replaced by its stable IRI ``{base_iri}.well-known/genid/{digest}``
     (a blank node is scoped to its graph: the digest is taken graph by graph)."""
-    by_graph: dict[str, list[ox.Quad]] = defaultdict(list)
+    by_graph: dict[ox.NamedNode | ox.BlankNode | ox.DefaultGraph, list[ox.Quad]] = defaultdict(list)
     for q in quads:
-        by_graph[str(q.graph_name)].append(q)
+        by_graph[q.graph_name].append(q)
     iris: dict[ox.BlankNode, ox.NamedNode] = {}
     for graph, members in by_graph.items():
-        digests = _Digests(graph, members)
+        digests = _Digests(graph, members, base_iri)
         for node in set(digests.outgoing) | set(digests.incoming):
             iris[node] = ox.NamedNode(f"{base_iri}{GENID}{digests.digest(node)}")
 
