@@ -18,7 +18,7 @@ REMOTE_TESTS := tests/test_sparql_protocol.py tests/test_graph_store.py tests/te
 	tests/test_w3c_conformance.py tests/test_linked_data.py tests/test_entity_pages.py tests/test_void.py \
 	tests/test_named_queries_api.py tests/test_paths_api.py tests/test_sparql_paths_service.py \
 	tests/test_openapi.py tests/test_readme.py tests/test_ops.py tests/test_ssrf.py tests/test_hostile_input.py \
-	tests/test_declared_answers.py
+	tests/test_declared_answers.py tests/test_w3c_update_silent.py
 
 test: install assets clients  ## install, lint and type-check, run every test, then the service tests again on the remote backend
 	$(BIN)/ruff check .
