@@ -418,11 +418,11 @@ def test_timeline_of_1990_to_1995(ask: Ask) -> None:
 
 
 def test_lineage_is_transitive_both_ways(ask: Ask) -> None:
-    up = {(short(r["influencer"]), r["direct"]) for r in ask("influencers-of", thing="track:multi-track-diplomacy")}
+    up = {(short(r["influencer"]), r["direct"]) for r in ask("influencers-of", thing="bc-track:multi-track-diplomacy")}
     assert {("track/track-two", True), ("work/multi-track-diplomacy-a-systems-approach-to-peace", True),
             ("person/louise-diamond", False), ("person/john-w-mcdonald", False),
             ("person/joseph-v-montville", False)} <= up
-    basis = [r["basis"] for r in ask("influencers-of", thing="track:multi-track-diplomacy") if r.get("basis")]
+    basis = [r["basis"] for r in ask("influencers-of", thing="bc-track:multi-track-diplomacy") if r.get("basis")]
     assert basis and "nine tracks" in basis[0]
     # seconding an assumption is not influence: McDonald was influenced by no one the graph knows
     assert ask("influencers-of", thing="id/person/john-w-mcdonald") == []
@@ -517,13 +517,14 @@ def test_relations_of_a_thing_both_ways(ask: Ask) -> None:
 
 
 def test_sources_of_a_fact(ask: Ask) -> None:
-    rows = ask("sources-of-fact", subject="person:joseph-v-montville", predicate="bc:coined", object="track:track-two")
+    rows = ask("sources-of-fact", subject="bc-person:joseph-v-montville", predicate="bc:coined",
+               object="bc-track:track-two")
     assert [short(r["source"]) for r in rows] == ["source/track-two-diplomacy"]
     assert short(rows[0]["derivedFrom"]) == "work/wikipedia-track-ii-diplomacy"
     gopin = ask("sources-of-fact", subject="id/person/m-gopin")
     assert {short(r["source"]) for r in gopin} == {"source/track-two-diplomacy", "source/general-knowledge"}
-    assert ask("sources-of-fact", subject="person:joseph-v-montville", predicate="bc:coined",
-               object="track:shuttle-diplomacy") == []
+    assert ask("sources-of-fact", subject="bc-person:joseph-v-montville", predicate="bc:coined",
+               object="bc-track:shuttle-diplomacy") == []
 
 
 def test_sources_list(ask: Ask, kg_store: OxigraphStore, base_iri: str) -> None:
@@ -552,7 +553,7 @@ def test_concepts_of_a_scheme(ask: Ask) -> None:
 
 
 def test_works_about_a_topic(ask: Ask) -> None:
-    rows = ask("works-about", topic="track:multi-track-diplomacy")
+    rows = ask("works-about", topic="bc-track:multi-track-diplomacy")
     assert [short(r["work"]) for r in rows] == [
         "work/multi-track-diplomacy-a-systems-guide-and-analysis",
         "work/multi-track-diplomacy-a-systems-approach-to-peace",

@@ -197,7 +197,7 @@ def test_a_repeated_parameter_is_400(client: httpx.Client) -> None:
 
 def test_names_resolve_to_iris(client: httpx.Client) -> None:
     expected = client.get("/api/queries/works-by-person", params=MONTVILLE).json()
-    for value in ("Joseph V. Montville", "montville", "person:joseph-v-montville", "joseph-v-montville"):
+    for value in ("Joseph V. Montville", "montville", "bc-person:joseph-v-montville", "joseph-v-montville"):
         assert client.get("/api/queries/works-by-person", params={"person": value}).json() == expected, value
 
 

@@ -370,7 +370,7 @@ def test_path_service_errors_and_silence(proj: Projection) -> None:
 def test_path_service_knows_the_endpoint_prefixes(proj: Projection, base_iri: str) -> None:
     from kg.namespaces import thing_prefixes
 
-    query = ('SELECT ?h { SERVICE bc:paths { [] bc:from person:joseph-v-montville ; bc:to "Oslo" ; bc:k 1 ; '
+    query = ('SELECT ?h { SERVICE bc:paths { [] bc:from bc-person:joseph-v-montville ; bc:to "Oslo" ; bc:k 1 ; '
              "bc:hop ?h } }")
     expanded = expand_path_service(query, proj, thing_prefixes(base_iri + "id/"))
     assert expanded is not None and "VALUES (?h) {" in expanded and "(1)" in expanded

@@ -296,7 +296,7 @@ def test_vocabulary_lists_our_classes_and_properties_with_labels(client: httpx.C
     assert properties["bc:coined"]["label"] == "coined"
     assert properties["prov:wasInfluencedBy"]["iri"] == "http://www.w3.org/ns/prov#wasInfluencedBy"
     assert "foaf:Person" in classes
-    assert doc["prefixes"]["person"].endswith("/id/person/")
+    assert doc["prefixes"]["bc-person"].endswith("/id/person/")
     again = client.get("ui/vocabulary.json", headers={"If-None-Match": response.headers["etag"]})
     assert again.status_code == 304
 
@@ -309,7 +309,7 @@ def test_examples_are_the_named_queries_with_their_example_values(client: httpx.
     model = "<https://w3id.org/backchannel/def/track/multi-track-diplomacy>"
     assert f"VALUES (?thing) {{ ({model}) }}" in influencers["query"]
     works = examples["works-by-person"]
-    assert "PREFIX person: <" in works["query"] and "(person:" in works["query"]
+    assert "PREFIX bc-person: <" in works["query"] and "(bc-person:" in works["query"]
     assert not [e["name"] for e in examples.values() if "problem" in e]
 
 
