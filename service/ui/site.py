@@ -4,7 +4,6 @@ static files (our stylesheet and the built bundles).
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 
 from fastapi import APIRouter, HTTPException, Request
@@ -18,6 +17,7 @@ from service.linked_data.dataset import DUMP_TYPES
 from service.linked_data.pages import Links, kind_of
 from service.linked_data.resources import catalogue, graph_statistics, read_only, serve
 from service.state import AppState, State
+from service.ui.assets import IMMUTABLE, SHORT, immutable_name
 from service.ui.templates import STATIC
 
 router = APIRouter(tags=["web interface"])
@@ -120,13 +120,20 @@ def browse(request: Request, state: State, kind: str | None = None) -> Response:
     return serve(request, state, key=f"browse?{kind}", media_type=http.HTML, build=build)
 
 
-@read_only(router, "/static/{path:path}", "text/css",
-           summary="Static files of the pages (stylesheet, scripts, pictures)")
+@read_only(router, "/static/{path:path}", "text/css", "text/javascript",
+           summary="Static files of the pages (stylesheet, scripts, pictures): compressed when the client accepts "
+           "it, kept for a year when the URL names the content (?v=digest, or a hashed chunk name)")
 def static(path: str, request: Request, state: State) -> Response:
     target = (STATIC / path).resolve()
     if not target.is_relative_to(STATIC) or not target.is_file():
         raise HTTPException(404, f"no static file {path!r}")
-    data = target.read_bytes()
     media = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-    digest = hashlib.sha256(data).hexdigest()
-    return serve(request, state, key=f"static/{path}/{digest}", media_type=media, build=lambda: data, versioned=False)
+    index = state.pages.static
+    digest = index.digest(target)
+    named = request.query_params.get("v") == digest or immutable_name(path)
+    variant = index.variant(target, media, request.headers.get("accept-encoding"))
+    extra = {"Cache-Control": IMMUTABLE if named else SHORT}
+    if variant.encoding:
+        extra["Content-Encoding"] = variant.encoding
+    return serve(request, state, key=f"static/{path}/{digest}/{variant.encoding}", media_type=media,
+                 build=lambda: variant.data, versioned=False, vary=("Accept-Encoding",), extra=extra)
