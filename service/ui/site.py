@@ -1,10 +1,16 @@
-"""Routes: the site's own pages. Home (what the graph is, where to start), browse (the things of a kind) and the
-static files (our stylesheet and the built bundles).
+"""Routes: the site's own pages. Home (what the graph is, a search box, where to start), browse (the things of a
+kind, or those whose names match ``q=``) and the static files (our stylesheet and the built bundles).
+
+>>> first_sentence("A copy of an article (the 2004 one). Kept in the project as shared/seed/a.txt.")
+'A copy of an article (the 2004 one).'
+>>> first_sentence("No full stop")
+'No full stop'
 """
 
 from __future__ import annotations
 
 import mimetypes
+import re
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
@@ -57,15 +63,21 @@ def home(request: Request, state: State) -> Response:
     def build() -> bytes:
         things = {t.iri: t for t in catalogue(state)}
         sources = [
-            {"label": t.label, "description": t.description, "href": links.href(t.iri)}
+            {"label": t.label, "description": first_sentence(t.description or ""), "href": links.href(t.iri)}
             for t in things.values()
             if t.iri.startswith(settings.source_base)
         ]
         return state.pages.render("home.html", stats=graph_statistics(state), kinds=kind_counts(state),
                                   sources=sources, questions=questions(links, settings, things),
-                                  dumps=list(DUMP_TYPES), active="home")
+                                  dumps=list(DUMP_TYPES), active="home", search_boxes=True)
 
     return serve(request, state, key="home", media_type=http.HTML, build=build)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a description: a blurb (the rest, on the thing's own page)."""
+    match = re.match(r"(.+?[.!?])(?:\s|$)", text.strip(), re.S)
+    return match.group(1) if match else text.strip()
 
 
 def questions(links: Links, settings: Settings, things: dict[str, kd.Thing]) -> list[dict[str, str]]:
@@ -101,23 +113,32 @@ def questions(links: Links, settings: Settings, things: dict[str, kd.Thing]) -> 
     return out
 
 
-@read_only(router, "/browse", http.HTML, summary="The things of one kind, alphabetically, with their descriptions")
-def browse(request: Request, state: State, kind: str | None = None) -> Response:
+@read_only(router, "/browse", http.HTML, summary="The things of one kind, alphabetically, with their descriptions; "
+           "with q=, the things whose names match (the home page's search box)")
+def browse(request: Request, state: State, kind: str | None = None, q: str | None = None) -> Response:
     settings, links = state.settings, state.pages.links
     if kind is not None and kind not in KINDS:
         raise HTTPException(400, f"unknown kind {kind!r}; use one of: " + ", ".join(KINDS))
+    if q is not None and not 1 <= len(q.strip()) <= 200:
+        raise HTTPException(400, "q= must have 1 to 200 characters: the name (or part of it) to look for")
+    wanted = q.strip() if q else None
 
     def build() -> bytes:
+        listed = catalogue(state)
+        if wanted:
+            found = [c.iri for c in state.paths.engine().search_names(wanted, limit=50)]
+            order = {iri: i for i, iri in enumerate(found)}
+            listed = sorted((t for t in listed if t.iri in order), key=lambda t: order[t.iri])
         things = [
             {"label": t.label, "description": t.description, "href": links.href(t.iri)}
-            for t in catalogue(state)
+            for t in listed
             if kind is None or kind_of(t.iri, settings) == kind
         ]
-        title = KINDS[kind] if kind else "Everything in the graph"
+        title = f"Things named like “{wanted}”" if wanted else KINDS[kind] if kind else "Everything in the graph"
         return state.pages.render("browse.html", title=title, kind=kind, kinds=kind_counts(state), things=things,
-                                  active="browse")
+                                  query=wanted, active="browse", search_boxes=True)
 
-    return serve(request, state, key=f"browse?{kind}", media_type=http.HTML, build=build)
+    return serve(request, state, key=f"browse?{kind}&{wanted}", media_type=http.HTML, build=build)
 
 
 @read_only(router, "/static/{path:path}", "text/css", "text/javascript",

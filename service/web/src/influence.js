@@ -159,7 +159,7 @@ async function showRanking() {
   try {
     ranked = normaliseRanking(await getJSON(withParams(cfg.api.influence + "ranking", { limit: 20 })));
   } catch (err) {
-    rankingBody.replaceChildren(el("tr", {}, el("td", { colspan: 5 }, `The ranking could not be fetched: ${err.message}`)));
+    rankingBody.replaceChildren(el("tr", {}, el("td", { colspan: 4 }, `The ranking could not be fetched: ${err.message}`)));
     return;
   }
   rankingBody.replaceChildren(
@@ -176,8 +176,11 @@ async function showRanking() {
           " ",
           el("button", { type: "button", class: "as-link", title: `Show the lineage and legacy of ${t.label}`, onclick: () => choose(t) }, "lineage"),
         ),
-        el("td", { class: "number" }, t.direct === null ? "" : `${t.direct} / ${t.influenced ?? ""}`),
-        el("td", { class: "number" }, t.score === null ? "" : formatScore(t.score)),
+        el(
+          "td",
+          { class: "influenced", title: t.score === null ? null : `PageRank ${formatScore(t.score)}; betweenness ${formatScore(t.betweenness)}` },
+          influencedInWords(t.direct, t.influenced),
+        ),
         el("td", { class: "reason" }, t.reason || ""),
       ),
     ),
@@ -219,6 +222,15 @@ async function showRanking() {
     },
   );
   cy.style().selector("node[size]").style({ width: "data(size)", height: "data(size)" }).update();
+}
+
+/** "2 things directly, 5 in all" (or "nothing recorded"), for a reader rather than a table of figures. */
+function influencedInWords(direct, all) {
+  if (direct === null || direct === undefined) return "";
+  if (!direct && !all) return "nothing recorded";
+  const things = (n) => `${n} ${n === 1 ? "thing" : "things"}`;
+  if (all === null || all === undefined || all === direct) return `${things(direct)}${direct ? " directly" : ""}`;
+  return `${things(direct)} directly, ${all} in all`;
 }
 
 function formatScore(score) {

@@ -31,5 +31,42 @@ export function normalisePaths(answer) {
     reasons: p.reasons,
     timeOrder: p.time_order.map(node),
   }));
-  return { from: node(answer.from), to: node(answer.to), message: answer.message, paths, truncated: answer.truncated };
+  return {
+    from: node(answer.from),
+    to: node(answer.to),
+    message: answer.message,
+    maxLength: answer.constraints ? answer.constraints.max_length : null,
+    paths,
+    truncated: answer.truncated,
+  };
+}
+
+const NUMBERS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"];
+
+/** "two steps", "one step" (numbers in words up to ten). */
+export function stepsInWords(n) {
+  return `${NUMBERS[n] ?? n} ${n === 1 ? "step" : "steps"}`;
+}
+
+/** Where a path stands among the answers, in words: the ranking's scores stay in a tooltip. */
+export function rankInWords(index, count) {
+  if (count === 1) return "the only connection found";
+  if (index === 0) return "the most telling connection";
+  if (index === count - 1) return "the least telling of these";
+  return `next most telling (${NUMBERS[index + 1] ?? index + 1} of ${count})`;
+}
+
+/** The ranking's reasons for lay readers: graph jargon ("hub (degree 18)", "hops", "predicate") said in words.
+ *  A reason in another form is shown as it is. */
+export function reasonInWords(reason) {
+  const text = String(reason);
+  let m = text.match(/^passes through hub '(.+)' \(degree (\d+)\)$/);
+  if (m) return `passes through ${m[1]}, a much-connected hub (linked to ${m[2]} things), so it says less`;
+  m = text.match(/^shortest possible \((\d+) hops?\)$/);
+  if (m) return "as short as any connection between them";
+  m = text.match(/^(\d+) hops? \((\d+) more than the shortest\)$/);
+  if (m) return `${m[2] === "1" ? "one step" : `${m[2]} steps`} longer than the shortest connection`;
+  m = text.match(/^uses rare predicate '(.+)' \(stated (?:once|\d+ times?) in the graph\)$/);
+  if (m) return `uses a rare relation, “${m[1]}”, which says something specific`;
+  return text.replace(/\bhops?\b/g, (w) => (w === "hop" ? "step" : "steps")).replace(/\bpredicate\b/g, "relation");
 }
