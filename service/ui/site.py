@@ -119,8 +119,8 @@ def browse(request: Request, state: State, kind: str | None = None, q: str | Non
     settings, links = state.settings, state.pages.links
     if kind is not None and kind not in KINDS:
         raise HTTPException(400, f"unknown kind {kind!r}; use one of: " + ", ".join(KINDS))
-    if q is not None and not 1 <= len(q.strip()) <= 200:
-        raise HTTPException(400, "q= must have 1 to 200 characters: the name (or part of it) to look for")
+    if q is not None and len(q.strip()) > 200:
+        raise HTTPException(400, "q= is longer than 200 characters: give a name, or part of one, to look for")
     wanted = q.strip() if q else None
 
     def build() -> bytes:
