@@ -195,6 +195,19 @@ function nameResultControls(host) {
   }
 }
 
+/** A view that does not fit the results (a timeline without dates) is greyed out by YASR: say so to assistive
+ *  technology too (a greyed-out control need not meet the contrast of an active one), whenever YASR changes it. */
+function markDisabledViews(host) {
+  const mark = () => {
+    for (const button of host.querySelectorAll(".yasr_btn")) {
+      const disabled = String(button.classList.contains("disabled"));
+      if (button.getAttribute("aria-disabled") !== disabled) button.setAttribute("aria-disabled", disabled);
+    }
+  };
+  new MutationObserver(mark).observe(host, { subtree: true, childList: true, attributes: true, attributeFilter: ["class"] });
+  mark();
+}
+
 /** What CodeMirror leaves out for screen readers and keyboards: a name for the text area that receives the
  *  typing, and a way to reach (and scroll) the text with the keyboard when it is longer than the box. */
 function makeAccessible(yasqe) {
@@ -267,6 +280,7 @@ async function main() {
   window.backchannel = Object.assign(window.backchannel || { graphs: {} }, { yasqe, yasr });
   makeAccessible(yasqe);
   yasr.on("drawn", () => nameResultControls(yasrHost));
+  markDisabledViews(yasrHost);
 
   declareMissingPrefixes(yasqe);
   yasqe.on("queryBefore", (y) => {

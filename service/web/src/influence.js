@@ -159,7 +159,7 @@ async function showRanking() {
   try {
     ranked = normaliseRanking(await getJSON(withParams(cfg.api.influence + "ranking", { limit: 20 })));
   } catch (err) {
-    rankingBody.replaceChildren(el("tr", {}, el("td", { colspan: 4 }, `The ranking could not be fetched: ${err.message}`)));
+    rankingBody.replaceChildren(el("tr", {}, el("td", { colspan: 3 }, `The ranking could not be fetched: ${err.message}`)));
     return;
   }
   rankingBody.replaceChildren(
@@ -176,12 +176,9 @@ async function showRanking() {
           " ",
           el("button", { type: "button", class: "as-link", title: `Show the lineage and legacy of ${t.label}`, onclick: () => choose(t) }, "lineage"),
         ),
-        el(
-          "td",
-          { class: "influenced", title: t.score === null ? null : `PageRank ${formatScore(t.score)}; betweenness ${formatScore(t.betweenness)}` },
-          influencedInWords(t.direct, t.influenced),
-        ),
-        el("td", { class: "reason" }, t.reason || ""),
+        // The ranking's figures (PageRank, betweenness) are for the curious: on hovering, not in the table.
+        el("td", { class: "influenced", title: t.reason || (t.score === null ? null : `PageRank ${formatScore(t.score)}`) },
+          influencedInWords(t.direct, t.influenced)),
       ),
     ),
   );

@@ -4,6 +4,7 @@
 // <input data-search="pick">  choosing a suggestion fills the box, and the form sends the chosen thing (an entity
 //                             page's "Other end" of a path question).
 // Without this script both are plain text fields whose forms still work: the server resolves the names.
+// It also scrolls a wide picture (the neighbourhood of an entity page, on a phone) to its middle.
 
 import { thingHref } from "./common.js";
 import { searchBox, valueOf } from "./search.js";
@@ -20,4 +21,9 @@ for (const input of document.querySelectorAll("input[data-search]")) {
       input.value = valueOf(input);
     });
   }
+}
+
+// A picture wider than a phone scrolls in its own box: start with its middle (the thing itself) in view.
+for (const box of document.querySelectorAll(".picture-scroll")) {
+  if (box.scrollWidth > box.clientWidth) box.scrollLeft = (box.scrollWidth - box.clientWidth) / 2;
 }
