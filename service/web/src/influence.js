@@ -2,7 +2,7 @@
 // graph and as lists, and the ranking of the most influential things as a table and a picture.
 
 import { ApiError, el, getJSON, pageConfig, setStatus, thingHref, withParams, fallbackLabel } from "./common.js";
-import { drawGraph } from "./graph.js";
+import { drawGraph, fitHeight } from "./graph.js";
 import { searchBox, valueOf, thingsIn } from "./search.js";
 import { normaliseInfluence, normaliseRanking, rankingEdges } from "./influence-api.js";
 
@@ -67,7 +67,9 @@ function drawInfluence(answer) {
   const links = edges
     .filter((e) => nodes.has(e.source) && nodes.has(e.target))
     .map((e, i) => ({ data: { id: `e${i}`, source: e.source, target: e.target, label: e.label || "" } }));
-  // Columns: influences at negative distances, the thing at 0, what it influenced at positive ones.
+  // Columns: influences at negative distances, the thing at 0, what it influenced at positive ones; on a narrow
+  // screen rows instead (influences above, what it influenced below), so that the picture fills the width.
+  const vertical = lineageGraph.clientWidth < 600;
   const positions = {};
   const place = (things, sign) => {
     const byDistance = new Map();
@@ -78,13 +80,15 @@ function drawInfluence(answer) {
     }
     for (const [d, ids] of byDistance) {
       ids.forEach((id, row) => {
-        if (!positions[id]) positions[id] = { x: sign * d * 200, y: (row - (ids.length - 1) / 2) * 70 };
+        const across = row - (ids.length - 1) / 2;
+        if (!positions[id]) positions[id] = vertical ? { x: across * 150, y: sign * d * 110 } : { x: sign * d * 200, y: across * 70 };
       });
     }
   };
   positions[thing.iri] = { x: 0, y: 0 };
   place(lineage, -1);
   place(influenced, 1);
+  fitHeight(lineageGraph, positions, { vertical });
   return drawGraph(
     lineageGraph,
     { nodes: [...nodes.values()], edges: links },
@@ -205,10 +209,10 @@ async function showRanking() {
     },
     {
       name: "ranking",
-      // In rank order, five to a row (left to right, top to bottom), with the influence links between them.
+      // In rank order, five to a row (three on a phone), with the influence links between them.
       layout: {
         name: "grid",
-        cols: 5,
+        cols: rankingGraph.clientWidth < 600 ? 3 : 5, // three to a row on a phone
         sort: (a, b) => a.data("rank") - b.data("rank"),
         avoidOverlap: true,
         avoidOverlapPadding: 20,
