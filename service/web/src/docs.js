@@ -19,4 +19,20 @@ const ui = SwaggerUIBundle({
   syntaxHighlight: { activated: true, theme: "agate" },
   onComplete: () => document.getElementById("swagger-ui").setAttribute("aria-busy", "false"),
 });
+
+// Swagger UI draws a <main> inside our page's <main>, and its section headings one level too deep (h3 under our
+// h1): make it a named region and its headings level 2, each time it draws (it redraws as things open).
+const host = document.getElementById("swagger-ui");
+const fitLandmarks = () => {
+  for (const main of host.querySelectorAll("main")) {
+    if (main.getAttribute("role") !== "region") {
+      main.setAttribute("role", "region");
+      main.setAttribute("aria-label", "Operations");
+    }
+  }
+  for (const heading of host.querySelectorAll("h3.opblock-tag")) {
+    if (heading.getAttribute("aria-level") !== "2") heading.setAttribute("aria-level", "2");
+  }
+};
+new MutationObserver(fitLandmarks).observe(host, { childList: true, subtree: true });
 window.backchannel = Object.assign(window.backchannel || { graphs: {} }, { swagger: ui });
