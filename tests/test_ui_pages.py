@@ -365,6 +365,7 @@ def test_home_page_has_a_search_box_and_short_source_blurbs(client: httpx.Client
     assert '<form class="find-form" role="search" method="get" action="/browse"' in page
     assert '<input id="find" name="q" type="search"' in page
     assert "shared/seed/" not in page  # a source's blurb is its first sentence, not the curators' notes
+    assert "shared/seed/" not in client.get("browse", params={"kind": "source"}).text
 
 
 # --- data for the editor -----------------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ def browse(request: Request, state: State, kind: str | None = None, q: str | Non
             order = {iri: i for i, iri in enumerate(found)}
             listed = sorted((t for t in listed if t.iri in order), key=lambda t: order[t.iri])
         things = [
-            {"label": t.label, "description": t.description, "href": links.href(t.iri)}
+            {"label": t.label, "description": first_sentence(t.description or ""), "href": links.href(t.iri)}
             for t in listed
             if kind is None or kind_of(t.iri, settings) == kind
         ]
