@@ -149,12 +149,12 @@ def test_editor_completes_our_properties_classes_and_things(page, server: LiveSe
     page.keyboard.press("Escape")
     assert "foaf:Person" in complete(page, "SELECT * WHERE {\n  ?x a foaf:Pers")
     page.keyboard.press("Escape")
-    hints = complete(page, "SELECT * WHERE {\n  person:montv")  # things, by name, from /search
-    assert "person:joseph-v-montville  —  Joseph V. Montville" in hints
+    hints = complete(page, "SELECT * WHERE {\n  bc-person:montv")  # things, by name, from /search
+    assert "bc-person:joseph-v-montville  —  Joseph V. Montville" in hints
     page.keyboard.press("Enter")
     text = page.evaluate("window.backchannel.yasqe.getValue()")
-    assert "person:joseph-v-montville" in text
-    assert f"PREFIX person: <{server.url}id/person/>" in text  # declared for the person who picked it
+    assert "bc-person:joseph-v-montville" in text
+    assert f"PREFIX bc-person: <{server.url}id/person/>" in text  # declared for the person who picked it
 
 
 def test_named_query_example_as_table_and_graph(page) -> None:
@@ -162,7 +162,7 @@ def test_named_query_example_as_table_and_graph(page) -> None:
     page.wait_for_selector("#examples option[value='influenced-by']", state="attached")
     page.select_option("#examples", "influenced-by")
     page.wait_for_selector(".yasr table tbody tr")
-    assert "VALUES (?thing) { (person:joseph-v-montville) }" in page.evaluate("window.backchannel.yasqe.getValue()")
+    assert "VALUES (?thing) { (bc-person:joseph-v-montville) }" in page.evaluate("window.backchannel.yasqe.getValue()")
     rows = page.locator(".yasr table tbody tr").count()
     assert rows >= 1
     page.click(".yasr .select_graph")
@@ -292,7 +292,7 @@ def test_an_ambiguous_name_lists_the_candidates_to_click(page, server: LiveServe
     wait_for_graph(page, "paths")
     assert page.input_value("#from") == "Track Two diplomacy"
     # The address names the choice readably: by its label if that is unique, else by its prefixed name, never by IRI
-    page.wait_for_function("() => location.search.includes('from=track%3Atrack-two')")
+    page.wait_for_function("() => location.search.includes('from=bc-track%3Atrack-two')")
     assert "to=Joseph+V.+Montville" in page.url and "https%3A" not in page.url
     page.go_back()  # the earlier question comes back, with its candidates
     page.wait_for_selector("#explore-status button.candidate")
@@ -309,13 +309,24 @@ def test_no_path_is_said_in_words(page, server: LiveServer) -> None:
 def test_paths_are_ranked_in_words_with_numbers_for_the_curious(page, server: LiveServer) -> None:
     page.goto(explore_url(server, MONTVILLE, OSLO, k="3"))
     page.wait_for_selector("#path-list > li")
-    meta = page.locator("#path-list > li .path-meta").first
-    assert meta.inner_text() == "two steps · the most telling connection"
-    assert "score" in (meta.get_attribute("title") or "")  # the score stays available on hovering
+    metas = page.locator("#path-list > li .path-meta")
+    assert re.fullmatch(r"(two|three|four) steps · the most telling connection", metas.first.inner_text())
+    assert metas.nth(1).inner_text().endswith("· next most telling (two of three)")
+    assert metas.last.inner_text().endswith("· the least telling of these")
+    assert "score" in (metas.first.get_attribute("title") or "")  # the score stays available on hovering
+    for summary in page.locator("#path-list > li details.reasons summary").all():
+        summary.click()
+    reasons = page.locator("#path-list > li details.reasons")
+    said = reasons.all_inner_texts()
+    # graph jargon said in words: a hub, the topic of the sources, the busiest thing on the way
+    assert any("a much-connected hub (linked to" in r for r in said), said
+    assert any("what the sources are about, so being linked to" in r for r in said), said
+    assert any("goes through no much-connected hub (the busiest thing on the way" in r for r in said), said
     listed = page.locator("#path-list").inner_text()
-    assert "score" not in listed and "degree" not in listed and "hops" not in listed
-    page.locator("#path-list > li details.reasons summary").first.click()
-    assert "a much-connected hub" in page.locator("#path-list > li details.reasons").first.inner_text()
+    assert "score" not in listed and "degree" not in listed and "hops" not in listed and "penalised" not in listed
+    # the ranking's own words stay on hovering, for the curious
+    titles = [li.get_attribute("title") or "" for li in reasons.first.locator("li[title]").all()]
+    assert any("(degree " in title for title in titles), titles
 
 
 def test_no_relation_name_is_drawn_under_a_thing(page, server: LiveServer) -> None:

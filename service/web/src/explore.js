@@ -145,6 +145,18 @@ function kindLegend(kinds) {
 }
 
 /** Draw the answer: the graph on the left, the explained paths on the right. */
+/** Which thing a name was taken for, when it could mean others too, in words, with the others to click (the
+ *  API's note stays in a tooltip for the curious). */
+function tookInWords({ end, query, note, others }, thing) {
+  const taken = thing && thing.label ? `${thing.label}${thing.kind ? ` (${thing.kind})` : ""}` : "the closest match";
+  return el(
+    "div",
+    { class: "resolved", title: note },
+    el("p", {}, `“${query}” was taken to mean ${taken}. It could also mean:`),
+    candidateButtons(end, thingsIn(others)),
+  );
+}
+
 function render(answer) {
   const { from, to, paths } = answer;
   showEnd(inputs.from, from);
@@ -156,12 +168,17 @@ function render(answer) {
     setStatus(
       status,
       "info",
-      el("p", { title: answer.message || "" }, `No chain of statements links ${from ? from.label : "them"} to ${to ? to.label : "the other end"}${within}, with these options.`),
+      el("p", {}, `No chain of statements links ${from ? from.label : "them"} to ${to ? to.label : "the other end"}${within}, with these options.`),
       el("p", {}, "Try a longer path (Options → Longest path), fewer excluded relations or kinds, or no hub limit."),
     );
     return;
   }
-  setStatus(status, "info", `${paths.length === 1 ? "One connection" : `${paths.length} connections`} from ${from.label} to ${to.label}, the most telling first.`);
+  setStatus(
+    status,
+    "info",
+    el("p", {}, `${paths.length === 1 ? "One connection" : `${paths.length} connections`} from ${from.label} to ${to.label}, the most telling first.`),
+    ...answer.resolved.map((how) => tookInWords(how, answer[how.end])),
+  );
   results.hidden = false;
 
   const nodes = new Map();
@@ -231,7 +248,10 @@ function render(answer) {
           { class: "path-meta", title: path.score !== undefined ? `score ${path.score} (higher ranks first)` : null },
           `${stepsInWords(path.hops.length)} · ${rankInWords(index, paths.length)}`,
         ),
-        path.explanation ? el("p", { class: "explanation" }, path.explanation + ".") : null,
+        path.explanation ? el("p", { class: "explanation" }, path.explanation) : null,
+        path.broadConcept
+          ? el("p", { class: "broad-concept" }, "Only through the broad concept ", thingLink(path.broadConcept), ": both ends are filed under it, and nothing more specific ties them.")
+          : null,
         el(
           "ol",
           { class: "hops" },
@@ -244,6 +264,7 @@ function render(answer) {
               el("span", { class: "relation" }, hop.phrase),
               " ",
               thingLink(hop.toNode),
+              hop.when ? ` (${hop.when})` : null,
               hop.sources.length
                 ? el(
                     "span",
@@ -302,7 +323,7 @@ function thingLink(node) {
 }
 
 /** The shortest name that the paths API resolves to this thing and to nothing else: its label when no other thing
- *  has it, else its prefixed name (person:joseph-v-montville), else its IRI. */
+ *  has it, else its prefixed name (bc-person:joseph-v-montville), else its IRI. */
 async function nameFor(thing, signal) {
   try {
     const found = thingsIn(await getJSON(withParams(cfg.api.search, { q: thing.label, limit: 5 }), { signal }));

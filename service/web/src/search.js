@@ -32,7 +32,7 @@ export function meant(thing, q) {
 
 /** The shortest text the paths API resolves to `thing` alone, for addresses people read and share: its label
  *  when no other of the `found` things (a search for that label) has it exactly, else its prefixed name
- *  (person:joseph-v-montville), else its IRI. */
+ *  (bc-person:joseph-v-montville), else its IRI. */
 export function shortName(thing, found, cfg) {
   const exact = found.filter((t) => t.match === "exact");
   if (exact.length === 1 && exact[0].iri === thing.iri && thing.label) return thing.label;
