@@ -5,6 +5,8 @@ kind, or those whose names match ``q=``) and the static files (our stylesheet an
 'A copy of an article (the 2004 one).'
 >>> first_sentence("No full stop")
 'No full stop'
+>>> first_sentence("U.S. State Department employee who met Joseph V. Montville. He wrote.")
+'U.S. State Department employee who met Joseph V. Montville.'
 """
 
 from __future__ import annotations
@@ -75,9 +77,18 @@ def home(request: Request, state: State) -> Response:
 
 
 def first_sentence(text: str) -> str:
-    """The first sentence of a description: a blurb (the rest, on the thing's own page)."""
-    match = re.match(r"(.+?[.!?])(?:\s|$)", text.strip(), re.S)
-    return match.group(1) if match else text.strip()
+    """The first sentence of a description: a blurb (the rest, on the thing's own page). A full stop ends it when
+    the next word starts a sentence, and not after initials or a title (U.S., Joseph V. Montville, Dr.)."""
+    text = text.strip()
+    for end in re.finditer(r"[.!?](?=\s+[\"“‘(]?[A-Z0-9]|\s*$)", text):
+        head = text[:end.end()]
+        if not _ABBREVIATION.search(head):
+            return head
+    return text
+
+
+_ABBREVIATION = re.compile(r"(?:\b[A-Z]\.)+$|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Prof|Gen|Col|Amb|e\.g|i\.e|cf|vs)\.$")
+"""What ends in a full stop without ending a sentence: initials (U.S., V.) and the usual abbreviations."""
 
 
 def questions(links: Links, settings: Settings, things: dict[str, kd.Thing]) -> list[dict[str, str]]:
