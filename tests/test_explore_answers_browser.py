@@ -32,6 +32,8 @@ def test_montville_to_oslo_by_name_says_which_oslo_and_reads_in_walking_order(pa
     assert text.startswith("Joseph V. Montville coined Track Two diplomacy; Track Two diplomacy was the initial "
                            "track of the Oslo back channel;") and text.endswith("took place in Oslo.")
     assert "source:" in first.inner_text() and "General knowledge" in first.inner_text()
+    # dates as people write them (the initialling is dated 1993-08-20 in the graph)
+    assert "(20 August 1993)" in first.locator(".time-order").inner_text() and "1993-08-20" not in first.inner_text()
     assert page.input_value("#to") == "Oslo"
     page.screenshot(path=artifact("explore-oslo.png"), full_page=True)
     # choosing another Oslo asks again, and the address names it

@@ -1,7 +1,7 @@
 // The path explorer at /explore: two things, the shortest chains of statements between them as a graph, and each
 // chain explained in plain English with its sources. The question is the page address (/explore?from=…&to=…).
 
-import { ApiError, el, getJSON, pageConfig, setStatus, thingHref, isLocal, withParams, fallbackLabel } from "./common.js";
+import { ApiError, el, getJSON, pageConfig, setStatus, thingHref, isLocal, withParams, fallbackLabel, dateInWords } from "./common.js";
 import { columnsLayout, drawGraph, fitHeight, highlight, KIND_COLOURS } from "./graph.js";
 import { searchBox, valueOf, thingsIn, shortName } from "./search.js";
 import { normalisePaths, reasonInWords, rankInWords, stepsInWords } from "./paths-api.js";
@@ -278,7 +278,7 @@ function render(answer) {
           ),
         ),
         path.timeOrder.length > 1
-          ? el("p", { class: "time-order" }, "In time: ", path.timeOrder.map((n, i) => [i ? " → " : "", `${n.label} (${n.date})`]))
+          ? el("p", { class: "time-order" }, "In time: ", path.timeOrder.map((n, i) => [i ? " → " : "", `${n.label} (${dateInWords(n.date)})`]))
           : null,
         path.reasons.length
           ? el(

@@ -5,6 +5,8 @@
 // where Node is {iri, label, kind, date?} and Hop is {from, to, subject, predicate: {iri, label, inverse_label},
 // object, direction, reading, text, when?, sources: [{iri, label}]}.
 
+import { dateInWords } from "./common.js";
+
 function node(n) {
   return { id: n.iri, iri: n.iri, label: n.label, kind: n.kind, date: n.date ?? null };
 }
@@ -69,7 +71,7 @@ export function rankInWords(index, count) {
 /** The ranking's reasons for lay readers: graph jargon ("hub (degree 18)", "hops", "predicate") said in words.
  *  A reason in another form is shown as it is. */
 export function reasonInWords(reason) {
-  const text = String(reason);
+  const text = String(reason).replace(/\b\d{4}-\d{2}-\d{2}\b/g, (iso) => dateInWords(iso));
   let m = text.match(/^passes through hub '(.+)' \(degree (\d+)\)$/);
   if (m) return `passes through ${m[1]}, a much-connected hub (linked to ${m[2]} things), so it says less`;
   m = text.match(/^shortest possible \((\d+) hops?\)$/);
