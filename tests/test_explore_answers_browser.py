@@ -25,7 +25,8 @@ def test_montville_to_oslo_by_name_says_which_oslo_and_reads_in_walking_order(pa
     status = page.locator("#explore-status").inner_text()
     # which Oslo, in words (the API's note, for the curious, on hovering), and the other Oslos to click
     assert "“Oslo” was taken to mean Oslo (place). It could also mean:" in status and "Oslo Accords (work)" in status
-    assert "took the thing whose label is exactly 'Oslo'" in (page.get_attribute("#explore-status .resolved", "title") or "")
+    note = page.get_attribute("#explore-status .resolved", "title") or ""
+    assert "took the thing whose label is exactly 'Oslo'" in note
     assert "IRI" not in status
     first = page.locator("#path-list > li").first
     text = first.locator(".explanation").inner_text()
