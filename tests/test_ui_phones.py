@@ -2,7 +2,8 @@
 injected.
 
 For each page a person can reach (the home page, browse, the editor at /sparql and /editor with results, the
-explorer with a question answered, the influence view of a thing, an entity page, a source page, the vocabulary, a
+explorer with a question answered, asked by names (which thing each was taken for) and with an ambiguous name
+(which one do you mean?), the influence view of a thing, an entity page, a source page, the vocabulary, a
 scheme, the dataset description, the API docs, a 404) the test waits until the page has drawn what it draws, then
 checks that it does not scroll sideways and that axe-core finds no serious or critical violation. A screenshot of
 each goes to test-artifacts/phone-{width}-{page}.png.
@@ -49,6 +50,11 @@ PAGES: dict[str, tuple[Callable[[str], str], tuple[str, ...]]] = {
     "editor": (lambda url: "editor?query=" + quote("SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 5", safe=""),
                (".yasr table tbody tr",)),
     "explore": (_explore, ("#path-list > li", "js:" + _graph_drawn("paths"))),
+    "explore-by-name": (lambda url: "explore?from=" + quote("Joseph Montville") + "&to=Oslo",
+                        ("#path-list > li", "#explore-status .resolved button.candidate",
+                         "js:" + _graph_drawn("paths"))),
+    "explore-ambiguous": (lambda url: "explore?from=Track&to=" + quote(url + MONTVILLE, safe=""),
+                          ("#explore-status button.candidate",)),
     "influence": (lambda url: "influence?thing=" + quote(url + MONTVILLE, safe=""),
                   ("#ranking-table tbody tr td a", "js:" + _graph_drawn("influence"), "js:" + _graph_drawn("ranking"))),
     "entity": (lambda url: "doc/person/joseph-v-montville", ()),
