@@ -286,6 +286,7 @@ def test_an_ambiguous_name_lists_the_candidates_to_click(page, server: LiveServe
     status = page.locator("#explore-status").inner_text()
     assert "“Track” could mean several things. Which one do you mean?" in status
     assert "<https://" not in status and "w3id.org" not in status  # no raw API text with IRIs for a lay reader
+    assert page.input_value("#to") == "Joseph V. Montville"  # the end given by IRI shows its name, not the IRI
     page.locator("#explore-status button.candidate", has_text="Track Two diplomacy").first.click()
     wait_for_graph(page, "paths")
     assert page.input_value("#from") == "Track Two diplomacy"

@@ -173,6 +173,9 @@ def test_explore_page_carries_the_question_of_its_address(client: httpx.Client, 
     question = page_config(response.text)["question"]
     assert question == {"from": start, "to": end, "k": "3", "max_length": "5"}
     assert f'value="{start}"' in response.text and 'value="3"' in response.text
+    # the page knows the names of the ends given by IRI (shown in the boxes at once, even if the question fails)
+    assert page_config(response.text)["labels"] == {start: "Joseph V. Montville",
+                                                    end: "Oslo back channel (Israel–PLO contacts)"}
 
 
 def test_entity_pages_link_into_the_explorer_and_their_queries_open_in_the_editor(client: httpx.Client,

@@ -40,6 +40,7 @@ from kg.settings import Settings
 from service.http.caching import etag_matches
 from service.http.headers import security_headers
 from service.linked_data.pages import script_json
+from service.linked_data.resources import catalogue
 from service.schemas import EditorExamples, EditorVocabulary
 from service.state import AppState, State, get_state
 from service.ui.examples import examples, vocabulary
@@ -133,7 +134,9 @@ def editor(request: Request) -> Response:
                   "to another? (HTML; the question is in the URL)", response_class=Response)
 def explore(request: Request, state: State) -> Response:
     question = {name: value for name in EXPLORE_PARAMS if (value := one(request, name, 2000)) is not None}
-    config = page_config(state.settings, state.pages.links.root, question=question)
+    ends = {question.get("from"), question.get("to")}
+    labels = {t.iri: t.label for t in catalogue(state) if t.iri in ends and t.label}  # ends given by IRI, by name
+    config = page_config(state.settings, state.pages.links.root, question=question, labels=labels)
     return render_page(state, "explore", title="How are they connected?", active="explore", config=config,
                        question=question)
 

@@ -46,6 +46,10 @@ function fillForm(question) {
     if (name === "from" || name === "to") {
       delete input.dataset.iri;
       delete input.dataset.label;
+      // An end given by IRI shows its name at once (the page knows the labels of the address's IRIs), so that a
+      // question that fails does not leave an IRI in the box.
+      const label = (cfg.labels || {})[question[name]];
+      if (label) showEnd(input, { iri: question[name], label });
     }
   }
   const advanced = PARAMS.slice(2).some((name) => question[name]);
