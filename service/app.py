@@ -67,6 +67,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         description="A linked-data knowledge graph of Track Two (backchannel) diplomacy: SPARQL 1.1 Protocol, "
         "Graph Store Protocol, linked-data pages, explained influence paths and named queries.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load Swagger UI and ReDoc from a CDN; ours is /docs (service.ui.router)
+        redoc_url=None,
     )
     app.state.backchannel = state
     errors.install(app)

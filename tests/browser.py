@@ -5,6 +5,8 @@
   the browser tests; ``.ci/run`` installs the browser).
 - :func:`launch` starts it headless with the flags that make it quiet and offline-friendly.
 - :func:`artifact` is where a screenshot goes (``test-artifacts/``, gitignored).
+- :func:`axe_violations` runs axe-core (from npm, pinned in ``service/web/package-lock.json``) in a page and gives
+  the violations of the impacts asked for; :func:`sideways_overflow` says how far a page scrolls sideways.
 
 >>> ARGS[:2]
 ['--headless', '--no-sandbox']
@@ -19,11 +21,14 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
+AXE = ROOT / "service" / "web" / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core, installed by ``make assets`` (``npm ci`` of the web packages)."""
 DEFAULT = "/usr/bin/chromium"
 ARGS: list[str] = [
     "--headless",
@@ -88,3 +93,32 @@ def artifact(name: str) -> Path:
     """The path of a test artefact (the folder is made on demand)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+def require_axe() -> str:
+    """The source of axe-core; skip the test without it (fail in CI)."""
+    require(AXE.is_file(), "axe-core is not installed (run `make assets`, which runs npm ci in service/web)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def axe_violations(page: Any, source: str, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+    """Run axe-core in the page (evaluated through the debugging protocol, so the page's CSP, which forbids
+    inline scripts, does not stop it) and describe each violation of the given impacts with its first targets."""
+    page.evaluate(source + "\n;0")
+    found = page.evaluate(
+        """() => axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations.map(v => ({
+               id: v.id, impact: v.impact, help: v.help,
+               targets: v.nodes.slice(0, 3).map(n => n.target.join(" "))})))"""
+    )
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {v['targets']}" for v in found if v["impact"] in impacts]
+
+
+def sideways_overflow(page: Any) -> tuple[int, int, list[str]]:
+    """The page's scroll width, the window's width, and the widest elements that stick out (to say what to fix)."""
+    width, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll("body *")]
+                  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                  .slice(0, 5).map(e => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`)"""
+    ) if width > inner else []
+    return width, inner, wide

@@ -23,14 +23,25 @@ def test_montville_to_oslo_by_name_says_which_oslo_and_reads_in_walking_order(pa
     wait_for_graph(page, "paths")
     page.wait_for_selector("#path-list > li")
     status = page.locator("#explore-status").inner_text()
-    assert "took the thing whose label is exactly 'Oslo'" in status and "Oslo Accords (work)" in status
+    # which Oslo, in words (the API's note, for the curious, on hovering), and the other Oslos to click
+    assert "“Oslo” was taken to mean Oslo (place). It could also mean:" in status and "Oslo Accords (work)" in status
+    note = page.get_attribute("#explore-status .resolved", "title") or ""
+    assert "took the thing whose label is exactly 'Oslo'" in note
+    assert "IRI" not in status
     first = page.locator("#path-list > li").first
     text = first.locator(".explanation").inner_text()
     assert text.startswith("Joseph V. Montville coined Track Two diplomacy; Track Two diplomacy was the initial "
                            "track of the Oslo back channel;") and text.endswith("took place in Oslo.")
     assert "source:" in first.inner_text() and "General knowledge" in first.inner_text()
+    # dates as people write them (the initialling is dated 1993-08-20 in the graph)
+    assert "(20 August 1993)" in first.locator(".time-order").inner_text() and "1993-08-20" not in first.inner_text()
     assert page.input_value("#to") == "Oslo"
     page.screenshot(path=artifact("explore-oslo.png"), full_page=True)
+    # choosing another Oslo asks again, and the address names it
+    page.locator("#explore-status .resolved button.candidate", has_text="Oslo Accords").click()
+    page.wait_for_function("() => location.search.includes('to=Oslo+Accords')")
+    page.wait_for_selector("#path-list > li")
+    assert page.input_value("#to") == "Oslo Accords" and 'class="resolved"' not in page.inner_html("#explore-status")
 
 
 def test_a_path_only_through_a_broad_concept_says_so(page) -> None:  # noqa: F811

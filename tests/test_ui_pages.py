@@ -21,12 +21,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from service.http.headers import security_headers
+from service.http.observability import HTML_FALLBACK_HEADERS
 from service.ui import templates as ui
 from tests.browser import chromium_path, require, require_chromium
 from tests.support import LiveServer, start_server
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
-PAGES = {"editor": "editor", "explore": "explore", "influence": "influence"}
+PAGES = {"editor": "editor", "explore": "explore", "influence": "influence", "docs": "docs"}
 VENDOR = ui.VENDOR
 BUILD_HINT = "make assets"
 
@@ -171,6 +173,9 @@ def test_explore_page_carries_the_question_of_its_address(client: httpx.Client, 
     question = page_config(response.text)["question"]
     assert question == {"from": start, "to": end, "k": "3", "max_length": "5"}
     assert f'value="{start}"' in response.text and 'value="3"' in response.text
+    # the page knows the names of the ends given by IRI (shown in the boxes at once, even if the question fails)
+    assert page_config(response.text)["labels"] == {start: "Joseph V. Montville",
+                                                    end: "Oslo back channel (Israel–PLO contacts)"}
 
 
 def test_entity_pages_link_into_the_explorer_and_their_queries_open_in_the_editor(client: httpx.Client,
@@ -181,7 +186,9 @@ def test_entity_pages_link_into_the_explorer_and_their_queries_open_in_the_edito
     target = client.get(explore.group(1).replace("&amp;", "&"))
     assert target.status_code == 200
     assert page_config(target.text)["question"]["from"] == server.url + "id/person/joseph-v-montville"
-    assert re.search(r'<form class="explore-form" method="get" action="/explore">', page)
+    assert re.search(r'<form class="explore-form" method="get" action="/explore" autocomplete="off">', page)
+    assert '<input id="explore-to" name="to" type="text" required data-search="pick"' in page  # no preselected end
+    assert "<select" not in page
     # "Query it": the same query in the editor
     for href in re.findall(r'href="/(?:sparql|editor)\?query=([^"]+)"', page):
         query = parse_qs("query=" + href.replace("&amp;", "&"))["query"][0]
@@ -236,7 +243,7 @@ def test_apis_answer_without_bundles(bare_client: httpx.Client) -> None:
 
 def test_bundles_are_served_with_their_types(client: httpx.Client) -> None:
     require_assets()
-    for name in ui.BUNDLES:
+    for name in PAGES:
         page = client.get(name).text
         script = re.search(rf'<script type="module" src="(/static/vendor/{name}\.js\?v=\w+)">', page)
         style = re.search(rf'<link rel="stylesheet" href="(/static/vendor/{name}\.css\?v=\w+)">', page)
@@ -282,6 +289,86 @@ def _tags(page: str) -> list[tuple[str, dict[str, str | None]]]:
     tags = _Tags()
     tags.feed(page)
     return tags.tags
+
+
+def test_hashed_assets_are_compressed_and_kept_for_a_year(client: httpx.Client) -> None:
+    """The editor bundle (1 MB and more) is sent compressed; a URL that names its content is immutable."""
+    require_assets()
+    page = client.get("editor").text
+    script = re.search(r'<script type="module" src="(/static/vendor/editor\.js\?v=\w+)">', page)
+    assert script
+    plain = client.get(script.group(1), headers={"Accept-Encoding": "identity"})
+    assert len(plain.content) > 500_000 and "content-encoding" not in plain.headers
+    assert plain.headers["cache-control"] == "public, max-age=31536000, immutable"
+    for coding in ("br", "gzip"):
+        packed = client.get(script.group(1), headers={"Accept-Encoding": f"{coding}"})
+        assert packed.headers["content-encoding"] == coding and "Accept-Encoding" in packed.headers["vary"]
+        if coding == "gzip":  # httpx decodes gzip (brotli only with a package we do not need)
+            assert packed.content == plain.content
+        assert int(packed.headers["content-length"]) < len(plain.content) / 3
+        assert packed.headers["etag"] != plain.headers["etag"]  # one validator per representation
+    stale = client.get("/static/vendor/editor.js?v=000000000000")
+    assert stale.headers["cache-control"] == "public, max-age=60"  # an old or unknown version is not kept long
+    chunk = re.search(r'"\./(chunks/[\w-]+\.js)"', plain.text)
+    assert chunk and client.get(f"/static/vendor/{chunk.group(1)}").headers["cache-control"].endswith("immutable")
+    style = re.search(r'<link rel="stylesheet" href="(/static/style\.css\?v=\w+)">', page)
+    assert style, "our stylesheet is linked by its content"
+    css = client.get(style.group(1), headers={"Accept-Encoding": "gzip"})
+    assert css.headers["content-encoding"] == "gzip" and css.headers["cache-control"].endswith("immutable")
+    again = client.get(style.group(1), headers={"Accept-Encoding": "gzip", "If-None-Match": css.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_api_docs_come_from_our_bundle_not_a_cdn(client: httpx.Client) -> None:
+    page = client.get("docs")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "cdn.jsdelivr" not in page.text and "swagger-ui-dist@" not in page.text
+    assert page_config(page.text)["openapi"] == "/openapi.json"
+    redoc = client.get("redoc", follow_redirects=False)
+    assert redoc.status_code == 308 and redoc.headers["location"] == "/docs"
+
+
+def test_html_without_its_own_policy_gets_the_sites(client: httpx.Client) -> None:
+    """The observability fallback for HTML answers is the site's one policy (scripts from here only)."""
+    assert security_headers() == HTML_FALLBACK_HEADERS
+    assert "script-src 'self'" in HTML_FALLBACK_HEADERS["Content-Security-Policy"]
+
+
+def test_dataset_description_in_a_browser_is_a_page(client: httpx.Client, server: LiveServer) -> None:
+    """The menu's "Dataset": a browser gets a page; programs still get Turtle (also for */*)."""
+    page = client.get(".well-known/void", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and page.headers["content-type"] == "text/html; charset=utf-8"
+    tags = check_page(page.text)
+    assert "Accept" in page.headers["vary"]
+    assert re.search(r"\d+ statements about \d+ things, in \d+ named graphs", page.text)
+    hrefs = [a.get("href") for t, a in tags.tags if t == "a"]
+    for target in ("/dumps/backchannel.trig", "/.well-known/void.ttl", "/doc/source/track-two-diplomacy",
+                   server.url + "sparql", "/doc/person/joseph-v-montville"):
+        assert target in hrefs, target
+    assert 'aria-current="page"' in page.text and "foaf" in page.text
+    for accept in ("*/*", "text/turtle", None):
+        data = httpx.get(server.url + ".well-known/void", headers={"Accept": accept} if accept else {})
+        assert data.headers["content-type"].startswith("text/turtle"), accept
+    assert client.get(".well-known/void.html").headers["content-type"].startswith("text/html")
+
+
+def test_browse_finds_things_by_name(client: httpx.Client) -> None:
+    found = client.get("browse", params={"q": "Montvil"})
+    assert found.status_code == 200
+    check_page(found.text)
+    assert "Joseph V. Montville" in found.text and "Things named like “Montvil”" in found.text
+    assert "No thing in the graph" in client.get("browse", params={"q": "zzqx"}).text
+    assert client.get("browse", params={"q": ""}).status_code == 200  # an empty search lists everything
+    too_long = client.get("browse", params={"q": "x" * 201})
+    assert too_long.status_code == 400 and "longer than 200" in too_long.json()["detail"]
+
+
+def test_home_page_has_a_search_box_and_short_source_blurbs(client: httpx.Client) -> None:
+    page = client.get("").text
+    assert '<form class="find-form" role="search" method="get" action="/browse"' in page
+    assert '<input id="find" name="q" type="search"' in page
+    assert "shared/seed/" not in page  # a source's blurb is its first sentence, not the curators' notes
+    assert "shared/seed/" not in client.get("browse", params={"kind": "source"}).text
 
 
 # --- data for the editor -----------------------------------------------------------------------------------------

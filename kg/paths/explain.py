@@ -140,8 +140,15 @@ def result_json(proj: Projection, result: SearchResult) -> dict[str, object]:
 
 
 def _no_path_message(result: SearchResult) -> str:
-    return (f"no path of at most {result.constraints.max_length} hops connects them under these constraints; "
-            "raise max_length or relax the constraints")
+    """Why there is no answer, and what to change.
+
+    >>> from kg.paths.model import Constraints
+    >>> _no_path_message(SearchResult(0, 1, "k", [], None, constraints=Constraints(max_length=1)))[:40]
+    'no path of a single hop connects them un'
+    """
+    longest = result.constraints.max_length
+    within = "a single hop" if longest == 1 else f"at most {longest} hops"
+    return f"no path of {within} connects them under these constraints; raise max_length or relax the constraints"
 
 
 def text_report(proj: Projection, result: SearchResult) -> str:

@@ -13,8 +13,8 @@ Per request the middleware
   raw path, so metrics stay bounded) and status, and times it;
 - times SPARQL queries that really ran (``X-Backchannel-Cache: miss``);
 - adds ``X-Content-Type-Options: nosniff`` to every answer and, to HTML answers
-  that lack them, ``X-Frame-Options``, ``Referrer-Policy`` and a
-  ``Content-Security-Policy`` that forbids framing, plugins and ``<base>``;
+  that lack them, the site's one policy (:func:`service.http.headers.security_headers`:
+  scripts, styles and connections from this origin only, no framing, no plugins);
 - writes one JSON line to the ``backchannel.access`` logger.
 
 >>> from fastapi import FastAPI
@@ -60,6 +60,7 @@ from prometheus_client.registry import Collector
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.http.headers import security_headers
 from service.http.limits import HeaderLimits
 
 ACCESS_LOGGER = "backchannel.access"
@@ -72,12 +73,9 @@ QUERY_ROUTES = ("/sparql", "/api/queries")
 
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
-HTML_FALLBACK_HEADERS = {
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "Content-Security-Policy": "frame-ancestors 'none'; object-src 'none'; base-uri 'none'",
-}
-"""Added to an HTML answer only where the route did not set the header itself (pages set stricter CSPs)."""
+HTML_FALLBACK_HEADERS = security_headers()
+"""Added to an HTML answer only where the route did not set the header itself: the site's one policy (every page
+sets it; no page needs a laxer one since /docs is served from our own bundle)."""
 
 _SANE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 

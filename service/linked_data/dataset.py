@@ -1,6 +1,7 @@
 """Routes: the dataset as a whole. Its VoID and DCAT description, its dumps and the JSON-LD context.
 
-- ``GET /.well-known/void`` the VoID + DCAT description (Turtle first; ``.ttl``, ``.jsonld`` … suffixes too);
+- ``GET /.well-known/void`` the VoID + DCAT description (Turtle first; ``.ttl``, ``.jsonld`` … suffixes too; a
+  browser, asking for HTML, gets the same description as a page: :mod:`service.linked_data.void_page`);
 - ``GET /dumps/backchannel.{trig,nq,ttl,jsonld}`` the whole dataset (``.gz`` too, or ``Accept-Encoding: gzip``);
 - ``GET /context.jsonld`` the JSON-LD context of our documents (our prefixes).
 
@@ -27,6 +28,7 @@ from kg.store.base import term_value
 from service.http.negotiation import negotiate
 from service.linked_data import http
 from service.linked_data.resources import graph_statistics, read_only, serve
+from service.linked_data.void_page import void_view
 from service.state import AppState, State
 
 router = APIRouter(tags=["linked data"])
@@ -40,7 +42,8 @@ DUMP_TYPES: dict[str, str] = {
 """The dumps and their media types."""
 
 VOID_TYPES = [http.TURTLE, http.JSONLD, "application/n-triples", "application/rdf+xml", "application/trig",
-              "application/n-quads"]
+              "application/n-quads", http.HTML]
+"""What the description offers: Turtle first (for ``*/*`` and no ``Accept``), HTML to a browser that asks for it."""
 
 
 def dataset_info(state: AppState) -> DatasetInfo:
@@ -95,6 +98,8 @@ def void_suffixed(suffix: str, request: Request, state: State) -> Response:
 
 def _void(request: Request, state: AppState, media: str, vary: tuple[str, ...]) -> Response:
     prefixes = all_prefixes(state.settings.id_base)
+    if media == http.HTML:
+        return serve(request, state, key="void", media_type=media, vary=vary, build=lambda: _void_page(state))
     return serve(
         request,
         state,
@@ -103,6 +108,15 @@ def _void(request: Request, state: AppState, media: str, vary: tuple[str, ...]) 
         vary=vary,
         build=lambda: write_document(void_triples(graph_statistics(state), dataset_info(state)), media, prefixes),
     )
+
+
+def _void_page(state: AppState) -> bytes:
+    """The dataset description as a page (for a browser: the menu's "Dataset")."""
+    info, stats = dataset_info(state), graph_statistics(state)
+    named = {*info.examples, *stats.graphs, *stats.class_partitions, *stats.property_partitions}
+    labels = kd.pick_labels(kd.label_facts(state.store, named))
+    page = void_view(info, stats, state.pages.links, labels)
+    return state.pages.render("void.html", void=page, active="void")
 
 
 def _dumps(state: AppState) -> dict[str, bytes]:

@@ -48,6 +48,29 @@ READABLE: dict[str, str] = {
     RDFS + "comment": "comment",
 }
 """Reading labels for reused properties that no loaded vocabulary labels (the graph's own labels win)."""
+PLAIN_TYPES = frozenset({XSD + t for t in ("gYear", "gYearMonth", "date", "dateTime", "integer", "decimal",
+                                           "double", "boolean", "nonNegativeInteger", "positiveInteger", "anyURI")})
+"""Datatypes a reader understands from the value itself: their names go to a tooltip, not beside the value."""
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def readable(value: str) -> str:
+    """A date in words (``1993-08`` → August 1993, ``1993-09-13`` → 13 September 1993); anything else as it is.
+
+    >>> readable("1981"), readable("1993-08"), readable("1993-09-13"), readable("2003-09-01T00:00:00Z")
+    ('1981', 'August 1993', '13 September 1993', '1 September 2003')
+    >>> readable("Camp David"), readable("1993-13")
+    ('Camp David', '1993-13')
+    """
+    parts = value.split("T", 1)[0].split("-")
+    if len(parts) in (2, 3) and all(p.isdigit() for p in parts) and len(parts[0]) == 4 and 1 <= int(parts[1]) <= 12:
+        month = MONTHS[int(parts[1]) - 1]
+        if len(parts) == 2:
+            return f"{month} {parts[0]}"
+        if 1 <= int(parts[2]) <= 31:
+            return f"{int(parts[2])} {month} {parts[0]}"
+    return value
 
 
 @dataclass(frozen=True)
@@ -96,6 +119,9 @@ class ValueView:
     iri: str | None = None
     lang: str | None = None
     datatype: str | None = None
+    """The datatype to show beside the value (None for strings, dates and numbers)."""
+    title: str | None = None
+    """What the curious see on hovering: the value as stated and its datatype."""
     notes: list[int] = field(default_factory=list)
     nested: list[GroupView] = field(default_factory=list)
     external: bool = False
@@ -238,8 +264,11 @@ class PageBuilder:
             text = title or (", ".join(types) if types else "(unnamed)")
             return ValueView(text[:1].upper() + text[1:], nested=nested)
         datatype = term.datatype.value
-        shown = None if datatype in (XSD + "string", RDF + "langString") else compact(datatype)
-        return ValueView(term.value, lang=term.language or None, datatype=shown)
+        if datatype in (XSD + "string", RDF + "langString"):
+            return ValueView(term.value, lang=term.language or None)
+        if datatype in PLAIN_TYPES:
+            return ValueView(readable(term.value), title=f"{term.value} ({compact(datatype)})")
+        return ValueView(term.value, datatype=compact(datatype))
 
     def groups(self, facts: list[Fact], *, skip: set[str] | frozenset[str] = frozenset(), depth: int = 0,
                inverse: bool = False) -> list[GroupView]:
@@ -322,8 +351,9 @@ class PageBuilder:
         start = next(iter(values[BC + "startDate"] or values[BC + "date"]), None)
         end = next(iter(values[BC + "endDate"]), None)
         if start and end and end != start:
-            return f"{start} – {end}"
-        return start or end
+            return f"{readable(start)} – {readable(end)}"
+        first = start or end
+        return readable(first) if first else None
 
     def _qualified(self) -> list[QualifiedView]:
         d = self.d

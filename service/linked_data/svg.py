@@ -1,7 +1,8 @@
 """A small picture of a thing's neighbourhood, drawn on the server as inline SVG (no script).
 
 The thing sits in the middle; its neighbours sit on an ellipse around it, each a link to its page;
-each line carries the relation's label and an arrow in the direction of the statement.
+each line carries the relation's label (drawn last, so that no box covers it) and an arrow in the direction of
+the statement. The picture has no ``role="img"``: its links must stay reachable (a picture's children are not).
 
 >>> svg = neighbourhood_svg("Montville", [Edge("coined", "Track Two", "/def/track/track-two", True)])
 >>> svg.startswith("<svg") and "Track Two" in svg and "coined" in svg
@@ -68,7 +69,7 @@ def neighbourhood_svg(center: str, edges: list[Edge], *, width: int = 960, heigh
     stagger = len(neighbours) > 8
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="neighbourhood" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-labelledby="nb-title">',
+        f'width="{width}" height="{height}" aria-labelledby="nb-title">',
         f'<title id="nb-title">{escape(center)} and {len(neighbours)} linked things</title>',
         "<defs>"
         '<marker id="nb-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
@@ -95,7 +96,7 @@ def neighbourhood_svg(center: str, edges: list[Edge], *, width: int = 960, heigh
         )
         parts.append(f'<line class="nb-edge" x1="{sx:.1f}" y1="{sy:.1f}" x2="{ex:.1f}" y2="{ey:.1f}"{markers}/>')
         label = " · ".join(dict.fromkeys(e.label for e in group))
-        lx, ly = sx + (ex - sx) * 0.62, sy + (ey - sy) * 0.62
+        lx, ly = (sx + ex) / 2, (sy + ey) / 2  # halfway between the two boxes, clear of both
         labels.append(
             f'<text class="nb-edge-label" x="{lx:.1f}" y="{ly - 3:.1f}" text-anchor="middle">'
             f"{escape(_short(label, 30))}</text>"
@@ -109,7 +110,7 @@ def neighbourhood_svg(center: str, edges: list[Edge], *, width: int = 960, heigh
             boxes.append(f'<a href="{escape(href, quote=True)}"><title>{escape(target)}</title>{box}</a>')
         else:
             boxes.append(f"<g><title>{escape(target)}</title>{box}</g>")
-    parts += labels + boxes
+    parts += boxes + labels  # labels last: no box is ever drawn over a relation's name
     parts.append(
         f'<rect class="nb-center" x="{cx - 120:.1f}" y="{cy - 20:.1f}" width="240" height="40" rx="8"/>'
         f'<text class="nb-center-label" x="{cx:.1f}" y="{cy + 6:.1f}" text-anchor="middle">'

@@ -13,6 +13,8 @@ URL design (every page's state is in its URL, so any view can be shared, bookmar
   (the parameters of ``GET /paths``: mode, k, max_length, include_predicates, exclude_predicates, include_kinds,
   exclude_kinds, max_degree, after, before, directed); opening it runs the search.
 - ``GET /influence?thing=<IRI or name>`` the influence view: lineage, what it influenced, and the ranking.
+- ``GET /docs`` the API documentation: Swagger UI from our own bundle (npm ``swagger-ui-dist``, pinned; no CDN)
+  reading ``/openapi.json``; ``/redoc`` (FastAPI's other CDN page, switched off) redirects to it.
 - ``GET /ui/vocabulary.json`` classes and properties (with labels) and prefixes, for the editor's autocompletion.
 - ``GET /ui/examples.json`` the named queries as runnable examples (their example values bound with ``VALUES``).
 
@@ -31,13 +33,14 @@ import re
 from collections.abc import Callable, Mapping
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from kg.namespaces import VOCAB, all_prefixes
 from kg.settings import Settings
 from service.http.caching import etag_matches
 from service.http.headers import security_headers
 from service.linked_data.pages import script_json
+from service.linked_data.resources import catalogue
 from service.schemas import EditorExamples, EditorVocabulary
 from service.state import AppState, State, get_state
 from service.ui.examples import examples, vocabulary
@@ -131,7 +134,9 @@ def editor(request: Request) -> Response:
                   "to another? (HTML; the question is in the URL)", response_class=Response)
 def explore(request: Request, state: State) -> Response:
     question = {name: value for name in EXPLORE_PARAMS if (value := one(request, name, 2000)) is not None}
-    config = page_config(state.settings, state.pages.links.root, question=question)
+    ends = {question.get("from"), question.get("to")}
+    labels = {t.iri: t.label for t in catalogue(state) if t.iri in ends and t.label}  # ends given by IRI, by name
+    config = page_config(state.settings, state.pages.links.root, question=question, labels=labels)
     return render_page(state, "explore", title="How are they connected?", active="explore", config=config,
                        question=question)
 
@@ -142,6 +147,18 @@ def influence(request: Request, state: State) -> Response:
     thing = one(request, "thing", 2000)
     config = page_config(state.settings, state.pages.links.root, thing=thing)
     return render_page(state, "influence", title="Influence", active="influence", config=config, thing=thing)
+
+
+@router.api_route("/docs", methods=["GET", "HEAD"], include_in_schema=False, response_class=Response)
+def docs(state: State) -> Response:
+    root = state.pages.links.root
+    config = page_config(state.settings, root, openapi=root + "openapi.json")
+    return render_page(state, "docs", title="API documentation", active="docs", config=config)
+
+
+@router.api_route("/redoc", methods=["GET", "HEAD"], include_in_schema=False, response_class=Response)
+def redoc(state: State) -> Response:
+    return RedirectResponse(state.pages.links.root + "docs", status_code=308)
 
 
 # --- data for the editor ----------------------------------------------------------------------

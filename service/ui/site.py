@@ -1,11 +1,18 @@
-"""Routes: the site's own pages. Home (what the graph is, where to start), browse (the things of a kind) and the
-static files (our stylesheet and the built bundles).
+"""Routes: the site's own pages. Home (what the graph is, a search box, where to start), browse (the things of a
+kind, or those whose names match ``q=``) and the static files (our stylesheet and the built bundles).
+
+>>> first_sentence("A copy of an article (the 2004 one). Kept in the project as shared/seed/a.txt.")
+'A copy of an article (the 2004 one).'
+>>> first_sentence("No full stop")
+'No full stop'
+>>> first_sentence("U.S. State Department employee who met Joseph V. Montville. He wrote.")
+'U.S. State Department employee who met Joseph V. Montville.'
 """
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
+import re
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
@@ -18,6 +25,7 @@ from service.linked_data.dataset import DUMP_TYPES
 from service.linked_data.pages import Links, kind_of
 from service.linked_data.resources import catalogue, graph_statistics, read_only, serve
 from service.state import AppState, State
+from service.ui.assets import IMMUTABLE, SHORT, immutable_name
 from service.ui.templates import STATIC
 
 router = APIRouter(tags=["web interface"])
@@ -57,15 +65,30 @@ def home(request: Request, state: State) -> Response:
     def build() -> bytes:
         things = {t.iri: t for t in catalogue(state)}
         sources = [
-            {"label": t.label, "description": t.description, "href": links.href(t.iri)}
+            {"label": t.label, "description": first_sentence(t.description or ""), "href": links.href(t.iri)}
             for t in things.values()
             if t.iri.startswith(settings.source_base)
         ]
         return state.pages.render("home.html", stats=graph_statistics(state), kinds=kind_counts(state),
                                   sources=sources, questions=questions(links, settings, things),
-                                  dumps=list(DUMP_TYPES), active="home")
+                                  dumps=list(DUMP_TYPES), active="home", search_boxes=True)
 
     return serve(request, state, key="home", media_type=http.HTML, build=build)
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a description: a blurb (the rest, on the thing's own page). A full stop ends it when
+    the next word starts a sentence, and not after initials or a title (U.S., Joseph V. Montville, Dr.)."""
+    text = text.strip()
+    for end in re.finditer(r"[.!?](?=\s+[\"“‘(]?[A-Z0-9]|\s*$)", text):
+        head = text[:end.end()]
+        if not _ABBREVIATION.search(head):
+            return head
+    return text
+
+
+_ABBREVIATION = re.compile(r"(?:\b[A-Z]\.)+$|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|Prof|Gen|Col|Amb|e\.g|i\.e|cf|vs)\.$")
+"""What ends in a full stop without ending a sentence: initials (U.S., V.) and the usual abbreviations."""
 
 
 def questions(links: Links, settings: Settings, things: dict[str, kd.Thing]) -> list[dict[str, str]]:
@@ -102,32 +125,48 @@ def questions(links: Links, settings: Settings, things: dict[str, kd.Thing]) -> 
     return out
 
 
-@read_only(router, "/browse", http.HTML, summary="The things of one kind, alphabetically, with their descriptions")
-def browse(request: Request, state: State, kind: str | None = None) -> Response:
+@read_only(router, "/browse", http.HTML, summary="The things of one kind, alphabetically, with their descriptions; "
+           "with q=, the things whose names match (the home page's search box)")
+def browse(request: Request, state: State, kind: str | None = None, q: str | None = None) -> Response:
     settings, links = state.settings, state.pages.links
     if kind is not None and kind not in KINDS:
         raise HTTPException(400, f"unknown kind {kind!r}; use one of: " + ", ".join(KINDS))
+    if q is not None and len(q.strip()) > 200:
+        raise HTTPException(400, "q= is longer than 200 characters: give a name, or part of one, to look for")
+    wanted = q.strip() if q else None
 
     def build() -> bytes:
+        listed = catalogue(state)
+        if wanted:
+            found = [c.iri for c in state.paths.engine().search_names(wanted, limit=50)]
+            order = {iri: i for i, iri in enumerate(found)}
+            listed = sorted((t for t in listed if t.iri in order), key=lambda t: order[t.iri])
         things = [
-            {"label": t.label, "description": t.description, "href": links.href(t.iri)}
-            for t in catalogue(state)
+            {"label": t.label, "description": first_sentence(t.description or ""), "href": links.href(t.iri)}
+            for t in listed
             if kind is None or kind_of(t.iri, settings) == kind
         ]
-        title = KINDS[kind] if kind else "Everything in the graph"
+        title = f"Things named like “{wanted}”" if wanted else KINDS[kind] if kind else "Everything in the graph"
         return state.pages.render("browse.html", title=title, kind=kind, kinds=kind_counts(state), things=things,
-                                  active="browse")
+                                  query=wanted, active="browse", search_boxes=True)
 
-    return serve(request, state, key=f"browse?{kind}", media_type=http.HTML, build=build)
+    return serve(request, state, key=f"browse?{kind}&{wanted}", media_type=http.HTML, build=build)
 
 
-@read_only(router, "/static/{path:path}", "text/css",
-           summary="Static files of the pages (stylesheet, scripts, pictures)")
+@read_only(router, "/static/{path:path}", "text/css", "text/javascript",
+           summary="Static files of the pages (stylesheet, scripts, pictures): compressed when the client accepts "
+           "it, kept for a year when the URL names the content (?v=digest, or a hashed chunk name)")
 def static(path: str, request: Request, state: State) -> Response:
     target = (STATIC / path).resolve()
     if not target.is_relative_to(STATIC) or not target.is_file():
         raise HTTPException(404, f"no static file {path!r}")
-    data = target.read_bytes()
     media = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-    digest = hashlib.sha256(data).hexdigest()
-    return serve(request, state, key=f"static/{path}/{digest}", media_type=media, build=lambda: data, versioned=False)
+    index = state.pages.static
+    digest = index.digest(target)
+    named = request.query_params.get("v") == digest or immutable_name(path)
+    variant = index.variant(target, media, request.headers.get("accept-encoding"))
+    extra = {"Cache-Control": IMMUTABLE if named else SHORT}
+    if variant.encoding:
+        extra["Content-Encoding"] = variant.encoding
+    return serve(request, state, key=f"static/{path}/{digest}/{variant.encoding}", media_type=media,
+                 build=lambda: variant.data, versioned=False, vary=("Accept-Encoding",), extra=extra)

@@ -8,28 +8,32 @@ error, not an empty string); every page extends ``base.html``, whose navigation 
 ('/kg/', ['/kg/', '/kg/browse'])
 >>> b"<html" in pages.render("not_found.html", iri="http://x.org/kg/id/person/nobody", suggestions=[])
 True
+>>> pages.static_url("style.css").startswith("/kg/static/style.css?v=")
+True
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 import pyoxigraph as ox
 
+from kg.namespaces import VOCAB
 from kg.settings import Settings
 from service.http.caching import VersionCache
-from service.linked_data.pages import Links
+from service.linked_data.pages import Links, script_json
+from service.ui.assets import AssetIndex
 
 HERE = Path(__file__).resolve().parents[1]
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 VENDOR = STATIC / "vendor"
 """Where ``make assets`` puts the page bundles (``{name}.js``, ``{name}.css``)."""
-BUNDLES: tuple[str, ...] = ("editor", "explore", "influence")
-"""Each page's bundle: ``vendor/{name}.js`` and ``vendor/{name}.css``."""
+BUNDLES: tuple[str, ...] = ("editor", "explore", "influence", "site", "docs")
+"""Each page's bundle: ``vendor/{name}.js`` and ``vendor/{name}.css`` (``site`` gives the home page and the entity
+pages their search boxes; ``docs`` is the API documentation)."""
 
 NAV: tuple[tuple[str, str, str], ...] = (
     ("home", "", "Home"),
@@ -53,13 +57,14 @@ class NavItem:
 
 @dataclass(frozen=True)
 class Assets:
-    """Whether a page's bundle is built, and the version token that busts browser caches when it changes."""
+    """Whether a page's bundle is built, and the URLs of its script and stylesheet (naming their content)."""
 
     built: bool
-    version: str
+    script: str = ""
+    style: str = ""
 
 
-def assets_for(name: str, vendor: Path = VENDOR) -> Assets:
+def assets_for(name: str, vendor: Path = VENDOR, index: AssetIndex | None = None, root: str = "/") -> Assets:
     """The state of the bundle ``name`` in ``vendor``.
 
     >>> import tempfile
@@ -67,13 +72,11 @@ def assets_for(name: str, vendor: Path = VENDOR) -> Assets:
     False
     """
     files = [vendor / f"{name}.js", vendor / f"{name}.css"]
-    try:
-        stats = [f.stat() for f in files]
-    except OSError:
-        return Assets(False, "")
-    # From the files' size and time (cheap: pages call this, and the editor page is served on the event loop).
-    stamp = "/".join(f"{st.st_size}:{st.st_mtime_ns}" for st in stats)
-    return Assets(True, hashlib.sha256(stamp.encode()).hexdigest()[:12])
+    if not all(f.is_file() for f in files):
+        return Assets(False)
+    index = index or AssetIndex(STATIC)
+    return Assets(True, *(f"{root}static/{f.relative_to(STATIC).as_posix()}?v={index.digest(f)}"
+                          if f.is_relative_to(STATIC) else "" for f in files))
 
 
 class Pages:
@@ -85,6 +88,8 @@ class Pages:
         self.vendor = vendor
         """The folder of the built bundles (tests point it elsewhere to see the pages without them)."""
         self.cache = VersionCache()
+        self.static = AssetIndex(STATIC)
+        """Digests and compressed copies of the static files (their URLs name their content)."""
         self.nav = [NavItem(key, self.links.root + path, text) for key, path, text in NAV]
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -92,7 +97,8 @@ class Pages:
             trim_blocks=False,
             undefined=jinja2.StrictUndefined,
         )
-        self.env.globals.update(root=self.links.root, link=self.links.href, nav=self.nav, active=None, things=[])
+        self.env.globals.update(root=self.links.root, link=self.links.href, nav=self.nav, active=None, things=[],
+                                static=self.static_url, site_bundle=self.site_bundle)
         self.env.tests["iri"] = lambda term: isinstance(term, ox.NamedNode)
 
     def render(self, template: str, **context: object) -> bytes:
@@ -101,4 +107,18 @@ class Pages:
 
     def assets(self, name: str) -> Assets:
         """The state of a page's bundle."""
-        return assets_for(name, self.vendor)
+        return assets_for(name, self.vendor, self.static, self.links.root)
+
+    def static_url(self, path: str) -> str:
+        """The URL of a static file (``style.css``), naming its content so that browsers may keep it."""
+        return self.static.url(self.links.root, path)
+
+    def site_bundle(self) -> dict[str, str] | None:
+        """What a plain page needs for its search boxes: the ``site`` bundle's URLs and its configuration
+        (None when the bundle is not built: the forms then work without suggestions)."""
+        assets = self.assets("site")
+        if not assets.built:
+            return None
+        root, settings = self.links.root, self.settings
+        config = {"root": root, "idBase": settings.id_base, "vocab": VOCAB, "api": {"search": root + "search"}}
+        return {"script": assets.script, "style": assets.style, "config": script_json(config)}

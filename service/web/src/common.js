@@ -92,6 +92,18 @@ export function fallbackLabel(iri) {
   }
 }
 
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+  "November", "December"];
+
+/** A date as people write it: "1993-08-20" → "20 August 1993", "1993-08" → "August 1993"; a year, or anything
+ *  else, as it is. */
+export function dateInWords(date) {
+  const m = String(date ?? "").match(/^(-?\d{4})-(\d{2})(?:-(\d{2}))?/);
+  if (!m || !MONTHS[Number(m[2]) - 1]) return String(date ?? "");
+  const month = `${MONTHS[Number(m[2]) - 1]} ${m[1]}`;
+  return m[3] ? `${Number(m[3])} ${month}` : month;
+}
+
 /** The kind of one of our things, read from its IRI (person, org, work, …). */
 export function kindOf(iri, cfg) {
   if (cfg.idBase && iri.startsWith(cfg.idBase)) return iri.slice(cfg.idBase.length).split("/")[0];

@@ -185,6 +185,42 @@ async function renderProblem(error) {
 
 // --- the page -------------------------------------------------------------------------------------------
 
+/** Names for the results' controls that YASR leaves unnamed (the page-size select, the filter box). */
+function nameResultControls(host) {
+  for (const select of host.querySelectorAll("select.tableSizer, .dataTables_length select")) {
+    if (!select.getAttribute("aria-label")) select.setAttribute("aria-label", "Rows per page");
+  }
+  for (const input of host.querySelectorAll(".tableFilter, .dataTables_filter input")) {
+    if (!input.getAttribute("aria-label")) input.setAttribute("aria-label", "Filter the results");
+  }
+}
+
+/** A view that does not fit the results (a timeline without dates) is greyed out by YASR: say so to assistive
+ *  technology too (a greyed-out control need not meet the contrast of an active one), whenever YASR changes it. */
+function markDisabledViews(host) {
+  const mark = () => {
+    for (const button of host.querySelectorAll(".yasr_btn")) {
+      const disabled = String(button.classList.contains("disabled"));
+      if (button.getAttribute("aria-disabled") !== disabled) button.setAttribute("aria-disabled", disabled);
+    }
+  };
+  new MutationObserver(mark).observe(host, { subtree: true, childList: true, attributes: true, attributeFilter: ["class"] });
+  mark();
+}
+
+/** What CodeMirror leaves out for screen readers and keyboards: a name for the text area that receives the
+ *  typing, and a way to reach (and scroll) the text with the keyboard when it is longer than the box. */
+function makeAccessible(yasqe) {
+  const input = yasqe.getInputField();
+  input.setAttribute("aria-label", "SPARQL query");
+  input.setAttribute("aria-describedby", "editor-keys");
+  const scroller = yasqe.getScrollerElement();
+  scroller.setAttribute("tabindex", "0");
+  for (const button of document.querySelectorAll(".yasqe_buttons button, .yasqe_buttons .yasqe_share")) {
+    if (!button.getAttribute("aria-label") && button.title) button.setAttribute("aria-label", button.title);
+  }
+}
+
 function shareLink(query) {
   return `${window.location.origin}${cfg.root}editor#query=${encodeURIComponent(query)}`;
 }
@@ -225,6 +261,7 @@ async function main() {
     consumeShareLink: null,
     createShareableLink: (y) => shareLink(y.getValue()),
     editorHeight: "320px",
+    lineWrapping: true, // long lines wrap, rather than scroll sideways (phones)
     requestConfig: {
       endpoint: window.location.origin + cfg.endpoint,
       method: "POST",
@@ -241,6 +278,9 @@ async function main() {
     getPlainQueryLinkToEndpoint: () => `${cfg.endpoint}?query=${encodeURIComponent(yasqe.getValue())}`,
   });
   window.backchannel = Object.assign(window.backchannel || { graphs: {} }, { yasqe, yasr });
+  makeAccessible(yasqe);
+  yasr.on("drawn", () => nameResultControls(yasrHost));
+  markDisabledViews(yasrHost);
 
   declareMissingPrefixes(yasqe);
   yasqe.on("queryBefore", (y) => {

@@ -1,10 +1,10 @@
 // The path explorer at /explore: two things, the shortest chains of statements between them as a graph, and each
 // chain explained in plain English with its sources. The question is the page address (/explore?from=…&to=…).
 
-import { ApiError, el, getJSON, pageConfig, setStatus, thingHref, isLocal, withParams, fallbackLabel } from "./common.js";
-import { columnsLayout, drawGraph, highlight, KIND_COLOURS } from "./graph.js";
-import { searchBox, valueOf, thingsIn } from "./search.js";
-import { normalisePaths } from "./paths-api.js";
+import { ApiError, el, getJSON, pageConfig, setStatus, thingHref, isLocal, withParams, fallbackLabel, dateInWords } from "./common.js";
+import { columnsLayout, drawGraph, fitHeight, highlight, KIND_COLOURS } from "./graph.js";
+import { searchBox, valueOf, thingsIn, shortName } from "./search.js";
+import { normalisePaths, reasonInWords, rankInWords, stepsInWords } from "./paths-api.js";
 
 const cfg = pageConfig();
 const PARAMS = [
@@ -46,6 +46,10 @@ function fillForm(question) {
     if (name === "from" || name === "to") {
       delete input.dataset.iri;
       delete input.dataset.label;
+      // An end given by IRI shows its name at once (the page knows the labels of the address's IRIs), so that a
+      // question that fails does not leave an IRI in the box.
+      const label = (cfg.labels || {})[question[name]];
+      if (label) showEnd(input, { iri: question[name], label });
     }
   }
   const advanced = PARAMS.slice(2).some((name) => question[name]);
@@ -110,12 +114,24 @@ function showProblem(err) {
   const end = quoted("from") ? "from" : quoted("to") ? "to" : null;
   const candidates = thingsIn(problem.candidates ?? []);
   const suggestions = thingsIn(problem.suggestions ?? []);
-  const pieces = [el("p", {}, problem.detail || err.message)];
   const target = end || (inputs.to.value && !inputs.from.value ? "from" : "to");
+  const typed = end ? inputs[end].value.trim() : "";
+  // Our own words (the API's detail, with its IRIs, is for programs; it stays in a tooltip for the curious).
+  const pieces = [];
   if (candidates.length) {
-    pieces.push(el("p", {}, "Which one do you mean?"), candidateButtons(target, candidates));
+    pieces.push(
+      el("p", { title: problem.detail || "" }, typed ? `“${typed}” could mean several things. Which one do you mean?` : "A name could mean several things. Which one do you mean?"),
+      candidateButtons(target, candidates),
+    );
   } else if (suggestions.length) {
-    pieces.push(el("p", {}, "Did you mean:"), candidateButtons(target, suggestions));
+    pieces.push(
+      el("p", { title: problem.detail || "" }, typed ? `Nothing in the graph is called “${typed}”. Did you mean:` : "A name was not found. Did you mean:"),
+      candidateButtons(target, suggestions),
+    );
+  } else if (err.status === 404) {
+    pieces.push(el("p", { title: problem.detail || "" }, typed ? `Nothing in the graph is called “${typed}”: try another name, or part of it.` : "One of the two things is not in the graph: try another name."));
+  } else {
+    pieces.push(el("p", {}, problem.detail || err.message));
   }
   setStatus(status, "error", pieces);
 }
@@ -133,16 +149,30 @@ function kindLegend(kinds) {
 }
 
 /** Draw the answer: the graph on the left, the explained paths on the right. */
+/** Which thing a name was taken for, when it could mean others too, in words, with the others to click (the
+ *  API's note stays in a tooltip for the curious). */
+function tookInWords({ end, query, note, others }, thing) {
+  const taken = thing && thing.label ? `${thing.label}${thing.kind ? ` (${thing.kind})` : ""}` : "the closest match";
+  return el(
+    "div",
+    { class: "resolved", title: note },
+    el("p", {}, `“${query}” was taken to mean ${taken}. It could also mean:`),
+    candidateButtons(end, thingsIn(others)),
+  );
+}
+
 function render(answer) {
   const { from, to, paths } = answer;
   showEnd(inputs.from, from);
   showEnd(inputs.to, to);
   if (!paths.length) {
     results.hidden = true;
+    const longest = answer.maxLength;
+    const within = longest ? ` in ${longest === 1 ? "a single step" : `${longest} steps or fewer`}` : "";
     setStatus(
       status,
       "info",
-      el("p", {}, answer.message || `No connection found between ${from ? from.label : "them"} and ${to ? to.label : "the other end"} within the limits.`),
+      el("p", {}, `No chain of statements links ${from ? from.label : "them"} to ${to ? to.label : "the other end"}${within}, with these options.`),
       el("p", {}, "Try a longer path (Options → Longest path), fewer excluded relations or kinds, or no hub limit."),
     );
     return;
@@ -150,8 +180,8 @@ function render(answer) {
   setStatus(
     status,
     "info",
-    el("p", {}, `${paths.length} ${paths.length === 1 ? "path" : "paths"} from ${from.label} to ${to.label}.`),
-    ...(answer.notes || []).map((note) => el("p", { class: "resolved" }, `Names: ${note}.`)),
+    el("p", {}, `${paths.length === 1 ? "One connection" : `${paths.length} connections`} from ${from.label} to ${to.label}, the most telling first.`),
+    ...answer.resolved.map((how) => tookInWords(how, answer[how.end])),
   );
   results.hidden = false;
 
@@ -191,12 +221,17 @@ function render(answer) {
   const longest = Math.max(...[...columns.values()].filter(Number.isFinite), 0);
   for (const [id, column] of columns) if (!Number.isFinite(column)) columns.set(id, longest + 1);
 
+  // On a narrow screen the steps run down the page (the picture then fills the width); the box is as tall as the
+  // picture needs, so that it is not a small drawing in a large empty box.
+  const vertical = canvas.clientWidth < 600;
+  const layout = columnsLayout(columns, { vertical });
+  fitHeight(canvas, layout.positions, { vertical });
   const cy = drawGraph(
     canvas,
     { nodes: [...nodes.values()], edges: [...edges.values()] },
     {
       name: "paths",
-      layout: columnsLayout(columns),
+      layout,
       onNode: (node) => {
         const href = node.data("href");
         if (href) window.location.assign(href);
@@ -212,7 +247,11 @@ function render(answer) {
       el(
         "li",
         { class: "path", dataset: { index }, onclick: (e) => (e.target.closest("a") ? null : selectPath(index)) },
-        el("p", { class: "path-meta" }, `${path.hops.length} ${path.hops.length === 1 ? "step" : "steps"}` + (path.score !== undefined ? ` · score ${path.score}` : "")),
+        el(
+          "p",
+          { class: "path-meta", title: path.score !== undefined ? `score ${path.score} (higher ranks first)` : null },
+          `${stepsInWords(path.hops.length)} · ${rankInWords(index, paths.length)}`,
+        ),
         path.explanation ? el("p", { class: "explanation" }, path.explanation) : null,
         path.broadConcept
           ? el("p", { class: "broad-concept" }, "Only through the broad concept ", thingLink(path.broadConcept), ": both ends are filed under it, and nothing more specific ties them.")
@@ -243,9 +282,19 @@ function render(answer) {
           ),
         ),
         path.timeOrder.length > 1
-          ? el("p", { class: "time-order" }, "In time: ", path.timeOrder.map((n, i) => [i ? " → " : "", `${n.label} (${n.date})`]))
+          ? el("p", { class: "time-order" }, "In time: ", path.timeOrder.map((n, i) => [i ? " → " : "", `${n.label} (${dateInWords(n.date)})`]))
           : null,
-        path.reasons.length ? el("ul", { class: "reasons", "aria-label": "Why this path ranks here" }, path.reasons.map((r) => el("li", {}, r))) : null,
+        path.reasons.length
+          ? el(
+              "details",
+              { class: "reasons" },
+              el("summary", {}, "Why it ranks here"),
+              el("ul", {}, path.reasons.map((r) => {
+                const words = reasonInWords(r);
+                return el("li", { title: words === r ? null : r }, words);
+              })),
+            )
+          : null,
       ),
     ),
   );
@@ -277,6 +326,30 @@ function thingLink(node) {
   return href ? el("a", { href, class: "thing-link" }, node.label) : el("span", {}, node.label);
 }
 
+/** The shortest name that the paths API resolves to this thing and to nothing else: its label when no other thing
+ *  has it, else its prefixed name (bc-person:joseph-v-montville), else its IRI. */
+async function nameFor(thing, signal) {
+  try {
+    const found = thingsIn(await getJSON(withParams(cfg.api.search, { q: thing.label, limit: 5 }), { signal }));
+    return shortName(thing, found, cfg);
+  } catch {
+    return null;
+  }
+}
+
+/** Once the ends are known, put them in the address by name (not by IRI), so that shared links read well. */
+async function nameTheAddress(question, answer, signal) {
+  const named = { ...question };
+  for (const [key, thing] of [["from", answer.from], ["to", answer.to]]) {
+    if (!thing || !thing.iri || !question[key]) continue;
+    const name = await nameFor(thing, signal);
+    if (name) named[key] = name;
+  }
+  const url = withParams(cfg.root + "explore", named);
+  if (signal.aborted) return; // another question was asked meanwhile
+  if (url !== window.location.pathname + window.location.search) window.history.replaceState(named, "", url);
+}
+
 async function run(question) {
   if (!question.from || !question.to) {
     results.hidden = true;
@@ -288,7 +361,9 @@ async function run(question) {
   setStatus(status, "busy", "Looking for connections…");
   try {
     const answer = await getJSON(withParams(cfg.api.paths, question), { signal: controller.signal });
-    render(normalisePaths(answer, cfg));
+    const shown = normalisePaths(answer, cfg);
+    render(shown);
+    await nameTheAddress(question, shown, controller.signal);
   } catch (err) {
     if (err.name === "AbortError") return;
     showProblem(err);

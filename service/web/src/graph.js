@@ -108,7 +108,11 @@ export function drawGraph(container, elements, { layout = { name: "cose", animat
     if (cy.zoom() > 1.25) cy.zoom(1.25).center();
   };
   readable();
-  cy.on("layoutstop", readable);
+  clearEdgeLabels(cy);
+  cy.on("layoutstop", () => {
+    readable();
+    clearEdgeLabels(cy);
+  });
   if (onNode) cy.on("tap", "node", (event) => onNode(event.target, event));
   if (onEdge) cy.on("tap", "edge", (event) => onEdge(event.target, event));
   cy.on("mouseover", "node", (event) => {
@@ -145,8 +149,9 @@ export function highlight(cy, keep) {
   keep.addClass("highlight");
 }
 
-/** A layered left-to-right layout: `columns` maps node id → column, rows spread evenly. */
-export function columnsLayout(columns, { spacingX = 190, spacingY = 90 } = {}) {
+/** A layered layout: `columns` maps node id → column, rows spread evenly. Left to right, or (`vertical`, for
+ *  narrow screens) top to bottom, so that the picture fills the width of a phone. */
+export function columnsLayout(columns, { spacingX = 190, spacingY = 90, vertical = false } = {}) {
   const byColumn = new Map();
   for (const [id, column] of columns) {
     if (!byColumn.has(column)) byColumn.set(column, []);
@@ -155,8 +160,46 @@ export function columnsLayout(columns, { spacingX = 190, spacingY = 90 } = {}) {
   const positions = {};
   for (const [column, ids] of byColumn) {
     ids.forEach((id, row) => {
-      positions[id] = { x: column * spacingX, y: (row - (ids.length - 1) / 2) * spacingY };
+      const across = row - (ids.length - 1) / 2;
+      positions[id] = vertical ? { x: across * 150, y: column * 110 } : { x: column * spacingX, y: across * spacingY };
     });
   }
   return { name: "preset", positions, fit: true, padding: 30 };
+}
+
+/** Size the box of a layered picture to the picture (in pixels: between a minimum and most of a screen), rather
+ *  than leave a small drawing in a large empty box. */
+export function fitHeight(container, positions, { vertical = false } = {}) {
+  const points = Object.values(positions);
+  if (!points.length) return;
+  const spread = (key) => Math.max(...points.map((p) => p[key])) - Math.min(...points.map((p) => p[key]));
+  const width = Math.max(container.clientWidth, 200);
+  let height;
+  if (vertical) {
+    const scale = Math.min(1.25, (width - 60) / Math.max(spread("x") + 140, 1));
+    height = spread("y") * scale + 120;
+  } else {
+    const scale = Math.min(1.25, (width - 60) / Math.max(spread("x") + 140, 1));
+    height = spread("y") * scale + 140;
+  }
+  const most = Math.max(320, window.innerHeight * 0.8);
+  container.style.height = `${Math.round(Math.min(Math.max(height, 240), most))}px`;
+}
+
+/** Keep every relation's name clear of the things: an edge whose label falls on a thing it does not join (a link
+ *  that skips a column of the layout) is bent away from it, trying each side at growing distances. */
+export function clearEdgeLabels(cy) {
+  const boxes = cy.nodes().map((n) => ({ id: n.id(), box: n.boundingBox({ includeLabels: true }) }));
+  const hits = (edge) => {
+    const m = edge.midpoint();
+    const ends = new Set([edge.source().id(), edge.target().id()]);
+    return boxes.some(({ id, box }) => !ends.has(id) && m.x > box.x1 - 8 && m.x < box.x2 + 8 && m.y > box.y1 - 8 && m.y < box.y2 + 8);
+  };
+  for (const edge of cy.edges()) {
+    if (!hits(edge)) continue;
+    for (const distance of [55, -55, 95, -95, 140, -140]) {
+      edge.style({ "curve-style": "unbundled-bezier", "control-point-distances": distance, "control-point-weights": 0.5 });
+      if (!hits(edge)) break;
+    }
+  }
 }

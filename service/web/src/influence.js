@@ -2,7 +2,7 @@
 // graph and as lists, and the ranking of the most influential things as a table and a picture.
 
 import { ApiError, el, getJSON, pageConfig, setStatus, thingHref, withParams, fallbackLabel } from "./common.js";
-import { drawGraph } from "./graph.js";
+import { drawGraph, fitHeight } from "./graph.js";
 import { searchBox, valueOf, thingsIn } from "./search.js";
 import { normaliseInfluence, normaliseRanking, rankingEdges } from "./influence-api.js";
 
@@ -67,7 +67,9 @@ function drawInfluence(answer) {
   const links = edges
     .filter((e) => nodes.has(e.source) && nodes.has(e.target))
     .map((e, i) => ({ data: { id: `e${i}`, source: e.source, target: e.target, label: e.label || "" } }));
-  // Columns: influences at negative distances, the thing at 0, what it influenced at positive ones.
+  // Columns: influences at negative distances, the thing at 0, what it influenced at positive ones; on a narrow
+  // screen rows instead (influences above, what it influenced below), so that the picture fills the width.
+  const vertical = lineageGraph.clientWidth < 600;
   const positions = {};
   const place = (things, sign) => {
     const byDistance = new Map();
@@ -78,13 +80,15 @@ function drawInfluence(answer) {
     }
     for (const [d, ids] of byDistance) {
       ids.forEach((id, row) => {
-        if (!positions[id]) positions[id] = { x: sign * d * 200, y: (row - (ids.length - 1) / 2) * 70 };
+        const across = row - (ids.length - 1) / 2;
+        if (!positions[id]) positions[id] = vertical ? { x: across * 150, y: sign * d * 110 } : { x: sign * d * 200, y: across * 70 };
       });
     }
   };
   positions[thing.iri] = { x: 0, y: 0 };
   place(lineage, -1);
   place(influenced, 1);
+  fitHeight(lineageGraph, positions, { vertical });
   return drawGraph(
     lineageGraph,
     { nodes: [...nodes.values()], edges: links },
@@ -159,7 +163,7 @@ async function showRanking() {
   try {
     ranked = normaliseRanking(await getJSON(withParams(cfg.api.influence + "ranking", { limit: 20 })));
   } catch (err) {
-    rankingBody.replaceChildren(el("tr", {}, el("td", { colspan: 5 }, `The ranking could not be fetched: ${err.message}`)));
+    rankingBody.replaceChildren(el("tr", {}, el("td", { colspan: 3 }, `The ranking could not be fetched: ${err.message}`)));
     return;
   }
   rankingBody.replaceChildren(
@@ -176,9 +180,9 @@ async function showRanking() {
           " ",
           el("button", { type: "button", class: "as-link", title: `Show the lineage and legacy of ${t.label}`, onclick: () => choose(t) }, "lineage"),
         ),
-        el("td", { class: "number" }, t.direct === null ? "" : `${t.direct} / ${t.influenced ?? ""}`),
-        el("td", { class: "number" }, t.score === null ? "" : formatScore(t.score)),
-        el("td", { class: "reason" }, t.reason || ""),
+        // The ranking's figures (PageRank, betweenness) are for the curious: on hovering, not in the table.
+        el("td", { class: "influenced", title: t.reason || (t.score === null ? null : `PageRank ${formatScore(t.score)}`) },
+          influencedInWords(t.direct, t.influenced)),
       ),
     ),
   );
@@ -205,10 +209,10 @@ async function showRanking() {
     },
     {
       name: "ranking",
-      // In rank order, five to a row (left to right, top to bottom), with the influence links between them.
+      // In rank order, five to a row (three on a phone), with the influence links between them.
       layout: {
         name: "grid",
-        cols: 5,
+        cols: rankingGraph.clientWidth < 600 ? 3 : 5, // three to a row on a phone
         sort: (a, b) => a.data("rank") - b.data("rank"),
         avoidOverlap: true,
         avoidOverlapPadding: 20,
@@ -219,6 +223,15 @@ async function showRanking() {
     },
   );
   cy.style().selector("node[size]").style({ width: "data(size)", height: "data(size)" }).update();
+}
+
+/** "2 things directly, 5 in all" (or "nothing recorded"), for a reader rather than a table of figures. */
+function influencedInWords(direct, all) {
+  if (direct === null || direct === undefined) return "";
+  if (!direct && !all) return "nothing recorded";
+  const things = (n) => `${n} ${n === 1 ? "thing" : "things"}`;
+  if (all === null || all === undefined || all === direct) return `${things(direct)}${direct ? " directly" : ""}`;
+  return `${things(direct)} directly, ${all} in all`;
 }
 
 function formatScore(score) {

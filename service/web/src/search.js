@@ -1,10 +1,42 @@
 // Finding things by name: the /search API, and a search box with suggestions (an ARIA combobox).
 
-import { el, getJSON, withParams, debounce } from "./common.js";
+import { el, getJSON, withParams, debounce, compact } from "./common.js";
 
 /** One found thing (a Candidate of service/schemas.py: {iri, label, kind, match, matched}). */
 export function normaliseThing(item) {
-  return { iri: item.iri, label: item.label, kind: item.kind, matched: item.matched };
+  return { iri: item.iri, label: item.label, kind: item.kind, match: item.match, matched: item.matched };
+}
+
+/** Text compared the way people read names: lower case, no accents, punctuation as spaces; hyphenated words
+ *  ("eighteen-month") stay one word. */
+export function folded(text) {
+  return String(text || "")
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}-]+/gu, " ")
+    .trim();
+}
+
+/** Whether a suggestion is one a person typing `q` means: a name with a word that starts like each word typed.
+ *  "Mont" means Montville, not the "eighteen-month refusal"; misspellings (fuzzy matches) are always kept. */
+export function meant(thing, q) {
+  if (!["prefix", "substring"].includes(thing.match)) return true;
+  const words = folded(q).split(" ").filter(Boolean);
+  const label = folded(thing.label);
+  const other = folded(thing.matched);
+  // The server's `matched` has lost its hyphens: use it only when it is another name (an alternative label).
+  const names = [label, ...(other && other !== label.replace(/-/g, " ") ? [other] : [])].map((n) => n.split(" "));
+  return names.some((name) => words.every((w) => name.some((word) => word.startsWith(w))));
+}
+
+/** The shortest text the paths API resolves to `thing` alone, for addresses people read and share: its label
+ *  when no other of the `found` things (a search for that label) has it exactly, else its prefixed name
+ *  (bc-person:joseph-v-montville), else its IRI. */
+export function shortName(thing, found, cfg) {
+  const exact = found.filter((t) => t.match === "exact");
+  if (exact.length === 1 && exact[0].iri === thing.iri && thing.label) return thing.label;
+  return compact(thing.iri, cfg.prefixes || {}) || thing.iri;
 }
 
 /** The things of a list of candidates (GET /search, or a problem's `candidates` or `suggestions`). */
@@ -12,9 +44,9 @@ export function thingsIn(list) {
   return list.map(normaliseThing);
 }
 
-/** Things whose names match `q` (GET /search?q=). */
+/** Things whose names match `q` (GET /search?q=), without the matches inside a word that nobody means. */
 export async function searchThings(cfg, q, { signal, limit = 10 } = {}) {
-  return thingsIn(await getJSON(withParams(cfg.api.search, { q, limit }), { signal }));
+  return thingsIn(await getJSON(withParams(cfg.api.search, { q, limit }), { signal })).filter((t) => meant(t, q));
 }
 
 let boxes = 0;
@@ -61,7 +93,10 @@ export function searchBox(input, cfg, { onChoose } = {}) {
           { id: `${id}-${i}`, role: "option", "aria-selected": "false", dataset: { iri: thing.iri }, onmousedown: (e) => { e.preventDefault(); choose(thing); } },
           el("span", { class: "suggestion-label" }, thing.label),
           thing.kind ? el("span", { class: "suggestion-kind" }, ` ${thing.kind}`) : null,
-          thing.matched && thing.matched !== thing.label ? el("span", { class: "suggestion-description" }, ` (${thing.matched})`) : null,
+          // The name that matched, when it is another name than the label (an alternative label).
+          thing.matched && folded(thing.matched).replace(/-/g, " ") !== folded(thing.label).replace(/-/g, " ")
+            ? el("span", { class: "suggestion-description" }, ` (also called ${thing.matched})`)
+            : null,
         ),
       ),
     );
