@@ -667,3 +667,17 @@ def test_cli_list_queries(built_store: str, capsys: pytest.CaptureFixture[str]) 
     assert cli(built_store, "list-queries", "--json") == 0
     listed = json.loads(capsys.readouterr().out)
     assert {q["name"] for q in listed} == {p.stem for p in QUERIES.glob("*.rq")}
+
+
+def test_unofficial_processes_that_led_to_official_ones(ask: Ask) -> None:
+    rows = ask("unofficial-to-official")
+    pairs = [(short(r["process"]), short(r["outcome"]), short(r["source"])) for r in rows]
+    assert ("process/inter-tajik-dialogue", "process/inter-tajik-negotiations",
+            "source/slim-saunders-2001-inter-tajik-dialogue") in pairs
+    assert ("process/kelman-israeli-palestinian-workshops", "work/oslo-i-accord",
+            "source/kelman-1995-contributions-unofficial-conflict-resolution") in pairs
+    assert ("process/scap-conferences", "event/founding-of-cscap", "source/cscap-1993-kuala-lumpur-statement") in pairs
+    tajik = next(r for r in rows if r["process"].endswith("inter-tajik-dialogue"))
+    assert short(tajik["outcomeTrack"]) == "track/track-one" and "helped start" in tajik["basis"]
+    assert not any(short(r["outcome"]).startswith(("person/", "org/")) for r in rows)  # influence on people: not here
+    assert len(pairs) == len(set(pairs))
