@@ -485,9 +485,9 @@ def test_things_without_identity_links(ask: Ask) -> None:
 
 
 def test_things_by_kind(ask: Ask) -> None:
-    assert len(ask("things-by-kind", kind="person")) == 71  # 17 from the article, 54 from the landmark cases
+    assert len(ask("things-by-kind", kind="person")) == 70  # 17 from the article, 53 from the landmark cases
     places = ask("things-by-kind", kind="place")
-    assert len(places) == 38 and all(r["classes"] == "http://www.w3.org/ns/prov#Location" for r in places)
+    assert len(places) == 37 and all(r["classes"] == "http://www.w3.org/ns/prov#Location" for r in places)
     assert {short(r["thing"]) for r in ask("things-by-kind", kind="source")} == SOURCES
 
 
