@@ -34,7 +34,7 @@ FACTS = [
     ),
     pytest.param(
         """ASK { GRAPH source:kelman-1995-contributions-unofficial-conflict-resolution {
-                   work:oslo-i-accord prov:wasInfluencedBy process:kelman-israeli-palestinian-workshops } 
+                   work:oslo-i-accord prov:wasInfluencedBy process:kelman-israeli-palestinian-workshops }
                  FILTER NOT EXISTS { GRAPH ?g { work:oslo-i-accord prov:wasInfluencedBy ?w }
                    FILTER (?g != source:kelman-1995-contributions-unofficial-conflict-resolution) } }""",
         id="only-kelman-claims-his-workshops-helped-the-oslo-accord",
@@ -75,14 +75,17 @@ FACTS = [
                        bc:startDate "1957-07"^^xsd:gYearMonth .
                    event:nobel-peace-prize-1995
                        prov:qualifiedAssociation [ prov:agent person:joseph-rotblat ; prov:hadRole role:recipient ],
-                           [ prov:agent org:pugwash-conferences-on-science-and-world-affairs ; prov:hadRole role:recipient ],
+                           [ prov:agent org:pugwash-conferences-on-science-and-world-affairs ;
+                             prov:hadRole role:recipient ],
                            [ prov:agent org:norwegian-nobel-committee ; prov:hadRole role:awarder ] }} }}""",
         id="pugwash-from-1957-and-the-1995-nobel-peace-prize",
     ),
     pytest.param(
         f"""ASK {{ GRAPH {CASES} {{
-                   process:pennsylvania-channel bc:beganAs track:track-two ; bc:involvesTrack track:track-one-point-five ;
-                       prov:qualifiedAssociation [ prov:agent person:henry-kissinger ; prov:hadRole role:intermediary ] .
+                   process:pennsylvania-channel bc:beganAs track:track-two ;
+                       bc:involvesTrack track:track-one-point-five ;
+                       prov:qualifiedAssociation [ prov:agent person:henry-kissinger ;
+                                                   prov:hadRole role:intermediary ] .
                    person:herbert-marcovich bc:initiated process:pennsylvania-channel .
                    event:pugwash-conference-paris-1967 dcterms:isPartOf process:pugwash-conferences }} }}""",
         id="the-pennsylvania-channel-came-out-of-a-pugwash-meeting",
@@ -159,8 +162,8 @@ FACTS = [
     ),
     pytest.param(
         """ASK { FILTER NOT EXISTS { ?work bibo:pages|bibo:pageStart|bibo:doi|bibo:isbn13|bibo:issue ?x
-                   FILTER (?work != work:the-asean-isis-network && ?work != work:further-exploration-of-track-two-diplomacy
-                           && ?work != work:track-two-diplomacy-the-work-of-healing-history) } }""",
+                   FILTER (?work NOT IN (work:the-asean-isis-network, work:further-exploration-of-track-two-diplomacy,
+                                         work:track-two-diplomacy-the-work-of-healing-history)) } }""",
         id="no-page-range-issue-doi-or-isbn-beyond-what-the-article-gives",
     ),
 ]
