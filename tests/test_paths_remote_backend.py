@@ -212,7 +212,8 @@ def test_rdf_and_svg_answers_on_the_remote_engine(remote: Served) -> None:
     ({"from": "Montvile", "to": "Oslo"}, 404),
     ({"from": "Track", "to": "Oslo"}, 409),
     ({"from": "person:joseph-v-montville", "to": "<http://127.0.0.1:8000/id/work/oslo-accords>"}, 200),
-    ({"from": "http://127.0.0.1:8000/id/person/nobody", "to": "Oslo"}, 404),
+    # far-fetched: the in-memory engine suggests the role "awarding body" for "nobody"
+    ({"from": "http://127.0.0.1:8000/id/person/nobody", "to": "Oslo", "note": "fuzzy"}, 404),
     ({"from": "http://bad iri", "to": "Oslo", "note": "fuzzy"}, 404),
     ({"from": "Montville", "to": "Montville"}, 400),
     ({"from": "Montville", "to": "Oslo", "avoid": "Oslo"}, 400),

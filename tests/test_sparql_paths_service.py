@@ -28,8 +28,9 @@ def test_paths_service_answers_hops_joined_with_labels_and_cited(server: LiveSer
     labels = {row["subjectLabel"]["value"] for row in rows} | {row["objectLabel"]["value"] for row in rows}
     assert "Joseph V. Montville" in labels
     assert any("Oslo" in label for label in labels)
-    assert {row["g"]["value"] for row in rows} <= {server.url + "id/source/track-two-diplomacy",
-                                                    server.url + "id/source/general-knowledge"}
+    graphs = {row["g"]["value"] for row in rows}  # each hop cited to the source graph that states it
+    assert server.url + "id/source/track-two-diplomacy" in graphs
+    assert all(g.startswith(server.url + "id/source/") for g in graphs), graphs
     assert len({row["path"]["value"] for row in rows}) >= 2, "k=3 gives several paths"
 
 

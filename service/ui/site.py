@@ -19,6 +19,7 @@ from fastapi.responses import Response
 
 from kg.namespaces import TRACK, all_prefixes
 from kg.publish import describe as kd
+from kg.publish.timeline import Axis, process_timeline
 from kg.settings import Settings
 from service.linked_data import http
 from service.linked_data.dataset import DUMP_TYPES
@@ -58,7 +59,22 @@ def kind_counts(state: AppState) -> list[dict[str, object]]:
     ]
 
 
-@read_only(router, "/", http.HTML, summary="Home page: what the graph is, what is in it, where to start")
+def timeline(state: AppState) -> dict[str, object]:
+    """The diplomatic processes on a timeline, for the templates' ``_timeline.html``: the dated ones with their bars
+    on a shared axis, the undated ones, and the link of every thing they name (computed once per store version)."""
+
+    def build() -> dict[str, object]:
+        hrefs = {t.iri: state.pages.links.href(t.iri) for t in catalogue(state)}
+        spans = process_timeline(state.store, hrefs)
+        dated = [s for s in spans if s.start is not None or s.end is not None]
+        axis = Axis.around(dated)
+        return {"axis": axis, "dated": [{"span": s, "bar": axis.bar(s)} for s in dated],
+                "undated": [s for s in spans if s not in dated], "href": hrefs}
+
+    return state.pages.cache.get(state.store.version, "timeline", build)
+
+
+@read_only(router, "/", http.HTML, summary="Home page: what the graph is, what is in it, the processes on a timeline")
 def home(request: Request, state: State) -> Response:
     settings, links = state.settings, state.pages.links
 
@@ -71,7 +87,8 @@ def home(request: Request, state: State) -> Response:
         ]
         return state.pages.render("home.html", stats=graph_statistics(state), kinds=kind_counts(state),
                                   sources=sources, questions=questions(links, settings, things),
-                                  dumps=list(DUMP_TYPES), active="home", search_boxes=True)
+                                  dumps=list(DUMP_TYPES), timeline=timeline(state), active="home",
+                                  search_boxes=True)
 
     return serve(request, state, key="home", media_type=http.HTML, build=build)
 
@@ -125,7 +142,8 @@ def questions(links: Links, settings: Settings, things: dict[str, kd.Thing]) -> 
     return out
 
 
-@read_only(router, "/browse", http.HTML, summary="The things of one kind, alphabetically, with their descriptions; "
+@read_only(router, "/browse", http.HTML,
+           summary="The things of one kind, alphabetically, with their descriptions (processes also on a timeline); "
            "with q=, the things whose names match (the home page's search box)")
 def browse(request: Request, state: State, kind: str | None = None, q: str | None = None) -> Response:
     settings, links = state.settings, state.pages.links
@@ -147,8 +165,9 @@ def browse(request: Request, state: State, kind: str | None = None, q: str | Non
             if kind is None or kind_of(t.iri, settings) == kind
         ]
         title = f"Things named like “{wanted}”" if wanted else KINDS[kind] if kind else "Everything in the graph"
+        shown = timeline(state) if kind in (None, "process") and not wanted else None
         return state.pages.render("browse.html", title=title, kind=kind, kinds=kind_counts(state), things=things,
-                                  query=wanted, active="browse", search_boxes=True)
+                                  query=wanted, timeline=shown, active="browse", search_boxes=True)
 
     return serve(request, state, key=f"browse?{kind}&{wanted}", media_type=http.HTML, build=build)
 
