@@ -128,6 +128,7 @@ def test_bad_graph_store_iris_are_refused(client: httpx.Client, graph: str) -> N
     "static/%2e%2e/%2e%2e/pyproject.toml",
     "id/person/%FF%FE",
     "store/%00",
+    "static/a%00b",  # regression: the file system's "embedded null byte" ValueError was a 500
 ])
 def test_odd_paths_are_4xx(client: httpx.Client, path: str) -> None:
     for accept in ("*/*", "text/html"):

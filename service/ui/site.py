@@ -123,6 +123,8 @@ def browse(request: Request, state: State, kind: str | None = None) -> Response:
 @read_only(router, "/static/{path:path}", "text/css",
            summary="Static files of the pages (stylesheet, scripts, pictures)")
 def static(path: str, request: Request, state: State) -> Response:
+    if "\x00" in path:  # the file system cannot name it (and would raise): no such file
+        raise HTTPException(404, f"no static file {path!r}: a file name cannot contain a null byte")
     target = (STATIC / path).resolve()
     if not target.is_relative_to(STATIC) or not target.is_file():
         raise HTTPException(404, f"no static file {path!r}")
