@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     )
     cache_entries: int = Field(512, ge=0, description="Query results kept in the result cache.")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed to GET read-only data.")
+    # --- connections -------------------------------------------------------
+    body_timeout: float = Field(
+        60.0, gt=0, description="Seconds a client has to send a request body the service reads; slower: 408."
+    )
 
     @field_validator("base_iri")
     @classmethod

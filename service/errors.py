@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from kg.paths.model import PathRequestError, SearchTimeout
 from kg.paths.names import AmbiguousName, UnknownThing
@@ -42,6 +43,9 @@ from service.sparql.guards import FederationRefused
 from service.sparql.protocol import ProtocolError, error_position
 
 log = logging.getLogger("backchannel")
+
+CLIENT_CLOSED = 499
+"""The status recorded for a request whose client went away before sending its body (not a server error)."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,12 @@ def install(app: FastAPI) -> None:
         ]
         text = "; ".join(f"{e['where']}: {e['message']}" for e in errors)
         return problem(400, "Bad Request", f"invalid parameters: {text}", errors=errors)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> JSONResponse:
+        # Nobody is left to read an answer: 499 (as nginx says it) goes to the access log and the metrics only.
+        return problem(CLIENT_CLOSED, "Client Closed Request",
+                       "the client closed the connection before its request body arrived")
 
     install_last_resort(app)
 

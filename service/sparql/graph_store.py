@@ -223,7 +223,7 @@ async def _handle(request: Request, ref: GraphRef) -> Response:
         if ref.root:
             raise HTTPException(400, "name the graph to delete: /store?graph=<IRI>, /store?default or /store/{path}")
         return await run_in_threadpool(_delete, request, ref)
-    body = await read_body(request, settings.max_body_bytes)
+    body = await read_body(request, settings.max_body_bytes, settings.body_timeout)
     content_type = request.headers.get("content-type")
     media = split_media_type(content_type)[0]
     if method == "POST" and media == "multipart/form-data":

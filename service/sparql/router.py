@@ -44,9 +44,11 @@ from service.sparql.description import PREFIXES as SD_PREFIXES
 from service.sparql.description import describe
 from service.sparql.guards import analyse, check_federation, check_write
 from service.sparql.protocol import (
+    UPDATE_TYPE,
     ProtocolRequest,
     Rewrite,
     parse_request,
+    split_media_type,
     update_with_dataset,
 )
 from service.state import AppState, State
@@ -176,7 +178,11 @@ _DOC = __doc__ or ""
     },
 )
 async def sparql(request: Request, state: State) -> Response:
-    body = await read_body(request, state.settings.max_body_bytes) if request.method == "POST" else b""
+    settings = state.settings
+    if request.method == "POST" and split_media_type(request.headers.get("content-type"))[0] == UPDATE_TYPE:
+        # an update needs the token: an unauthenticated one is refused before a byte of its body is read
+        check_write(request.headers.get("authorization"), settings.write_token, settings.dev_open_writes)
+    body = await read_body(request, settings.max_body_bytes, settings.body_timeout) if request.method == "POST" else b""
     proto = parse_request(
         request.method, request.scope.get("query_string", b""), request.headers.get("content-type"), body
     )
