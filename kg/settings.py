@@ -90,7 +90,17 @@ class Settings(BaseSettings):
     )
     cache_entries: int = Field(512, ge=0, description="Query results kept in the result cache.")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed to GET read-only data.")
+
     # --- connections -------------------------------------------------------
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses (or networks, or '*') of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed. Empty: those headers are ignored and the access log "
+        "records the connection's own address."
+    )
+    header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a whole request head (line and headers); a slower "
+        "one gets 408 and its connection is closed (slowloris)."
+    )
     body_timeout: float = Field(
         60.0, gt=0, description="Seconds a client has to send a request body the service reads; slower: 408."
     )
