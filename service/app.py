@@ -26,6 +26,7 @@ from kg.store.base import Store
 from kg.store.factory import store_from_settings
 from service import errors, openapi, ops, paths, queries
 from service.http import observability
+from service.http.origin import ConfiguredOrigin
 from service.linked_data import dataset
 from service.linked_data import router as linked_data
 from service.sparql import graph_store
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.backchannel = state
     errors.install(app)
+    app.add_middleware(ConfiguredOrigin, settings=settings)  # absolute URLs from the base IRI, not the Host header
     observability.install(app, state.metrics)
     app.include_router(queries.router_for(state))
     for router in ROUTERS:
