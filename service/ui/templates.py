@@ -21,7 +21,7 @@ import pyoxigraph as ox
 
 from kg.settings import Settings
 from service.http.caching import VersionCache
-from service.linked_data.pages import Links
+from service.linked_data.pages import Links, linkable
 
 HERE = Path(__file__).resolve().parents[1]
 TEMPLATES = HERE / "templates"
@@ -94,6 +94,7 @@ class Pages:
         )
         self.env.globals.update(root=self.links.root, link=self.links.href, nav=self.nav, active=None, things=[])
         self.env.tests["iri"] = lambda term: isinstance(term, ox.NamedNode)
+        self.env.tests["linkable"] = linkable  # http(s): only those IRIs become links
 
     def render(self, template: str, **context: object) -> bytes:
         """One of our templates, rendered."""
