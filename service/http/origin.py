@@ -42,7 +42,7 @@ class ConfiguredOrigin:
         self.scheme = parts.scheme
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            headers = [(k, v) for k, v in scope.get("headers", ()) if k != b"host"]
-            scope = dict(scope, headers=[(b"host", self.host), *headers], scheme=self.scheme)
+        if scope["type"] == "http":  # in place: the middleware outside reads what routing adds to this scope
+            scope["headers"] = [(b"host", self.host), *((k, v) for k, v in scope.get("headers", ()) if k != b"host")]
+            scope["scheme"] = self.scheme
         await self.app(scope, receive, send)
