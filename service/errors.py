@@ -31,6 +31,7 @@ from kg.paths.sparql_service import PathServiceError
 from kg.queries.definitions import ParamError, QueryDefinitionError
 from kg.store.base import (
     DataError,
+    NotRepresentable,
     QueryBusy,
     QueryEvaluationError,
     QuerySyntaxError,
@@ -83,6 +84,7 @@ ANSWERS: dict[type[Exception], Answer] = {
     QueryBusy: Answer(503, retry_after="2"),
     StoreError: Answer(503, detail=lambda err: f"the store is unavailable: {err}", retry_after="5"),
     DataError: Answer(400, detail=lambda err: f"{err}; nothing was changed"),
+    NotRepresentable: Answer(406),
     # named queries
     ParamError: Answer(400, status_of=lambda err: err.status,
                        extra=lambda err: {"candidates": err.candidates} if err.candidates else {}),

@@ -43,6 +43,7 @@ from kg.paths.model import (
 )
 from kg.paths.projection import KINDS, Projection, normalise_kind
 from kg.store.formats import GRAPH_TYPES
+from service.http.headers import picture_headers
 from service.http.negotiation import negotiate
 from service.schemas import Candidate, InfluenceAnswer, PathsAnswer, RankingAnswer
 from service.state import PathsDep
@@ -151,7 +152,7 @@ def get_paths(
         body = result_json(proj, result)
         return JSONResponse(body | {"engine": answer.engine} if answer.engine else body)
     if media == "image/svg+xml":
-        return Response(paths_svg(proj, result), media_type="image/svg+xml")
+        return Response(paths_svg(proj, result), media_type="image/svg+xml", headers=picture_headers())
     return Response(paths_rdf(proj, result.paths, GRAPH_TYPES[media]), media_type=media)
 
 

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
 from kg.namespaces import RDFS
 from kg.paths.model import Hop, Path, SearchResult
 from kg.paths.projection import Projection
+from kg.store.xmlchars import svg_escape as escape  # XML-safe: characters XML 1.0 forbids are shown as U+FFFD
+from kg.store.xmlchars import svg_quoteattr as quoteattr
 
 
 def node_json(proj: Projection, v: int) -> dict[str, object]:

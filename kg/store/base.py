@@ -118,6 +118,10 @@ class QueryTimeout(Exception):
     """The query ran past its time limit and was stopped."""
 
 
+class NotRepresentable(ValueError):
+    """The answer cannot be written in the format asked for (a character XML 1.0 forbids, for an XML format)."""
+
+
 class QueryBusy(Exception):
     """Every worker is busy and the waiting queue is full."""
 

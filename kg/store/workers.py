@@ -32,6 +32,7 @@ from typing import Literal
 import pyoxigraph as ox
 
 from kg.store.base import (
+    NotRepresentable,
     QueryBusy,
     QueryEvaluationError,
     QueryRequest,
@@ -105,6 +106,8 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryResponse:
         return QueryResponse("graph", body, request.graph_type, len(triples), truncated)
     except SyntaxError as err:
         raise QuerySyntaxError(str(err)) from None
+    except NotRepresentable:
+        raise
     except (OSError, ValueError, TypeError, RuntimeError) as err:
         raise QueryEvaluationError(str(err)) from None
 
@@ -124,6 +127,8 @@ def _worker_main(inbox: Connection, outbox: Connection) -> None:
             outbox.send(("ok", execute(opened[1], request)))
         except QuerySyntaxError as err:
             outbox.send(("syntax", str(err)))
+        except NotRepresentable as err:
+            outbox.send(("format", str(err)))
         except (QueryEvaluationError, OSError, ValueError, TypeError) as err:  # a bad request never kills the worker
             outbox.send(("eval", str(err)))
 
@@ -254,6 +259,8 @@ class QueryPool:
             return payload
         if status == "syntax":
             raise QuerySyntaxError(payload)
+        if status == "format":
+            raise NotRepresentable(payload)
         raise QueryEvaluationError(payload)
 
     def _retire(self, worker: _Worker) -> None:

@@ -15,7 +15,8 @@ Per request the middleware
 - times SPARQL queries that really ran (``X-Backchannel-Cache: miss``);
 - adds ``X-Content-Type-Options: nosniff`` to every answer and, to HTML answers
   that lack them, ``X-Frame-Options``, ``Referrer-Policy`` and a
-  ``Content-Security-Policy`` that forbids framing, plugins and ``<base>``;
+  ``Content-Security-Policy`` that forbids framing, plugins and ``<base>``; to SVG
+  answers that lack one, a CSP that runs and loads nothing;
 - writes one JSON line to the ``backchannel.access`` logger.
 
 >>> from fastapi import FastAPI
@@ -61,6 +62,7 @@ from prometheus_client.registry import Collector
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.http.headers import PICTURE_CSP
 from service.http.limits import HeaderLimits
 
 ACCESS_LOGGER = "backchannel.access"
@@ -307,6 +309,8 @@ def _add_security_headers(headers: list[tuple[bytes, bytes]]) -> None:
         for name, value in HTML_FALLBACK_HEADERS.items():
             if name.lower().encode() not in present:
                 headers.append((name.lower().encode(), value.encode()))
+    elif content_type.startswith("image/svg+xml") and b"content-security-policy" not in present:
+        headers.append((b"content-security-policy", PICTURE_CSP.encode()))  # an SVG can hold scripts
 
 
 def access_logger() -> logging.Logger:
