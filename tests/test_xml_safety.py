@@ -73,3 +73,54 @@ def test_the_svg_picture_stays_well_formed_and_carries_a_csp(xml_server: LiveSer
     _well_formed(picture.text)
     assert "Ctrl \ufffd Person" in picture.text
     assert "default-src 'none'" in picture.headers["content-security-policy"]
+
+
+# --- entity expansion ----------------------------------------------------------------------------------------
+
+RDF = 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://ex/"'
+
+
+def laughs(levels: int) -> bytes:
+    """RDF/XML whose one literal is an entity of ``levels`` nested entities, each ten of the one below."""
+    entities = '<!ENTITY a0 "xxxxxxxxxx">' + "".join(
+        f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, levels + 1))
+    return (f'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [{entities}]>\n<rdf:RDF {RDF}>'
+            f'<rdf:Description rdf:about="http://ex/s"><ex:p>&a{levels};</ex:p></rdf:Description></rdf:RDF>').encode()
+
+
+def _put(server: LiveServer, graph: str, data: bytes) -> httpx.Response:
+    return httpx.put(server.url + "store", params={"graph": graph}, content=data, timeout=60,
+                     headers=AUTH | {"Content-Type": "application/rdf+xml"})
+
+
+@pytest.mark.parametrize("levels", [4, 10])
+def test_nested_entities_are_refused_before_parsing(xml_server: LiveServer, levels: int) -> None:
+    """Regression: 463 bytes stored a 100,000-character literal (4 levels); 10 levels took the server to 3.3 GB."""
+    response = _put(xml_server, "http://ex/laughs", laughs(levels))
+    assert response.status_code == 400, response.text
+    assert "nested entities" in response.json()["detail"] and "nothing was changed" in response.json()["detail"]
+    assert httpx.get(xml_server.url + "store", params={"graph": "http://ex/laughs"}).status_code == 404
+
+
+def test_entities_that_expand_past_the_limit_are_refused(xml_server: LiveServer) -> None:
+    data = (f'<!DOCTYPE rdf:RDF [<!ENTITY big "{"x" * 1000}">]><rdf:RDF {RDF}><rdf:Description rdf:about='
+            f'"http://ex/s"><ex:p>{"&big;" * 20_000}</ex:p></rdf:Description></rdf:RDF>').encode()
+    response = _put(xml_server, "http://ex/big", data)
+    assert response.status_code == 400 and "expand the document past" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("declaration", ['<!ENTITY % p "x">', '<!ENTITY e SYSTEM "file:///etc/passwd">'])
+def test_parameter_and_external_entities_are_refused(xml_server: LiveServer, declaration: str) -> None:
+    data = f'<!DOCTYPE rdf:RDF [{declaration}]><rdf:RDF {RDF}/>'.encode()
+    response = _put(xml_server, "http://ex/external", data)
+    assert response.status_code == 400 and "entity" in response.json()["detail"]
+
+
+def test_namespace_entities_as_ontology_editors_write_them_still_load(xml_server: LiveServer) -> None:
+    data = (f'<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n  <!ENTITY owl "http://www.w3.org/2002/07/owl#" >\n]>\n'
+            f'<rdf:RDF {RDF}><rdf:Description rdf:about="http://ex/C"><rdf:type rdf:resource="&owl;Class"/>'
+            f'</rdf:Description></rdf:RDF>').encode()
+    assert _put(xml_server, "http://ex/owl", data).status_code == 201
+    stored = httpx.get(xml_server.url + "store", params={"graph": "http://ex/owl"},
+                       headers={"Accept": "application/n-triples"}).text
+    assert "<http://www.w3.org/2002/07/owl#Class>" in stored
