@@ -13,7 +13,7 @@ any of it with ``app.dependency_overrides[get_state]``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +21,7 @@ from fastapi import Depends, Request
 
 from kg.paths.engines import PathEngines
 from kg.paths.sparql_service import QueryRewriter, paths_rewriter
+from kg.publish.suggest import LatestSuggester
 from kg.queries.catalog import Catalog, load_queries
 from kg.settings import Settings
 from kg.store.base import Store
@@ -46,6 +47,8 @@ class AppState:
     catalog: Catalog
     """The named queries (``queries/*.rq``)."""
     metrics: Metrics
+    suggester: LatestSuggester = field(default_factory=LatestSuggester)
+    """The "did you mean" index of the 404s (:mod:`kg.publish.suggest`), rebuilt per store version."""
 
 
 def build_state(settings: Settings, store: Store, vendor: Path = VENDOR) -> AppState:
