@@ -170,40 +170,45 @@ class ProcessPool:
         """
         if not self._slots.acquire(blocking=False):
             raise self.errors.busy(f"too many {self.errors.what}s are running or waiting; try again shortly")
-        deadline = time.monotonic() + timeout
         try:
             worker = self._acquire(timeout)
-            held: _Worker | None = worker  # None once retired: nothing to give back
-            try:
-                if state is not None:
-                    worker.state = state
-                worker.outbox.send(job)
-                while True:
-                    if not worker.inbox.poll(max(0.0, deadline - time.monotonic())):
-                        self._retire(worker)
-                        held = None
-                        raise self.errors.timeout(
-                            f"the {self.errors.what} ran longer than the limit of {timeout:g} s and was stopped")
-                    status, payload = worker.inbox.recv()
-                    if status != "preparing":
-                        break
-                    deadline = time.monotonic() + prepare_timeout + timeout
-            except (EOFError, OSError):
-                if held is not None:
-                    self._retire(held)
-                    held = None
-                raise self.errors.died(f"the {self.errors.what} worker died while running the {self.errors.what}") \
-                    from None
-            finally:
-                if held is not None:
-                    self._release(held)
+            status, payload = self._exchange(worker, job, timeout, prepare_timeout, state)
         finally:
             self._slots.release()
         if status == "ok":
             return payload
-        if status == "died":
+        if status == "timeout":
+            raise self.errors.timeout(
+                f"the {self.errors.what} ran longer than the limit of {timeout:g} s and was stopped")
+        if status in ("died", "lost"):
             raise self.errors.died(payload)
         raise unpack(payload)
+
+    def _exchange(self, worker: _Worker, job: object, timeout: float, prepare_timeout: float,
+                  state: Hashable | None) -> tuple[str, Any]:
+        """Send ``job`` to ``worker`` and wait for its last word: (status, payload). A worker that overran, died or
+        said it cannot go on is retired; any other goes back to the pool."""
+        deadline = time.monotonic() + timeout
+        if state is not None:
+            worker.state = state
+        try:
+            worker.outbox.send(job)
+            while True:
+                if not worker.inbox.poll(max(0.0, deadline - time.monotonic())):
+                    self._retire(worker)
+                    return "timeout", None
+                status, payload = worker.inbox.recv()
+                if status != "preparing":
+                    break
+                deadline = time.monotonic() + prepare_timeout + timeout
+        except (EOFError, OSError):
+            self._retire(worker)
+            return "lost", f"the {self.errors.what} worker died while running the {self.errors.what}"
+        if status == "died":
+            self._retire(worker)
+        else:
+            self._release(worker)
+        return status, payload
 
     def _retire(self, worker: _Worker) -> None:
         """Kill a worker (stuck or dead); keep ``size`` warm ones."""
@@ -303,10 +308,18 @@ def limit_memory(memory_mb: int) -> None:
 
 
 def _echo(job: Any, context: Context) -> Any:
-    """The handler of ``python -m kg.pool`` (for the doctest): ("echo", x) answers x; ("fail", message) raises."""
+    """The handler of ``python -m kg.pool``, for tests of the pool itself: ("echo", x) answers x; ("fail", message)
+    raises ValueError; ("sleep", seconds) sleeps; ("prepare", seconds) says it prepares, then sleeps; ("allocate",
+    mebibytes) allocates that much and answers its size."""
     kind, value = job
     if kind == "fail":
         raise ValueError(value)
+    if kind in ("sleep", "prepare"):
+        if kind == "prepare":
+            context.preparing()
+        time.sleep(value)
+    if kind == "allocate":
+        return len(bytearray(value * 1024 * 1024))
     return value
 
 

@@ -151,6 +151,26 @@ class Settings(BaseSettings):
         validation_alias=_former("paths_frontier_max_size", "paths_remote_max_frontier"),
     )
 
+    path_workers: int = Field(
+        1, ge=1, description="Path worker processes kept warm: path, name and influence questions (and SERVICE "
+        "bc:paths) run in killable, memory-capped workers, never in the server."
+    )
+    max_path_workers: int = Field(2, ge=1, description="Path worker processes at most (each holds its own "
+                                  "projection of the graph: size the memory accordingly).")
+    max_queued_paths: int = Field(16, ge=0, description="Path questions that may wait for a path worker before 503.")
+    paths_memory_mb: int = Field(
+        1024, ge=256, description="Memory (MiB of data) one path worker may use, its projection included; a "
+        "question that needs more is stopped (503) and its worker replaced."
+    )
+    paths_timeout: float = Field(
+        20.0, gt=0, description="Seconds a path, name or influence question may take in its worker, its answer "
+        "written out included; past it the worker is killed (503). The searches' own budgets are shorter."
+    )
+    paths_build_timeout: float = Field(
+        600.0, gt=0, description="Seconds a path worker may spend loading a new version of the graph (its "
+        "projection, the influence ranking) before a question, on top of paths_timeout."
+    )
+
     @field_validator("paths_engine", mode="before")
     @classmethod
     def _engine_alias(cls, value: object) -> object:

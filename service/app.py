@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 
 import kg
@@ -56,9 +57,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Threads wait for workers (queries, path questions): give every one that may wait a thread of its own,
+        # plus the usual 40 for everything else, so a flood of expensive requests never starves the cheap ones.
+        to_thread.current_default_thread_limiter().total_tokens = waiting_threads(settings) + 40
         try:
             yield
         finally:
+            state.path_workers.close()
             if owned:
                 opened.close()
 
@@ -77,6 +82,17 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def waiting_threads(settings: Settings) -> int:
+    """How many threads may wait for a query or path worker at once (running ones included).
+
+    >>> waiting_threads(Settings(max_query_workers=16, max_queued_queries=64, max_path_workers=2,
+    ...                          max_queued_paths=16))
+    98
+    """
+    return (settings.max_query_workers + settings.max_queued_queries + settings.max_path_workers
+            + settings.max_queued_paths)
 
 
 class _App(FastAPI):

@@ -18,8 +18,8 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from kg.paths.engines import PathEngines
-from kg.store.base import Store
+from kg.paths.workers import PathWorkers
+from kg.store.base import QueryBusy, Store
 from service.http.problem import problem
 from service.schemas import Health, Ready
 from service.state import State
@@ -27,8 +27,8 @@ from service.state import State
 router = APIRouter(tags=["operations"])
 
 @router.get("/health", summary="Liveness: the process answers", response_model=Health)
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+async def health() -> dict[str, str]:
+    return {"status": "ok"}  # on the event loop: no thread, so it answers even when every thread waits
 
 
 def check_store(store: Store) -> str | None:
@@ -45,12 +45,12 @@ def check_store(store: Store) -> str | None:
     return None
 
 
-def check_paths(paths: PathEngines) -> tuple[str | None, dict[str, object]]:
-    """Prepare what the chosen path engine needs for its first question (the in-memory engine builds the
-    projection; the frontier engine builds nothing): (what went wrong or None, facts to report)."""
+def check_paths(paths: PathWorkers) -> tuple[str | None, dict[str, object]]:
+    """Prepare what the chosen path engine needs for its first question, in a path worker (the in-memory engine
+    builds the projection; the frontier engine builds nothing): (what went wrong or None, facts to report)."""
     try:
-        return paths.engine().readiness()
-    except (OSError, RuntimeError, ValueError, MemoryError) as err:
+        return paths.readiness()
+    except (OSError, RuntimeError, ValueError, MemoryError, QueryBusy) as err:  # SearchTimeout is a RuntimeError
         return f"the path engine could not be prepared: {err}", {}
 
 
@@ -67,7 +67,7 @@ def ready(state: State) -> Response:
     elapsed_ms = round((time.perf_counter() - start) * 1000, 1)
     facts: dict[str, object] = {}
     if failure is None:
-        failure, facts = check_paths(state.paths)
+        failure, facts = check_paths(state.path_workers)
     if failure is not None:
         return problem(503, "Service Unavailable", failure, headers={"Retry-After": "5", "Cache-Control": "no-store"})
     body: dict[str, object] = {

@@ -9,6 +9,7 @@ any of it with ``app.dependency_overrides[get_state]``.
 >>> state = build_state(Settings(), OxigraphStore(":memory:"))
 >>> state.paths.choice(), len(state.rewriters)
 ('memory', 1)
+>>> state.path_workers.close()
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from kg.paths.engines import PathEngines
-from kg.paths.sparql_service import QueryRewriter, paths_rewriter
+from kg.paths.sparql_service import QueryRewriter
+from kg.paths.workers import PathWorkers
 from kg.publish.suggest import LatestSuggester
 from kg.queries.catalog import Catalog, load_queries
 from kg.settings import Settings
@@ -37,7 +39,10 @@ class AppState:
     settings: Settings
     store: Store
     paths: PathEngines
-    """The path engines and the choice between them (:mod:`kg.paths.engines`)."""
+    """The path engines and the choice between them (:mod:`kg.paths.engines`); the server only asks the choice."""
+    path_workers: PathWorkers
+    """Where path, name and influence questions are answered: the engines in worker processes
+    (:mod:`kg.paths.workers`)."""
     sparql: SparqlState
     """The SPARQL endpoint's result cache and Service Description counts."""
     rewriters: list[QueryRewriter]
@@ -54,13 +59,15 @@ class AppState:
 def build_state(settings: Settings, store: Store, vendor: Path = VENDOR) -> AppState:
     """The state of an app serving ``store`` (the store must be open)."""
     paths = PathEngines(store, settings)
+    path_workers = PathWorkers(store, settings)
     sparql = SparqlState(settings)
     return AppState(
         settings=settings,
         store=store,
         paths=paths,
+        path_workers=path_workers,
         sparql=sparql,
-        rewriters=[paths_rewriter(paths)],
+        rewriters=[path_workers.rewriter()],
         pages=Pages(settings, vendor),
         catalog=Catalog(load_queries(settings.queries_dir, settings.base_iri)),
         metrics=Metrics(MetricSources(sparql.cache, store)),
@@ -83,9 +90,9 @@ def get_store(request: Request) -> Store:
     return get_state(request).store
 
 
-def get_paths(request: Request) -> PathEngines:
-    """The path engines."""
-    return get_state(request).paths
+def get_paths(request: Request) -> PathWorkers:
+    """The path engines, in their worker processes."""
+    return get_state(request).path_workers
 
 
 def get_pages(request: Request) -> Pages:
@@ -96,5 +103,5 @@ def get_pages(request: Request) -> Pages:
 State = Annotated[AppState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
-PathsDep = Annotated[PathEngines, Depends(get_paths)]
+PathsDep = Annotated[PathWorkers, Depends(get_paths)]
 PagesDep = Annotated[Pages, Depends(get_pages)]

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -88,6 +88,7 @@ class OxigraphStore:
         self._query_memory_mb = query_memory_mb
         self._pool: QueryPool | None = None
         self._pool_lock = threading.Lock()
+        self._holders: list[Callable[[], Iterable[object]]] = []
 
     # --- versions --------------------------------------------------------
     @property
@@ -153,18 +154,23 @@ class OxigraphStore:
             if self.in_memory:
                 path = str(self._snap_dir / f"{name}.nq")
                 self.raw.dump(output=path, format=ox.RdfFormat.N_QUADS)
-                snap = Snapshot(path, "nquads")
+                snap = Snapshot(path, "nquads", f"{self._boot}-{counter}")
             else:
                 path = str(self._snap_dir / name)
                 self.raw.flush()
                 self.raw.backup(path)
-                snap = Snapshot(path, "rocksdb")
+                snap = Snapshot(path, "rocksdb", f"{self._boot}-{counter}")
             self._snapshot = (counter, snap)
             self._prune_snapshots(keep=snap)
             return snap
 
+    def hold_snapshots(self, in_use: Callable[[], Iterable[object]]) -> None:
+        """Keep the snapshots ``in_use()`` names (other worker pools reading them) when old ones are removed."""
+        self._holders.append(in_use)
+
     def _prune_snapshots(self, keep: Snapshot) -> None:
         in_use = {keep.path} | ({s.path for s in self._pool.snapshots_in_use()} if self._pool else set())
+        in_use |= {s.path for holder in self._holders for s in holder() if isinstance(s, Snapshot)}
         for entry in self._snap_dir.iterdir():
             if str(entry) not in in_use:
                 if entry.is_dir():

@@ -43,9 +43,12 @@ class Snapshot:
 
     path: str
     kind: Literal["rocksdb", "nquads"]
+    version: str = ""
+    """The store's version it copies."""
 
 
-def _open_snapshot(snapshot: Snapshot) -> ox.Store:
+def open_snapshot_store(snapshot: Snapshot) -> ox.Store:
+    """Open a snapshot read-only (a checkpoint) or load it into memory (an N-Quads file)."""
     if snapshot.kind == "rocksdb":
         return ox.Store.read_only(snapshot.path)
     store = ox.Store()
@@ -114,7 +117,7 @@ def _handler() -> Handler:
         if not opened or opened[0][0] != snapshot:
             opened.clear()  # let the old store close before opening the new one
             try:
-                opened.append((snapshot, _open_snapshot(snapshot)))
+                opened.append((snapshot, open_snapshot_store(snapshot)))
             except (OSError, ValueError) as err:
                 raise QueryEvaluationError(f"cannot open the snapshot: {err}") from None
         try:
@@ -178,4 +181,6 @@ class QueryPool:
 
 
 if __name__ == "__main__":
-    serve(_handler())
+    from kg.store import workers  # this module under its own name, as the parent pickles its classes
+
+    serve(workers._handler())
