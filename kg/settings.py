@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     )
     cache_entries: int = Field(512, ge=0, description="Query results kept in the result cache.")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed to GET read-only data.")
+    curated_graph_writes: bool = Field(
+        False, description="Let the Graph Store write the curated source graphs ({base}id/source/…). Off: such a "
+        "write is a 403, since `backchannel build` replaces those graphs and the write would be lost."
+    )
 
     # --- connections -------------------------------------------------------
     trusted_proxies: list[str] = Field(
