@@ -27,6 +27,7 @@ from kg.store.base import (
     QueryRequest,
     QueryResponse,
     QuerySyntaxError,
+    QueryTimeout,
     StoreError,
     Term,
     UpdateFailed,
@@ -34,6 +35,7 @@ from kg.store.base import (
 )
 from kg.store.formats import GRAPH_TYPES, parse_rdf
 from kg.store.nesting import check_nesting
+from kg.store.updates import evaluates
 from kg.store.workers import QueryPool, Snapshot, execute
 
 MEMORY = ":memory:"
@@ -195,12 +197,17 @@ class OxigraphStore:
         return len(self.raw)
 
     # --- writes ----------------------------------------------------------
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, timeout: float | None = None) -> None:
+        """Run an update in one transaction. With ``timeout``, one that evaluates patterns is first tried in a
+        worker on a copy of this version (:mod:`kg.store.updates`): past the limit it is stopped (QueryTimeout)
+        and nothing changes."""
         try:
             check_nesting(sparql)  # the parser would crash this process
         except QuerySyntaxError as err:
             raise UpdateSyntaxError(str(err)) from None
         with self._write_lock:
+            if timeout is not None and evaluates(sparql):
+                self._try_update(sparql, timeout)
             try:
                 self.raw.update(sparql)
             except SyntaxError as err:
@@ -209,6 +216,25 @@ class OxigraphStore:
                 raise UpdateFailed(str(err)) from None
             finally:
                 self._changed()
+
+    def _try_update(self, sparql: str, timeout: float) -> None:
+        """The trial of an update (called under the write lock): in a worker, on a private copy of this version."""
+        if self.in_memory:
+            copy, private = self.snapshot(), None
+        else:
+            private = Path(self.location + ".trials") / f"v{self._counter}-{secrets.token_hex(3)}"
+            private.parent.mkdir(parents=True, exist_ok=True)
+            self.raw.flush()
+            self.raw.backup(str(private))
+            copy = Snapshot(str(private), "rocksdb", self.version)
+        try:
+            self._workers().try_update(sparql, copy, timeout)
+        except QueryTimeout:
+            raise QueryTimeout(f"the update ran longer than the limit of {timeout:g} s and was stopped; nothing "
+                               "was changed") from None
+        finally:
+            if private is not None:
+                shutil.rmtree(private, ignore_errors=True)
 
     def _write_quads(self, quads: list[ox.Quad], clear: list[ox.NamedNode | ox.DefaultGraph]) -> None:
         """Clear graphs then add quads, as one SPARQL update (one transaction)."""

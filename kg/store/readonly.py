@@ -95,7 +95,7 @@ class SnapshotStore:
     def _refuse(self) -> StoreError:
         return StoreError("a snapshot is read-only")
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, timeout: float | None = None) -> None:
         raise self._refuse()
 
     def replace_graph(self, graph: str | None, data: bytes, media_type: str, base_iri: str | None = None) -> None:

@@ -431,13 +431,13 @@ class RemoteStore:
             response.close()
 
     # --- writes ----------------------------------------------------------
-    def _post_update(self, sparql: str) -> None:
-        self.http.update(sparql, self.timeout)
+    def _post_update(self, sparql: str, timeout: float | None = None) -> None:
+        self.http.update(sparql, min(timeout, self.timeout) if timeout else self.timeout)
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, timeout: float | None = None) -> None:
         try:
             check_nesting(sparql)
-            self._post_update(sparql)
+            self._post_update(sparql, timeout)
         except QuerySyntaxError as err:
             raise UpdateSyntaxError(str(err)) from None
         except QueryEvaluationError as err:

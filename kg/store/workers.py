@@ -33,6 +33,8 @@ from kg.store.base import (
     QuerySyntaxError,
     QueryTimeout,
     Term,
+    UpdateFailed,
+    UpdateSyntaxError,
     WorkerDied,
 )
 
@@ -45,6 +47,16 @@ class Snapshot:
     kind: Literal["rocksdb", "nquads"]
     version: str = ""
     """The store's version it copies."""
+
+
+@dataclass(frozen=True)
+class UpdateTrial:
+    """A job for a query worker: run ``sparql`` on a writable copy of ``snapshot`` (a private checkpoint, or the
+    version's N-Quads loaded into memory) and throw the copy away; raise what the update raises. See
+    :mod:`kg.store.updates`."""
+
+    snapshot: Snapshot
+    sparql: str
 
 
 def open_snapshot_store(snapshot: Snapshot) -> ox.Store:
@@ -108,11 +120,32 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryResponse:
         raise QueryEvaluationError(str(err)) from None
 
 
+def try_update(snapshot: Snapshot, sparql: str) -> None:
+    """Run an update on a writable copy of ``snapshot`` (see :mod:`kg.store.updates`); raise what it raises."""
+    if snapshot.kind == "rocksdb":
+        store = ox.Store(snapshot.path)  # a private checkpoint, made for this trial and removed after it
+    else:
+        store = ox.Store()
+        store.bulk_load(path=snapshot.path, format=ox.RdfFormat.N_QUADS)
+    try:
+        store.update(sparql)
+    except SyntaxError as err:
+        raise UpdateSyntaxError(str(err)) from None
+    except (OSError, RuntimeError, ValueError) as err:
+        raise UpdateFailed(str(err)) from None
+    finally:
+        del store
+
+
 def _handler() -> Handler:
-    """The handler of a query worker: open the job's snapshot (kept open while jobs use it), run the request."""
+    """The handler of a query worker: open the job's snapshot (kept open while jobs use it), run the request;
+    or try an update on a copy (:class:`kg.store.updates.UpdateTrial`)."""
     opened: list[tuple[Snapshot, ox.Store]] = []
 
-    def handle(job: tuple[Snapshot, QueryRequest], context: Context) -> QueryResponse:
+    def handle(job: tuple[Snapshot, QueryRequest] | UpdateTrial, context: Context) -> QueryResponse | None:
+        if isinstance(job, UpdateTrial):
+            try_update(job.snapshot, job.sparql)
+            return None
         snapshot, request = job
         if not opened or opened[0][0] != snapshot:
             opened.clear()  # let the old store close before opening the new one
@@ -175,12 +208,15 @@ class QueryPool:
         answer: QueryResponse = self.pool.run((snapshot, request), timeout, state=snapshot)
         return answer
 
+    def try_update(self, sparql: str, copy: Snapshot, timeout: float) -> None:
+        """Run an update on a writable ``copy`` in a worker; raise what it raises, or :class:`QueryTimeout`."""
+        self.pool.run(UpdateTrial(copy, sparql), timeout, state=copy)
+
     def close(self) -> None:
         """Stop every worker."""
         self.pool.close()
 
 
-if __name__ == "__main__":
-    from kg.store import workers  # this module under its own name, as the parent pickles its classes
-
-    serve(workers._handler())
+def worker_main() -> None:
+    """A query worker (``python -m kg.pool kg.store.workers …``, started by the pool)."""
+    serve(_handler())

@@ -28,6 +28,8 @@ query editor (:func:`service.ui.router.editor_page`). Errors are mapped once, in
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -299,7 +301,7 @@ async def _update(request: Request, state: AppState, proto: ProtocolRequest) -> 
     check_write(request.headers.get("authorization"), settings.write_token, settings.dev_open_writes)
     rewrite = await run_in_threadpool(_prepare_update, proto, settings)
     try:
-        await run_in_threadpool(state.store.update, rewrite.text)
+        await run_in_threadpool(functools.partial(state.store.update, rewrite.text, timeout=settings.query_timeout))
     except UpdateSyntaxError as err:  # the parser's position is in the text we ran: point into the one sent
         raise UpdateSyntaxError(rewrite.original_message(str(err))) from None
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
