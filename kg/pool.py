@@ -13,10 +13,11 @@ to start), and lets surplus workers go once they are idle again (memory returns 
 (which is replaced); a worker that dies (out of memory) is replaced too. ``run`` blocks the calling thread: call it
 from a thread pool, never from the event loop.
 
-**A worker** is ``python -m MODULE IN OUT MEMORY_MB``, talking over two inherited pipes (a plain subprocess, not
-multiprocessing's spawn, so it never re-imports the parent's ``__main__``). The module calls :func:`serve` with a
-handler; the handler may say it is *preparing* (loading a new version of the data), which gives the job
-``prepare_timeout`` more seconds.
+**A worker** is ``python -m kg.pool MODULE IN OUT MEMORY_MB``, talking over two inherited pipes (a plain
+subprocess, not multiprocessing's spawn, so it never re-imports the parent's ``__main__``). It imports ``MODULE``
+under its own name (so the jobs' classes unpickle as the parent pickled them) and calls its ``worker_main()``,
+which calls :func:`serve` with a handler; the handler may say it is *preparing* (loading a new version of the
+data), which gives the job ``prepare_timeout`` more seconds.
 
 >>> errors = PoolErrors(busy=RuntimeError, timeout=TimeoutError, died=RuntimeError)
 >>> with ProcessPool("kg.pool", errors, size=1, max_size=1) as pool:
@@ -38,7 +39,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-NICENESS = 10
+NICENESS = 0
 """How much lower the workers' CPU priority is than the server's (``nice``): a flood of expensive jobs on every
 core still leaves the server the CPU it needs to answer at once."""
 
@@ -64,7 +65,7 @@ class _Worker:
         child_in, parent_out = os.pipe()
         parent_in, child_out = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", module, str(child_in), str(child_out), str(memory_mb or 0)],
+            [sys.executable, "-m", "kg.pool", module, str(child_in), str(child_out), str(memory_mb or 0)],
             pass_fds=(child_in, child_out),
             stdin=subprocess.DEVNULL,
             env=os.environ | {"PYTHONPATH": _package_root() + os.pathsep + os.environ.get("PYTHONPATH", "")},
@@ -269,15 +270,15 @@ Handler = Callable[[Any, Context], Any]
 
 
 def serve(handle: Handler, packer: Callable[[BaseException], Packed] = pack) -> None:
-    """The loop of a worker process (``sys.argv``: the pipes and the memory cap): run each job with ``handle``.
+    """The loop of a worker process (``sys.argv``: the module, the pipes, the memory cap): run each job.
 
     An exception the handler raises goes back to the parent and the worker carries on; running out of memory
     ends the worker (it may be left in a bad state), which the parent reports and replaces.
     """
-    limit_memory(int(sys.argv[3]) if len(sys.argv) > 3 else 0)
+    limit_memory(int(sys.argv[4]) if len(sys.argv) > 4 else 0)
     os.nice(NICENESS)
-    inbox = Connection(int(sys.argv[1]), writable=False)
-    outbox = Connection(int(sys.argv[2]), readable=False)
+    inbox = Connection(int(sys.argv[2]), writable=False)
+    outbox = Connection(int(sys.argv[3]), readable=False)
     context = Context(outbox)
     while True:
         try:
@@ -323,5 +324,12 @@ def _echo(job: Any, context: Context) -> Any:
     return value
 
 
-if __name__ == "__main__":
+def worker_main() -> None:
+    """A worker for tests of the pool itself (module ``kg.pool``)."""
     serve(_echo)
+
+
+if __name__ == "__main__":
+    import importlib
+
+    importlib.import_module(sys.argv[1]).worker_main()

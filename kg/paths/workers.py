@@ -13,7 +13,7 @@ seconds and the server from 114 to 630 MB (420 MB still after the flood). Like S
 - past ``paths_timeout`` the worker is killed (503); its memory is capped at ``paths_memory_mb``; at most
   ``max_path_workers`` run, ``max_queued_paths`` wait, more are refused at once (503).
 
-:class:`PathWorkers` is the server's side; ``python -m kg.paths.workers`` is a worker.
+:class:`PathWorkers` is the server's side; :func:`worker_main` is a worker.
 
 >>> from kg.settings import Settings
 >>> from kg.store.embedded import OxigraphStore
@@ -261,7 +261,6 @@ class PathWorkers:
                 self._pool = None
 
 
-if __name__ == "__main__":
-    from kg.paths import workers  # this module under its own name: the jobs' classes are pickled as kg.paths.*
-
-    serve(workers._handler(), workers.pack_path_error)
+def worker_main() -> None:
+    """A path worker (``python -m kg.pool kg.paths.workers …``, started by the pool)."""
+    serve(_handler(), pack_path_error)
