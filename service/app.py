@@ -12,10 +12,13 @@ routes reach it through the dependency aliases of :mod:`service.state`. Nothing 
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from anyio import to_thread
@@ -24,6 +27,7 @@ from fastapi import APIRouter, FastAPI
 import kg
 from kg.settings import Settings
 from kg.store.base import Store
+from kg.store.embedded import OxigraphStore, serving_file
 from kg.store.factory import store_from_settings
 from service import errors, openapi, ops, paths, queries
 from service.http import observability
@@ -60,9 +64,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         # Threads wait for workers (queries, path questions): give every one that may wait a thread of its own,
         # plus the usual 40 for everything else, so a flood of expensive requests never starves the cheap ones.
         to_thread.current_default_thread_limiter().total_tokens = waiting_threads(settings) + 40
+        record = announce(settings, opened)
         try:
             yield
         finally:
+            if record is not None:
+                record.unlink(missing_ok=True)
             state.path_workers.close()
             if owned:
                 opened.close()
@@ -82,6 +89,18 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def announce(settings: Settings, store: Store) -> Path | None:
+    """Say where this process serves an on-disk store, beside it (:func:`kg.store.embedded.serving_file`), so that
+    ``backchannel backup`` can back the store up through the service while it holds it."""
+    if not isinstance(store, OxigraphStore) or store.in_memory:
+        return None
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    netloc = f"[{host}]" if ":" in host else host
+    record = serving_file(store.location)
+    record.write_text(json.dumps({"url": f"http://{netloc}:{settings.port}/", "pid": os.getpid()}))
+    return record
 
 
 def waiting_threads(settings: Settings) -> int:

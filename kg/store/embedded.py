@@ -42,6 +42,17 @@ MEMORY = ":memory:"
 """The location of an in-memory store."""
 
 
+def serving_file(location: str | os.PathLike[str]) -> Path:
+    """Where a service serving the on-disk store at ``location`` writes its address (``backchannel backup`` reads
+    it to back the store up through that service while it holds the store).
+
+    >>> serving_file("/srv/store").name
+    'store.serving.json'
+    """
+    path = Path(location).resolve()
+    return path.with_name(path.name + ".serving.json")
+
+
 def _graph_term(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
     return ox.NamedNode(graph) if graph else ox.DefaultGraph()
 
@@ -293,6 +304,19 @@ class OxigraphStore:
         with self._write_lock:
             self.raw.bulk_load(path=path, format=fmt, to_graph=ox.NamedNode(graph) if graph else None)
             self._changed()
+
+    def checkpoint(self) -> tuple[Path, str]:
+        """A consistent copy of the current version in a new folder beside the store (``{store}.backups/…``): an
+        online RocksDB checkpoint (hard links where it can), taken under the write lock while serving. Answers the
+        folder and the version it holds; the folder can be served as it is."""
+        if self.in_memory:
+            raise StoreError("an in-memory store has nothing on disk to back up")
+        folder = Path(self.location + ".backups") / f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with self._write_lock:
+            self.raw.flush()
+            self.raw.backup(str(folder))
+            return folder, self.version
 
     def close(self) -> None:
         with self._pool_lock:
