@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             if record is not None:
                 record.unlink(missing_ok=True)
             state.path_workers.close()
+            if state.relay is not None:
+                state.relay.close()
             if owned:
                 opened.close()
 

@@ -27,8 +27,10 @@ from kg.publish.suggest import LatestSuggester
 from kg.queries.catalog import Catalog, load_queries
 from kg.settings import Settings
 from kg.store.base import Store
+from kg.store.embedded import OxigraphStore
 from service.http.observability import Metrics, MetricSources
 from service.sparql.cache import SparqlState
+from service.sparql.relay import Relay
 from service.ui.templates import VENDOR, Pages
 
 
@@ -52,6 +54,9 @@ class AppState:
     catalog: Catalog
     """The named queries (``queries/*.rq``)."""
     metrics: Metrics
+    relay: Relay | None = None
+    """Where federated requests go, pinned to the addresses the guard checked (:mod:`service.sparql.relay`); None
+    on a remote store, which runs SERVICE and LOAD itself."""
     suggester: LatestSuggester = field(default_factory=LatestSuggester)
     """The "did you mean" index of the 404s (:mod:`kg.publish.suggest`), rebuilt per store version."""
 
@@ -71,6 +76,7 @@ def build_state(settings: Settings, store: Store, vendor: Path = VENDOR) -> AppS
         pages=Pages(settings, vendor),
         catalog=Catalog(load_queries(settings.queries_dir, settings.base_iri)),
         metrics=Metrics(MetricSources(sparql.cache, store)),
+        relay=Relay(settings.query_timeout, settings.max_body_bytes) if isinstance(store, OxigraphStore) else None,
     )
 
 

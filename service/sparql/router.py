@@ -44,7 +44,7 @@ from service.http.negotiation import choose, negotiate
 from service.sparql.cache import etag
 from service.sparql.description import PREFIXES as SD_PREFIXES
 from service.sparql.description import describe
-from service.sparql.guards import analyse, check_federation, check_write
+from service.sparql.guards import analyse, check_write
 from service.sparql.protocol import (
     UPDATE_TYPE,
     ProtocolRequest,
@@ -53,6 +53,7 @@ from service.sparql.protocol import (
     split_media_type,
     update_with_dataset,
 )
+from service.sparql.relay import Relay, pin_targets
 from service.state import AppState, State
 from service.ui.router import editor_page
 
@@ -227,8 +228,8 @@ async def _query(request: Request, state: AppState, proto: ProtocolRequest) -> R
         analysis = analyse(text, prefixes, endpoint)
     else:  # lexing a long text takes a while: not on the event loop
         analysis = await run_in_threadpool(analyse, text, prefixes, endpoint)
-    if analysis.targets:
-        await run_in_threadpool(check_federation, analysis, settings.federation_allowlist)
+    if analysis.targets:  # checked, then pinned to the addresses checked (no second DNS lookup)
+        text = await run_in_threadpool(pin_targets, text, analysis, settings.federation_allowlist, state.relay)
 
     select_type, graph_type = result_types(accept, proto.param("format"))
     if select_type is None and graph_type is None:
@@ -284,24 +285,27 @@ def _result(answer: QueryResponse, headers: dict[str, str], settings: Settings) 
     return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
-def _prepare_update(proto: ProtocolRequest, settings: Settings) -> Rewrite:
-    """Check the update's LOAD and SERVICE targets; declare the prefixes and BASE; apply using-graph-uri."""
+def _prepare_update(proto: ProtocolRequest, settings: Settings, relay: Relay | None) -> tuple[Rewrite, str]:
+    """Declare the prefixes and BASE; apply using-graph-uri; check the update's LOAD and SERVICE targets and pin
+    them (:mod:`service.sparql.relay`). Returns the rewrite (to map error positions back) and the text to run."""
     endpoint = endpoint_iri(settings)
     prefixes = all_prefixes(settings.id_base)
     analysis = analyse(proto.text, prefixes, endpoint)
-    if analysis.targets:
-        check_federation(analysis, settings.federation_allowlist)
     rewrite = update_with_dataset(proto.text, analysis, proto.using_graphs, proto.using_named_graphs, endpoint)
     declared = "".join(f"PREFIX {name}: <{iri}> " for name, iri in prefixes.items())
-    return Rewrite(rewrite.original, ((0, declared), *rewrite.inserts))
+    rewrite = Rewrite(rewrite.original, ((0, declared), *rewrite.inserts))
+    text = rewrite.text
+    if analysis.targets:
+        text = pin_targets(text, analyse(text, prefixes, endpoint), settings.federation_allowlist, relay)
+    return rewrite, text
 
 
 async def _update(request: Request, state: AppState, proto: ProtocolRequest) -> Response:
     settings = state.settings
     check_write(request.headers.get("authorization"), settings.write_token, settings.dev_open_writes)
-    rewrite = await run_in_threadpool(_prepare_update, proto, settings)
+    rewrite, text = await run_in_threadpool(_prepare_update, proto, settings, state.relay)
     try:
-        await run_in_threadpool(functools.partial(state.store.update, rewrite.text, timeout=settings.query_timeout))
+        await run_in_threadpool(functools.partial(state.store.update, text, timeout=settings.query_timeout))
     except UpdateSyntaxError as err:  # the parser's position is in the text we ran: point into the one sent
         raise UpdateSyntaxError(rewrite.original_message(str(err))) from None
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
