@@ -1,8 +1,9 @@
 """Killable, memory-capped worker processes, and a pool that runs jobs in them under a time limit.
 
 What an untrusted request can make expensive (a SPARQL query, a path search, rendering a big answer) runs in a
-worker process: the operating system can stop it at any time, its memory is capped, and it runs at a lower CPU
-priority than the server, so the server keeps answering ``/health`` and light requests meanwhile. Two kinds of
+worker process: the operating system can stop it at any time and its memory is capped, so the server keeps
+answering ``/health`` and light requests meanwhile (workers run at the server's CPU priority for now,
+:data:`NICENESS`: a niced worker starved on a busy machine). Two kinds of
 workers use this pool: SPARQL queries (:mod:`kg.store.workers`) and path, name and influence questions
 (:mod:`kg.paths.workers`).
 
@@ -40,8 +41,8 @@ from pathlib import Path
 from typing import Any
 
 NICENESS = 0
-"""How much lower the workers' CPU priority is than the server's (``nice``): a flood of expensive jobs on every
-core still leaves the server the CPU it needs to answer at once."""
+"""How much lower the workers' CPU priority is than the server's (``nice``). 0: with a higher value a flood of
+expensive jobs left the server its CPU, but a worker starved (and timed out) whenever the machine was busy."""
 
 Packed = tuple[type[BaseException], tuple[Any, ...], list[str]]
 """An exception as it travels back from a worker: its class, the arguments to rebuild it, its notes."""

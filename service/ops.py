@@ -1,4 +1,4 @@
-"""Routes: operations — liveness (``/health``), readiness (``/ready``) and Prometheus metrics (``/metrics``).
+"""Routes: operations — liveness (``/health``), readiness (``/ready``), Prometheus metrics (``/metrics``), backups.
 
 - ``/health`` answers as long as the process serves HTTP (no store access): a
   supervisor restarts the process when it stops answering.

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 import pytest
 
 from bench import live
+from service.schemas import Backup
 from tests.support import TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -255,6 +256,10 @@ def test_backup_while_serving_goes_through_the_service(server: live.LiveProcess,
     assert "online checkpoint" in done.stdout
     assert server.process.poll() is None and httpx.get(server.url + "ready").status_code == 200
     assert httpx.post(server.url + "backup").status_code == 401  # the service's own route needs the token
+    answer = httpx.post(server.url + "backup", headers=AUTH, timeout=120)  # the route itself, as curl calls it
+    assert answer.status_code == 200, answer.text
+    made = Backup.model_validate(answer.json())
+    assert Path(made.path).parent == Path(str(server.store_dir) + ".backups") and Path(made.path).is_dir()
     server.stop()
     restored = live.start(target, settings=SETTINGS)
     try:
