@@ -123,12 +123,15 @@ def _unescape_local(local: str) -> str:
 
 @dataclass(frozen=True)
 class Target:
-    """Where a ``SERVICE`` or ``LOAD`` would go: an IRI (None if it cannot be resolved) or a variable; ``span``:
-    where the IRI (or prefixed name) that names it is in the text (see :mod:`service.sparql.relay`)."""
+    """Where a ``SERVICE`` or ``LOAD`` would go: an IRI (None if it cannot be resolved) or a variable; whether
+    the operation is ``SILENT``, where its keyword starts in the text, and ``span``: where the IRI (or prefixed
+    name) that names it is (see :mod:`service.sparql.relay`)."""
 
     iri: str | None
     variable: str | None
     keyword: str
+    silent: bool = field(default=False, compare=False, repr=False)
+    offset: int = field(default=-1, compare=False, repr=False)
     span: tuple[int, int] = field(default=(-1, -1), compare=False, repr=False)
 
     def describe(self) -> str:
@@ -207,13 +210,15 @@ def analyse(text: str, prefixes: Mapping[str, str] | None = None, base: str | No
             return iri
         return urljoin(base, iri) if keep_relative and base else None
 
-    def target(keyword: str, ahead: list[Token]) -> Target:
-        if ahead and ahead[0].keyword == "SILENT":
+    def target(token: Token, ahead: list[Token]) -> Target:
+        silent = bool(ahead) and ahead[0].keyword == "SILENT"
+        if silent:
             ahead = ahead[1:]
         nxt = ahead[0] if ahead else None
         if nxt is not None and nxt.kind == "var":
-            return Target(None, nxt.text, keyword)
-        return Target(iri_of(nxt), None, keyword, (nxt.start, nxt.end) if nxt is not None else (-1, -1))
+            return Target(None, nxt.text, token.keyword, silent, token.start)
+        span = (nxt.start, nxt.end) if nxt is not None else (-1, -1)
+        return Target(iri_of(nxt), None, token.keyword, silent, token.start, span)
 
     stream = tokenize(text)
     window: deque[Token] = deque(islice(stream, 4))  # a token and the three after it: the lexer streams
@@ -233,9 +238,9 @@ def analyse(text: str, prefixes: Mapping[str, str] | None = None, base: str | No
         elif word in _FORMS and form is None:
             form = word
         elif word == "SERVICE":
-            services.append(target("SERVICE", ahead))
+            services.append(target(token, ahead))
         elif word == "LOAD":
-            loads.append(target("LOAD", ahead))
+            loads.append(target(token, ahead))
         elif word == "FROM" and nxt is not None:
             named = nxt.keyword == "NAMED"
             iri = iri_of(ahead[1] if named and len(ahead) > 1 else None if named else nxt, keep_relative=True)
