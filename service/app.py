@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 
 import kg
+from kg.paths.workers import PathWorkers
 from kg.settings import Settings
 from kg.store.base import Store
 from kg.store.embedded import OxigraphStore, serving_file
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         # plus the usual 40 for everything else, so a flood of expensive requests never starves the cheap ones.
         to_thread.current_default_thread_limiter().total_tokens = waiting_threads(settings) + 40
         record = announce(settings, opened)
+        threading.Thread(target=warm_up, args=(state.path_workers,), name="path-warm-up", daemon=True).start()
         try:
             yield
         finally:
@@ -103,6 +106,19 @@ def announce(settings: Settings, store: Store) -> Path | None:
     record = serving_file(store.location)
     record.write_text(json.dumps({"url": f"http://{netloc}:{settings.port}/", "pid": os.getpid()}))
     return record
+
+
+def warm_up(workers: PathWorkers) -> None:
+    """Have a path worker load the graph now (what ``/ready`` asks), so that the first path, name or influence
+    question does not wait for a worker to start and build its projection. Runs in a thread at start-up; a failure
+    is only logged (``/ready`` reports it, and the first question tries again)."""
+    try:
+        problem, _ = workers.readiness()
+    except Exception as err:  # noqa: BLE001 - the workers may be closing, or the store failing: /ready tells
+        log.info("path workers not warmed up: %s", err)
+        return
+    if problem is not None:
+        log.info("path workers not warmed up: %s", problem)
 
 
 def waiting_threads(settings: Settings) -> int:

@@ -148,3 +148,26 @@ def _worker_pids(state: AppState) -> list[int]:
     pool = state.path_workers.pool
     with pool._lock:
         return [w.process.pid for w in pool._workers]
+
+
+@embedded_only
+def test_a_path_worker_loads_the_graph_at_start_up() -> None:
+    """Regression: the first path, name or influence question after a start waited for a worker process to start
+    and build its projection (a `/search?q=Montville` took 8.5 s on a busy machine, past the client's timeout).
+    Now the app has a path worker load the graph at start-up, before anyone asks: a worker holds the store's
+    snapshot although no path question was asked."""
+    server = start_server()
+    try:
+        workers = _app_state(server).path_workers
+        for _ in range(1200):  # a bound on the wait, not a timing: the warm-up runs in the background
+            pool = workers._pool
+            if pool is not None and pool.states_in_use():
+                break
+            threading.Event().wait(0.1)
+        pool = workers._pool
+        assert pool is not None and pool.workers >= 1, "no path worker was started at start-up"
+        assert pool.states_in_use(), "no path worker was given the graph to load"
+        assert httpx.get(server.url + "search", params={"q": "Montville"}, timeout=60).status_code == 200
+    finally:
+        server.stop()
+        server.store.close()

@@ -171,10 +171,9 @@ class QueryPool:
     query past its limit kills its worker.
 
     When every worker is busy a new one is started (up to ``max_size``), so a few runaway queries cannot starve
-    light ones: the operating system shares the cores between them (the server first: workers run at a lower
-    priority), and each runaway is killed at its limit. Beyond ``max_size`` up to ``max_waiting`` queries wait for
-    a worker; more get :class:`QueryBusy`. ``run`` blocks the calling thread (call it from a thread pool, never
-    from the event loop).
+    light ones: the operating system shares the cores between them, and each runaway is killed at its limit.
+    Beyond ``max_size`` up to ``max_waiting`` queries wait for a worker; more get :class:`QueryBusy`. ``run``
+    blocks the calling thread (call it from a thread pool, never from the event loop).
     """
 
     def __init__(self, size: int = 2, max_waiting: int = 64, max_size: int = 16, memory_mb: int | None = None) -> None:
