@@ -44,6 +44,10 @@ NICENESS = 0
 """How much lower the workers' CPU priority is than the server's (``nice``). 0: with a higher value a flood of
 expensive jobs left the server its CPU, but a worker starved (and timed out) whenever the machine was busy."""
 
+START_ALLOWANCE = 60.0
+"""Seconds a worker may take to pick a job up (a new process importing its modules on a busy machine) before the
+job's own time limit starts; past it the worker is killed like a job past its limit."""
+
 Packed = tuple[type[BaseException], tuple[Any, ...], list[str]]
 """An exception as it travels back from a worker: its class, the arguments to rebuild it, its notes."""
 
@@ -167,8 +171,10 @@ class ProcessPool:
     def run(self, job: object, timeout: float, prepare_timeout: float = 0.0, state: Hashable | None = None) -> Any:
         """Run ``job`` in a worker and return what its handler returned, or raise what it raised.
 
-        Past ``timeout`` seconds (plus ``prepare_timeout`` while the worker says it is preparing) the worker is
-        killed and the pool's ``timeout`` error is raised. ``state`` is what the job makes the worker hold open.
+        The limit counts from when the worker picks the job up (a worker still starting has
+        :data:`START_ALLOWANCE` for that), and again from when it says it is ready after preparing. Past
+        ``timeout`` seconds (plus ``prepare_timeout`` while the worker says it is preparing) the worker is killed and
+        the pool's ``timeout`` error is raised. ``state`` is what the job makes the worker hold open.
         """
         if not self._slots.acquire(blocking=False):
             raise self.errors.busy(f"too many {self.errors.what}s are running or waiting; try again shortly")
@@ -190,7 +196,7 @@ class ProcessPool:
                   state: Hashable | None) -> tuple[str, Any]:
         """Send ``job`` to ``worker`` and wait for its last word: (status, payload). A worker that overran, died or
         said it cannot go on is retired; any other goes back to the pool."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + START_ALLOWANCE + timeout  # until the worker says it started the job
         if state is not None:
             worker.state = state
         try:
@@ -200,6 +206,9 @@ class ProcessPool:
                     self._retire(worker)
                     return "timeout", None
                 status, payload = worker.inbox.recv()
+                if status == "started":  # the time limit counts from here, not from a process still starting
+                    deadline = time.monotonic() + timeout
+                    continue
                 if status != "preparing":
                     break
                 deadline = time.monotonic() + prepare_timeout + timeout
@@ -266,6 +275,10 @@ class Context:
         """Say the job first loads data (a new version): the parent allows it ``prepare_timeout`` more seconds."""
         self._outbox.send(("preparing", None))
 
+    def ready(self) -> None:
+        """Say the preparation is over: the job's own time limit starts now (the parent allows ``timeout``)."""
+        self._outbox.send(("started", None))
+
 
 Handler = Callable[[Any, Context], Any]
 
@@ -286,6 +299,7 @@ def serve(handle: Handler, packer: Callable[[BaseException], Packed] = pack) -> 
             job = inbox.recv()
         except EOFError:
             return
+        outbox.send(("started", None))  # picked up: the time limit starts (a new process took a while to get here)
         try:
             outbox.send(("ok", handle(job, context)))
         except MemoryError:
@@ -311,11 +325,16 @@ def limit_memory(memory_mb: int) -> None:
 
 def _echo(job: Any, context: Context) -> Any:
     """The handler of ``python -m kg.pool``, for tests of the pool itself: ("echo", x) answers x; ("fail", message)
-    raises ValueError; ("sleep", seconds) sleeps; ("prepare", seconds) says it prepares, then sleeps; ("allocate",
-    mebibytes) allocates that much and answers its size."""
+    raises ValueError; ("sleep", seconds) sleeps; ("prepare", seconds) says it prepares, then sleeps;
+    ("prepare-then-sleep", seconds) says it prepares, then that it is ready, then sleeps; ("allocate", mebibytes)
+    allocates that much and answers its size."""
     kind, value = job
     if kind == "fail":
         raise ValueError(value)
+    if kind == "prepare-then-sleep":
+        context.preparing()
+        context.ready()
+        time.sleep(value)
     if kind in ("sleep", "prepare"):
         if kind == "prepare":
             context.preparing()

@@ -45,6 +45,24 @@ def test_preparing_a_new_version_has_its_own_allowance() -> None:
         assert pool.killed == 0
 
 
+def test_a_worker_still_starting_does_not_eat_the_jobs_time_limit() -> None:
+    """Regression: the limit counted from when the job was sent, so a job given to a worker that was still starting
+    (importing its modules on a busy machine) was killed before it began: a syntax error answered 503 "ran longer
+    than the limit" and a query worker was lost. Now the limit counts from when the worker picks the job up."""
+    with ProcessPool("kg.pool", ERRORS, size=1, max_size=1) as pool:  # its worker is starting right now
+        assert pool.run(("echo", "answered"), timeout=0.01) == "answered"
+        assert pool.killed == 0
+
+
+def test_the_limit_starts_again_when_preparing_is_over() -> None:
+    """The preparation allowance covers loading a version, not the question after it: a job that prepares, then
+    runs past its own limit, is stopped."""
+    with ProcessPool("kg.pool", ERRORS, size=1, max_size=1) as pool:
+        with pytest.raises(TimeoutError, match="limit of 1 s"):
+            pool.run(("prepare-then-sleep", 60), timeout=1, prepare_timeout=600)
+        assert pool.killed == 1
+
+
 def test_a_job_past_the_memory_cap_kills_only_its_worker() -> None:
     with ProcessPool("kg.pool", ERRORS, size=1, max_size=1, memory_mb=256) as pool:
         with pytest.raises(MemoryError):

@@ -130,6 +130,7 @@ def _answer(engines: PathEngines, task: Task, context: Context) -> Any:
     if engine.name == "memory" and not engines.memory.projections.is_current():
         context.preparing()  # a new version: the projection is built before the question's time starts
         engines.memory.projection()
+    context.ready()  # prepared: the question's own time limit starts now
     if isinstance(task, Paths):
         return paths_body(engine.paths(task.options), task.media)
     if isinstance(task, Influence):

@@ -148,11 +148,13 @@ def _handler() -> Handler:
             return None
         snapshot, request = job
         if not opened or opened[0][0] != snapshot:
+            context.preparing()  # a new version: opening (or loading) it does not count against the query's limit
             opened.clear()  # let the old store close before opening the new one
             try:
                 opened.append((snapshot, open_snapshot_store(snapshot)))
             except (OSError, ValueError) as err:
                 raise QueryEvaluationError(f"cannot open the snapshot: {err}") from None
+            context.ready()  # opened: the query's own time limit starts now
         try:
             return execute(opened[0][1], request)
         except (QuerySyntaxError, NotRepresentable):
@@ -204,7 +206,7 @@ class QueryPool:
 
     def run(self, request: QueryRequest, snapshot: Snapshot, timeout: float) -> QueryResponse:
         """Run ``request`` against ``snapshot``; raise :class:`QueryTimeout` after ``timeout`` seconds."""
-        answer: QueryResponse = self.pool.run((snapshot, request), timeout, state=snapshot)
+        answer: QueryResponse = self.pool.run((snapshot, request), timeout, prepare_timeout=timeout, state=snapshot)
         return answer
 
     def try_update(self, sparql: str, copy: Snapshot, timeout: float) -> None:
