@@ -90,6 +90,24 @@ class Settings(BaseSettings):
     )
     cache_entries: int = Field(512, ge=0, description="Query results kept in the result cache.")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed to GET read-only data.")
+    curated_graph_writes: bool = Field(
+        False, description="Let the Graph Store write the curated source graphs ({base}id/source/…). Off: such a "
+        "write is a 403, since `backchannel build` replaces those graphs and the write would be lost."
+    )
+
+    # --- connections -------------------------------------------------------
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses (or networks, or '*') of the reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed. Empty: those headers are ignored and the access log "
+        "records the connection's own address."
+    )
+    header_timeout: float = Field(
+        10.0, gt=0, description="Seconds a client has to send a whole request head (line and headers); a slower "
+        "one gets 408 and its connection is closed (slowloris)."
+    )
+    body_timeout: float = Field(
+        60.0, gt=0, description="Seconds a client has to send a request body the service reads; slower: 408."
+    )
 
     @field_validator("base_iri")
     @classmethod
@@ -135,6 +153,26 @@ class Settings(BaseSettings):
     paths_frontier_max_size: int = Field(
         5000, ge=1, description="Most things a frontier of the frontier engine may hold and still be expanded.",
         validation_alias=_former("paths_frontier_max_size", "paths_remote_max_frontier"),
+    )
+
+    path_workers: int = Field(
+        1, ge=1, description="Path worker processes kept warm: path, name and influence questions (and SERVICE "
+        "bc:paths) run in killable, memory-capped workers, never in the server."
+    )
+    max_path_workers: int = Field(2, ge=1, description="Path worker processes at most (each holds its own "
+                                  "projection of the graph: size the memory accordingly).")
+    max_queued_paths: int = Field(16, ge=0, description="Path questions that may wait for a path worker before 503.")
+    paths_memory_mb: int = Field(
+        1024, ge=256, description="Memory (MiB of data) one path worker may use, its projection included; a "
+        "question that needs more is stopped (503) and its worker replaced."
+    )
+    paths_timeout: float = Field(
+        20.0, gt=0, description="Seconds a path, name or influence question may take in its worker, its answer "
+        "written out included; past it the worker is killed (503). The searches' own budgets are shorter."
+    )
+    paths_build_timeout: float = Field(
+        600.0, gt=0, description="Seconds a path worker may spend loading a new version of the graph (its "
+        "projection, the influence ranking) before a question, on top of paths_timeout."
     )
 
     @field_validator("paths_engine", mode="before")

@@ -12,20 +12,28 @@ routes reach it through the dependency aliases of :mod:`service.state`. Nothing 
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import threading
 import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 
 import kg
+from kg.paths.workers import PathWorkers
 from kg.settings import Settings
 from kg.store.base import Store
+from kg.store.embedded import OxigraphStore, serving_file
 from kg.store.factory import store_from_settings
 from service import errors, openapi, ops, paths, queries
 from service.http import observability
+from service.http.origin import ConfiguredOrigin
 from service.linked_data import dataset
 from service.linked_data import router as linked_data
 from service.sparql import graph_store
@@ -55,9 +63,19 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Threads wait for workers (queries, path questions): give every one that may wait a thread of its own,
+        # plus the usual 40 for everything else, so a flood of expensive requests never starves the cheap ones.
+        to_thread.current_default_thread_limiter().total_tokens = waiting_threads(settings) + 40
+        record = announce(settings, opened)
+        threading.Thread(target=warm_up, args=(state.path_workers,), name="path-warm-up", daemon=True).start()
         try:
             yield
         finally:
+            if record is not None:
+                record.unlink(missing_ok=True)
+            state.path_workers.close()
+            if state.relay is not None:
+                state.relay.close()
             if owned:
                 opened.close()
 
@@ -72,11 +90,48 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.backchannel = state
     errors.install(app)
+    app.add_middleware(ConfiguredOrigin, settings=settings)  # absolute URLs from the base IRI, not the Host header
     observability.install(app, state.metrics)
     app.include_router(queries.router_for(state))
     for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def announce(settings: Settings, store: Store) -> Path | None:
+    """Say where this process serves an on-disk store, beside it (:func:`kg.store.embedded.serving_file`), so that
+    ``backchannel backup`` can back the store up through the service while it holds it."""
+    if not isinstance(store, OxigraphStore) or store.in_memory:
+        return None
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    netloc = f"[{host}]" if ":" in host else host
+    record = serving_file(store.location)
+    record.write_text(json.dumps({"url": f"http://{netloc}:{settings.port}/", "pid": os.getpid()}))
+    return record
+
+
+def warm_up(workers: PathWorkers) -> None:
+    """Have a path worker load the graph now (what ``/ready`` asks), so that the first path, name or influence
+    question does not wait for a worker to start and build its projection. Runs in a thread at start-up; a failure
+    is only logged (``/ready`` reports it, and the first question tries again)."""
+    try:
+        problem, _ = workers.readiness()
+    except Exception as err:  # noqa: BLE001 - the workers may be closing, or the store failing: /ready tells
+        log.info("path workers not warmed up: %s", err)
+        return
+    if problem is not None:
+        log.info("path workers not warmed up: %s", problem)
+
+
+def waiting_threads(settings: Settings) -> int:
+    """How many threads may wait for a query or path worker at once (running ones included).
+
+    >>> waiting_threads(Settings(max_query_workers=16, max_queued_queries=64, max_path_workers=2,
+    ...                          max_queued_paths=16))
+    98
+    """
+    return (settings.max_query_workers + settings.max_queued_queries + settings.max_path_workers
+            + settings.max_queued_paths)
 
 
 class _App(FastAPI):

@@ -22,6 +22,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from service.app import create_app
+    from service.http.serving import server_config
 
     updates = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     if args.dev_open_writes:
@@ -29,8 +30,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.model_copy(update=updates)
     for stop in (signal.SIGTERM, signal.SIGINT):  # uvicorn re-raises the signal once it has shut down gracefully:
         signal.signal(stop, _stopped)  # with this handler a graceful stop exits 0 (not -15 / KeyboardInterrupt)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=args.log_level,
-                timeout_graceful_shutdown=30)
+    uvicorn.Server(server_config(create_app(settings), settings, log_level=args.log_level)).run()
     return 0
 
 

@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from kg.paths.model import PathRequestError, SearchTimeout
 from kg.paths.names import AmbiguousName, UnknownThing
@@ -30,6 +31,7 @@ from kg.paths.sparql_service import PathServiceError
 from kg.queries.definitions import ParamError, QueryDefinitionError
 from kg.store.base import (
     DataError,
+    NotRepresentable,
     QueryBusy,
     QueryEvaluationError,
     QuerySyntaxError,
@@ -42,6 +44,9 @@ from service.sparql.guards import FederationRefused
 from service.sparql.protocol import ProtocolError, error_position
 
 log = logging.getLogger("backchannel")
+
+CLIENT_CLOSED = 499
+"""The status recorded for a request whose client went away before sending its body (not a server error)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ ANSWERS: dict[type[Exception], Answer] = {
     QueryBusy: Answer(503, retry_after="2"),
     StoreError: Answer(503, detail=lambda err: f"the store is unavailable: {err}", retry_after="5"),
     DataError: Answer(400, detail=lambda err: f"{err}; nothing was changed"),
+    NotRepresentable: Answer(406),
     # named queries
     ParamError: Answer(400, status_of=lambda err: err.status,
                        extra=lambda err: {"candidates": err.candidates} if err.candidates else {}),
@@ -131,6 +137,12 @@ def install(app: FastAPI) -> None:
         ]
         text = "; ".join(f"{e['where']}: {e['message']}" for e in errors)
         return problem(400, "Bad Request", f"invalid parameters: {text}", errors=errors)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> JSONResponse:
+        # Nobody is left to read an answer: 499 (as nginx says it) goes to the access log and the metrics only.
+        return problem(CLIENT_CLOSED, "Client Closed Request",
+                       "the client closed the connection before its request body arrived")
 
     install_last_resort(app)
 

@@ -1,4 +1,4 @@
-"""Routes: operations — liveness (``/health``), readiness (``/ready``) and Prometheus metrics (``/metrics``).
+"""Routes: operations — liveness (``/health``), readiness (``/ready``), Prometheus metrics (``/metrics``), backups.
 
 - ``/health`` answers as long as the process serves HTTP (no store access): a
   supervisor restarts the process when it stops answering.
@@ -7,28 +7,32 @@
   engine, see :mod:`kg.paths.engines`, builds nothing: ``/ready`` does not wait for it);
   otherwise 503 with a problem+json that names the failing check, so a load
   balancer sends no traffic to an instance that cannot answer.
-- ``/metrics``: the app's own Prometheus registry (see :mod:`service.http.observability`).
+- ``/metrics``: the app's own Prometheus registry (see :mod:`service.http.observability`);
+- ``POST /backup`` (write token): a consistent copy of the on-disk store, taken while serving
+  (``backchannel backup`` uses it when this process holds the store).
 """
 
 from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from kg.paths.engines import PathEngines
-from kg.store.base import Store
+from kg.paths.workers import PathWorkers
+from kg.store.base import QueryBusy, Store
+from kg.store.embedded import OxigraphStore
 from service.http.problem import problem
-from service.schemas import Health, Ready
+from service.schemas import Backup, Health, Ready
+from service.sparql.guards import check_write
 from service.state import State
 
 router = APIRouter(tags=["operations"])
 
 @router.get("/health", summary="Liveness: the process answers", response_model=Health)
-def health() -> dict[str, str]:
-    return {"status": "ok"}
+async def health() -> dict[str, str]:
+    return {"status": "ok"}  # on the event loop: no thread, so it answers even when every thread waits
 
 
 def check_store(store: Store) -> str | None:
@@ -45,12 +49,12 @@ def check_store(store: Store) -> str | None:
     return None
 
 
-def check_paths(paths: PathEngines) -> tuple[str | None, dict[str, object]]:
-    """Prepare what the chosen path engine needs for its first question (the in-memory engine builds the
-    projection; the frontier engine builds nothing): (what went wrong or None, facts to report)."""
+def check_paths(paths: PathWorkers) -> tuple[str | None, dict[str, object]]:
+    """Prepare what the chosen path engine needs for its first question, in a path worker (the in-memory engine
+    builds the projection; the frontier engine builds nothing): (what went wrong or None, facts to report)."""
     try:
-        return paths.engine().readiness()
-    except (OSError, RuntimeError, ValueError, MemoryError) as err:
+        return paths.readiness()
+    except (OSError, RuntimeError, ValueError, MemoryError, QueryBusy) as err:  # SearchTimeout is a RuntimeError
         return f"the path engine could not be prepared: {err}", {}
 
 
@@ -67,7 +71,7 @@ def ready(state: State) -> Response:
     elapsed_ms = round((time.perf_counter() - start) * 1000, 1)
     facts: dict[str, object] = {}
     if failure is None:
-        failure, facts = check_paths(state.paths)
+        failure, facts = check_paths(state.path_workers)
     if failure is not None:
         return problem(503, "Service Unavailable", failure, headers={"Retry-After": "5", "Cache-Control": "no-store"})
     body: dict[str, object] = {
@@ -77,6 +81,26 @@ def ready(state: State) -> Response:
         "store_answer_ms": elapsed_ms,
     } | facts
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+@router.post(
+    "/backup",
+    summary="Back up the on-disk store while serving (write token)",
+    description="Writes a consistent copy of the current version (an online RocksDB checkpoint) to a new folder "
+    "beside the store, `{store}.backups/{time}-{random}`, and answers its path; `backchannel backup DIR` calls "
+    "this when the service holds the store, then moves the folder to DIR. The folder can be served as it is.",
+    responses={200: {"model": Backup, "description": "where the copy is"},
+               401: {"description": "no bearer token"}, 403: {"description": "writes off, or a wrong token"},
+               409: {"description": "not an on-disk embedded store (nothing here to back up)"}},
+)
+def backup(request: Request, state: State) -> JSONResponse:
+    settings, store = state.settings, state.store
+    check_write(request.headers.get("authorization"), settings.write_token, settings.dev_open_writes)
+    if not isinstance(store, OxigraphStore) or store.in_memory:
+        raise HTTPException(409, "only an on-disk embedded store can be backed up by the service; back up the "
+                                 "remote SPARQL engine with its own tools")
+    folder, version = store.checkpoint()
+    return JSONResponse({"path": str(folder), "store_version": version}, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/metrics", summary="Prometheus metrics of this process", response_class=Response,

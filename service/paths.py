@@ -5,13 +5,15 @@
 - ``GET /influence/lineage``, ``GET /influence/influenced``, ``GET /influence/ranking``;
 - ``GET /search``: autocomplete over labels.
 
-Every question goes to the engine the app's :class:`kg.paths.engines.PathEngines` chooses (setting
-``paths_engine``): the in-memory projection (rebuilt when the store changes), or the frontier engine's
-batched SPARQL frontier search (:mod:`kg.paths.frontier.engine`), which never loads the graph. Routes
-compute, so they are plain ``def`` (FastAPI's thread pool). Errors are the library's own exceptions,
+Every question goes to the engine :class:`kg.paths.engines.PathEngines` chooses (setting ``paths_engine``):
+the in-memory projection (rebuilt when the store changes), or the frontier engine's batched SPARQL frontier
+search (:mod:`kg.paths.frontier.engine`), which never loads the graph. It runs in a killable, memory-capped
+path worker (:mod:`kg.paths.workers`), which also writes the answer: the server passes the bytes on. Routes
+wait for it, so they are plain ``def`` (FastAPI's thread pool). Errors are the library's own exceptions,
 answered by :mod:`service.errors`: unknown thing 404 (with suggestions), ambiguous name 409 (with
 candidates), bad or contradictory options and limits past the caps 400 (also what the frontier engine
-cannot do: the ranking, an unbounded mode=all), a search past its time budget 503.
+cannot do: the ranking, an unbounded mode=all), a search past its time budget or its worker's time limit 503,
+too many questions waiting 503.
 """
 
 from __future__ import annotations
@@ -22,27 +24,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from kg.paths.answers import Direction
-from kg.paths.engines import PathEngines
-from kg.paths.explain import (
-    hop_json,
-    node_json,
-    path_text,
-    paths_rdf,
-    paths_svg,
-    result_json,
-)
-from kg.paths.influence import MAX_RANKING, MAX_RESULTS, MEASURES, RANKED_KINDS, Entry
+from kg.paths.influence import MAX_RANKING, MAX_RESULTS, MEASURES, RANKED_KINDS
 from kg.paths.model import (
     MAX_ALL,
     MAX_K,
     MAX_LENGTH,
-    Path,
     PathOptions,
     PathRequestError,
     split_values,
 )
-from kg.paths.projection import KINDS, Projection, normalise_kind
-from kg.store.formats import GRAPH_TYPES
+from kg.paths.projection import KINDS, normalise_kind
+from kg.paths.workers import PathWorkers
+from service.http.headers import picture_headers
 from service.http.negotiation import negotiate
 from service.schemas import Candidate, InfluenceAnswer, PathsAnswer, RankingAnswer
 from service.state import PathsDep
@@ -145,30 +138,12 @@ def get_paths(
         include_kinds=include_kinds, exclude_kinds=exclude_kinds, avoid=avoid, max_degree=max_degree,
         after=after, before=before,
     )
-    answer = paths.engine().paths(options)
-    proj, result = answer.proj, answer.result
-    if media == "application/json":
-        body = result_json(proj, result)
-        return JSONResponse(body | {"engine": answer.engine} if answer.engine else body)
-    if media == "image/svg+xml":
-        return Response(paths_svg(proj, result), media_type="image/svg+xml")
-    return Response(paths_rdf(proj, result.paths, GRAPH_TYPES[media]), media_type=media)
+    body = paths.paths(options, media)  # searched and written out in a path worker
+    return Response(body, media_type=media, headers=picture_headers() if media == "image/svg+xml" else None)
 
 
-def _entries(proj: Projection, entries: list[Entry]) -> list[dict[str, object]]:
-    out = []
-    for entry in entries:
-        path = Path((entry.hops[0].source, *(h.target for h in entry.hops)), entry.hops, float(len(entry.hops)))
-        out.append(node_json(proj, entry.node) | {
-            "depth": entry.depth, "text": path_text(proj, path), "via": [hop_json(proj, h) for h in entry.hops]})
-    return out
-
-
-def _influence(paths: PathEngines, thing: str, walk: Direction, max_depth: int, limit: int, key: str) -> Response:
-    answer = paths.engine().influence(thing, walk, max_depth=max_depth, limit=limit)
-    proj, v, entries = answer.proj, answer.node, answer.entries
-    return JSONResponse({"thing": node_json(proj, v), "direction": key, "count": len(entries),
-                         "max_depth": max_depth, "results": _entries(proj, entries)})
+def _influence(paths: PathWorkers, thing: str, walk: Direction, max_depth: int, limit: int, key: str) -> Response:
+    return Response(paths.influence(thing, walk, max_depth, limit, key), media_type="application/json")
 
 
 @router.get(
@@ -236,12 +211,7 @@ def get_ranking(
     wanted = None if "any" in kinds_given else frozenset(map(normalise_kind, kinds_given)) or RANKED_KINDS
     if by not in MEASURES:
         raise PathRequestError(f"by={by!r} is not a measure: use {' or '.join(MEASURES)}")
-    proj, ranked = paths.engine().ranking(limit, wanted, by)
-    return JSONResponse({"count": len(ranked), "measure": by, "results": [
-        node_json(proj, r.node) | {"rank": i, "pagerank": round(r.pagerank, 6), "betweenness": round(r.betweenness, 6),
-                                   "influenced_directly": r.direct, "influenced_transitively": r.transitive,
-                                   "reason": r.reason}
-        for i, r in enumerate(ranked, 1)]})
+    return Response(paths.ranking(limit, wanted, by), media_type="application/json")
 
 
 @router.get(
@@ -264,8 +234,7 @@ def get_search(
 ) -> Response:
     if kind and normalise_kind(kind) not in KINDS:
         raise PathRequestError(f"kind={kind!r} is not a kind: use one of {', '.join(KINDS)}")
-    found = paths.engine().search_names(q, limit=limit, kind=kind)
-    return JSONResponse([c.as_json() for c in found])
+    return JSONResponse(paths.search_names(q, limit=limit, kind=kind))
 
 
 

@@ -35,15 +35,17 @@ from kg.queries.definitions import (
     ParamError,
     QueryDefinitionError,
 )
+from kg.settings import Settings
 from kg.store.base import (
     QueryEvaluationError,
     QuerySyntaxError,
     WorkerDied,
 )
 from service.http.negotiation import negotiate
+from service.http.origin import public_url
 from service.http.problem import PROBLEM
 from service.schemas import QueryListing
-from service.state import AppState, State
+from service.state import AppState, SettingsDep, State
 
 log = logging.getLogger("backchannel.queries")
 
@@ -185,11 +187,12 @@ def _query_text(query: NamedQuery) -> Response:
                     headers={"Content-Disposition": f'inline; filename="{query.name}.rq"'})
 
 
-def _links(request: Request, page: int, per_page: int, has_next: bool) -> str:
-    """An RFC 8288 Link header for the pages around ``page``."""
+def _links(request: Request, settings: Settings, page: int, per_page: int, has_next: bool) -> str:
+    """An RFC 8288 Link header for the pages around ``page`` (absolute URLs under the configured base)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "per_page")]
 
     def at(number: int) -> str:
-        return str(request.url.include_query_params(page=number, per_page=per_page))
+        return public_url(settings, request.url.path, [*kept, ("page", str(number)), ("per_page", str(per_page))])
 
     links = [f'<{at(1)}>; rel="first"']
     if page > 1:
@@ -227,7 +230,7 @@ def run_named(request: Request, state: AppState, query: NamedQuery) -> Response:
         raise QueryDefinitionError(f"running the named query {query.name} failed: {err}") from None
     headers = {"Vary": "Accept"}
     if window is not None:
-        headers["Link"] = _links(request, window[0], window[1], answer.truncated)
+        headers["Link"] = _links(request, settings, window[0], window[1], answer.truncated)
     elif answer.truncated:
         headers["Results-Truncated"] = f"cut at {answer.rows} rows"
     if media == RECORDS:
@@ -238,9 +241,9 @@ def run_named(request: Request, state: AppState, query: NamedQuery) -> Response:
 # --- routes --------------------------------------------------------------------------------
 
 
-def listing(request: Request, catalog: Catalog) -> list[dict[str, object]]:
-    """Each query's metadata with its URL, an example URL and the URL of its text."""
-    base = str(request.base_url).rstrip("/") + PREFIX + "/"
+def listing(settings: Settings, catalog: Catalog) -> list[dict[str, object]]:
+    """Each query's metadata with its URL, an example URL and the URL of its text (under the configured base)."""
+    base = public_url(settings, PREFIX + "/")
     out = []
     for name in catalog.names():
         query = catalog.queries[name]
@@ -267,8 +270,8 @@ def build_router(catalog: Catalog, allowed: dict[str, dict[str, list[str]]], max
 
     @routes.get("", summary="List the named queries", response_model=None,
                 responses={200: {"model": QueryListing, "description": "Every named query."}})
-    def list_queries(request: Request) -> JSONResponse:
-        return JSONResponse({"queries": listing(request, catalog)})
+    def list_queries(settings: SettingsDep) -> JSONResponse:
+        return JSONResponse({"queries": listing(settings, catalog)})
 
     for name in catalog.names():
         query = catalog.queries[name]

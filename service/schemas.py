@@ -201,6 +201,13 @@ class Health(Closed):
     status: Literal["ok"]
 
 
+class Backup(Closed):
+    """The answer of ``POST /backup``: where the service wrote a consistent copy of its store."""
+
+    path: str
+    store_version: str
+
+
 class Ready(BaseModel):
     """The answer of ``GET /ready``; the path engine adds what it prepared."""
 

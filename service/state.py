@@ -9,23 +9,28 @@ any of it with ``app.dependency_overrides[get_state]``.
 >>> state = build_state(Settings(), OxigraphStore(":memory:"))
 >>> state.paths.choice(), len(state.rewriters)
 ('memory', 1)
+>>> state.path_workers.close()
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from kg.paths.engines import PathEngines
-from kg.paths.sparql_service import QueryRewriter, paths_rewriter
+from kg.paths.sparql_service import QueryRewriter
+from kg.paths.workers import PathWorkers
+from kg.publish.suggest import LatestSuggester
 from kg.queries.catalog import Catalog, load_queries
 from kg.settings import Settings
 from kg.store.base import Store
+from kg.store.embedded import OxigraphStore
 from service.http.observability import Metrics, MetricSources
 from service.sparql.cache import SparqlState
+from service.sparql.relay import Relay
 from service.ui.templates import VENDOR, Pages
 
 
@@ -36,7 +41,10 @@ class AppState:
     settings: Settings
     store: Store
     paths: PathEngines
-    """The path engines and the choice between them (:mod:`kg.paths.engines`)."""
+    """The path engines and the choice between them (:mod:`kg.paths.engines`); the server only asks the choice."""
+    path_workers: PathWorkers
+    """Where path, name and influence questions are answered: the engines in worker processes
+    (:mod:`kg.paths.workers`)."""
     sparql: SparqlState
     """The SPARQL endpoint's result cache and Service Description counts."""
     rewriters: list[QueryRewriter]
@@ -46,21 +54,29 @@ class AppState:
     catalog: Catalog
     """The named queries (``queries/*.rq``)."""
     metrics: Metrics
+    relay: Relay | None = None
+    """Where federated requests go, pinned to the addresses the guard checked (:mod:`service.sparql.relay`); None
+    on a remote store, which runs SERVICE and LOAD itself."""
+    suggester: LatestSuggester = field(default_factory=LatestSuggester)
+    """The "did you mean" index of the 404s (:mod:`kg.publish.suggest`), rebuilt per store version."""
 
 
 def build_state(settings: Settings, store: Store, vendor: Path = VENDOR) -> AppState:
     """The state of an app serving ``store`` (the store must be open)."""
     paths = PathEngines(store, settings)
+    path_workers = PathWorkers(store, settings)
     sparql = SparqlState(settings)
     return AppState(
         settings=settings,
         store=store,
         paths=paths,
+        path_workers=path_workers,
         sparql=sparql,
-        rewriters=[paths_rewriter(paths)],
+        rewriters=[path_workers.rewriter()],
         pages=Pages(settings, vendor),
         catalog=Catalog(load_queries(settings.queries_dir, settings.base_iri)),
         metrics=Metrics(MetricSources(sparql.cache, store)),
+        relay=Relay(settings.query_timeout, settings.max_body_bytes) if isinstance(store, OxigraphStore) else None,
     )
 
 
@@ -80,9 +96,9 @@ def get_store(request: Request) -> Store:
     return get_state(request).store
 
 
-def get_paths(request: Request) -> PathEngines:
-    """The path engines."""
-    return get_state(request).paths
+def get_paths(request: Request) -> PathWorkers:
+    """The path engines, in their worker processes."""
+    return get_state(request).path_workers
 
 
 def get_pages(request: Request) -> Pages:
@@ -93,5 +109,5 @@ def get_pages(request: Request) -> Pages:
 State = Annotated[AppState, Depends(get_state)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
-PathsDep = Annotated[PathEngines, Depends(get_paths)]
+PathsDep = Annotated[PathWorkers, Depends(get_paths)]
 PagesDep = Annotated[Pages, Depends(get_pages)]

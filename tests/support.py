@@ -66,6 +66,7 @@ def _store_under_test(store_location: str, settings: Settings) -> Store:
 def start_server(store_location: str = ":memory:", **overrides: Any) -> LiveServer:
     """Build a store and serve it on a free loopback port; its base IRI is the server's own address."""
     from service.app import create_app
+    from service.http.serving import server_config
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
@@ -75,7 +76,8 @@ def start_server(store_location: str = ":memory:", **overrides: Any) -> LiveServ
     store = _store_under_test(store_location, settings)
     build(store, settings)
     app = create_app(settings, store=store)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = server_config(app, settings.model_copy(update={"host": "127.0.0.1"}), log_level="warning",
+                           lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 import pytest
 
 from bench import live
+from service.schemas import Backup
 from tests.support import TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -237,3 +238,32 @@ def test_backup_refuses_an_existing_target_and_a_store_in_use(server: live.LiveP
     exists = subprocess.run([*live._command(), "backup", str(tmp_path / "exists")], env=env, cwd=live.ROOT,
                             capture_output=True, text=True, timeout=300)
     assert exists.returncode == 2 and "exists" in exists.stderr
+
+
+def test_backup_while_serving_goes_through_the_service(server: live.LiveProcess, tmp_path: Path) -> None:
+    """Regression: a backup needed the server stopped (it holds the store). With the write token, `backchannel
+    backup` asks the running service for an online checkpoint and moves it into place: the copy holds every
+    acknowledged write, and the service keeps serving."""
+    update = f'INSERT DATA {{ GRAPH <{EX}online> {{ <{EX}a> <{EX}version> "while serving" }} }}'
+    assert httpx.post(server.url + "sparql", content=update, headers=AUTH | {
+        "Content-Type": "application/sparql-update"}).status_code == 204
+    original = canonical(server)
+    target = tmp_path / "online"
+    env = live.clean_env({"BACKCHANNEL_STORE": str(server.store_dir), "BACKCHANNEL_WRITE_TOKEN": TOKEN})
+    done = subprocess.run([*live._command(), "backup", str(target)], env=env, cwd=live.ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "online checkpoint" in done.stdout
+    assert server.process.poll() is None and httpx.get(server.url + "ready").status_code == 200
+    assert httpx.post(server.url + "backup").status_code == 401  # the service's own route needs the token
+    answer = httpx.post(server.url + "backup", headers=AUTH, timeout=120)  # the route itself, as curl calls it
+    assert answer.status_code == 200, answer.text
+    made = Backup.model_validate(answer.json())
+    assert Path(made.path).parent == Path(str(server.store_dir) + ".backups") and Path(made.path).is_dir()
+    server.stop()
+    restored = live.start(target, settings=SETTINGS)
+    try:
+        assert canonical(restored) == original
+        assert values(restored, f"{EX}online") == {"while serving"}
+    finally:
+        restored.stop()

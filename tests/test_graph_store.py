@@ -9,7 +9,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from tests.support import TOKEN, LiveServer
+from tests.support import TOKEN, LiveServer, start_server
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TURTLE = {"Content-Type": "text/turtle; charset=utf-8"}
@@ -223,3 +223,32 @@ def test_bad_graph_names_are_400(client: httpx.Client, params: dict | list) -> N
 def test_other_methods_are_405(client: httpx.Client) -> None:
     response = client.patch("store", params={"graph": "http://x/a"})
     assert response.status_code == 405 and "PUT" in response.headers["allow"]
+
+
+# --- curated graphs --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
+def test_curated_graphs_are_read_only_to_the_graph_store(client: httpx.Client, server: LiveServer,
+                                                         method: str) -> None:
+    """Regression: a Graph Store write to a curated source graph was accepted, then silently lost at the next
+    `backchannel build`. It is a 403 that says why (before the body is read), and the graph is unchanged."""
+    source = server.url + "id/source/track-two-diplomacy"
+    before = client.get("store", params={"graph": source}, headers={"Accept": "application/n-triples"}).text
+    response = client.request(method, "store", params={"graph": source}, headers=AUTH | {
+        "Content-Type": "text/turtle"}, content=b"<http://ex/a> <http://ex/p> 1 ." if method != "DELETE" else None)
+    assert response.status_code == 403, response.text
+    assert "curated graph" in response.json()["detail"] and "backchannel build" in response.json()["detail"]
+    after = client.get("store", params={"graph": source}, headers={"Accept": "application/n-triples"}).text
+    assert after == before
+
+
+def test_a_setting_allows_writing_curated_graphs() -> None:
+    live = start_server(curated_graph_writes=True)
+    try:
+        source = live.url + "id/source/track-two-diplomacy"
+        response = httpx.post(live.url + "store", params={"graph": source}, content=b"<http://ex/a> <http://ex/p> 1 .",
+                              headers=AUTH | {"Content-Type": "text/turtle"})
+        assert response.status_code == 204, response.text
+    finally:
+        live.stop()
+        live.store.close()

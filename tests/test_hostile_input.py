@@ -9,7 +9,9 @@ server is healthy and no query worker had to be replaced for a parse error.
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -18,6 +20,7 @@ import pytest
 from bench import live
 from kg.store.embedded import OxigraphStore
 from tests.support import TOKEN, LiveServer, start_server
+from tests.test_ops import metric_values, sample
 
 BODY_LIMIT = 64 * 1024
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -26,7 +29,7 @@ TIMEOUT = 60  # a request that takes this long is a hang
 
 @pytest.fixture(scope="module")
 def hostile() -> Iterator[LiveServer]:
-    server = start_server(max_body_bytes=BODY_LIMIT, query_timeout=5.0)
+    server = start_server(max_body_bytes=BODY_LIMIT, query_timeout=5.0, body_timeout=2.0)
     yield server
     server.stop()
     server.store.close()
@@ -128,6 +131,7 @@ def test_bad_graph_store_iris_are_refused(client: httpx.Client, graph: str) -> N
     "static/%2e%2e/%2e%2e/pyproject.toml",
     "id/person/%FF%FE",
     "store/%00",
+    "static/a%00b",  # regression: the file system's "embedded null byte" ValueError was a 500
 ])
 def test_odd_paths_are_4xx(client: httpx.Client, path: str) -> None:
     for accept in ("*/*", "text/html"):
@@ -211,6 +215,49 @@ def test_a_declared_content_length_over_the_limit_is_refused_before_reading(host
     answer = _raw(hostile, b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
                            b"Content-Length: 99999999999\r\n\r\nASK {}")
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+
+
+def test_an_unauthenticated_update_is_refused_before_its_body_is_read(hostile: LiveServer) -> None:
+    """Regression: /sparql waited for the whole body of an anonymous application/sparql-update before its 401."""
+    answer = _raw(hostile, b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-update\r\n"
+                           b"Content-Length: 5000000\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 401 "), answer[:200]
+    assert b"www-authenticate: bearer" in answer.lower()
+
+
+def test_a_body_that_never_arrives_gets_408(hostile: LiveServer) -> None:
+    """A declared body that does not come (slow POST) is answered 408 after body_timeout, not waited for forever."""
+    answer = _raw(hostile, b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                           b"Content-Length: 1000\r\n\r\nASK")
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+
+
+def test_a_client_that_leaves_mid_body_is_not_a_server_error(hostile: LiveServer,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    """Regression: headers with Content-Length: 1000, then a disconnect, was logged as an unhandled error with a
+    traceback and counted as a 500. It is a 499 in the metrics and the access log, and nothing is logged as an error."""
+    logging.getLogger("uvicorn.error").addHandler(caplog.handler)
+    try:
+        before = metric_values(httpx.get(hostile.url + "metrics").text)
+        with socket.create_connection(("127.0.0.1", hostile.settings.port), timeout=TIMEOUT) as sock:
+            sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                         b"Content-Length: 1000\r\n\r\nSELECT")
+            time.sleep(0.2)
+        labels = {"method": "POST", "route": "/sparql"}
+        for _ in range(100):  # until the server has seen the disconnect
+            after = metric_values(httpx.get(hostile.url + "metrics").text)
+            if sample(after, "backchannel_http_requests_total", **labels, status="499") > sample(
+                    before, "backchannel_http_requests_total", **labels, status="499"):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the disconnected request was never counted as 499")
+        assert sample(after, "backchannel_http_requests_total", **labels, status="500") == sample(
+            before, "backchannel_http_requests_total", **labels, status="500")
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert errors == []
+    finally:
+        logging.getLogger("uvicorn.error").removeHandler(caplog.handler)
 
 
 def test_enormous_headers_get_a_clean_4xx(client: httpx.Client, hostile: LiveServer) -> None:

@@ -157,6 +157,23 @@ def test_pages_follow_link_headers_and_add_up(client: httpx.Client) -> None:
     assert pages == (len(everything) + 1) // 2
 
 
+def test_absolute_urls_come_from_the_configured_base_not_the_host_header(client: httpx.Client,
+                                                                         server: LiveServer) -> None:
+    """Regression: the Host header was reflected into the paging Link header, the listing's url fields and the
+    redirect of a trailing slash; every absolute URL we write comes from the configured base IRI."""
+    evil = {"Host": "attacker.example"}
+    paged = client.get("/api/queries/search-labels", params={"text": "diplomacy", "per_page": 2}, headers=evil)
+    assert paged.status_code == 200 and set(links(paged)) == {"first", "next"}
+    assert all(url.startswith(server.url + "api/queries/search-labels?") for url in links(paged).values())
+    listed = client.get("/api/queries", headers=evil)
+    for query in listed.json()["queries"]:
+        assert all(query[key].startswith(server.url) for key in ("url", "example_url", "sparql_url"))
+    redirect = client.get("/api/queries/", headers=evil, follow_redirects=False)
+    assert redirect.status_code in (307, 308) and redirect.headers["location"] == server.url + "api/queries"
+    for response in (paged, listed, redirect):
+        assert "attacker.example" not in response.text + str(response.headers)
+
+
 def test_paging_an_exact_multiple_has_no_empty_last_page(client: httpx.Client) -> None:
     rows = client.get("/api/queries/multi-track-diplomacy-tracks").json()
     assert len(rows) == 9 and "link" not in client.get("/api/queries/multi-track-diplomacy-tracks").headers

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from kg.store.embedded import OxigraphStore
-from tests.support import LiveServer, children, start_server
+from tests.support import TOKEN, LiveServer, children, embedded_only, start_server
 
 LIMIT = 3.0
 
@@ -205,3 +205,27 @@ def test_huge_answers_are_cut_and_do_not_pile_up_in_the_server(limited: LiveServ
         assert response.headers["x-backchannel-truncated"] == "true"
         assert 0 < len(response.content) <= limit * 1.1
     assert rss_kib(os.getpid()) - before < 400 * 1024, "the server kept the huge answers"
+
+
+@embedded_only
+def test_a_runaway_update_is_stopped_at_the_time_limit_and_changes_nothing(limited: LiveServer) -> None:
+    """Regression: updates ran in the server process with no time limit, so a token holder's mistake (a DELETE or
+    INSERT over a cross join) held the write lock and a core until it ended. An update that evaluates patterns is
+    first tried in a query worker on a copy of the data, under the query time limit; past it: 503, nothing changed.
+    """
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
+    runaway = ("INSERT { GRAPH <http://ex/runaway> { ?a ?b ?c } } WHERE { GRAPH ?w { ?a ?b ?c } GRAPH ?x { ?d ?e ?f } "
+               "GRAPH ?y { ?g ?h ?i } GRAPH ?z { ?j ?k ?l } }")
+    before = killed(limited)
+    response = httpx.post(limited.url + "sparql", content=runaway.encode(), headers=auth, timeout=120)
+    assert response.status_code == 503, response.text[:300]
+    assert response.headers["retry-after"] and "nothing was changed" in response.json()["detail"]
+    assert "http://ex/runaway" not in limited.store.graph_names()
+    assert killed(limited) == before + 1
+    bounded = "DELETE { GRAPH <http://ex/fine> { ?s ?p 1 } } INSERT { GRAPH <http://ex/fine> { ?s ?p 2 } } WHERE { " \
+              "GRAPH <http://ex/fine> { ?s ?p 1 } }"
+    for update in ("INSERT DATA { GRAPH <http://ex/fine> { <http://ex/a> <http://ex/b> 1 } }", bounded):
+        assert httpx.post(limited.url + "sparql", content=update.encode(), headers=auth,
+                          timeout=60).status_code == 204
+    rows = _sparql(limited.url, "SELECT ?o { GRAPH <http://ex/fine> { <http://ex/a> <http://ex/b> ?o } }").json()
+    assert [r["o"]["value"] for r in rows["results"]["bindings"]] == ["2"]

@@ -7,6 +7,7 @@ adds ``serve`` and is the ``backchannel`` entry point.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +21,7 @@ from kg.store.base import (
     Store,
     StoreError,
 )
-from kg.store.embedded import OxigraphStore
+from kg.store.embedded import OxigraphStore, serving_file
 from kg.store.factory import store_from_settings
 from kg.store.formats import GRAPH_TYPES, SELECT_TYPES, media_type_for
 
@@ -111,19 +112,58 @@ def cmd_query(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
-    store = open_from(settings)
+    target = Path(args.target)
+    if target.exists():
+        print(f"backchannel backup: {target} exists; give a new directory", file=sys.stderr)
+        return 2
+    try:
+        store = store_from_settings(settings)
+    except StoreError as err:  # another process holds it: back it up through that service, if one serves it
+        return _backup_through_service(settings, target, err)
     try:
         if not isinstance(store, OxigraphStore) or store.in_memory:
             print("backchannel backup: only an on-disk embedded store can be backed up", file=sys.stderr)
-            return 2
-        target = Path(args.target)
-        if target.exists():
-            print(f"backchannel backup: {target} exists; give a new directory", file=sys.stderr)
             return 2
         store.raw.backup(str(target))
     finally:
         store.close()
     print(f"Backed up to {target}; restore with: backchannel --store {target} serve")
+    return 0
+
+
+def _backup_through_service(settings: Settings, target: Path, refused: StoreError) -> int:
+    """Back up a store a running service holds: it takes an online checkpoint (``POST /backup``, write token),
+    which is then moved to ``target``."""
+    import json
+
+    import httpx
+
+    record = serving_file(settings.store)
+    try:
+        url = json.loads(record.read_text())["url"]
+    except (OSError, ValueError, KeyError):
+        print(f"backchannel backup: {refused}; no service says it serves it ({record} is missing): stop the "
+              "process that holds it, or back up through the service that serves it", file=sys.stderr)
+        return 1
+    if not settings.write_token and not settings.dev_open_writes:
+        print(f"backchannel backup: the store is served by {url}; set BACKCHANNEL_WRITE_TOKEN to its write token "
+              "to back it up through it", file=sys.stderr)
+        return 1
+    headers = {"Authorization": f"Bearer {settings.write_token}"} if settings.write_token else {}
+    try:
+        answer = httpx.post(url + "backup", headers=headers, timeout=600)
+    except httpx.HTTPError as err:
+        print(f"backchannel backup: the store is in use, and the service at {url} does not answer ({err})",
+              file=sys.stderr)
+        return 1
+    if answer.status_code != 200:
+        detail = answer.json().get("detail", answer.text) if answer.headers.get("content-type", "").endswith(
+            "json") else answer.text
+        print(f"backchannel backup: the service at {url} refused ({answer.status_code}): {detail}", file=sys.stderr)
+        return 1
+    shutil.move(answer.json()["path"], target)
+    print(f"Backed up (an online checkpoint by the service at {url}) to {target}; restore with: "
+          f"backchannel --store {target} serve")
     return 0
 
 
@@ -144,8 +184,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dict[s
     p.add_argument("--file", help="read the query from this file")
     p.add_argument("--format", choices=["csv", "tsv", "json", "xml"], default="csv", help="result format")
     p.add_argument("--limit", type=int, default=10_000, help="maximum rows printed")
-    p = sub.add_parser("backup", help="copy the on-disk store to a new directory",
-                       description="Write a consistent copy of the on-disk store (it can be served directly).")
+    p = sub.add_parser("backup", help="copy the on-disk store to a new directory (also while it is served)",
+                       description="Write a consistent copy of the on-disk store (it can be served directly). When "
+                       "a running service holds the store, the copy is an online checkpoint it takes (POST "
+                       "/backup, with BACKCHANNEL_WRITE_TOKEN).")
     p.add_argument("target", help="a directory that does not exist yet")
     return {"build": cmd_build, "validate": cmd_validate, "query": cmd_query, "backup": cmd_backup}
 

@@ -565,6 +565,11 @@ class ProjectionCache:
         self._current: Projection | None = None
         self.builds = 0
 
+    def is_current(self) -> bool:
+        """Whether the projection of the store's current version is built (``get`` will not build)."""
+        current = self._current
+        return current is not None and current.version == self.store.version
+
     def get(self) -> Projection:
         """The projection of the store's current version (built now if the store changed)."""
         version = self.store.version

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
@@ -34,6 +33,8 @@ from kg.namespaces import RDFS
 from kg.paths.model import Hop, Path, SearchResult
 from kg.paths.projection import Projection
 from kg.paths.sentences import agree, hop_sentence, path_text, reading, relation_date, statement, when
+from kg.store.xmlchars import svg_escape as escape  # XML-safe: characters XML 1.0 forbids are shown as U+FFFD
+from kg.store.xmlchars import svg_quoteattr as quoteattr
 
 __all__ = ["hop_json", "node_json", "path_json", "path_quads", "path_text", "paths_rdf", "paths_svg", "result_json",
            "sentence", "sources_json", "text_report", "time_order"]

@@ -24,7 +24,7 @@ QueryRewriter = Callable[[str, dict[str, str]], "str | None"]
 """Given a query's text and the endpoint's prefixes, the text to run instead, or None to run it as it is."""
 
 MAX_SERVICE_BLOCKS = 4
-"""Most ``SERVICE bc:paths`` blocks in one SPARQL query (each is a search of up to ``TIME_BUDGET`` in the server)."""
+"""Most ``SERVICE bc:paths`` blocks in one SPARQL query (each is a search of up to ``TIME_BUDGET`` in a path worker)."""
 PATHS_SERVICE = BC + "paths"
 """IRI of the virtual SPARQL service that runs a path search (see :func:`expand_path_service`)."""
 

@@ -19,14 +19,13 @@ service turns a :class:`Description` into RDF documents and pages.
 ('http://x/id/source/s',)
 >>> exists(store, "http://x/id/person/zed")
 False
->>> [s.iri for s in suggest(label_index(store), "bbo")]
-['http://x/id/person/b']
+>>> [n.label for n in label_index(store) if n.iri == "http://x/id/person/b"]
+['Bob', 'b']
 >>> store.close()
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,6 +34,7 @@ from dataclasses import dataclass, field, replace
 import pyoxigraph as ox
 
 from kg.namespaces import BC, DCTERMS, FOAF, GENID, PREFIXES, RDF, RDFS, SKOS, is_skolem
+from kg.publish.suggest import Named
 from kg.store.base import Store, Term, term_value
 
 Node = ox.NamedNode | ox.BlankNode
@@ -375,16 +375,9 @@ def as_blank_nodes(desc: Description) -> Description:
 # --- names of everything, and suggestions ----------------------------------
 
 
-@dataclass(frozen=True)
-class Named:
-    """A thing's IRI and one of its names."""
-
-    iri: str
-    label: str
-
-
 def label_index(store: Store) -> list[Named]:
-    """Every (IRI, name) pair of the graph: labels, alternative labels, titles, and names made from IRIs."""
+    """Every (IRI, name) pair of the graph: labels, alternative labels, titles, and names made from IRIs (what
+    :class:`kg.publish.suggest.Suggester` indexes)."""
     predicates = " ".join(str(node(p)) for p in (*LABEL_PREDICATES, SKOS + "altLabel", FOAF + "name"))
     rows = store.select(
         f"SELECT DISTINCT ?s ?l {{ VALUES ?p {{ {predicates} }} ?s ?p ?l FILTER (isIRI(?s) && isLiteral(?l)) }}"
@@ -392,34 +385,6 @@ def label_index(store: Store) -> list[Named]:
     pairs = {(term_value(row["s"]), term_value(row["l"])) for row in rows}
     pairs |= {(iri, fallback_label(iri)) for iri, _ in pairs}
     return [Named(iri, label) for iri, label in sorted(pairs)]
-
-
-def suggest(index: Sequence[Named], text: str, *, limit: int = 5, within: str = "") -> list[Named]:
-    """The things whose names are nearest ``text`` (difflib ratio), best first, one entry per thing.
-
-    ``within`` keeps only IRIs that start with it (e.g. the deployment's ``id/`` namespace).
-
-    >>> idx = [Named("http://x/a", "Oslo Accords"), Named("http://x/b", "Oslo")]
-    >>> [n.label for n in suggest(idx, "oslo acords")]
-    ['Oslo Accords', 'Oslo']
-    """
-    wanted = _words(text)
-    if not wanted:
-        return []
-    scored: dict[str, tuple[float, Named]] = {}
-    for named in index:
-        if within and not named.iri.startswith(within):
-            continue
-        ratio = difflib.SequenceMatcher(None, wanted, _words(named.label)).ratio()
-        if ratio >= 0.5 and ratio > scored.get(named.iri, (0.0, named))[0]:
-            scored[named.iri] = (ratio, named)
-    ranked = sorted(scored.values(), key=lambda item: (-item[0], item[1].label))
-    return [named for _, named in ranked[:limit]]
-
-
-def _words(text: str) -> str:
-    """Lower-case words separated by single spaces (slugs and labels compare alike)."""
-    return " ".join(re.findall(r"[0-9a-z]+", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).lower()))
 
 
 # --- the catalogue of things ------------------------------------------------

@@ -82,8 +82,9 @@ class Store(Protocol):
     def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
         """Run a trusted CONSTRUCT or DESCRIBE over the union of all graphs."""
 
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL 1.1 Update in one transaction."""
+    def update(self, sparql: str, timeout: float | None = None) -> None:
+        """Run a SPARQL 1.1 Update in one transaction; with ``timeout``, an update running longer is stopped
+        (:class:`QueryTimeout`) and changes nothing."""
 
     def graph_names(self) -> list[str]:
         """IRIs of the named graphs, sorted."""
@@ -116,6 +117,10 @@ class Store(Protocol):
 
 class QueryTimeout(Exception):
     """The query ran past its time limit and was stopped."""
+
+
+class NotRepresentable(ValueError):
+    """The answer cannot be written in the format asked for (a character XML 1.0 forbids, for an XML format)."""
 
 
 class QueryBusy(Exception):

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -27,6 +27,7 @@ from kg.store.base import (
     QueryRequest,
     QueryResponse,
     QuerySyntaxError,
+    QueryTimeout,
     StoreError,
     Term,
     UpdateFailed,
@@ -34,10 +35,22 @@ from kg.store.base import (
 )
 from kg.store.formats import GRAPH_TYPES, parse_rdf
 from kg.store.nesting import check_nesting
+from kg.store.updates import evaluates
 from kg.store.workers import QueryPool, Snapshot, execute
 
 MEMORY = ":memory:"
 """The location of an in-memory store."""
+
+
+def serving_file(location: str | os.PathLike[str]) -> Path:
+    """Where a service serving the on-disk store at ``location`` writes its address (``backchannel backup`` reads
+    it to back the store up through that service while it holds the store).
+
+    >>> serving_file("/srv/store").name
+    'store.serving.json'
+    """
+    path = Path(location).resolve()
+    return path.with_name(path.name + ".serving.json")
 
 
 def _graph_term(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
@@ -88,6 +101,7 @@ class OxigraphStore:
         self._query_memory_mb = query_memory_mb
         self._pool: QueryPool | None = None
         self._pool_lock = threading.Lock()
+        self._holders: list[Callable[[], Iterable[object]]] = []
 
     # --- versions --------------------------------------------------------
     @property
@@ -153,18 +167,23 @@ class OxigraphStore:
             if self.in_memory:
                 path = str(self._snap_dir / f"{name}.nq")
                 self.raw.dump(output=path, format=ox.RdfFormat.N_QUADS)
-                snap = Snapshot(path, "nquads")
+                snap = Snapshot(path, "nquads", f"{self._boot}-{counter}")
             else:
                 path = str(self._snap_dir / name)
                 self.raw.flush()
                 self.raw.backup(path)
-                snap = Snapshot(path, "rocksdb")
+                snap = Snapshot(path, "rocksdb", f"{self._boot}-{counter}")
             self._snapshot = (counter, snap)
             self._prune_snapshots(keep=snap)
             return snap
 
+    def hold_snapshots(self, in_use: Callable[[], Iterable[object]]) -> None:
+        """Keep the snapshots ``in_use()`` names (other worker pools reading them) when old ones are removed."""
+        self._holders.append(in_use)
+
     def _prune_snapshots(self, keep: Snapshot) -> None:
         in_use = {keep.path} | ({s.path for s in self._pool.snapshots_in_use()} if self._pool else set())
+        in_use |= {s.path for holder in self._holders for s in holder() if isinstance(s, Snapshot)}
         for entry in self._snap_dir.iterdir():
             if str(entry) not in in_use:
                 if entry.is_dir():
@@ -189,12 +208,17 @@ class OxigraphStore:
         return len(self.raw)
 
     # --- writes ----------------------------------------------------------
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, timeout: float | None = None) -> None:
+        """Run an update in one transaction. With ``timeout``, one that evaluates patterns is first tried in a
+        worker on a copy of this version (:mod:`kg.store.updates`): past the limit it is stopped (QueryTimeout)
+        and nothing changes."""
         try:
             check_nesting(sparql)  # the parser would crash this process
         except QuerySyntaxError as err:
             raise UpdateSyntaxError(str(err)) from None
         with self._write_lock:
+            if timeout is not None and evaluates(sparql):
+                self._try_update(sparql, timeout)
             try:
                 self.raw.update(sparql)
             except SyntaxError as err:
@@ -203,6 +227,25 @@ class OxigraphStore:
                 raise UpdateFailed(str(err)) from None
             finally:
                 self._changed()
+
+    def _try_update(self, sparql: str, timeout: float) -> None:
+        """The trial of an update (called under the write lock): in a worker, on a private copy of this version."""
+        if self.in_memory:
+            copy, private = self.snapshot(), None
+        else:
+            private = Path(self.location + ".trials") / f"v{self._counter}-{secrets.token_hex(3)}"
+            private.parent.mkdir(parents=True, exist_ok=True)
+            self.raw.flush()
+            self.raw.backup(str(private))
+            copy = Snapshot(str(private), "rocksdb", self.version)
+        try:
+            self._workers().try_update(sparql, copy, timeout)
+        except QueryTimeout:
+            raise QueryTimeout(f"the update ran longer than the limit of {timeout:g} s and was stopped; nothing "
+                               "was changed") from None
+        finally:
+            if private is not None:
+                shutil.rmtree(private, ignore_errors=True)
 
     def _write_quads(self, quads: list[ox.Quad], clear: list[ox.NamedNode | ox.DefaultGraph]) -> None:
         """Clear graphs then add quads, as one SPARQL update (one transaction)."""
@@ -261,6 +304,19 @@ class OxigraphStore:
         with self._write_lock:
             self.raw.bulk_load(path=path, format=fmt, to_graph=ox.NamedNode(graph) if graph else None)
             self._changed()
+
+    def checkpoint(self) -> tuple[Path, str]:
+        """A consistent copy of the current version in a new folder beside the store (``{store}.backups/…``): an
+        online RocksDB checkpoint (hard links where it can), taken under the write lock while serving. Answers the
+        folder and the version it holds; the folder can be served as it is."""
+        if self.in_memory:
+            raise StoreError("an in-memory store has nothing on disk to back up")
+        folder = Path(self.location + ".backups") / f"{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with self._write_lock:
+            self.raw.flush()
+            self.raw.backup(str(folder))
+            return folder, self.version
 
     def close(self) -> None:
         with self._pool_lock:

@@ -32,6 +32,7 @@ from typing import Literal
 import pyoxigraph as ox
 
 from kg.store.base import DataError
+from kg.store.entities import EntityRefused, check_entities
 from kg.store.nesting import TooDeep, check_json
 
 Kind = Literal["rdf", "results", "page", "picture", "records", "query"]
@@ -205,8 +206,10 @@ def parse_rdf(data: bytes, media_type: str, graph: str | None, base_iri: str | N
     try:
         if fmt == ox.RdfFormat.JSON_LD:
             check_json(data)  # the JSON-LD parser dies with SIGSEGV on deep nesting
+        elif fmt == ox.RdfFormat.RDF_XML:
+            check_entities(data)  # entities that nest expand exponentially ("billion laughs")
         parsed = list(ox.parse(data, format=fmt, base_iri=base_iri))
-    except TooDeep as err:
+    except (TooDeep, EntityRefused) as err:
         raise DataError(f"the {media_type} data is not accepted: {err}") from None
     except SyntaxError as err:
         raise DataError(f"the {media_type} data is not valid: {err}") from None

@@ -88,11 +88,13 @@ Engines
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -153,6 +155,12 @@ class RemoteStore:
         max_connections: int = 16,
         hidden_graphs: Iterable[str] = (),
     ) -> None:
+        self._recipe: tuple[str, dict[str, Any]] = (url, {
+            "update_url": update_url, "graph_store_url": graph_store_url, "user": user, "password": password,
+            "timeout": timeout, "retries": retries, "backoff": backoff, "max_backoff": max_backoff,
+            "union_default_graph": union_default_graph, "chunk_size": chunk_size, "page_size": page_size,
+            "fingerprint_interval": fingerprint_interval, "bulk_timeout": bulk_timeout,
+            "max_connections": max_connections, "hidden_graphs": tuple(hidden_graphs)})
         clean, url_user, url_password = split_credentials(url)
         self.endpoints = endpoints(clean, update_url, graph_store_url)
         if union_default_graph not in UNION_MODES and not union_default_graph.startswith(("http", "urn:")):
@@ -182,6 +190,16 @@ class RemoteStore:
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.endpoints.query!r})"
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        """Pickled as the recipe to connect again (a worker process opens its own connections), not as state.
+
+        >>> import pickle
+        >>> pickle.loads(pickle.dumps(RemoteStore("http://127.0.0.1:7878", union_default_graph="native")))
+        RemoteStore('http://127.0.0.1:7878/query')
+        """
+        url, options = self._recipe
+        return functools.partial(RemoteStore, **options), (url,)
 
     # --- versions --------------------------------------------------------
     @property
@@ -413,13 +431,13 @@ class RemoteStore:
             response.close()
 
     # --- writes ----------------------------------------------------------
-    def _post_update(self, sparql: str) -> None:
-        self.http.update(sparql, self.timeout)
+    def _post_update(self, sparql: str, timeout: float | None = None) -> None:
+        self.http.update(sparql, min(timeout, self.timeout) if timeout else self.timeout)
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, timeout: float | None = None) -> None:
         try:
             check_nesting(sparql)
-            self._post_update(sparql)
+            self._post_update(sparql, timeout)
         except QuerySyntaxError as err:
             raise UpdateSyntaxError(str(err)) from None
         except QueryEvaluationError as err:

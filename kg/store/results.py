@@ -1,7 +1,8 @@
 """Writing answers: the SPARQL 1.1 result formats, and graphs with only the prefixes they use.
 
 SELECT and ASK results are written here (JSON, XML, CSV, TSV) so that a row
-limit can cut them; graphs are written by pyoxigraph.
+limit can cut them; graphs are written by pyoxigraph. An answer holding a character
+XML 1.0 forbids is refused in the XML formats (:mod:`kg.store.xmlchars`).
 
 >>> from pyoxigraph import NamedNode, Literal
 >>> rows = [{"s": NamedNode("http://ex/a"), "o": Literal("x", language="en")}]
@@ -23,6 +24,7 @@ import pyoxigraph as ox
 
 from kg.store.base import Term, term_value
 from kg.store.formats import GRAPH_TYPES, SELECT_TYPES
+from kg.store.xmlchars import check_xml
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -52,6 +54,18 @@ def term_to_json(term: Term) -> dict[str, object]:
             "object": term_to_json(term.object),
         },
     }
+
+
+def _texts(term: Term) -> Iterable[str]:
+    """The strings a term puts into an XML document (value, language, datatype; a triple term's parts)."""
+    if isinstance(term, ox.Triple):
+        for part in (term.subject, term.predicate, term.object):
+            yield from _texts(part)
+    elif isinstance(term, ox.Literal):
+        yield term.value
+        yield term.language or term.datatype.value
+    else:
+        yield term.value
 
 
 def _xml_term(term: Term) -> str:
@@ -97,6 +111,9 @@ def write_select(variables: list[str], rows: Iterable[Mapping[str, Term | None]]
         doc = {"head": {"vars": variables}, "results": {"bindings": bindings}}
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
     if fmt == ox.QueryResultsFormat.XML:
+        rows = list(rows)
+        check_xml((text for row in rows for term in row.values() if term is not None for text in _texts(term)),
+                  "SPARQL XML results")
         parts = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>']
         parts += [f"<variable name={quoteattr(v)}/>" for v in variables]
         parts.append("</head><results>")
@@ -142,6 +159,9 @@ def write_graph(triples: Iterable[ox.Triple | ox.Quad], media_type: str, prefixe
         items = [t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object) for t in triples]
     else:
         items = [t.triple if isinstance(t, ox.Quad) else t for t in triples]
+    if fmt == ox.RdfFormat.RDF_XML:
+        check_xml((text for item in items for term in (item.subject, item.predicate, item.object)
+                   for text in _texts(term)), "RDF/XML")
     with_prefixes = fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3, ox.RdfFormat.RDF_XML)
     out = ox.serialize(items, format=fmt, prefixes=used_prefixes(items, prefixes) if with_prefixes else None)
     return out if out is not None else b""

@@ -1,10 +1,10 @@
 """Run SPARQL queries in worker processes that can be killed at a time limit.
 
 pyoxigraph has no query timeout or cancellation, so a query that must be
-stoppable runs in a separate process. Each worker opens a read-only snapshot of
-the store (a RocksDB checkpoint, or an N-Quads file for an in-memory store),
-answers requests sent over a pipe, and is killed and replaced when a request
-runs past its limit.
+stoppable runs in a separate process (a :class:`kg.pool.ProcessPool`). Each
+worker opens a read-only snapshot of the store (a RocksDB checkpoint, or an
+N-Quads file for an in-memory store), answers requests sent over a pipe, and is
+killed and replaced when a request runs past its limit.
 
 >>> import pyoxigraph as ox, tempfile
 >>> from kg.store.base import QueryRequest
@@ -18,20 +18,14 @@ b'o\\r\\nx\\r\\n'
 
 from __future__ import annotations
 
-import os
-import queue
-import subprocess
-import sys
-import threading
-import time
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Literal
 
 import pyoxigraph as ox
 
+from kg.pool import Context, Handler, PoolErrors, ProcessPool, serve
 from kg.store.base import (
+    NotRepresentable,
     QueryBusy,
     QueryEvaluationError,
     QueryRequest,
@@ -39,6 +33,8 @@ from kg.store.base import (
     QuerySyntaxError,
     QueryTimeout,
     Term,
+    UpdateFailed,
+    UpdateSyntaxError,
     WorkerDied,
 )
 
@@ -49,9 +45,22 @@ class Snapshot:
 
     path: str
     kind: Literal["rocksdb", "nquads"]
+    version: str = ""
+    """The store's version it copies."""
 
 
-def _open_snapshot(snapshot: Snapshot) -> ox.Store:
+@dataclass(frozen=True)
+class UpdateTrial:
+    """A job for a query worker: run ``sparql`` on a writable copy of ``snapshot`` (a private checkpoint, or the
+    version's N-Quads loaded into memory) and throw the copy away; raise what the update raises. See
+    :mod:`kg.store.updates`."""
+
+    snapshot: Snapshot
+    sparql: str
+
+
+def open_snapshot_store(snapshot: Snapshot) -> ox.Store:
+    """Open a snapshot read-only (a checkpoint) or load it into memory (an N-Quads file)."""
     if snapshot.kind == "rocksdb":
         return ox.Store.read_only(snapshot.path)
     store = ox.Store()
@@ -105,86 +114,75 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryResponse:
         return QueryResponse("graph", body, request.graph_type, len(triples), truncated)
     except SyntaxError as err:
         raise QuerySyntaxError(str(err)) from None
+    except NotRepresentable:
+        raise
     except (OSError, ValueError, TypeError, RuntimeError) as err:
         raise QueryEvaluationError(str(err)) from None
 
 
-def _worker_main(inbox: Connection, outbox: Connection) -> None:
-    """Loop of a worker process: receive (snapshot, request), send ("ok", response) or (error, message)."""
-    opened: tuple[Snapshot, ox.Store] | None = None
-    while True:
+def try_update(snapshot: Snapshot, sparql: str) -> None:
+    """Run an update on a writable copy of ``snapshot`` (see :mod:`kg.store.updates`); raise what it raises."""
+    if snapshot.kind == "rocksdb":
+        store = ox.Store(snapshot.path)  # a private checkpoint, made for this trial and removed after it
+    else:
+        store = ox.Store()
+        store.bulk_load(path=snapshot.path, format=ox.RdfFormat.N_QUADS)
+    try:
+        store.update(sparql)
+    except SyntaxError as err:
+        raise UpdateSyntaxError(str(err)) from None
+    except (OSError, RuntimeError, ValueError) as err:
+        raise UpdateFailed(str(err)) from None
+    finally:
+        del store
+
+
+def _handler() -> Handler:
+    """The handler of a query worker: open the job's snapshot (kept open while jobs use it), run the request;
+    or try an update on a copy (:class:`kg.store.updates.UpdateTrial`)."""
+    opened: list[tuple[Snapshot, ox.Store]] = []
+
+    def handle(job: tuple[Snapshot, QueryRequest] | UpdateTrial, context: Context) -> QueryResponse | None:
+        if isinstance(job, UpdateTrial):
+            try_update(job.snapshot, job.sparql)
+            return None
+        snapshot, request = job
+        if not opened or opened[0][0] != snapshot:
+            context.preparing()  # a new version: opening (or loading) it does not count against the query's limit
+            opened.clear()  # let the old store close before opening the new one
+            try:
+                opened.append((snapshot, open_snapshot_store(snapshot)))
+            except (OSError, ValueError) as err:
+                raise QueryEvaluationError(f"cannot open the snapshot: {err}") from None
+            context.ready()  # opened: the query's own time limit starts now
         try:
-            snapshot, request = inbox.recv()
-        except EOFError:
-            return
-        try:
-            if opened is None or opened[0] != snapshot:
-                opened = None  # let the old store close before opening the new one
-                opened = (snapshot, _open_snapshot(snapshot))
-            outbox.send(("ok", execute(opened[1], request)))
-        except QuerySyntaxError as err:
-            outbox.send(("syntax", str(err)))
-        except (QueryEvaluationError, OSError, ValueError, TypeError) as err:  # a bad request never kills the worker
-            outbox.send(("eval", str(err)))
+            return execute(opened[0][1], request)
+        except (QuerySyntaxError, NotRepresentable):
+            raise
+        except (OSError, ValueError, TypeError) as err:  # a bad request (a malformed term) is the request's fault
+            raise QueryEvaluationError(str(err)) from None
+
+    return handle
 
 
-class _Worker:
-    """One worker: ``python -m kg.store.workers IN OUT`` talking over two inherited pipes.
-
-    A plain subprocess (not multiprocessing's spawn) so the worker never re-imports
-    the parent's ``__main__`` (scripts, stdin, notebooks all work).
-    """
-
-    def __init__(self, memory_mb: int | None = None) -> None:
-        child_in, parent_out = os.pipe()
-        parent_in, child_out = os.pipe()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kg.store.workers", str(child_in), str(child_out), str(memory_mb or 0)],
-            pass_fds=(child_in, child_out),
-            stdin=subprocess.DEVNULL,
-            env=os.environ | {"PYTHONPATH": _package_root() + os.pathsep + os.environ.get("PYTHONPATH", "")},
-        )
-        os.close(child_in)
-        os.close(child_out)
-        self.inbox = Connection(parent_in, writable=False)
-        self.outbox = Connection(parent_out, readable=False)
-        self.snapshot: Snapshot | None = None
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(5)
-        self.inbox.close()
-        self.outbox.close()
-
-
-def _package_root() -> str:
-    """The folder that holds the ``kg`` package, so workers import the same code."""
-    return str(Path(__file__).resolve().parents[2])
+QUERY_ERRORS = PoolErrors(busy=QueryBusy, timeout=QueryTimeout, died=WorkerDied, what="query")
 
 
 class QueryPool:
-    """Query worker processes: ``size`` kept warm, up to ``max_size`` at once; a query past its limit kills its worker.
+    """Query worker processes (a :class:`kg.pool.ProcessPool`): ``size`` kept warm, up to ``max_size`` at once; a
+    query past its limit kills its worker.
 
-    When every worker is busy a new one is started (up to ``max_size``), so a few
-    runaway queries cannot starve light ones: the operating system shares the
-    cores between them, and each runaway is killed at its limit. Beyond
-    ``max_size`` up to ``max_waiting`` queries wait for a worker; more get
-    :class:`QueryBusy`. ``run`` blocks the calling thread (call it from a thread
-    pool, never from the event loop).
+    When every worker is busy a new one is started (up to ``max_size``), so a few runaway queries cannot starve
+    light ones: the operating system shares the cores between them, and each runaway is killed at its limit.
+    Beyond ``max_size`` up to ``max_waiting`` queries wait for a worker; more get :class:`QueryBusy`. ``run``
+    blocks the calling thread (call it from a thread pool, never from the event loop).
     """
 
     def __init__(self, size: int = 2, max_waiting: int = 64, max_size: int = 16, memory_mb: int | None = None) -> None:
-        self.memory_mb = memory_mb
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
-        self._slots = threading.BoundedSemaphore(max(size, max_size) + max_waiting)
-        self._lock = threading.Lock()
-        self._closed = False
-        self._workers: set[_Worker] = set()
-        self.size = size
-        self.max_size = max(size, max_size)
-        self.killed = 0
-        for _ in range(size):
-            self._idle.put(self._spawn())
+        self.pool = ProcessPool("kg.store.workers", QUERY_ERRORS, size=size, max_size=max_size,
+                                max_waiting=max_waiting, memory_mb=memory_mb)
+        self.size = self.pool.size
+        self.max_size = self.pool.max_size
 
     def __enter__(self) -> QueryPool:
         return self
@@ -192,103 +190,34 @@ class QueryPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _spawn(self) -> _Worker:
-        worker = _Worker(self.memory_mb)
-        with self._lock:
-            self._workers.add(worker)
-        return worker
-
     @property
     def workers(self) -> int:
         """Worker processes alive now."""
-        with self._lock:
-            return len(self._workers)
+        return self.pool.workers
+
+    @property
+    def killed(self) -> int:
+        """Workers killed at a time limit or found dead, so far."""
+        return self.pool.killed
 
     def snapshots_in_use(self) -> set[Snapshot]:
         """Snapshots that some worker holds open (they must not be deleted)."""
-        with self._lock:
-            return {w.snapshot for w in self._workers if w.snapshot is not None}
-
-    def _acquire(self, timeout: float) -> _Worker:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        with self._lock:
-            grow = len(self._workers) < self.max_size and not self._closed
-        if grow:
-            return self._spawn()
-        try:
-            return self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise QueryTimeout(f"no query worker became free within {timeout:g} s") from None
+        return {s for s in self.pool.states_in_use() if isinstance(s, Snapshot)}
 
     def run(self, request: QueryRequest, snapshot: Snapshot, timeout: float) -> QueryResponse:
         """Run ``request`` against ``snapshot``; raise :class:`QueryTimeout` after ``timeout`` seconds."""
-        if not self._slots.acquire(blocking=False):
-            raise QueryBusy("too many queries are running or waiting; try again shortly")
-        deadline = time.monotonic() + timeout
-        try:
-            worker = self._acquire(timeout)
-            held: _Worker | None = worker  # None once retired: nothing to give back to the idle queue
-            try:
-                worker.snapshot = snapshot
-                worker.outbox.send((snapshot, request))
-                remaining = max(0.0, deadline - time.monotonic())
-                if not worker.inbox.poll(remaining):
-                    self._retire(worker)
-                    held = None
-                    raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s and was stopped")
-                status, payload = worker.inbox.recv()
-            except (EOFError, OSError):
-                if held is not None:
-                    self._retire(held)
-                    held = None
-                raise WorkerDied("the query worker died while running the query") from None
-            finally:
-                if held is not None:
-                    self._idle.put(held)
-        finally:
-            self._slots.release()
-        if status == "ok":
-            return payload
-        if status == "syntax":
-            raise QuerySyntaxError(payload)
-        raise QueryEvaluationError(payload)
+        answer: QueryResponse = self.pool.run((snapshot, request), timeout, prepare_timeout=timeout, state=snapshot)
+        return answer
 
-    def _retire(self, worker: _Worker) -> None:
-        """Kill a worker (stuck or dead); keep ``size`` warm ones."""
-        with self._lock:
-            self.killed += 1
-            self._workers.discard(worker)
-            refill = not self._closed and len(self._workers) < self.size
-        worker.kill()
-        if refill:
-            self._idle.put(self._spawn())
+    def try_update(self, sparql: str, copy: Snapshot, timeout: float) -> None:
+        """Run an update on a writable ``copy`` in a worker; raise what it raises, or :class:`QueryTimeout`."""
+        self.pool.run(UpdateTrial(copy, sparql), timeout, state=copy)
 
     def close(self) -> None:
         """Stop every worker."""
-        self._closed = True
-        with self._lock:
-            workers, self._workers = list(self._workers), set()
-        for worker in workers:
-            worker.kill()
+        self.pool.close()
 
 
-def limit_memory(memory_mb: int) -> None:
-    """Cap this process's data memory (``RLIMIT_DATA``): an allocation past it aborts the process.
-
-    pyoxigraph cannot bound the memory of a query (a sort over a cross join grows
-    by hundreds of MB a second); the cap turns "the machine runs out of memory"
-    into "this worker dies", which the pool reports and repairs.
-    """
-    import resource
-
-    if memory_mb > 0:
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-
-
-if __name__ == "__main__":
-    limit_memory(int(sys.argv[3]) if len(sys.argv) > 3 else 0)
-    _worker_main(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
+def worker_main() -> None:
+    """A query worker (``python -m kg.pool kg.store.workers …``, started by the pool)."""
+    serve(_handler())

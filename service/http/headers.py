@@ -29,6 +29,15 @@ def csp(*, inline_styles: bool = False) -> str:
         "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 
+PICTURE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+"""The Content-Security-Policy of an SVG answer: a picture opened on its own runs nothing and loads nothing."""
+
+
+def picture_headers() -> dict[str, str]:
+    """The headers every SVG answer carries."""
+    return {"Content-Security-Policy": PICTURE_CSP, "X-Content-Type-Options": "nosniff"}
+
+
 EXPOSED = "ETag, Last-Modified, Link, Content-Location, Content-Disposition, Vary"
 """Response headers a cross-origin script may read."""
 

@@ -18,6 +18,7 @@ True
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from fastapi import HTTPException, Request
@@ -60,9 +61,10 @@ def too_large(limit: int) -> HTTPException:
     return HTTPException(413, f"the request body is larger than the limit of {limit} bytes")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int, timeout: float | None = None) -> bytes:
     """The request body, reading at most ``limit + 1`` bytes; 413 if it is longer (at once if Content-Length says
-    so)."""
+    so); 408 if it has not all arrived within ``timeout`` seconds (a client that declares a body and sends it a
+    byte at a time, or never)."""
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
@@ -72,9 +74,14 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise HTTPException(400, f"Content-Length {declared!r} is not a number") from None
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large(limit)
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise too_large(limit)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise HTTPException(408, f"the request body did not arrive within {timeout:g} s; send it at once",
+                            headers={"Connection": "close"}) from None
     return b"".join(chunks)

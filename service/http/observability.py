@@ -9,12 +9,14 @@ Per request the middleware
 
 - takes the client's ``X-Request-ID`` if it is a sane token (else makes one),
   puts it in ``request.state.request_id`` and echoes it in the response;
-- counts the request by method, route *template* (``/id/{kind}/{slug}``, never the
-  raw path, so metrics stay bounded) and status, and times it;
+- counts the request by method (the standard ones, else ``OTHER``), route *template*
+  (``/id/{kind}/{slug}``, never the raw path) and status, and times it: every label has
+  a closed set of values, so no request can grow ``/metrics``;
 - times SPARQL queries that really ran (``X-Backchannel-Cache: miss``);
 - adds ``X-Content-Type-Options: nosniff`` to every answer and, to HTML answers
   that lack them, the site's one policy (:func:`service.http.headers.security_headers`:
-  scripts, styles and connections from this origin only, no framing, no plugins);
+  scripts, styles and connections from this origin only, no framing, no plugins); to SVG
+  answers that lack one, a CSP that runs and loads nothing;
 - writes one JSON line to the ``backchannel.access`` logger.
 
 >>> from fastapi import FastAPI
@@ -60,13 +62,17 @@ from prometheus_client.registry import Collector
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.http.headers import security_headers
+from service.http.headers import PICTURE_CSP, security_headers
 from service.http.limits import HeaderLimits
 
 ACCESS_LOGGER = "backchannel.access"
 REQUEST_ID = "x-request-id"
 UNMATCHED = "<unmatched>"
 """Route label of requests no route matched (404s of arbitrary paths): one label, not one per path."""
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"})
+"""Method labels the metrics keep; any other method (HTTP allows any token) is counted as ``OTHER``."""
+OTHER_METHOD = "OTHER"
 
 QUERY_ROUTES = ("/sparql", "/api/queries")
 """Routes whose answers say (``X-Backchannel-Cache``) whether a query ran or came from the cache."""
@@ -91,6 +97,15 @@ def request_id(given: str | None) -> str:
     if given and _SANE_ID.fullmatch(given):
         return given
     return uuid.uuid4().hex
+
+
+def method_label(method: str) -> str:
+    """The method as a metric label: one of :data:`METHODS`, else ``OTHER`` (labels have a closed set of values).
+
+    >>> method_label("GET"), method_label("X" * 4000)
+    ('GET', 'OTHER')
+    """
+    return method if method in METHODS else OTHER_METHOD
 
 
 def route_template(scope: Scope) -> str:
@@ -121,7 +136,7 @@ def access_record(
     return {
         "time": stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z",
         "request_id": rid,
-        "method": scope.get("method", ""),
+        "method": _short(scope.get("method", ""), 32),
         "path": scope.get("path", ""),
         "query": scope.get("query_string", b"").decode("latin-1")[:512],
         "route": route_template(scope),
@@ -130,6 +145,10 @@ def access_record(
         "bytes": size,
         "client": client[0] if client else None,
     }
+
+
+def _short(text: str, size: int) -> str:
+    return text if len(text) <= size else text[:size] + "…"
 
 
 # --- metrics -------------------------------------------------------------------------
@@ -200,7 +219,9 @@ class Metrics:
             self.registry.register(_SourcesCollector(sources))
 
     def observe(self, method: str, route: str, status: int, seconds: float, cache: str | None) -> None:
-        """Count one answered request."""
+        """Count one answered request. Every label has a closed set of values: the method one of :data:`METHODS`
+        or ``OTHER``, the route a template of ours or ``<unmatched>``, the status a number."""
+        method = method_label(method)
         self.requests.labels(method, route, str(status)).inc()
         self.duration.labels(method, route).observe(seconds)
         if route.startswith(QUERY_ROUTES):
@@ -285,6 +306,8 @@ def _add_security_headers(headers: list[tuple[bytes, bytes]]) -> None:
         for name, value in HTML_FALLBACK_HEADERS.items():
             if name.lower().encode() not in present:
                 headers.append((name.lower().encode(), value.encode()))
+    elif content_type.startswith("image/svg+xml") and b"content-security-policy" not in present:
+        headers.append((b"content-security-policy", PICTURE_CSP.encode()))  # an SVG can hold scripts
 
 
 def access_logger() -> logging.Logger:

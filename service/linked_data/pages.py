@@ -4,8 +4,8 @@
 >>> links = Links(Settings(base_iri="http://x.org/kg/"))
 >>> links.href("http://x.org/kg/id/person/a"), links.href("https://w3id.org/backchannel/def#coined")
 ('/kg/doc/person/a', '/kg/def#coined')
->>> links.href("http://dbpedia.org/resource/Oslo")
-'http://dbpedia.org/resource/Oslo'
+>>> links.href("http://dbpedia.org/resource/Oslo"), links.href("javascript:alert(1)")
+('http://dbpedia.org/resource/Oslo', None)
 """
 
 from __future__ import annotations
@@ -73,6 +73,24 @@ def readable(value: str) -> str:
     return value
 
 
+LINKABLE_SCHEMES = ("http", "https")
+"""IRIs of other schemes are shown as text: a page links only to the web."""
+
+
+def linkable(iri: str) -> bool:
+    """Whether a page may link to an IRI that is not ours: http(s) only.
+
+    >>> linkable("https://dbpedia.org/resource/Oslo"), linkable("javascript:alert(1)"), linkable("data:,x")
+    (True, False, False)
+    >>> linkable("JavaScript:alert(1)"), linkable("urn:isbn:0451450523"), linkable(" http://x/")
+    (False, False, False)
+    """
+    try:
+        return urlsplit(iri).scheme.lower() in LINKABLE_SCHEMES and iri[:1].isalpha()
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True)
 class Links:
     """Where an IRI is shown: our things on their local pages, vocabulary terms on /def, the rest as they are."""
@@ -90,9 +108,14 @@ class Links:
             return "doc/" + iri[len(self.settings.id_base):]
         return local_path(iri)
 
-    def href(self, iri: str) -> str:
+    def href(self, iri: str) -> str | None:
+        """Where a link to ``iri`` goes: our page for our things and terms, the IRI itself for an http(s) IRI
+        elsewhere, and None (shown, never linked) for any other scheme: a ``javascript:`` or ``data:`` IRI in the
+        graph must not become a link a visitor can click."""
         path = self.local(iri)
-        return self.root + path if path is not None else iri
+        if path is not None:
+            return self.root + path
+        return iri if linkable(iri) else None
 
     def is_local(self, iri: str) -> bool:
         return self.local(iri) is not None
@@ -134,7 +157,7 @@ class GroupView:
 
     predicate: str
     label: str
-    href: str
+    href: str | None
     curie: str
     values: list[ValueView]
 
@@ -154,7 +177,7 @@ class SourceNote:
     number: int
     iri: str
     label: str
-    href: str
+    href: str | None
 
 
 @dataclass

@@ -3,7 +3,8 @@
 - :func:`read_only` registers a route for GET (documented), HEAD (the same handler) and OPTIONS (a CORS
   preflight);
 - :func:`serve` answers with validators (a 304 before any work when the client's copy is current);
-- :func:`not_found` is the 404 of an unknown IRI, with the things whose names are nearest;
+- :func:`not_found` is the 404 of an unknown IRI, with the things whose names are nearest (an index built once
+  per store version, a bounded amount of work per request: :mod:`kg.publish.suggest`);
 - :func:`catalogue` lists the things of the graph once per store version.
 
 >>> split_suffix("person/a.ttl"), split_suffix("person/a"), split_suffix("person/a.b")
@@ -20,6 +21,7 @@ from fastapi.responses import Response
 
 from kg.namespaces import PROCESS_TYPE, ROLE, TRACK
 from kg.publish import describe as kd
+from kg.publish.suggest import Suggester
 from kg.publish.void import Statistics, statistics
 from kg.store.base import Store
 from service.http.caching import etag, respond
@@ -107,10 +109,11 @@ def graph_statistics(state: AppState) -> Statistics:
 def not_found(request: Request, state: AppState, iri: str, within: str, detail: str | None = None) -> Response:
     """404 for an unknown IRI, with the things whose names are nearest: HTML for browsers, problem+json else."""
     store, links = state.store, state.pages.links
-    index = state.pages.cache.get(store.version, "label-index", lambda: kd.label_index(store))
+    index = state.suggester.get(store.version, lambda: Suggester(kd.label_index(store)))
     slug = iri[len(within):] if iri.startswith(within) else iri
     words = slug.rsplit("/", 1)[-1] or slug
-    found = kd.suggest(index, words, within=within) or kd.suggest(index, slug.replace("/", " "), within=within)
+    # bounded work per question (kg.publish.suggest): no path, however long, makes this slow
+    found = index.suggest(words, within=within) or index.suggest(slug.replace("/", " "), within=within)
     names = {t.iri: t.label for t in catalogue(state)}  # show each thing by its own name, not the name matched
     suggestions = [{"iri": s.iri, "label": names.get(s.iri, s.label), "href": links.href(s.iri)} for s in found]
     message = detail or f"The graph has no statement about <{iri}>."

@@ -152,7 +152,7 @@ def describe_response(request: Request, state: AppState, iri: str, path: str, fi
 @dataclass
 class SourceInfo:
     triples: int
-    things: list[dict[str, str]]
+    things: list[dict[str, str | None]]
     store_href: str
     content: list[tuple[str, str, str]]
 
@@ -168,7 +168,7 @@ def source_info(state: AppState, graph: str) -> SourceInfo:
     things = sorted(
         ({"iri": s, "label": labels.get(s) or kd.fallback_label(s), "href": links.href(s)}
          for s in subjects if s != graph),
-        key=lambda t: t["label"].casefold(),
+        key=lambda t: (t["label"] or "").casefold(),
     )
     path = "doc/" + graph[len(settings.id_base):] + "/content"
     return SourceInfo(
@@ -188,7 +188,7 @@ def source_content(request: Request, state: AppState, path: str) -> Response:
         return not_found(request, state, graph or settings.id_base + path, settings.source_base)
     media = fixed or document_type(request.headers.get("accept"), request.query_params.get("format"), http.RDF_TYPES)
     if media == http.HTML:
-        return Response(status_code=303, headers={"Location": state.pages.links.href(graph)})
+        return Response(status_code=303, headers={"Location": state.pages.links.href(graph) or graph})
     filename = stem.rsplit("/", 2)[-2] + "." + http.SUFFIX_OF[media]
     prefixes = all_prefixes(settings.id_base)
     return serve(

@@ -29,7 +29,8 @@ class Row:
 
     name: str
     iri: str
-    href: str
+    href: str | None
+    """``None`` for an IRI that is not http(s): shown as text, never as a link."""
     count: int
     label: str | None = None
 

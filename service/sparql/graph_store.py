@@ -14,7 +14,9 @@ directly: ``/store/{path}`` is the graph whose IRI is ``{base_iri}store/{path}``
   ``Location``.
 - DELETE: drop the graph (204; 404 if it does not exist).
 - Writes need ``Authorization: Bearer <token>`` (401/403 otherwise, 403 when
-  writes are off). The payload is parsed before the store is touched: bad RDF is
+  writes are off). The curated graphs (sources and ontology, which ``backchannel
+  build`` replaces) are read-only here (403 saying why) unless the setting
+  ``curated_graph_writes`` allows writing them. The payload is parsed before the store is touched: bad RDF is
   400 and nothing changes. 415 for a media type that is not an RDF graph format
   (quad formats such as TriG or N-Quads are refused for a single graph); 413 for
   a body over the limit.
@@ -31,6 +33,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from kg.data.build import is_curated
 from kg.namespaces import all_prefixes
 from kg.settings import Settings
 from kg.store.base import DataError, QueryRequest, Store
@@ -104,6 +107,25 @@ def identify(settings: Settings, query_string: bytes, raw_suffix: str | None) ->
     if graphs:
         return GraphRef(_valid_iri(graphs[0], "the graph parameter"))
     return GraphRef(None, root=True)
+
+
+def check_not_curated(ref: GraphRef, settings: Settings) -> None:
+    """403 for a write to a graph ``backchannel build`` owns (a source or ontology graph), unless
+    ``curated_graph_writes`` allows it: the next build would replace it and the write would be lost.
+
+    >>> check_not_curated(GraphRef("http://127.0.0.1:8000/graphs/notes"), Settings())
+    >>> check_not_curated(GraphRef("http://127.0.0.1:8000/id/source/track-two-diplomacy"), Settings())
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    fastapi.exceptions.HTTPException: 403: <http://127.0.0.1:8000/id/source/track-two-diplomacy> is a curated graph: ...
+    """
+    if ref.iri is None or settings.curated_graph_writes or not is_curated(ref.iri, settings):
+        return
+    raise HTTPException(
+        403, f"<{ref.iri}> is a curated graph: `backchannel build` replaces it from the curated sources, so a "
+        f"write here would be lost at the next build. Write to a graph of your own (e.g. {settings.base_iri}graphs/"
+        "notes), change the source file, or set BACKCHANNEL_CURATED_GRAPH_WRITES=true to allow it anyway.")
 
 
 def _raw_suffix(request: Request) -> str:
@@ -219,11 +241,12 @@ async def _handle(request: Request, ref: GraphRef) -> Response:
         return await run_in_threadpool(_read, request, ref)
     settings = get_settings(request)
     check_write(request.headers.get("authorization"), settings.write_token, settings.dev_open_writes)
+    check_not_curated(ref, settings)
     if method == "DELETE":
         if ref.root:
             raise HTTPException(400, "name the graph to delete: /store?graph=<IRI>, /store?default or /store/{path}")
         return await run_in_threadpool(_delete, request, ref)
-    body = await read_body(request, settings.max_body_bytes)
+    body = await read_body(request, settings.max_body_bytes, settings.body_timeout)
     content_type = request.headers.get("content-type")
     media = split_media_type(content_type)[0]
     if method == "POST" and media == "multipart/form-data":

@@ -124,13 +124,15 @@ def _unescape_local(local: str) -> str:
 @dataclass(frozen=True)
 class Target:
     """Where a ``SERVICE`` or ``LOAD`` would go: an IRI (None if it cannot be resolved) or a variable; whether
-    the operation is ``SILENT``, and where its keyword starts in the text."""
+    the operation is ``SILENT``, where its keyword starts in the text, and ``span``: where the IRI (or prefixed
+    name) that names it is (see :mod:`service.sparql.relay`)."""
 
     iri: str | None
     variable: str | None
     keyword: str
     silent: bool = field(default=False, compare=False, repr=False)
     offset: int = field(default=-1, compare=False, repr=False)
+    span: tuple[int, int] = field(default=(-1, -1), compare=False, repr=False)
 
     def describe(self) -> str:
         return f"{self.keyword} {self.variable or f'<{self.iri}>'}"
@@ -215,7 +217,8 @@ def analyse(text: str, prefixes: Mapping[str, str] | None = None, base: str | No
         nxt = ahead[0] if ahead else None
         if nxt is not None and nxt.kind == "var":
             return Target(None, nxt.text, token.keyword, silent, token.start)
-        return Target(iri_of(nxt), None, token.keyword, silent, token.start)
+        span = (nxt.start, nxt.end) if nxt is not None else (-1, -1)
+        return Target(iri_of(nxt), None, token.keyword, silent, token.start, span)
 
     stream = tokenize(text)
     window: deque[Token] = deque(islice(stream, 4))  # a token and the three after it: the lexer streams
@@ -323,11 +326,13 @@ def allowed_by_list(iri: str, allowlist: Sequence[str]) -> bool:
     return False
 
 
-def check_target(target: Target, allowlist: Sequence[str], resolver: Resolver = resolve_host) -> None:
-    """Raise :class:`FederationRefused` unless ``target`` may be reached.
+def check_target(target: Target, allowlist: Sequence[str], resolver: Resolver = resolve_host) -> tuple[str, ...]:
+    """Raise :class:`FederationRefused` unless ``target`` may be reached; answer the addresses its host resolved
+    to, every one checked (connect only to these: :mod:`service.sparql.relay`).
 
     >>> public = lambda host: ["93.184.215.14"]
     >>> check_target(Target("https://dbpedia.org/sparql", None, "SERVICE"), ["https://dbpedia.org/"], public)
+    ('93.184.215.14',)
     >>> loopback = lambda host: ["127.0.0.1"]
     >>> check_target(Target("http://localhost/", None, "SERVICE"), ["http://localhost/"],
     ...              loopback)  # doctest: +NORMALIZE_WHITESPACE
@@ -373,6 +378,7 @@ def check_target(target: Target, allowlist: Sequence[str], resolver: Resolver = 
             raise FederationRefused(
                 f"{target.describe()} is not allowed: its host {parts.hostname} resolves to {address}, {what}"
             )
+    return tuple(addresses)
 
 
 def check_federation(analysis: Analysis, allowlist: Sequence[str], resolver: Resolver = resolve_host) -> None:

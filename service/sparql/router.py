@@ -32,6 +32,7 @@ query editor (:func:`service.ui.router.editor_page`). Errors are mapped once, in
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -48,13 +49,16 @@ from service.http.negotiation import choose, negotiate
 from service.sparql.cache import etag
 from service.sparql.description import PREFIXES as SD_PREFIXES
 from service.sparql.description import describe
-from service.sparql.guards import analyse, check_write
+from service.sparql.guards import Analysis, analyse, check_write, resolve_host
 from service.sparql.protocol import (
+    UPDATE_TYPE,
     ProtocolRequest,
     Rewrite,
     parse_request,
+    split_media_type,
     update_with_dataset,
 )
+from service.sparql.relay import Relay, pin_targets
 from service.sparql.silent import silence_refused
 from service.state import AppState, State
 from service.ui.router import editor_page
@@ -193,7 +197,11 @@ _DOC = __doc__ or ""
     },
 )
 async def sparql(request: Request, state: State) -> Response:
-    body = await read_body(request, state.settings.max_body_bytes) if request.method == "POST" else b""
+    settings = state.settings
+    if request.method == "POST" and split_media_type(request.headers.get("content-type"))[0] == UPDATE_TYPE:
+        # an update needs the token: an unauthenticated one is refused before a byte of its body is read
+        check_write(request.headers.get("authorization"), settings.write_token, settings.dev_open_writes)
+    body = await read_body(request, settings.max_body_bytes, settings.body_timeout) if request.method == "POST" else b""
     proto = parse_request(
         request.method, request.scope.get("query_string", b""), request.headers.get("content-type"), body
     )
@@ -237,8 +245,8 @@ async def _query(request: Request, state: AppState, proto: ProtocolRequest) -> R
     else:  # lexing a long text takes a while: not on the event loop
         analysis = await run_in_threadpool(analyse, text, prefixes, endpoint)
     skipped: tuple[str, ...] = ()
-    if analysis.targets:  # a refused SERVICE SILENT becomes a no-op; a refused SERVICE is a 403
-        text, skipped = await run_in_threadpool(silence_refused, text, analysis, settings.federation_allowlist)
+    if analysis.targets:  # a refused SERVICE SILENT becomes a no-op, a refused SERVICE a 403; the rest are pinned
+        text, skipped = await run_in_threadpool(_federate_query, text, analysis, prefixes, settings, state.relay)
 
     select_type, graph_type = result_types(accept, proto.param("format"))
     if select_type is None and graph_type is None:
@@ -294,27 +302,45 @@ def _result(answer: QueryResponse, headers: dict[str, str], settings: Settings) 
     return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
-def _prepare_update(proto: ProtocolRequest, settings: Settings) -> tuple[Rewrite, tuple[str, ...]]:
+def _federate_query(text: str, analysis: Analysis, prefixes: dict[str, str], settings: Settings,
+                    relay: Relay | None) -> tuple[str, tuple[str, ...]]:
+    """Make each refused SERVICE SILENT a no-op (:mod:`service.sparql.silent`) and pin the allowed targets to the
+    addresses checked (:mod:`service.sparql.relay`); each host is resolved once for both."""
+    resolver = functools.cache(resolve_host)
+    text, skipped = silence_refused(text, analysis, settings.federation_allowlist, resolver)
+    if skipped:  # the text changed: where the remaining targets are
+        analysis = analyse(text, prefixes, endpoint_iri(settings))
+    return pin_targets(text, analysis, settings.federation_allowlist, relay, resolver), skipped
+
+
+def _prepare_update(proto: ProtocolRequest, settings: Settings,
+                    relay: Relay | None) -> tuple[Rewrite, str, tuple[str, ...]]:
     """Check the update's LOAD and SERVICE targets (a refused SILENT one becomes a no-op); declare the prefixes
-    and BASE; apply using-graph-uri. Returns the update to run and the operations skipped."""
+    and BASE; apply using-graph-uri; pin the allowed targets to the addresses checked (each host resolved once).
+    Returns the rewrite (to map error positions back), the text to run and the operations skipped."""
     skipped: tuple[str, ...]
     endpoint = endpoint_iri(settings)
     prefixes = all_prefixes(settings.id_base)
     analysis = analyse(proto.text, prefixes, endpoint)
+    resolver = functools.cache(resolve_host)
     text, skipped = proto.text, ()
     if analysis.targets:
-        text, skipped = silence_refused(proto.text, analysis, settings.federation_allowlist)
+        text, skipped = silence_refused(proto.text, analysis, settings.federation_allowlist, resolver)
     rewrite = update_with_dataset(text, analysis, proto.using_graphs, proto.using_named_graphs, endpoint)
     declared = "".join(f"PREFIX {name}: <{iri}> " for name, iri in prefixes.items())
-    return Rewrite(rewrite.original, ((0, declared), *rewrite.inserts)), skipped
+    rewrite = Rewrite(rewrite.original, ((0, declared), *rewrite.inserts))
+    run = rewrite.text
+    if analysis.targets:
+        run = pin_targets(run, analyse(run, prefixes, endpoint), settings.federation_allowlist, relay, resolver)
+    return rewrite, run, skipped
 
 
 async def _update(request: Request, state: AppState, proto: ProtocolRequest) -> Response:
     settings = state.settings
     check_write(request.headers.get("authorization"), settings.write_token, settings.dev_open_writes)
-    rewrite, skipped = await run_in_threadpool(_prepare_update, proto, settings)
+    rewrite, text, skipped = await run_in_threadpool(_prepare_update, proto, settings, state.relay)
     try:
-        await run_in_threadpool(state.store.update, rewrite.text)
+        await run_in_threadpool(functools.partial(state.store.update, text, timeout=settings.query_timeout))
     except UpdateSyntaxError as err:  # the parser's position is in the text we ran: point into the one sent
         raise UpdateSyntaxError(rewrite.original_message(str(err))) from None
     return Response(status_code=204, headers={"Cache-Control": "no-store"} | skipped_header(skipped))

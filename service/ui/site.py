@@ -64,7 +64,8 @@ def timeline(state: AppState) -> dict[str, object]:
     on a shared axis, the undated ones, and the link of every thing they name (computed once per store version)."""
 
     def build() -> dict[str, object]:
-        hrefs = {t.iri: state.pages.links.href(t.iri) for t in catalogue(state)}
+        links = state.pages.links
+        hrefs = {t.iri: href for t in catalogue(state) if (href := links.href(t.iri)) is not None}
         spans = process_timeline(state.store, hrefs)
         dated = [s for s in spans if s.start is not None or s.end is not None]
         axis = Axis.around(dated)
@@ -176,6 +177,8 @@ def browse(request: Request, state: State, kind: str | None = None, q: str | Non
            summary="Static files of the pages (stylesheet, scripts, pictures): compressed when the client accepts "
            "it, kept for a year when the URL names the content (?v=digest, or a hashed chunk name)")
 def static(path: str, request: Request, state: State) -> Response:
+    if "\x00" in path:  # the file system cannot name it (and would raise): no such file
+        raise HTTPException(404, f"no static file {path!r}: a file name cannot contain a null byte")
     target = (STATIC / path).resolve()
     if not target.is_relative_to(STATIC) or not target.is_file():
         raise HTTPException(404, f"no static file {path!r}")

@@ -23,7 +23,7 @@ import pyoxigraph as ox
 from kg.namespaces import VOCAB
 from kg.settings import Settings
 from service.http.caching import VersionCache
-from service.linked_data.pages import Links, script_json
+from service.linked_data.pages import Links, linkable, script_json
 from service.ui.assets import AssetIndex
 
 HERE = Path(__file__).resolve().parents[1]
@@ -100,6 +100,7 @@ class Pages:
         self.env.globals.update(root=self.links.root, link=self.links.href, nav=self.nav, active=None, things=[],
                                 static=self.static_url, site_bundle=self.site_bundle)
         self.env.tests["iri"] = lambda term: isinstance(term, ox.NamedNode)
+        self.env.tests["linkable"] = linkable  # http(s): only those IRIs become links
 
     def render(self, template: str, **context: object) -> bytes:
         """One of our templates, rendered."""

@@ -54,12 +54,12 @@ export function withParams(base, params) {
 }
 
 /** Where a thing is shown on this site: our things under {root}id/… (which dereference to their pages),
- *  vocabulary terms under {root}def…; other IRIs as they are. */
+ *  vocabulary terms under {root}def…; other http(s) IRIs as they are; null for any other scheme. */
 export function thingHref(iri, cfg) {
   if (!iri) return null;
   if (cfg.idBase && iri.startsWith(cfg.idBase)) return cfg.root + "id/" + iri.slice(cfg.idBase.length);
   if (cfg.vocab && iri.startsWith(cfg.vocab)) return cfg.root + "def" + iri.slice(cfg.vocab.length);
-  return iri;
+  return /^https?:/i.test(iri) ? iri : null; // javascript:, data:, urn: … are shown, never linked
 }
 
 /** Whether an IRI is one of ours (a page on this site). */

@@ -96,7 +96,9 @@ function drawInfluence(answer) {
       name: "influence",
       layout: { name: "preset", positions, fit: true, padding: 30 },
       onNode: (node) => {
-        if (node.id() === thing.iri) window.location.assign(node.data("href"));
+        if (node.id() === thing.iri) {
+          if (node.data("href")) window.location.assign(node.data("href"));
+        }
         else choose({ iri: node.data("iri"), label: node.data("label") });
       },
     },

@@ -1,0 +1,355 @@
+"""Killable, memory-capped worker processes, and a pool that runs jobs in them under a time limit.
+
+What an untrusted request can make expensive (a SPARQL query, a path search, rendering a big answer) runs in a
+worker process: the operating system can stop it at any time and its memory is capped, so the server keeps
+answering ``/health`` and light requests meanwhile (workers run at the server's CPU priority for now,
+:data:`NICENESS`: a niced worker starved on a busy machine). Two kinds of
+workers use this pool: SPARQL queries (:mod:`kg.store.workers`) and path, name and influence questions
+(:mod:`kg.paths.workers`).
+
+**The pool** keeps ``size`` workers warm, starts more when all are busy (up to ``max_size``: a few runaways cannot
+starve light jobs), keeps one idle spare while it is below ``max_size`` (so the next job never waits for a process
+to start), and lets surplus workers go once they are idle again (memory returns after a flood). Beyond
+``max_size``, up to ``max_waiting`` jobs wait; more are refused at once. A job past its time limit kills its worker
+(which is replaced); a worker that dies (out of memory) is replaced too. ``run`` blocks the calling thread: call it
+from a thread pool, never from the event loop.
+
+**A worker** is ``python -m kg.pool MODULE IN OUT MEMORY_MB``, talking over two inherited pipes (a plain
+subprocess, not multiprocessing's spawn, so it never re-imports the parent's ``__main__``). It imports ``MODULE``
+under its own name (so the jobs' classes unpickle as the parent pickled them) and calls its ``worker_main()``,
+which calls :func:`serve` with a handler; the handler may say it is *preparing* (loading a new version of the
+data), which gives the job ``prepare_timeout`` more seconds.
+
+>>> errors = PoolErrors(busy=RuntimeError, timeout=TimeoutError, died=RuntimeError)
+>>> with ProcessPool("kg.pool", errors, size=1, max_size=1) as pool:
+...     pool.run(("echo", 42), timeout=30), pool.workers
+(42, 1)
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+NICENESS = 0
+"""How much lower the workers' CPU priority is than the server's (``nice``). 0: with a higher value a flood of
+expensive jobs left the server its CPU, but a worker starved (and timed out) whenever the machine was busy."""
+
+START_ALLOWANCE = 60.0
+"""Seconds a worker may take to pick a job up (a new process importing its modules on a busy machine) before the
+job's own time limit starts; past it the worker is killed like a job past its limit."""
+
+Packed = tuple[type[BaseException], tuple[Any, ...], list[str]]
+"""An exception as it travels back from a worker: its class, the arguments to rebuild it, its notes."""
+
+
+@dataclass(frozen=True)
+class PoolErrors:
+    """What the pool raises when it cannot answer: the caller's own exception types (each takes a message)."""
+
+    busy: Callable[[str], BaseException]
+    timeout: Callable[[str], BaseException]
+    died: Callable[[str], BaseException]
+    what: str = "job"
+    """How messages name a job ("query", "path search")."""
+
+
+class _Worker:
+    """One worker process and its two pipes."""
+
+    def __init__(self, module: str, memory_mb: int | None) -> None:
+        child_in, parent_out = os.pipe()
+        parent_in, child_out = os.pipe()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kg.pool", module, str(child_in), str(child_out), str(memory_mb or 0)],
+            pass_fds=(child_in, child_out),
+            stdin=subprocess.DEVNULL,
+            env=os.environ | {"PYTHONPATH": _package_root() + os.pathsep + os.environ.get("PYTHONPATH", "")},
+        )
+        os.close(child_in)
+        os.close(child_out)
+        self.inbox = Connection(parent_in, writable=False)
+        self.outbox = Connection(parent_out, readable=False)
+        self.state: Hashable | None = None
+        """What the worker holds open (a snapshot): it must not be deleted while the worker lives."""
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(5)
+        self.inbox.close()
+        self.outbox.close()
+
+
+def _package_root() -> str:
+    """The folder that holds the ``kg`` package, so workers import the same code."""
+    return str(Path(__file__).resolve().parents[1])
+
+
+class ProcessPool:
+    """Worker processes running ``python -m module`` (see the module documentation)."""
+
+    def __init__(self, module: str, errors: PoolErrors, *, size: int = 2, max_size: int = 16, max_waiting: int = 64,
+                 memory_mb: int | None = None) -> None:
+        self.module = module
+        self.errors = errors
+        self.memory_mb = memory_mb
+        self.size = size
+        self.max_size = max(size, max_size)
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(self.max_size + max_waiting)
+        self._lock = threading.Lock()
+        self._closed = False
+        self._workers: set[_Worker] = set()
+        self.killed = 0
+        """Workers killed at a time limit or found dead, so far."""
+        for _ in range(size):
+            self._idle.put(self._spawn())
+
+    def __enter__(self) -> ProcessPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self.module, self.memory_mb)
+        with self._lock:
+            self._workers.add(worker)
+        return worker
+
+    @property
+    def workers(self) -> int:
+        """Worker processes alive now."""
+        with self._lock:
+            return len(self._workers)
+
+    def states_in_use(self) -> set[Hashable]:
+        """What some worker holds open (snapshots that must not be deleted)."""
+        with self._lock:
+            return {w.state for w in self._workers if w.state is not None}
+
+    def _acquire(self, timeout: float) -> _Worker:
+        try:
+            worker = self._idle.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                grow = len(self._workers) < self.max_size and not self._closed
+            if grow:
+                worker = self._spawn()
+            else:
+                try:
+                    worker = self._idle.get(timeout=timeout)
+                except queue.Empty:
+                    raise self.errors.timeout(
+                        f"no {self.errors.what} worker became free within {timeout:g} s; try again shortly") from None
+        with self._lock:  # keep a spare, so the next job does not wait for a process to start
+            spare = self._idle.empty() and len(self._workers) < self.max_size and not self._closed
+        if spare:
+            self._idle.put(self._spawn())
+        return worker
+
+    def _release(self, worker: _Worker) -> None:
+        """Give an idle worker back, or let it go if the pool has more than it keeps (memory returns)."""
+        with self._lock:
+            surplus = len(self._workers) > self.size and self._idle.qsize() >= 1
+            if surplus:
+                self._workers.discard(worker)
+        if surplus:
+            worker.kill()
+        else:
+            self._idle.put(worker)
+
+    def run(self, job: object, timeout: float, prepare_timeout: float = 0.0, state: Hashable | None = None) -> Any:
+        """Run ``job`` in a worker and return what its handler returned, or raise what it raised.
+
+        The limit counts from when the worker picks the job up (a worker still starting has
+        :data:`START_ALLOWANCE` for that), and again from when it says it is ready after preparing. Past
+        ``timeout`` seconds (plus ``prepare_timeout`` while the worker says it is preparing) the worker is killed and
+        the pool's ``timeout`` error is raised. ``state`` is what the job makes the worker hold open.
+        """
+        if not self._slots.acquire(blocking=False):
+            raise self.errors.busy(f"too many {self.errors.what}s are running or waiting; try again shortly")
+        try:
+            worker = self._acquire(timeout)
+            status, payload = self._exchange(worker, job, timeout, prepare_timeout, state)
+        finally:
+            self._slots.release()
+        if status == "ok":
+            return payload
+        if status == "timeout":
+            raise self.errors.timeout(
+                f"the {self.errors.what} ran longer than the limit of {timeout:g} s and was stopped")
+        if status in ("died", "lost"):
+            raise self.errors.died(payload)
+        raise unpack(payload)
+
+    def _exchange(self, worker: _Worker, job: object, timeout: float, prepare_timeout: float,
+                  state: Hashable | None) -> tuple[str, Any]:
+        """Send ``job`` to ``worker`` and wait for its last word: (status, payload). A worker that overran, died or
+        said it cannot go on is retired; any other goes back to the pool."""
+        deadline = time.monotonic() + START_ALLOWANCE + timeout  # until the worker says it started the job
+        if state is not None:
+            worker.state = state
+        try:
+            worker.outbox.send(job)
+            while True:
+                if not worker.inbox.poll(max(0.0, deadline - time.monotonic())):
+                    self._retire(worker)
+                    return "timeout", None
+                status, payload = worker.inbox.recv()
+                if status == "started":  # the time limit counts from here, not from a process still starting
+                    deadline = time.monotonic() + timeout
+                    continue
+                if status != "preparing":
+                    break
+                deadline = time.monotonic() + prepare_timeout + timeout
+        except (EOFError, OSError):
+            self._retire(worker)
+            return "lost", f"the {self.errors.what} worker died while running the {self.errors.what}"
+        if status == "died":
+            self._retire(worker)
+        else:
+            self._release(worker)
+        return status, payload
+
+    def _retire(self, worker: _Worker) -> None:
+        """Kill a worker (stuck or dead); keep ``size`` warm ones."""
+        with self._lock:
+            self.killed += 1
+            self._workers.discard(worker)
+            refill = not self._closed and len(self._workers) < self.size
+        worker.kill()
+        if refill:
+            self._idle.put(self._spawn())
+
+    def close(self) -> None:
+        """Stop every worker."""
+        self._closed = True
+        with self._lock:
+            workers, self._workers = list(self._workers), set()
+        for worker in workers:
+            worker.kill()
+
+
+# --- inside a worker ----------------------------------------------------------------------------------------
+
+
+def pack(err: BaseException) -> Packed:
+    """An exception as the parent can rebuild it: its class and message (the handler may pack its own kinds)."""
+    return type(err), (str(err),), list(getattr(err, "__notes__", ()))
+
+
+def unpack(packed: Packed) -> BaseException:
+    """The exception a worker raised, rebuilt in the parent (a RuntimeError if its class cannot be rebuilt).
+
+    >>> err = unpack((ValueError, ("bad",), ["SERVICE bc:paths"]))
+    >>> err, err.__notes__
+    (ValueError('bad'), ['SERVICE bc:paths'])
+    """
+    cls, args, notes = packed
+    try:
+        err = cls(*args)
+    except Exception:  # noqa: BLE001 - any class that cannot be rebuilt from its arguments
+        err = RuntimeError(*args[:1])
+    for note in notes:
+        err.add_note(note)
+    return err
+
+
+class Context:
+    """What a handler can tell the parent while it works."""
+
+    def __init__(self, outbox: Connection) -> None:
+        self._outbox = outbox
+
+    def preparing(self) -> None:
+        """Say the job first loads data (a new version): the parent allows it ``prepare_timeout`` more seconds."""
+        self._outbox.send(("preparing", None))
+
+    def ready(self) -> None:
+        """Say the preparation is over: the job's own time limit starts now (the parent allows ``timeout``)."""
+        self._outbox.send(("started", None))
+
+
+Handler = Callable[[Any, Context], Any]
+
+
+def serve(handle: Handler, packer: Callable[[BaseException], Packed] = pack) -> None:
+    """The loop of a worker process (``sys.argv``: the module, the pipes, the memory cap): run each job.
+
+    An exception the handler raises goes back to the parent and the worker carries on; running out of memory
+    ends the worker (it may be left in a bad state), which the parent reports and replaces.
+    """
+    limit_memory(int(sys.argv[4]) if len(sys.argv) > 4 else 0)
+    os.nice(NICENESS)
+    inbox = Connection(int(sys.argv[2]), writable=False)
+    outbox = Connection(int(sys.argv[3]), readable=False)
+    context = Context(outbox)
+    while True:
+        try:
+            job = inbox.recv()
+        except EOFError:
+            return
+        outbox.send(("started", None))  # picked up: the time limit starts (a new process took a while to get here)
+        try:
+            outbox.send(("ok", handle(job, context)))
+        except MemoryError:
+            outbox.send(("died", "the worker ran out of memory (the job needs more than its cap)"))
+            return
+        except Exception as err:  # noqa: BLE001 - every failure goes back to the parent; the worker carries on
+            outbox.send(("error", packer(err)))
+
+
+def limit_memory(memory_mb: int) -> None:
+    """Cap this process's data memory (``RLIMIT_DATA``): an allocation past it fails (or aborts the process).
+
+    pyoxigraph cannot bound the memory of a query (a sort over a cross join grows by hundreds of MB a second)
+    and a path search over a big graph allocates as it goes; the cap turns "the machine runs out of memory" into
+    "this worker dies", which the pool reports and repairs.
+    """
+    import resource
+
+    if memory_mb > 0:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+def _echo(job: Any, context: Context) -> Any:
+    """The handler of ``python -m kg.pool``, for tests of the pool itself: ("echo", x) answers x; ("fail", message)
+    raises ValueError; ("sleep", seconds) sleeps; ("prepare", seconds) says it prepares, then sleeps;
+    ("prepare-then-sleep", seconds) says it prepares, then that it is ready, then sleeps; ("allocate", mebibytes)
+    allocates that much and answers its size."""
+    kind, value = job
+    if kind == "fail":
+        raise ValueError(value)
+    if kind == "prepare-then-sleep":
+        context.preparing()
+        context.ready()
+        time.sleep(value)
+    if kind in ("sleep", "prepare"):
+        if kind == "prepare":
+            context.preparing()
+        time.sleep(value)
+    if kind == "allocate":
+        return len(bytearray(value * 1024 * 1024))
+    return value
+
+
+def worker_main() -> None:
+    """A worker for tests of the pool itself (module ``kg.pool``)."""
+    serve(_echo)
+
+
+if __name__ == "__main__":
+    import importlib
+
+    importlib.import_module(sys.argv[1]).worker_main()

@@ -1,0 +1,90 @@
+"""How the HTTP server runs the app: forwarded headers only from configured proxies, and a request-head timeout.
+
+:func:`server_config` is the one uvicorn configuration of ``backchannel serve`` (and of the test servers):
+
+- **Forwarded headers.** uvicorn believes ``X-Forwarded-For`` / ``X-Forwarded-Proto`` from loopback by default,
+  so with nothing in front a client could write any address into the access log. They are believed only from the
+  addresses in the setting ``trusted_proxies`` (empty by default: never).
+- **Slow request heads (slowloris).** uvicorn closes idle keep-alive connections, but not one that sends its
+  request line and headers a byte at a time. :class:`HeadTimeout` gives every request head ``header_timeout``
+  seconds from the connection (or from the first byte of the next request on a kept-alive connection); a slower
+  client gets ``408 Request Timeout`` and its connection is closed. Bodies have their own limit
+  (``body_timeout``, :func:`service.http.limits.read_body`).
+
+>>> from kg.settings import Settings
+>>> config = server_config(object(), Settings(trusted_proxies=[], header_timeout=3))
+>>> config.proxy_headers, config.http.head_timeout
+(False, 3.0)
+>>> server_config(object(), Settings(trusted_proxies=["10.0.0.1"])).forwarded_allow_ips
+['10.0.0.1']
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from kg.settings import Settings
+
+TIMED_OUT = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
+             b"content-length: 52\r\n\r\nthe request head did not arrive in time; send it now")
+"""What a client that is too slow to send its request head receives before its connection is closed."""
+
+
+class HeadTimeout(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, closing a connection whose request head takes longer than ``head_timeout``."""
+
+    head_timeout: float = 10.0
+    _head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if not self._awaiting_head():
+            self._disarm()
+        elif self._head_timer is None:  # the first bytes of the next request on a kept-alive connection
+            self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _awaiting_head(self) -> bool:
+        """No request is being answered: the connection waits for (the rest of) a request head."""
+        return self.cycle is None or self.cycle.response_complete
+
+    def _arm(self) -> None:
+        self._head_timer = self.loop.call_later(self.head_timeout, self._expired)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _expired(self) -> None:
+        self._head_timer = None
+        if self._awaiting_head() and not self.transport.is_closing():
+            self.transport.write(TIMED_OUT)
+            self.transport.close()
+
+
+def head_timeout_protocol(seconds: float) -> type[HeadTimeout]:
+    """The HTTP protocol class with a request-head timeout of ``seconds``."""
+    return type("HeadTimeoutProtocol", (HeadTimeout,), {"head_timeout": float(seconds)})
+
+
+def server_config(app: Any, settings: Settings, log_level: str = "info", **extra: Any) -> uvicorn.Config:
+    """uvicorn's configuration for serving ``app`` as the settings say (see the module doc)."""
+    trusted = list(settings.trusted_proxies)
+    return uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_level=log_level,
+        http=head_timeout_protocol(settings.header_timeout),
+        proxy_headers=bool(trusted), forwarded_allow_ips=trusted,
+        **({"timeout_graceful_shutdown": 30} | extra),
+    )

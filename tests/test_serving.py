@@ -1,0 +1,85 @@
+"""How the HTTP server treats connections: forwarded headers only from trusted proxies, slow heads closed.
+
+Real servers on 127.0.0.1 with the configuration `backchannel serve` uses (`service.http.serving.server_config`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.support import LiveServer, start_server
+
+TIMEOUT = 30  # far longer than the head timeout: a connection still open then was never closed
+
+
+@pytest.fixture(scope="module")
+def plain() -> Iterator[LiveServer]:
+    server = start_server(header_timeout=1.0)
+    yield server
+    server.stop()
+    server.store.close()
+
+
+def _logged_client(server: LiveServer, caplog: pytest.LogCaptureFixture, headers: dict[str, str]) -> str:
+    """The client address the access log records for a request to ``server`` with ``headers``."""
+    marker = f"serving-{id(headers)}"
+    logger = logging.getLogger("backchannel.access")
+    logger.addHandler(caplog.handler)
+    try:
+        httpx.get(server.url + "health", headers=headers | {"X-Request-ID": marker})
+    finally:
+        logger.removeHandler(caplog.handler)
+    records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "backchannel.access"]
+    return next(r["client"] for r in records if r["request_id"] == marker)
+
+
+def test_forwarded_headers_from_an_untrusted_address_are_ignored(plain: LiveServer,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """Regression: uvicorn believed X-Forwarded-For from loopback, so anyone could write the access log's address."""
+    assert _logged_client(plain, caplog, {"X-Forwarded-For": "6.6.6.6", "X-Forwarded-Proto": "https"}) == "127.0.0.1"
+
+
+def test_forwarded_headers_from_a_configured_proxy_are_believed(caplog: pytest.LogCaptureFixture) -> None:
+    server = start_server(trusted_proxies=["127.0.0.1"])
+    try:
+        assert _logged_client(server, caplog, {"X-Forwarded-For": "6.6.6.6"}) == "6.6.6.6"
+    finally:
+        server.stop()
+        server.store.close()
+
+
+def _read_until_closed(sock: socket.socket) -> bytes:
+    sock.settimeout(TIMEOUT)
+    data = b""
+    while chunk := sock.recv(4096):
+        data += chunk
+    return data
+
+
+def test_a_slow_request_head_gets_408_and_its_connection_closed(plain: LiveServer) -> None:
+    """Regression (slowloris): a connection that sends its headers a byte at a time stayed open forever."""
+    with socket.create_connection(("127.0.0.1", plain.settings.port)) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # the head never ends
+        answer = _read_until_closed(sock)
+    assert answer.startswith(b"HTTP/1.1 408 "), answer[:200]
+
+
+def test_a_silent_connection_is_closed(plain: LiveServer) -> None:
+    with socket.create_connection(("127.0.0.1", plain.settings.port)) as sock:
+        assert _read_until_closed(sock).startswith(b"HTTP/1.1 408 ")
+
+
+def test_a_kept_alive_connection_still_serves_requests_and_times_out_a_slow_second_head(plain: LiveServer) -> None:
+    with socket.create_connection(("127.0.0.1", plain.settings.port)) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.settimeout(TIMEOUT)
+        first = sock.recv(4096)
+        assert first.startswith(b"HTTP/1.1 200 "), first[:200]
+        sock.sendall(b"GET /health HTTP/1.1\r\n")  # a second request whose head never ends
+        assert b"HTTP/1.1 408 " in _read_until_closed(sock)
