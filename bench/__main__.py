@@ -2,20 +2,23 @@
 
 Prints, as Markdown, one table of figures and ratios per section (see :mod:`bench.suite`):
 the SPARQL mix on our service (embedded and remote store) against the Oxigraph server and
-rdflib-endpoint; path search embedded against remote at each size; load time and memory per
-million triples; start-up time. Options::
+rdflib-endpoint; our routes (``/doc``, ``/paths``) on the seed graph against their targets; path
+search embedded against remote at each size; load time and memory per million triples; start-up
+time. Every requests-per-second figure comes from the native load generator ``wrk`` (Debian's
+package; the run stops at once, saying how to install it, when it is missing). Options::
 
-    --quick                 small graphs and few requests: a smoke run in about a minute
+    --quick                 small graphs, 1 s runs, one round, no warm-up: a smoke run in about two minutes
     --sizes 1000000,10000000  sizes (triples) of the path graphs (default 1M and 10M)
-    --only sparql,paths,load,startup
+    --only sparql,routes,paths,load,startup,eval
+    --seconds 8 --rounds 2  wrk run per server, query kind and round; rounds of the SPARQL mix
     --write                 put the figures into the "Suite" section of bench/RESULTS.md
     --json FILE             also write the tables as JSON
 
-The full run (1M and 10M) takes 15–20 minutes on 2 cores and needs ~8 GB free under /tmp (``--tmp``).
+The full run (1M and 10M) takes 25–30 minutes on 2 cores and needs ~8 GB free under /tmp (``--tmp``).
 
 >>> args = parse(["--quick", "--only", "paths,load"])
->>> config(args).sizes, config(args).only
-([20000], ('paths', 'load'))
+>>> config(args).sizes, config(args).only, config(args).rounds
+([20000], ('paths', 'load'), 1)
 >>> config(parse(["--sizes", "1000000"])).pairs is None
 True
 """
@@ -29,7 +32,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import report, suite
+from bench import figures, native, report, suite
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 NOTES = "### What the suite figures say"
@@ -49,21 +52,22 @@ def _ints(text: str) -> list[int]:
 
 def _sections(text: str) -> tuple[str, ...]:
     wanted = tuple(part.strip() for part in text.split(",") if part.strip())
-    unknown = [w for w in wanted if w not in suite.SECTIONS]
+    unknown = [w for w in wanted if w not in figures.SECTIONS]
     if unknown or not wanted:
-        raise argparse.ArgumentTypeError(f"unknown section(s) {unknown}; choose from {','.join(suite.SECTIONS)}")
+        raise argparse.ArgumentTypeError(f"unknown section(s) {unknown}; choose from {','.join(figures.SECTIONS)}")
     return wanted
 
 
 def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small graphs, few requests (a smoke run)")
+    parser.add_argument("--quick", action="store_true", help="small graphs, 1 s runs, one round (a smoke run)")
     parser.add_argument("--sizes", type=_ints, help="triples of the path graphs (default 1000000,10000000)")
-    parser.add_argument("--only", type=_sections, default=suite.SECTIONS, help="sections: sparql,paths,load,startup")
+    parser.add_argument("--only", type=_sections, default=figures.SECTIONS,
+                        help="sections: sparql,routes,paths,load,startup,eval")
     parser.add_argument("--sparql-triples", type=int, help="triples of the SPARQL mix graph (default 1000000)")
     parser.add_argument("--rdflib-triples", type=int, help="a smaller graph for rdflib-endpoint (default: the same)")
-    parser.add_argument("--requests", type=int, help="requests per query kind and server (default 1000)")
-    parser.add_argument("--seconds", type=float, help="time limit per query kind and server (default 20)")
+    parser.add_argument("--seconds", type=float, help="seconds of wrk per server, query kind and round (default 8)")
+    parser.add_argument("--rounds", type=int, help="rounds of the SPARQL mix, servers alternating (default 2)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent connections (default 8)")
     parser.add_argument("--pairs", type=int, help="pairs per path graph (default 50 up to 2M triples, 20 above)")
     parser.add_argument("--ready-timeout", type=float, default=1800.0, help="longest wait for /ready, s (1800)")
@@ -77,16 +81,17 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def config(args: argparse.Namespace) -> suite.Config:
+def config(args: argparse.Namespace) -> figures.Config:
     """The suite's configuration from the command line (``--quick`` changes the defaults only)."""
     quick = args.quick
     sparql_triples = args.sparql_triples or (20_000 if quick else 1_000_000)
-    return suite.Config(
+    return figures.Config(
         sizes=args.sizes or ([20_000] if quick else [1_000_000, 10_000_000]),
         sparql_triples=sparql_triples,
         rdflib_triples=args.rdflib_triples or sparql_triples,
-        requests=args.requests or (24 if quick else 1000),
-        seconds=args.seconds or (3.0 if quick else 20.0),
+        seconds=args.seconds or (1.0 if quick else 8.0),
+        rounds=args.rounds or (1 if quick else 2),
+        warm_up=0.0 if quick else 2.0,
         concurrency=args.concurrency,
         pairs=args.pairs if args.pairs is not None else (8 if quick else None),
         only=args.only,
@@ -106,7 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     cfg = config(args)
     signal.signal(signal.SIGTERM, _terminate)
-    results = suite.run(cfg)
+    try:
+        results = suite.run(cfg)
+    except native.Missing as missing:
+        print(f"python -m bench: {missing}", file=sys.stderr)
+        return 2
     text = suite.render(results)
     print()
     print(text)
@@ -114,7 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         made = suite.tables(results)
         args.json.write_text(json.dumps({
             "started": f"{results.started:%Y-%m-%d %H:%M} UTC", "machine": results.machine, "load": results.load,
-            "notes": results.notes,
+            "notes": results.notes, "client": results.client,
+            "sparql_rounds": {server: {kind: [vars(load) for load in loads] for kind, loads in kinds.items()}
+                              for server, kinds in results.sparql.items()},
             "tables": {name: {"head": head, "rows": rows} for name, (head, rows) in made.items()},
         }, indent=2))
     if args.write:

@@ -6,13 +6,13 @@
 - :func:`start_oxigraph`: ``oxigraph serve`` on a loaded folder (``tests.remote_backend.OxigraphServer``,
   with its own query time limit), timed to its first answer.
 - :func:`start_rdflib`: ``rdflib-endpoint`` on an N-Triples file (``bench.sparql_bench.start_rdflib``).
+- :func:`load_both` loads a file into an embedded store and into the Oxigraph server's folder;
+  :func:`start_ours` starts our service and records its start-up and memory.
 
 Every starter returns something with ``stop()``; the suite registers each one on a
 :class:`contextlib.ExitStack` as soon as the process exists, so all are stopped when the suite
 ends, fails or is interrupted.
 
->>> seconds_since(time.perf_counter()) < 1
-True
 >>> disk_mib(Path(__file__).parent) > 0
 True
 """
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -30,12 +31,9 @@ from pathlib import Path
 import httpx
 
 from bench import live, sparql_bench
+from bench.figures import Graph, Started, seconds_since, timed
+from kg.store.embedded import OxigraphStore
 from tests.remote_backend import OxigraphServer
-
-
-def seconds_since(started: float) -> float:
-    """Seconds from ``started`` (a ``time.perf_counter()`` reading) to now."""
-    return time.perf_counter() - started
 
 
 def disk_mib(folder: Path) -> float:
@@ -155,3 +153,36 @@ def start_rdflib(data: Path, folder: Path) -> sparql_bench.Server:
 def wait_sparql(server: sparql_bench.Server, timeout: float) -> None:
     """Wait until a SPARQL endpoint answers ``ASK {}`` (RuntimeError after ``timeout``)."""
     sparql_bench.wait_until_up(server, timeout)
+
+
+def load_embedded(data: Path, folder: Path, media_type: str) -> float:
+    """Bulk-load ``data`` into an on-disk embedded store in ``folder`` (then closed); seconds."""
+    store = OxigraphStore(folder)
+    try:
+        return timed(lambda: store.bulk_load(str(data), media_type))
+    finally:
+        store.close()
+
+
+def load_both(graph: Graph, data: Path, folder: Path, media_type: str) -> tuple[Path, Path]:
+    """Load ``data`` into the embedded store and the Oxigraph server's folder; record the figures."""
+    embedded, server = folder / f"{graph.name}-embedded", folder / f"{graph.name}-oxigraph"
+    graph.embedded_load_s = load_embedded(data, embedded, media_type)
+    shutil.rmtree(str(embedded) + ".snapshots", ignore_errors=True)
+    graph.embedded_disk_mib = disk_mib(embedded)
+    server.mkdir()
+    graph.server_load_s = timed(lambda: sparql_bench.oxigraph_load(server / "db", data))
+    graph.server_disk_mib = disk_mib(server / "db")
+    return embedded, server
+
+
+def start_ours(stack: contextlib.ExitStack, name: str, store: str, folder: Path, figures: Started,
+               ready_timeout: float) -> Service:
+    """Start our service, wait for /health and /ready, record start-up and memory; stopped with ``stack``."""
+    service = start_service(name, store, folder)
+    stack.callback(service.stop)
+    figures.health_s = service.wait_health()
+    figures.rss_up_mib = service.rss_mib()
+    figures.ready_s = service.wait_ready(ready_timeout)
+    figures.rss_ready_mib = service.rss_mib() if figures.ready_s is not None else None
+    return service

@@ -12,7 +12,10 @@ CONSTRUCT (repeated ones: cache hits; fresh ones: misses), entity pages
 (``/id/…`` → 303 → ``/doc/…``, followed), Turtle of an entity, ``/paths``,
 ``/search``, ``/influence/ranking`` and the named queries of ``/api/queries``.
 
-It reports, per route: requests, errors (any 5xx but 503, any connection error
+It is a soak test (errors, overload refusals, memory growth under a long mixed load), not a
+throughput measurement: its Python clients share the 2 cores with the server and are themselves the
+limit, so its request count says nothing about the server's capacity (the suite, ``python -m bench``,
+measures that with ``wrk``). It reports, per route: requests, errors (any 5xx but 503, any connection error
 or timeout), 503s (overload refusals; counted apart, expected 0 in this
 workload), other 4xx, and p50/p95/p99 latency; and the server's resident memory
 (``VmRSS`` of ``/proc/PID/status``, sampled every ``--sample-every`` seconds)
@@ -313,9 +316,9 @@ def memory(results: Results, warmup: float) -> Memory:
 
 def report(results: Results, mem: Memory, args: argparse.Namespace) -> str:
     lines = [
-        f"{results.requests} requests in {results.elapsed:.1f} s "
-        f"({results.requests / max(results.elapsed, 1e-9):.0f}/s) "
-        f"from {args.clients} clients; errors: {results.errors}; 503 (overload): {results.overload}",
+        f"{results.requests} requests in {results.elapsed:.1f} s from {args.clients} clients (a Python client on "
+        "the same cores, itself the limit: a soak test of errors and memory, not a throughput figure; see "
+        f"`python -m bench` for those); errors: {results.errors}; 503 (overload): {results.overload}",
         "",
         "| route | requests | errors | 503 | other 4xx | p50 ms | p95 ms | p99 ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",

@@ -8,7 +8,9 @@ OxigraphStore, then measure
 - the projection: build time and memory (peak and retained RSS growth of the process);
 - shortest path in-process, p50/p99 over random reachable pairs: unconstrained, with a predicate
   excluded, and avoiding hubs (max_degree at the 99th percentile); k=5 (Yen);
-- the same shortest paths through HTTP (our service on a loopback port, JSON with explanations);
+- the same shortest paths through HTTP (our service on a loopback port, JSON with explanations), one
+  request at a time from a Python client: a latency per request, where the client is not the limit
+  (throughput of ``/paths`` under load is measured with ``wrk`` by the suite, ``python -m bench``);
 - baselines on the same projection: networkx ``bidirectional_shortest_path``, a compiled BFS
   (``scipy.sparse.csgraph.shortest_path``, unweighted, one source) and an Oxigraph SPARQL
   property-path ASK (a handful of samples, 30 s limit each);

@@ -1,26 +1,25 @@
-"""SPARQL service benchmark: backchannel vs the Oxigraph server vs rdflib-endpoint, same data, same query mix.
+"""The SPARQL mix of the benchmark suite: a synthetic graph, the query kinds, and the peers' servers.
 
-Not a test. Run ``.venv/bin/python -m bench.sparql_bench --triples 1000000`` (or
-``--triples 50000`` for a quick look). It writes a synthetic graph to
-``bench/out/``, loads it into an on-disk store for backchannel (``backchannel
-serve``) and one for ``oxigraph serve-read-only``, starts ``rdflib-endpoint``
-on the same file (or a smaller one, ``--rdflib-triples``), all on 127.0.0.1, and
-drives each with the same queries from 8 concurrent connections, bounded by a
-request count and a time limit per query kind. It prints requests/s, p50 and
-p99 per query and server, and the ratios backchannel/peer.
+The suite (``python -m bench --only sparql``, :mod:`bench.sparql_mix`) loads the graph once into one
+named graph, serves a copy of that store with ``backchannel serve`` and with
+``oxigraph serve-read-only --union-default-graph``, gives the same triples to ``rdflib-endpoint``,
+and drives each query kind with the native load generator (:mod:`bench.native`).
 
-The graph: ``ex:p{i}`` people, each with a type, a name, an age, a group (100
-groups), a tier (50,000 people each) and 4 ``ex:knows`` links: 9 triples.
-Every kind but ``repeated`` varies its query, so only ``repeated`` can be answered from a result cache.
+The graph: ``ex:p{i}`` people, each with a type, a name, an age, a group (100 groups), a tier
+(50,000 people each) and 4 ``ex:knows`` links: 9 triples. Every kind but ``count-repeated`` puts a
+random person in its query at each request (:class:`Kind`, ``{n}``), so that no cache can answer it.
 
 >>> lines = list(synthetic_lines(2))
 >>> len(lines), lines[0].split()[1]
 (18, '<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>')
+>>> KINDS["lookup"].paths("/sparql")[0][:40]
+'/sparql?query=SELECT%20%3Fp%20%3Fo%20WHE'
+>>> KINDS["lookup"].sample(3)
+'SELECT ?p ?o WHERE { <http://bench.example/p3> ?p ?o }'
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import random
@@ -28,20 +27,17 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import httpx
 
 EX = "http://bench.example/"
 TRIPLES_PER_PERSON = 9
 TIER_SIZE = 50_000
-ROOT = Path(__file__).resolve().parent
-OUT = ROOT / "out"
 BIN = Path(sys.executable).parent
 
 
@@ -74,33 +70,46 @@ def write_graph(path: Path, triples: int) -> int:
 
 # --- the query mix ----------------------------------------------------------------------------------
 
-Query = tuple[str, str]  # (query text, Accept)
+GRAPH = EX + "graph"
+"""The one named graph the synthetic triples are loaded into (served as the union default graph)."""
 JSON = "application/sparql-results+json"
 NT = "application/n-triples"
+PERSON = f"<{EX}p{{n}}>"
+"""A random person: ``{n}`` becomes a random number below the number of people at each request."""
 
 
-def query_kinds(people: int) -> dict[str, Callable[[random.Random], Query]]:
-    """Each kind of query, as a function of a random generator (the same seed for every server)."""
+@dataclass(frozen=True)
+class Kind:
+    """One kind of query of the mix: its text (``{n}`` for a random person), the type it is asked as."""
 
-    def person(rng: random.Random) -> str:
-        return f"<{EX}p{rng.randrange(people)}>"
+    name: str
+    title: str
+    text: str
+    accept: str
+    engine_bound: bool = False
 
-    fixed = random.Random(99)
-    repeated = [f"SELECT ?p ?o WHERE {{ {person(fixed)} ?p ?o }}" for _ in range(5)] + [
-        f"SELECT ?f ?name WHERE {{ {person(fixed)} <{EX}knows> ?f . ?f <{EX}name> ?name }}" for _ in range(5)
-    ]
-    return {
-        "lookup": lambda rng: (f"SELECT ?p ?o WHERE {{ {person(rng)} ?p ?o }}", JSON),
-        "join": lambda rng: (f"SELECT ?f ?name WHERE {{ {person(rng)} <{EX}knows> ?f . ?f <{EX}name> ?name }}", JSON),
-        # a different excluded person each time, so that the answer is computed, not taken from a cache
-        "count50k": lambda rng: (
-            f"SELECT (COUNT(?s) AS ?n) WHERE {{ ?s <{EX}tier> <{EX}tier0> FILTER(?s != {person(rng)}) }}", JSON),
-        "path3": lambda rng: (
-            f"ASK {{ {person(rng)} <{EX}knows>/<{EX}knows>/<{EX}knows> {person(rng)} }}", JSON),
-        "construct": lambda rng: (
-            f"CONSTRUCT {{ ?f ?p ?o }} WHERE {{ {person(rng)} <{EX}knows> ?f . ?f ?p ?o }}", NT),
-        "repeated": lambda rng: (rng.choice(repeated), JSON),
-    }
+    def sample(self, n: int) -> str:
+        """The query with person ``n``."""
+        return self.text.replace("{n}", str(n))
+
+    def paths(self, endpoint: str) -> list[str]:
+        """``endpoint?query=…`` with the text percent-encoded and its ``{n}`` slots kept for the generator."""
+        return [endpoint + "?query=" + "{n}".join(quote(part, safe="") for part in self.text.split("{n}"))]
+
+
+KINDS = {kind.name: kind for kind in (
+    Kind("lookup", "lookup `SELECT ?p ?o { <p> ?p ?o }`", f"SELECT ?p ?o WHERE {{ {PERSON} ?p ?o }}", JSON),
+    Kind("join", "join (2 patterns)", f"SELECT ?f ?name WHERE {{ {PERSON} <{EX}knows> ?f . ?f <{EX}name> ?name }}",
+         JSON),
+    Kind("path3", "3-hop property path ASK", f"ASK {{ {PERSON} <{EX}knows>/<{EX}knows>/<{EX}knows> {PERSON} }}",
+         JSON),
+    Kind("construct", "CONSTRUCT of one subject", f"CONSTRUCT WHERE {{ {PERSON} ?p ?o }}", NT),
+    Kind("count50k", "COUNT over 50k people (engine-bound)",
+         f"SELECT (COUNT(?s) AS ?n) WHERE {{ ?s <{EX}tier> <{EX}tier0> FILTER(?s != {PERSON}) }}", JSON, True),
+    Kind("count-repeated", "the same COUNT repeated (a result cache can answer)",
+         f"SELECT (COUNT(?s) AS ?n) WHERE {{ ?s <{EX}tier> <{EX}tier0> }}", JSON, True),
+)}
+"""The query kinds, in the order of the tables."""
 
 
 # --- servers ------------------------------------------------------------------------------------------
@@ -108,10 +117,23 @@ def query_kinds(people: int) -> dict[str, Callable[[random.Random], Query]]:
 
 @dataclass
 class Server:
+    """A peer's server process and its SPARQL endpoint URL."""
+
     name: str
     url: str
     process: subprocess.Popen
     note: str = ""
+
+    @property
+    def base(self) -> str:
+        """``http://host:port`` of the endpoint (what the load generator connects to)."""
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def path(self) -> str:
+        """The endpoint's path (``/query``, ``/sparql``, ``/``)."""
+        return urlsplit(self.url).path or "/"
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -145,102 +167,55 @@ def wait_until_up(server: Server, timeout: float) -> None:
     raise RuntimeError(f"{server.name} did not answer within {timeout:.0f} s")
 
 
-def oxigraph_load(location: Path, data: Path) -> None:
+def probe(url: str, kind: Kind, n: int) -> float:
+    """One request of ``kind`` (person ``n``) from a Python client: it must answer 200 in the asked type.
+
+    Checks that the server answers what the load generator will ask (wrk counts statuses, not contents);
+    returns the seconds it took (a request on an idle server).
+    """
+    started = time.perf_counter()
+    response = httpx.get(url, params={"query": kind.sample(n)}, headers={"Accept": kind.accept}, timeout=300)
+    elapsed = time.perf_counter() - started
+    media = response.headers.get("content-type", "").split(";")[0].strip()
+    if response.status_code != 200 or media != kind.accept or not response.content:
+        raise RuntimeError(f"{url} answered {kind.name} with {response.status_code} {media}: {response.text[:300]}")
+    return elapsed
+
+
+def oxigraph_load(location: Path, data: Path, graph: str | None = None) -> None:
+    """``oxigraph load`` of ``data`` into a new store at ``location`` (into the named ``graph`` if given)."""
     shutil.rmtree(location, ignore_errors=True)
-    subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(location), "--file", str(data)],
-                   check=True, stdout=subprocess.DEVNULL)
+    into = ["--graph", graph] if graph else []
+    subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(location), "--file", str(data), *into],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def start_backchannel(store: Path, log: Path) -> Server:
+def start_oxigraph_read_only(store: Path, log: Path) -> Server:
+    """``oxigraph serve-read-only --union-default-graph`` on ``store`` (the peer of the SPARQL mix); do not wait.
+
+    Without ``--timeout-s``: with it, oxigraph 0.5.13 starts a timer thread per query that lives for the
+    whole time limit, and under thousands of requests a second the process runs out of memory for
+    thread stacks and aborts ("failed to allocate an alternative stack").
+    """
     port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKCHANNEL_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "--store", str(store), "--base-iri", url, "serve", "--port", str(port),
-         "--log-level", "warning"],
-        env=env, cwd=ROOT.parent, stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )  # `backchannel serve`, run from the repository so that it serves this working tree
-    return Server("backchannel", url + "sparql", process, "on-disk store, 2 query worker processes")
-
-
-def start_oxigraph(store: Path, log: Path) -> Server:
-    port = free_port()
-    process = subprocess.Popen(
-        [str(BIN / "oxigraph"), "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}"],
-        stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [str(BIN / "oxigraph"), "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{port}",
+             "--union-default-graph"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
     return Server("oxigraph", f"http://127.0.0.1:{port}/query", process, "oxigraph serve-read-only")
 
 
 def start_rdflib(data: Path, log: Path) -> Server:
+    """``rdflib-endpoint serve`` on ``data`` (its in-memory rdflib store); do not wait."""
     port = free_port()
-    process = subprocess.Popen(
-        [str(BIN / "rdflib-endpoint"), "serve", str(data), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [str(BIN / "rdflib-endpoint"), "serve", str(data), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
     return Server("rdflib-endpoint", f"http://127.0.0.1:{port}/", process, "rdflib in-memory store")
-
-
-# --- driving --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Measure:
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    seconds: float = 0.0
-    first_error: str = ""
-
-    @property
-    def rps(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-    def percentile(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
-
-
-def drive(url: str, make: Callable[[random.Random], Query], requests: int, seconds: float,
-          concurrency: int, seed: int) -> Measure:
-    """Send ``requests`` queries (or as many as fit in ``seconds``) from ``concurrency`` threads."""
-    measure = Measure()
-    lock = threading.Lock()
-    counter = iter(range(requests))
-    deadline = time.monotonic() + seconds
-
-    def worker(number: int) -> None:
-        rng = random.Random(seed * 1000 + number)
-        with httpx.Client(timeout=120) as client:
-            while time.monotonic() < deadline:
-                with lock:
-                    if next(counter, None) is None:
-                        return
-                query, accept = make(rng)
-                started = time.perf_counter()
-                try:
-                    response = client.get(url, params={"query": query}, headers={"Accept": accept})
-                    ok = response.status_code == 200
-                    problem = "" if ok else f"{response.status_code} {response.text[:120]}"
-                except httpx.HTTPError as err:
-                    ok, problem = False, repr(err)
-                elapsed = time.perf_counter() - started
-                with lock:
-                    if ok:
-                        measure.latencies.append(elapsed)
-                    else:
-                        measure.errors += 1
-                        measure.first_error = measure.first_error or problem
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    measure.seconds = time.perf_counter() - started
-    return measure
 
 
 def machine() -> str:
@@ -260,99 +235,3 @@ def machine() -> str:
         pass
     system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
     return f"{cpu}, {os.cpu_count()} CPUs{memory}, {system}"
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.sparql_bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--triples", type=int, default=50_000, help="size of the synthetic graph (default 50000)")
-    parser.add_argument("--rdflib-triples", type=int, help="a smaller graph for rdflib-endpoint (default: the same)")
-    parser.add_argument("--requests", type=int, default=400, help="requests per query kind and server (default 400)")
-    parser.add_argument("--seconds", type=float, default=20.0, help="time limit per query kind and server (default 20)")
-    parser.add_argument("--concurrency", type=int, default=8, help="concurrent connections (default 8)")
-    parser.add_argument("--servers", default="backchannel,oxigraph,rdflib-endpoint", help="which servers to run")
-    args = parser.parse_args(argv)
-
-    OUT.mkdir(parents=True, exist_ok=True)
-    data = OUT / f"graph-{args.triples}.nt"
-    people = write_graph(data, args.triples)
-    rdflib_triples = args.rdflib_triples or args.triples
-    rdflib_data = data if rdflib_triples == args.triples else OUT / f"graph-{rdflib_triples}.nt"
-    rdflib_people = write_graph(rdflib_data, rdflib_triples) if rdflib_data != data else people
-    kinds = query_kinds(people)
-    wanted = args.servers.split(",")
-    print(f"# SPARQL service benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
-    print(f"# machine: {machine()}")
-    print(f"# graph: {people * TRIPLES_PER_PERSON} triples ({people} people); {args.concurrency} connections; "
-          f"at most {args.requests} requests or {args.seconds:g} s per query kind and server")
-    if rdflib_data != data and "rdflib-endpoint" in wanted:
-        print(f"# rdflib-endpoint is given a smaller graph: {rdflib_people * TRIPLES_PER_PERSON} triples "
-              f"(it is too slow to load and query the full one)")
-
-    results: dict[str, dict[str, Measure]] = {}
-    notes: dict[str, str] = {}
-    starters: list[tuple[str, Callable[[], Server], float]] = []
-    if "backchannel" in wanted:
-        def ours() -> Server:
-            store = OUT / "store-backchannel"
-            shutil.rmtree(str(store) + ".snapshots", ignore_errors=True)
-            oxigraph_load(store, data)
-            return start_backchannel(store, OUT / "backchannel.log")
-        starters.append(("backchannel", ours, 120))
-    if "oxigraph" in wanted:
-        def peer() -> Server:
-            store = OUT / "store-oxigraph"
-            oxigraph_load(store, data)
-            return start_oxigraph(store, OUT / "oxigraph.log")
-        starters.append(("oxigraph", peer, 120))
-    if "rdflib-endpoint" in wanted:
-        starters.append(("rdflib-endpoint", lambda: start_rdflib(rdflib_data, OUT / "rdflib.log"), 1800))
-
-    for name, start, patience in starters:
-        loading = time.perf_counter()
-        server = start()
-        try:
-            wait_until_up(server, patience)
-            notes[name] = f"{server.note}; ready in {time.perf_counter() - loading:.0f} s"
-            print(f"# {name}: {notes[name]}", flush=True)
-            server_kinds = kinds if name != "rdflib-endpoint" else query_kinds(rdflib_people)
-            results[name] = {}
-            for number, (kind, make) in enumerate(server_kinds.items()):
-                # warm up
-                drive(server.url, make, min(32, args.requests), args.seconds / 4, args.concurrency, seed=500 + number)
-                measure = drive(server.url, make, args.requests, args.seconds, args.concurrency, seed=number)
-                results[name][kind] = measure
-                error = f"  errors {measure.errors}: {measure.first_error}" if measure.errors else ""
-                print(f"{name:16} {kind:10} {len(measure.latencies):5} req  {measure.rps:8.1f} req/s  "
-                      f"p50 {measure.percentile(0.5) * 1000:8.1f} ms  p99 {measure.percentile(0.99) * 1000:8.1f} ms"
-                      f"{error}", flush=True)
-        finally:
-            server.stop()
-
-    print()
-    print(table(results))
-    return 0
-
-
-def table(results: dict[str, dict[str, Measure]]) -> str:
-    """A Markdown table: req/s, p50, p99 per query and server, and the ratios backchannel/peer."""
-    servers = list(results)
-    kinds = list(next(iter(results.values()), {}))
-    head = ["query"] + [f"{s} req/s · p50 · p99 (ms)" for s in servers]
-    peers = [s for s in servers if s != "backchannel"] if "backchannel" in results else []
-    head += [f"us/{p} req/s" for p in peers]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for kind in kinds:
-        cells = [kind]
-        for server in servers:
-            m = results[server].get(kind)
-            cells.append(f"{m.rps:.1f} · {m.percentile(0.5) * 1000:.1f} · {m.percentile(0.99) * 1000:.1f}"
-                         + (f" ({m.errors} errors)" if m.errors else "") if m else "–")
-        for peer in peers:
-            ours, theirs = results["backchannel"].get(kind), results[peer].get(kind)
-            cells.append(f"{ours.rps / theirs.rps:.2f}" if ours and theirs and theirs.rps else "–")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

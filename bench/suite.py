@@ -1,18 +1,21 @@
-"""The benchmark suite of "Beyond one machine": our service on both backends against its peers, in one run.
+"""The benchmark suite: our service on both backends against its peers, in one run, every throughput from wrk.
 
-Four sections (``--only`` picks some):
+Five sections (``--only`` picks some):
 
 ``sparql``
-    The SPARQL mix of :mod:`bench.sparql_bench` (lookup, join, COUNT over 50k, 3-hop property-path ASK,
-    CONSTRUCT, repeated queries) from 8 concurrent connections on the same synthetic graph, served by
-    backchannel on the embedded store, backchannel on the remote store (``--store sparql+http://…`` over an
-    ``oxigraph serve`` of the same data), that Oxigraph server itself, and rdflib-endpoint.
+    The SPARQL mix of :mod:`bench.sparql_bench` (lookup, join, 3-hop property-path ASK, one-subject CONSTRUCT,
+    COUNT over 50k, the same COUNT repeated) from 8 connections of the native load generator
+    (:mod:`bench.native`, ``wrk``) on one synthetic graph in one named graph, served by backchannel on the
+    embedded store, backchannel on the remote store (``--store sparql+http://…``), ``oxigraph serve-read-only
+    --union-default-graph`` on a copy of the same store, and rdflib-endpoint (:mod:`bench.sparql_mix`).
+``routes``
+    ``/doc/…`` in Turtle and ``/paths`` between two named things on the seed graph, with wrk (:mod:`bench.routes`).
 ``paths``
     Shortest paths on the power-law graph of :mod:`bench.paths_bench` at each size: ``kg.paths.search.search`` in
     process on the projection, ``GET /paths`` of backchannel on the embedded store, ``kg.paths.frontier.search.search``
     (bidirectional frontier search with batched SPARQL) against the Oxigraph server, and ``GET /paths`` of
-    backchannel on the remote store (its frontier path engine, ``kg.paths.frontier.engine``, which uses that frontier
-    search and never loads the graph).
+    backchannel on the remote store (its frontier path engine, ``kg.paths.frontier.engine``). These are latencies of
+    one request at a time: the HTTP ones from a Python client, which is not the limit at one connection.
 ``load``
     Loading each graph into the embedded store (``OxigraphStore.bulk_load``, as a first ``backchannel build``)
     and into the Oxigraph server's folder (``oxigraph load``): seconds and disk per million triples; the
@@ -20,14 +23,14 @@ Four sections (``--only`` picks some):
 ``startup``
     Seconds from starting ``backchannel serve`` to ``/health`` and to ``/ready`` (store answering, projection
     built), on each backend, against ``oxigraph serve`` to its first answer.
+``eval``
+    The path ranking's evaluation set (:mod:`bench.paths_eval`): hit@1 and MRR on both engines.
 
 Every server listens on 127.0.0.1 only, every request loop is bounded in count and time, every process and
 temporary file is removed at the end, also on an error or Ctrl-C.
 
->>> pairs_for(1_000_000, None), pairs_for(10_000_000, None), pairs_for(10_000_000, 5)
-(50, 20, 5)
->>> edges_for(1_500_000)
-1000000
+>>> list(TITLES)
+['sparql', 'routes', 'paths', 'load', 'startup', 'eval']
 """
 
 from __future__ import annotations
@@ -35,287 +38,39 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import random
 import shutil
 import statistics
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
-from bench import backends, paths_bench, report, sparql_bench
-from bench.sparql_bench import Measure
+from bench import backends, native, paths_bench, paths_eval, report
+from bench.figures import (
+    BYTES_PER_QUAD,
+    MAX_LENGTH,
+    Config,
+    Graph,
+    Latency,
+    PathFigures,
+    Results,
+    Started,
+    edges_for,
+    log,
+    note_load,
+    pairs_for,
+    seconds_since,
+)
+from bench.routes import routes_notes, routes_table, run_routes
+from bench.sparql_mix import run_sparql, sparql_notes, sparql_table
 from kg.paths.builder import build_projection
 from kg.paths.frontier import search as frontier_search
 from kg.paths.model import Constraints
 from kg.paths.search import search as embedded_search
 from kg.store.embedded import OxigraphStore
 from kg.store.remote import RemoteStore
-
-SECTIONS = ("sparql", "paths", "load", "startup")
-KINDS = tuple(sparql_bench.query_kinds(1))
-"""The query kinds of the SPARQL mix, in order."""
-SERVERS = ("backchannel embedded", "backchannel remote", "oxigraph", "rdflib-endpoint")
-MAX_LENGTH = 8
-"""Most hops of a path searched (as in ``bench.paths_bench``)."""
-QUADS_PER_EDGE = 1.5
-"""``paths_bench.write_graph`` writes about 1.5 quads per relation (labels, types, dates of edges/5 things)."""
-BYTES_PER_QUAD = 700
-"""Disk needed per quad of a paths graph: the N-Quads file and two stores, with room to spare."""
-
-
-def pairs_for(triples: int, pairs: int | None) -> int:
-    """How many pairs to time at a size: ``pairs`` if given, else 50 up to 2M triples and 20 above."""
-    return pairs if pairs is not None else (50 if triples <= 2_000_000 else 20)
-
-
-def edges_for(triples: int) -> int:
-    """Relations of a ``paths_bench`` graph of about ``triples`` quads."""
-    return max(10, round(triples / QUADS_PER_EDGE))
-
-
-@dataclass
-class Config:
-    """What to run, how large and how long."""
-
-    sizes: list[int] = field(default_factory=lambda: [1_000_000, 10_000_000])
-    sparql_triples: int = 1_000_000
-    rdflib_triples: int = 1_000_000
-    requests: int = 1000
-    seconds: float = 20.0
-    concurrency: int = 8
-    pairs: int | None = None
-    only: tuple[str, ...] = SECTIONS
-    ready_timeout: float = 1800.0
-    """Longest wait for ``/ready`` of a service (it builds the path projection; on a remote store it copies
-    the whole graph from the engine first)."""
-    remote_budget: float = 10.0
-    remote_max_frontier: int = 5000
-    tmp: Path = Path(tempfile.gettempdir())
-    command: str = ".venv/bin/python -m bench"
-
-
-# --- results -----------------------------------------------------------------------------------------
-
-
-@dataclass
-class Latency:
-    """Seconds per call and how many calls failed (over budget, no answer, an error status)."""
-
-    times: list[float] = field(default_factory=list)
-    failed: int = 0
-    first_failure: str = ""
-    queries: list[int] = field(default_factory=list)
-    """SPARQL queries per answer, where the answer says (the frontier engine's ``engine.queries``)."""
-
-    def p(self, q: float) -> float | None:
-        return paths_bench.pct(self.times, q) if self.times else None
-
-    def cell(self) -> str:
-        text = f"{report.ms(self.p(0.5))} · {report.ms(self.p(0.99))}" if self.times else report.DASH
-        return text + (f" ({self.failed} failed)" if self.failed else "")
-
-
-@dataclass
-class Started:
-    """Start-up and memory of one server process."""
-
-    health_s: float | None = None
-    ready_s: float | None = None
-    rss_up_mib: float | None = None
-    rss_ready_mib: float | None = None
-    workers_mib: float | None = None
-    """Query worker processes together, after the SPARQL mix (they start with the first query)."""
-    rss_after_mib: float | None = None
-    """The server process after the SPARQL mix."""
-
-
-@dataclass
-class Graph:
-    """One graph, loaded into both stores and served by all our servers, with what was measured on it."""
-
-    name: str
-    triples: int
-    """Quads actually written and loaded."""
-    generate_s: float = 0.0
-    embedded_load_s: float = 0.0
-    embedded_disk_mib: float = 0.0
-    server_load_s: float = 0.0
-    server_disk_mib: float = 0.0
-    oxigraph_start_s: float | None = None
-    oxigraph_rss_mib: float | None = None
-    """The Oxigraph server once started (paths graphs: after the remote searches)."""
-    oxigraph_rss_end_mib: float | None = None
-    """The Oxigraph server after our service on the remote store was done with it."""
-    embedded: Started = field(default_factory=Started)
-    remote: Started = field(default_factory=Started)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def millions(self) -> float:
-        return max(self.triples, 1) / 1e6
-
-
-@dataclass
-class PathFigures:
-    """Shortest-path latencies on one paths graph."""
-
-    pairs: int = 0
-    lengths: dict[int, int] = field(default_factory=dict)
-    projection_s: float = 0.0
-    in_process: Latency = field(default_factory=Latency)
-    http_embedded: Latency = field(default_factory=Latency)
-    remote: Latency = field(default_factory=Latency)
-    remote_stops: dict[str, int] = field(default_factory=dict)
-    remote_same_length: int = 0
-    remote_queries: float = 0.0
-    http_remote: Latency = field(default_factory=Latency)
-
-
-@dataclass
-class Results:
-    """Everything one run measured."""
-
-    config: Config
-    started: datetime = field(default_factory=lambda: datetime.now(UTC))
-    machine: str = field(default_factory=report.machine)
-    code: str = field(default_factory=lambda: report.code_version(Path(__file__).resolve().parent.parent))
-    load: dict[str, str] = field(default_factory=dict)
-    """Load average (1/5/15 min) at points of the run."""
-    sparql: dict[str, dict[str, Measure]] = field(default_factory=dict)
-    sparql_notes: list[str] = field(default_factory=list)
-    empty: Started = field(default_factory=Started)
-    """Our service on an empty embedded store: the baseline of memory and start-up."""
-    graphs: list[Graph] = field(default_factory=list)
-    paths: dict[str, PathFigures] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    elapsed_s: float = 0.0
-
-
-# --- helpers -------------------------------------------------------------------------------------------
-
-
-def timed(action: Callable[[], object]) -> float:
-    """Seconds ``action`` takes."""
-    started = time.perf_counter()
-    action()
-    return backends.seconds_since(started)
-
-
-def load_embedded(data: Path, folder: Path, media_type: str) -> float:
-    """Bulk-load ``data`` into an on-disk embedded store in ``folder`` (then closed); seconds."""
-    store = OxigraphStore(folder)
-    try:
-        return timed(lambda: store.bulk_load(str(data), media_type))
-    finally:
-        store.close()
-
-
-def load_both(graph: Graph, data: Path, folder: Path, media_type: str) -> tuple[Path, Path]:
-    """Load ``data`` into the embedded store and the Oxigraph server's folder; record the figures."""
-    embedded, server = folder / f"{graph.name}-embedded", folder / f"{graph.name}-oxigraph"
-    graph.embedded_load_s = load_embedded(data, embedded, media_type)
-    shutil.rmtree(str(embedded) + ".snapshots", ignore_errors=True)
-    graph.embedded_disk_mib = backends.disk_mib(embedded)
-    server.mkdir()
-    graph.server_load_s = timed(lambda: sparql_bench.oxigraph_load(server / "db", data))
-    graph.server_disk_mib = backends.disk_mib(server / "db")
-    return embedded, server
-
-
-def start_ours(stack: contextlib.ExitStack, name: str, store: str, folder: Path, figures: Started,
-               ready_timeout: float) -> backends.Service:
-    """Start our service, wait for /health and /ready, record start-up and memory; stopped with ``stack``."""
-    service = backends.start_service(name, store, folder)
-    stack.callback(service.stop)
-    figures.health_s = service.wait_health()
-    figures.rss_up_mib = service.rss_mib()
-    figures.ready_s = service.wait_ready(ready_timeout)
-    figures.rss_ready_mib = service.rss_mib() if figures.ready_s is not None else None
-    return service
-
-
-def sparql_mix(url: str, kinds: dict[str, Callable[[random.Random], sparql_bench.Query]], cfg: Config
-               ) -> dict[str, Measure]:
-    """Each kind of the mix: a warm-up, then at most ``cfg.requests`` requests or ``cfg.seconds``."""
-    measures: dict[str, Measure] = {}
-    for number, (kind, make) in enumerate(kinds.items()):
-        sparql_bench.drive(url, make, min(32, cfg.requests), cfg.seconds / 4, cfg.concurrency, seed=500 + number)
-        measures[kind] = sparql_bench.drive(url, make, cfg.requests, cfg.seconds, cfg.concurrency, seed=number)
-    return measures
-
-
-def log(message: str) -> None:
-    print(f"# {datetime.now(UTC):%H:%M:%S} {message}", flush=True)
-
-
-def note_load(results: Results, when: str) -> None:
-    results.load[when] = report.load_average()
-
-
-# --- the SPARQL mix --------------------------------------------------------------------------------------
-
-
-def run_sparql(cfg: Config, results: Results, folder: Path) -> None:
-    """The SPARQL mix on the four servers; the SPARQL graph's load and start-up figures."""
-    data = folder / "sparql.nt"
-    started = time.perf_counter()
-    people = sparql_bench.write_graph(data, cfg.sparql_triples)
-    graph = Graph("sparql-mix", people * sparql_bench.TRIPLES_PER_PERSON, generate_s=backends.seconds_since(started))
-    results.graphs.append(graph)
-    log(f"SPARQL graph: {graph.triples:,} triples; loading")
-    embedded, server_folder = load_both(graph, data, folder, "application/n-triples")
-    kinds = sparql_bench.query_kinds(people)
-    with contextlib.ExitStack() as stack:
-        oxigraph, graph.oxigraph_start_s = backends.start_oxigraph(server_folder)
-        stack.callback(oxigraph.stop)
-        graph.oxigraph_rss_mib = backends.oxigraph_rss_mib(oxigraph)
-        log("SPARQL mix: oxigraph")
-        results.sparql["oxigraph"] = sparql_mix(oxigraph.url + "query", kinds, cfg)
-        for name, store, figures in (("backchannel embedded", str(embedded), graph.embedded),
-                                     ("backchannel remote", "sparql+" + oxigraph.url, graph.remote)):
-            with contextlib.ExitStack() as inner:
-                log(f"SPARQL mix: {name}")
-                service = start_ours(inner, name, store, folder, figures, cfg.ready_timeout)
-                if figures.ready_s is None:
-                    results.sparql_notes.append(f"{name} was not ready within {cfg.ready_timeout:g} s "
-                                                "(its projection was still being built during the mix)")
-                results.sparql[name] = sparql_mix(service.sparql_url, kinds, cfg)
-                figures.workers_mib = service.workers_rss_mib()
-                figures.rss_after_mib = service.rss_mib()
-        graph.oxigraph_rss_end_mib = backends.oxigraph_rss_mib(oxigraph)
-    note_load(results, "after the SPARQL servers")
-    rdflib_data, rdflib_people = data, people
-    if cfg.rdflib_triples < graph.triples:
-        rdflib_data = folder / "sparql-rdflib.nt"
-        rdflib_people = sparql_bench.write_graph(rdflib_data, cfg.rdflib_triples)
-        results.sparql_notes.append(
-            f"rdflib-endpoint is given a smaller graph of the same shape: "
-            f"{rdflib_people * sparql_bench.TRIPLES_PER_PERSON:,} triples (it loads and answers too slowly for "
-            f"the full one)")
-    log(f"SPARQL mix: rdflib-endpoint ({rdflib_people * sparql_bench.TRIPLES_PER_PERSON:,} triples)")
-    with contextlib.ExitStack() as stack:
-        started = time.perf_counter()
-        peer = backends.start_rdflib(rdflib_data, folder)
-        stack.callback(peer.stop)
-        backends.wait_sparql(peer, cfg.ready_timeout)
-        results.sparql_notes.append(f"rdflib-endpoint loaded its graph and answered in "
-                                    f"{backends.seconds_since(started):.0f} s")
-        results.sparql["rdflib-endpoint"] = sparql_mix(peer.url, sparql_bench.query_kinds(rdflib_people), cfg)
-    for name, kinds_measured in results.sparql.items():
-        for kind, measure in kinds_measured.items():
-            if measure.errors:
-                results.sparql_notes.append(f"{name} {kind}: {measure.errors} errors, first: {measure.first_error}")
-    shutil.rmtree(embedded, ignore_errors=True)
-    shutil.rmtree(server_folder, ignore_errors=True)
-    data.unlink(missing_ok=True)
-    note_load(results, "after the SPARQL mix")
-
 
 # --- paths, load, start-up -------------------------------------------------------------------------------
 
@@ -340,11 +95,11 @@ def run_size(cfg: Config, results: Results, folder: Path, wanted: int) -> None:
     log(f"{name}: writing the graph")
     started = time.perf_counter()
     paths_bench.write_graph(data, edges_for(size))
-    graph = Graph(name, sum(1 for _ in data.open("rb")), generate_s=backends.seconds_since(started))
+    graph = Graph(name, sum(1 for _ in data.open("rb")), generate_s=seconds_since(started))
     results.graphs.append(graph)
     figures = results.paths.setdefault(name, PathFigures())
     log(f"{name}: {graph.triples:,} quads; loading")
-    embedded, server_folder = load_both(graph, data, folder, "application/n-quads")
+    embedded, server_folder = backends.load_both(graph, data, folder, "application/n-quads")
     data.unlink()
     want_paths = "paths" in cfg.only
 
@@ -356,7 +111,7 @@ def run_size(cfg: Config, results: Results, folder: Path, wanted: int) -> None:
         try:
             proj_started = time.perf_counter()
             proj = build_projection(store)
-            figures.projection_s = backends.seconds_since(proj_started)
+            figures.projection_s = seconds_since(proj_started)
         finally:
             store.close()
         node_pairs = paths_bench.reachable_pairs(proj, pairs_for(size, cfg.pairs))
@@ -383,7 +138,7 @@ def run_size(cfg: Config, results: Results, folder: Path, wanted: int) -> None:
                 ("backchannel remote", "sparql+" + oxigraph.url, graph.remote, figures.http_remote)):
             with contextlib.ExitStack() as inner:
                 log(f"{name}: {label}: start-up")
-                service = start_ours(inner, label, store_location, folder, started_figures, cfg.ready_timeout)
+                service = backends.start_ours(inner, label, store_location, folder, started_figures, cfg.ready_timeout)
                 if started_figures.ready_s is None:
                     graph.notes.append(f"{label} was not ready within {cfg.ready_timeout:g} s (projection not built)")
                     continue
@@ -410,7 +165,7 @@ def remote_searches(cfg: Config, figures: PathFigures, url: str, pairs: list[tup
             started = time.perf_counter()
             found = frontier_search.search(store, source, target, max_length=MAX_LENGTH,
                                         max_frontier=cfg.remote_max_frontier, time_budget=cfg.remote_budget)
-            figures.remote.times.append(backends.seconds_since(started))
+            figures.remote.times.append(seconds_since(started))
             stops[found.stopped] += 1
             queries.append(found.queries)
             if found.stopped != "met":
@@ -436,7 +191,7 @@ def http_paths(url: str, pairs: list[tuple[str, str]], latency: Latency) -> None
                 problem = "" if response.status_code == 200 else f"{response.status_code} {response.text[:300]}"
             except httpx.HTTPError as err:
                 response, problem = None, repr(err)
-            elapsed = backends.seconds_since(started)
+            elapsed = seconds_since(started)
             if problem:
                 latency.failed += 1
                 latency.first_failure = latency.first_failure or f"{problem} (after {elapsed:.1f} s)"
@@ -453,6 +208,9 @@ def http_paths(url: str, pairs: list[tuple[str, str]], latency: Latency) -> None
 def run(cfg: Config) -> Results:
     """Run the sections of ``cfg.only``; every process and file is gone when this returns or raises."""
     results = Results(cfg)
+    client = native.find_wrk()  # before anything starts: Missing says how to install it
+    results.client = client.describe()
+    log(f"load generator: {results.client}")
     note_load(results, "at the start")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="backchannel-bench-", dir=cfg.tmp) as tmp:
@@ -462,13 +220,19 @@ def run(cfg: Config) -> Results:
         if any(section in cfg.only for section in ("load", "startup")):
             with contextlib.ExitStack() as stack:
                 log("baseline: backchannel on an empty store")
-                start_ours(stack, "backchannel empty", str(folder / "empty"), folder, results.empty, cfg.ready_timeout)
+                backends.start_ours(stack, "backchannel empty", str(folder / "empty"), folder, results.empty,
+                                    cfg.ready_timeout)
         if "sparql" in cfg.only:
-            run_sparql(cfg, results, folder)
+            run_sparql(cfg, results, folder, client)
+        if "routes" in cfg.only:
+            run_routes(cfg, results, folder, client)
         if any(section in cfg.only for section in ("paths", "load", "startup")):
             for size in cfg.sizes:
                 run_size(cfg, results, folder, size)
-    results.elapsed_s = backends.seconds_since(started)
+        if "eval" in cfg.only:
+            log("the path ranking's evaluation set")
+            results.evaluation = paths_eval.measure()
+    results.elapsed_s = seconds_since(started)
     note_load(results, "at the end")
     return results
 
@@ -476,30 +240,6 @@ def run(cfg: Config) -> Results:
 # --- tables --------------------------------------------------------------------------------------------------
 
 Table = tuple[list[str], list[list[str]]]
-
-
-def sparql_table(results: Results) -> Table:
-    """Requests/s · p50 · p99 per query kind and server, and the ratios of requests per second."""
-    data = results.sparql
-    head = ["query"] + [f"{s} req/s · p50 · p99 (ms)" for s in SERVERS]
-    head += ["us embedded/oxigraph", "us remote/oxigraph", "us embedded/rdflib-endpoint"]
-    rows = []
-
-    def rps(server: str, kind: str) -> float | None:
-        m = data.get(server, {}).get(kind)
-        return m.rps if m else None
-
-    for kind in KINDS:
-        cells = [kind]
-        for server in SERVERS:
-            m = data.get(server, {}).get(kind)
-            cells.append(f"{m.rps:.1f} · {m.percentile(0.5) * 1000:.1f} · {m.percentile(0.99) * 1000:.1f}"
-                         + (f" ({m.errors} errors)" if m.errors else "") if m and m.latencies else report.DASH)
-        cells += [report.ratio(rps("backchannel embedded", kind), rps("oxigraph", kind)),
-                  report.ratio(rps("backchannel remote", kind), rps("oxigraph", kind)),
-                  report.ratio(rps("backchannel embedded", kind), rps("rdflib-endpoint", kind))]
-        rows.append(cells)
-    return head, rows
 
 
 def paths_table(results: Results) -> Table:
@@ -542,9 +282,9 @@ def load_table(results: Results) -> Table:
         m = g.millions
         oxigraph = (f"{report.secs(g.oxigraph_rss_mib, 0)} ({per(g.oxigraph_rss_mib, m)}) · "
                     f"{report.secs(g.oxigraph_rss_end_mib, 0)} ({per(g.oxigraph_rss_end_mib, m)})")
-        rows.append([g.name, f"{g.triples:,}", f"{g.embedded_load_s:.1f} ({g.embedded_load_s / m:.1f})",
-                     f"{g.server_load_s:.1f} ({g.server_load_s / m:.1f})",
-                     report.ratio(g.embedded_load_s, g.server_load_s),
+        embedded = f"{g.embedded_load_s:.1f} ({g.embedded_load_s / m:.1f})" if not g.copied else "a copy"
+        rows.append([g.name, f"{g.triples:,}", embedded, f"{g.server_load_s:.1f} ({g.server_load_s / m:.1f})",
+                     report.ratio(g.embedded_load_s, g.server_load_s) if not g.copied else report.DASH,
                      f"{g.embedded_disk_mib / m:.0f} · {g.server_disk_mib / m:.0f}",
                      rss(g.embedded, m), rss(g.remote, m), oxigraph])
     return head, rows
@@ -573,20 +313,26 @@ def tables(results: Results) -> dict[str, Table]:
     made: dict[str, Table] = {}
     if "sparql" in results.config.only:
         made["sparql"] = sparql_table(results)
+    if "routes" in results.config.only:
+        made["routes"] = routes_table(results)
     if "paths" in results.config.only:
         made["paths"] = paths_table(results)
     if "load" in results.config.only:
         made["load"] = load_table(results)
     if "startup" in results.config.only:
         made["startup"] = startup_table(results)
+    if "eval" in results.config.only:
+        made["eval"] = paths_eval.table(results.evaluation)
     return made
 
 
 TITLES = {
     "sparql": "SPARQL mix",
+    "routes": "Our routes on the seed graph",
     "paths": "Path search, embedded vs remote",
     "load": "Load time and memory per million triples",
     "startup": "Start-up",
+    "eval": "Path ranking: evaluation set",
 }
 
 
@@ -598,6 +344,7 @@ def render(results: Results) -> str:
         f"Machine: {results.machine}; `nproc` {os.cpu_count()}. Code: {results.code}.",
         "Load average (1 / 5 / 15 min): " + "; ".join(f"{k} {v}" for k, v in results.load.items()) + ". "
         "Client, servers and query workers share these cores (and with other work on the machine).",
+        f"Every requests-per-second figure is from the native load generator: {results.client or 'not used'}.",
     ]
     lines += [f"Note: {n}" for n in results.notes]
     made = tables(results)
@@ -611,15 +358,12 @@ def render(results: Results) -> str:
 def section_notes(results: Results, section: str) -> list[str]:
     """What a section's table measured (printed above it)."""
     cfg = results.config
-    sparql_graph = next((g for g in results.graphs if g.name == "sparql-mix"), None)
+    if section == "eval":
+        return paths_eval.NOTES
     if section == "sparql":
-        size = f"{sparql_graph.triples:,}" if sparql_graph else "?"
-        return [f"`bench.sparql_bench` graph and queries, {size} triples; {cfg.concurrency} concurrent connections; "
-                f"per query kind and server a warm-up, then at most {cfg.requests} requests or {cfg.seconds:g} s. "
-                "Backchannel on the embedded store (2 query worker processes) and on the remote store "
-                "(`--store sparql+http://…` over the same `oxigraph serve` that is measured as the peer); "
-                "ratios are of requests per second (above 1: we answer more)."
-                ] + [f"- {n}" for n in results.sparql_notes]
+        return sparql_notes(results)
+    if section == "routes":
+        return routes_notes(results)
     if section == "paths":
         notes = [f"`bench.paths_bench` power-law graph (hubs); shortest path (`mode=shortest`), at most {MAX_LENGTH} "
                  "hops, between random reachable pairs; p50 · p99 in ms. In process: `kg.paths.search.search` on the "
@@ -631,7 +375,8 @@ def section_notes(results: Results, section: str) -> list[str]:
                  "fetched with labels, kinds, dates, whole-graph degrees and predicate frequencies, ranked and "
                  "explained in memory; a search past `paths_frontier_time_budget` answers 503). A failed search did "
                  "not meet or did not answer 200; the latencies are of the successful ones, except for the bare "
-                 "function, where every search counts."]
+                 "function, where every search counts. Each search is timed alone (one request at a time; the HTTP "
+                 "ones from a Python client, which is not the limit at one connection)."]
         for name, f in results.paths.items():
             stops = ", ".join(f"{k} {v}" for k, v in sorted(f.remote_stops.items()))
             notes.append(f"- {name}: projection built in process in {f.projection_s:.1f} s; shortest lengths "
@@ -651,8 +396,10 @@ def section_notes(results: Results, section: str) -> list[str]:
                 "workers) once `/health` answers (store open) and once `/ready` answers (embedded store: path "
                 "projection built; remote store: nothing to build); "
                 "the Oxigraph server's RSS once started (paths graphs: after the bare remote searches) and at the end. "
-                "In brackets: per million triples, above our service on an empty store (first row)."] + \
-            [f"- {g.name}: query workers (2 processes) after the SPARQL mix: {g.embedded.workers_mib:.0f} MiB "
+                "In brackets: per million triples, above our service on an empty store (first row). The SPARQL graph "
+                "is loaded once (`oxigraph load --graph`) and the embedded store is a copy of that store; the "
+                "Oxigraph server on it is `serve-read-only`."] + \
+            [f"- {g.name}: query workers after the SPARQL mix: {g.embedded.workers_mib:.0f} MiB "
              "together; "
              f"the server process then {g.embedded.rss_after_mib:.0f} MiB (embedded), "
              f"{g.remote.rss_after_mib or 0:.0f} MiB (remote)"

@@ -1,9 +1,13 @@
 """The namespaces backchannel uses, and the prefixes offered to queries.
 
+Our own namespaces have prefixes that start with ``bc`` (``bc:``, ``bc-track:``, ``bc-person:``…), so they
+clash with no common vocabulary's: ``org:`` is the W3C Organization Ontology, as everyone types it, and
+``person:`` is left to the W3C Person vocabulary.
+
 >>> BC + "coined"
 'https://w3id.org/backchannel/def#coined'
->>> PREFIXES["prov"]
-'http://www.w3.org/ns/prov#'
+>>> PREFIXES["prov"], PREFIXES["org"]
+('http://www.w3.org/ns/prov#', 'http://www.w3.org/ns/org#')
 """
 
 from __future__ import annotations
@@ -36,9 +40,9 @@ SCHEMA = "https://schema.org/"
 
 PREFIXES: dict[str, str] = {
     "bc": BC,
-    "track": TRACK,
-    "ptype": PROCESS_TYPE,
-    "role": ROLE,
+    "bc-track": TRACK,
+    "bc-process-type": PROCESS_TYPE,
+    "bc-role": ROLE,
     "rdf": RDF,
     "rdfs": RDFS,
     "owl": OWL,
@@ -54,20 +58,37 @@ PREFIXES: dict[str, str] = {
     "sd": SD,
     "sh": SH,
     "vann": VANN,
-    "w3org": ORG,
+    "org": ORG,
     "schema": SCHEMA,
     "dbr": "http://dbpedia.org/resource/",
 }
+"""The vocabularies' prefixes (ours first), as queries, documents, dumps and the editor declare them."""
+
+THING_KINDS: tuple[str, ...] = ("person", "org", "place", "work", "event", "process", "source")
+"""The kinds of things minted under ``{base}id/{kind}/``; each has the prefix ``bc-{kind}:``."""
 
 
 def thing_prefixes(id_base: str) -> dict[str, str]:
     """Prefixes for the things of the graph, under the deployment's ``id/`` namespace.
 
-    >>> thing_prefixes("http://x.org/id/")["person"]
+    >>> thing_prefixes("http://x.org/id/")["bc-person"]
     'http://x.org/id/person/'
     """
-    kinds = ("person", "org", "place", "work", "event", "process", "source")
-    return {kind: f"{id_base}{kind}/" for kind in kinds}
+    return {f"bc-{kind}": f"{id_base}{kind}/" for kind in THING_KINDS}
+
+
+GENID = ".well-known/genid/"
+"""Where the build's stable IRIs for blank nodes live under the base IRI (RDF 1.1 Concepts, 3.5):
+``{base}.well-known/genid/{digest}`` (:mod:`kg.data.skolem`)."""
+
+
+def is_skolem(iri: str) -> bool:
+    """Whether an IRI stands for what a source wrote as a blank node (a membership, a time span…).
+
+    >>> is_skolem("http://x.org/.well-known/genid/3fa2c1d0"), is_skolem("http://x.org/id/person/a")
+    (True, False)
+    """
+    return "/" + GENID in iri
 
 
 def sparql_prologue(prefixes: dict[str, str]) -> str:
@@ -82,7 +103,7 @@ def sparql_prologue(prefixes: dict[str, str]) -> str:
 def all_prefixes(id_base: str) -> dict[str, str]:
     """Every prefix a deployment declares: the vocabularies' and its things' (for queries, documents, the editor).
 
-    >>> all_prefixes("http://x.org/id/")["bc"], all_prefixes("http://x.org/id/")["person"]
+    >>> all_prefixes("http://x.org/id/")["bc"], all_prefixes("http://x.org/id/")["bc-person"]
     ('https://w3id.org/backchannel/def#', 'http://x.org/id/person/')
     """
     return PREFIXES | thing_prefixes(id_base)

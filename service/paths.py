@@ -24,7 +24,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from kg.paths.answers import Direction
-from kg.paths.influence import MAX_RANKING, MAX_RESULTS, RANKED_KINDS
+from kg.paths.influence import MAX_RANKING, MAX_RESULTS, MEASURES, RANKED_KINDS
 from kg.paths.model import (
     MAX_ALL,
     MAX_K,
@@ -149,9 +149,11 @@ def _influence(paths: PathWorkers, thing: str, walk: Direction, max_depth: int, 
 @router.get(
     "/influence/lineage",
     summary="Who or what influenced a thing, transitively, with the cited path to each",
-    description="Influence follows prov:wasInfluencedBy, its PROV-O sub-properties (derivation, attribution, "
-    "association, generation, …), properties declared sub-properties of it or marked bc:impliesInfluence, "
-    "their inverses, and qualified influences. Nearest first.",
+    description="Influence follows only the relations that carry it (listed in kg/paths/relations.py): "
+    "prov:wasInfluencedBy and qualified influences, coining a concept, setting out a process, writing or editing a "
+    "work, a work in which a concept was coined or described, a concept expanded into another (and sub-properties "
+    "or inverses of these). So a concept's lineage holds the works that define it and their authors. Agreement, "
+    "citation, publication, association and membership are not influence. Nearest first.",
     responses=RESPONSES | {200: {"model": InfluenceAnswer, "description": "The lineage, nearest first."}},
 )
 def get_lineage(
@@ -180,11 +182,15 @@ def get_influenced(
 
 @router.get(
     "/influence/ranking",
-    summary="The most influential actors and works",
-    description="PageRank over the influence graph (credit flows from the influenced to the influencer) with weaker "
-    "association links between actors, works, events and concepts, and betweenness centrality; with the reasons. "
-    "Computed once per version of the store. Needs the in-memory engine: on the frontier engine (the default for a "
-    "remote store) it answers 400 \"ranking needs the in-memory engine (set BACKCHANNEL_PATHS_ENGINE=memory)\".",
+    summary="The most influential people, works and concepts",
+    description="By default (`by=influence`) the things that influenced the most, counted along the relations that "
+    "carry influence (see /influence/lineage): ranked by how many things each influenced transitively, then "
+    "directly, then by PageRank over the influence graph (credit flows from the influenced to the influencer); "
+    "a thing that influenced nothing is not ranked, so `influenced_transitively` never rises down the list. "
+    "`by=centrality` is the general graph centrality instead (PageRank over every relation between actors, works, "
+    "events and concepts, and betweenness), which is not influence. Computed once per version of the store. Needs "
+    "the in-memory engine: on the frontier engine (the default for a remote store) it answers 400 \"ranking needs "
+    "the in-memory engine (set BACKCHANNEL_PATHS_ENGINE=memory)\".",
     responses={200: {"model": RankingAnswer, "description": "The most influential things, first the most."},
                400: {"description": "A limit or kind out of range, or the frontier engine, which cannot rank "
                                     "(set BACKCHANNEL_PATHS_ENGINE=memory).", "content": PROBLEM_EXAMPLE}},
@@ -194,13 +200,18 @@ def get_ranking(
     limit: Annotated[int, Query(description=f"How many (1–{MAX_RANKING}).",
                                 openapi_examples={"ten": {"value": 10}})] = 20,
     kind: Annotated[list[str] | None, Query(
-        description=f"Kinds to rank (default person, org, work; `any` for all): {', '.join(KINDS)}.")] = None,
+        description=f"Kinds to rank (default person, org, work, concept; `any` for all): {', '.join(KINDS)}.")] = None,
+    by: Annotated[str, Query(description="`influence` (default) or `centrality` (general graph centrality, which "
+                                         "is not influence).", openapi_examples={
+        "influence": {"value": "influence"}, "centrality": {"value": "centrality"}})] = "influence",
 ) -> Response:
     kinds_given = list(split_values(kind))
     if any(k not in KINDS and k != "any" for k in map(normalise_kind, kinds_given)):
         raise PathRequestError(f"kind must be one of {', '.join(KINDS)} or any")
     wanted = None if "any" in kinds_given else frozenset(map(normalise_kind, kinds_given)) or RANKED_KINDS
-    return Response(paths.ranking(limit, wanted), media_type="application/json")
+    if by not in MEASURES:
+        raise PathRequestError(f"by={by!r} is not a measure: use {' or '.join(MEASURES)}")
+    return Response(paths.ranking(limit, wanted, by), media_type="application/json")
 
 
 @router.get(

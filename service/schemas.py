@@ -83,8 +83,10 @@ class Hop(Closed):
     object: Named
     direction: Literal["forward", "backward"]
     reading: str
-    text: str = Field(description="The step in English, in walking order.")
+    text: str = Field(description="The step in English, in walking order (the verb agrees with its subject; a "
+                                  "membership says when it held: \"… was a member of … (1981)\").")
     sources: list[Named] = Field(description="The source graphs that state the triple.")
+    when: str | None = Field(None, description="When the membership behind a memberOf/headOf relation held.")
     also: list[OtherRelation] | None = None
 
 
@@ -94,7 +96,9 @@ class RankedPath(Closed):
     score: float
     cost: float
     reasons: list[str]
-    text: str
+    broad_concept: Node | None = Field(description="The concept through which alone the path links its ends (both "
+                                                   "sides are only filed under it), or null when it says more.")
+    text: str = Field(description="The whole path in English, in walking order.")
     nodes: list[Node]
     hops: list[Hop]
     time_order: list[Node]
@@ -114,6 +118,21 @@ class AppliedConstraints(Closed):
     before: str | None
 
 
+class NameResolution(Closed):
+    """How a name given for an end was resolved: how the thing taken matched, and what else matched less well."""
+
+    query: str
+    match: str = Field(description="iri, exact, token, prefix or substring.")
+    matched: str | None
+    others: list[Candidate] = Field(description="Other things the name matched less well, best first.")
+    note: str | None = Field(description="Which thing was taken and what else the name could mean, when it could.")
+
+
+class Resolved(Closed):
+    from_: NameResolution | None = Field(None, alias="from")
+    to: NameResolution | None = None
+
+
 class PathsAnswer(Closed):
     """The answer of ``GET /paths`` as JSON."""
 
@@ -125,6 +144,7 @@ class PathsAnswer(Closed):
     truncated: bool
     elapsed_ms: float
     constraints: AppliedConstraints
+    resolved: Resolved = Field(description="How the names given for the ends were resolved.")
     paths: list[RankedPath]
     message: str | None = Field(description="Why there is no path, when there is none.")
     engine: dict[str, Any] | None = Field(
@@ -157,10 +177,13 @@ class RankedThing(Closed):
     kind: str | None
     date: str | None = None
     rank: int
-    pagerank: float
-    betweenness: float
+    pagerank: float = Field(description="by=influence: PageRank over the influence graph alone; by=centrality: "
+                                        "over every relation between actors, works, events and concepts.")
+    betweenness: float = Field(description="Betweenness centrality (by=centrality; 0 for by=influence).")
     influenced_directly: int
-    influenced_transitively: int
+    influenced_transitively: int = Field(description="Things influenced along the relations that carry influence; "
+                                                     "by=influence never ranks a thing above one that influenced "
+                                                     "more.")
     reason: str
 
 
@@ -168,6 +191,9 @@ class RankingAnswer(Closed):
     """The answer of ``GET /influence/ranking``."""
 
     count: int
+    measure: Literal["influence", "centrality"] = Field(
+        description="influence: things influenced along the relations that carry influence; centrality: general "
+                    "graph centrality, which is not influence.")
     results: list[RankedThing]
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from kg.data.build import BuildError, build, is_curated
 from kg.settings import PROJECT_ROOT, Settings
+from kg.store.base import term_value
 from kg.store.embedded import OxigraphStore
 
 BASE = "http://127.0.0.1:8000/"
@@ -132,7 +133,9 @@ def test_dumps_are_deterministic_and_complete(tmp_path: Path) -> None:
     assert len(quads) == total == sum(report.graphs.values())
     trig = list(ox.parse(path=str(first / "backchannel.trig"), format=ox.RdfFormat.TRIG))
     assert len(trig) == total
-    union = list(ox.parse(path=str(first / "backchannel.jsonld"), format=ox.RdfFormat.JSON_LD))
+    jsonld = list(ox.parse(path=str(first / "backchannel.jsonld"), format=ox.RdfFormat.JSON_LD))
+    assert set(jsonld) == set(quads)  # the named graphs kept
+    union = list(ox.parse(path=str(first / "backchannel.ttl"), format=ox.RdfFormat.TURTLE))
     assert len(union) == len({q.triple for q in quads})
 
 
@@ -161,7 +164,7 @@ def test_cli_build_then_query_answers_who_coined_track_two(tmp_path: Path) -> No
     assert built.returncode == 0, built.stderr
     assert "Built" in built.stdout and "track-two-diplomacy" in built.stdout
     answer = run_cli("--store", store, "query",
-                     "SELECT ?who ?g { GRAPH ?g { ?who bc:coined track:track-two } }")
+                     "SELECT ?who ?g { GRAPH ?g { ?who bc:coined bc-track:track-two } }")
     assert answer.returncode == 0, answer.stderr
     assert "id/person/joseph-v-montville" in answer.stdout
     assert "id/source/track-two-diplomacy" in answer.stdout
@@ -190,3 +193,19 @@ def test_cli_validate_is_clean() -> None:
     result = run_cli("validate")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Conforms: yes" in result.stdout
+
+
+def test_blank_nodes_get_iris_that_survive_a_rebuild(tmp_path: Path) -> None:
+    """Issue 14: qualified influences, memberships and attributions were blank nodes, relabelled by every build."""
+    found = []
+    for _ in range(2):
+        store = OxigraphStore(":memory:")
+        build(store, settings_for(tmp_path))
+        assert not [q for q in store.quads() if ox.BlankNode in (type(q.subject), type(q.object))]
+        rows = store.select(
+            f"SELECT ?m {{ ?m a <http://www.w3.org/ns/org#Membership> ; "
+            f"<http://www.w3.org/ns/org#member> <{BASE}id/person/joseph-v-montville> }}")
+        found.append({term_value(r["m"]) for r in rows})
+        store.close()
+    assert found[0] == found[1] and len(found[0]) == 1
+    assert next(iter(found[0])).startswith(BASE + ".well-known/genid/")

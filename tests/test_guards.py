@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import HTTPException
 
+from kg.namespaces import BC, TRACK
 from service.sparql.guards import (
     FederationRefused,
     Resolver,
@@ -212,11 +213,13 @@ def test_service_is_refused_when_federation_is_off(server: LiveServer, trap: tup
 def test_guard_runs_before_the_query(federated: LiveServer, trap: tuple[str, list[str]]) -> None:
     url, hits = trap
     for query in (f"SELECT * {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
-                  f"SELECT * {{ SERVICE SILENT <{url}x> {{ ?s ?p ?o }} }}",
                   f"PREFIX t: <{url}> SELECT * {{ service t:y {{ ?s ?p ?o }} }}"):
         response = httpx.get(federated.url + "sparql", params={"query": query}, timeout=60)
         assert response.status_code == 403, response.text
         assert "loopback" in response.json()["detail"]
+    silent = httpx.get(federated.url + "sparql", timeout=60,
+                       params={"query": f"SELECT * {{ SERVICE SILENT <{url}x> {{ ?s ?p ?o }} }}"})
+    assert silent.status_code == 200 and silent.headers["x-backchannel-skipped"] == f"SERVICE SILENT <{url}x>"
     for target in (METADATA, "http://localhost/"):
         response = httpx.post(federated.url + "sparql", data={"query": f"ASK {{ SERVICE <{target}> {{ }} }}"},
                               timeout=60)
@@ -252,3 +255,62 @@ def test_dev_open_writes_accepts_writes_without_a_token() -> None:
     finally:
         live.stop()
         live.store.close()
+
+
+# --- SILENT: a refused target is a no-op that succeeds (issue 14) ----------------------------------------
+
+
+def test_service_silent_to_a_refused_target_is_one_empty_solution(server: LiveServer,
+                                                                   trap: tuple[str, list[str]]) -> None:
+    """SPARQL 1.1 Federated Query: a failed SERVICE SILENT gives one solution binding nothing, so the rest of the
+    query answers as if the block were not there."""
+    url, hits = trap
+    query = (f"SELECT ?who ?x WHERE {{ ?who <{BC}coined> <{TRACK}track-two> "
+             f"SERVICE SILENT <{url}> {{ ?who <http://ex/p> ?x }} }}")
+    response = httpx.get(server.url + "sparql", params={"query": query}, timeout=60,
+                         headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.text
+    rows = response.json()["results"]["bindings"]
+    assert [r["who"]["value"] for r in rows] == [server.url + "id/person/joseph-v-montville"] and "x" not in rows[0]
+    assert response.headers["x-backchannel-skipped"] == f"SERVICE SILENT <{url}>"
+    variable = httpx.get(server.url + "sparql", timeout=60, params={
+        "query": f"SELECT * {{ VALUES ?e {{ <{url}> }} SERVICE SILENT ?e {{ ?s ?p ?o }} }}"})
+    assert variable.status_code == 200 and variable.headers["x-backchannel-skipped"] == "SERVICE SILENT ?e"
+    assert hits == []
+
+
+def test_load_silent_to_a_refused_target_does_nothing_and_succeeds(server: LiveServer,
+                                                                   trap: tuple[str, list[str]]) -> None:
+    url, hits = trap
+    graph = "http://x/loaded-silently"
+    update = (f"LOAD SILENT <{url}data.ttl> INTO GRAPH <{graph}> ;\n"
+              f"INSERT DATA {{ GRAPH <{graph}-after> {{ <http://x/s> <http://x/p> 1 }} }}")
+    response = httpx.post(server.url + "sparql", data={"update": update}, headers=AUTH, timeout=60)
+    assert response.status_code == 204, response.text
+    assert response.headers["x-backchannel-skipped"] == f"LOAD SILENT <{url}data.ttl>"
+    assert graph not in server.store.graph_names() and graph + "-after" in server.store.graph_names()
+    bad = httpx.post(server.url + "sparql", data={"update": f"LOAD SILENT <{url}x> ;\nINSERT DATA {{ <a> }}"},
+                     headers=AUTH, timeout=60)
+    assert bad.status_code == 400 and bad.json()["line"] == 2  # errors still point into the text sent
+    server.store.update(f"DROP SILENT GRAPH <{graph}-after>")
+    assert hits == []
+
+
+def test_an_updates_where_sees_the_stores_default_graph_as_the_description_says(server: LiveServer) -> None:
+    """Queries see the union of all graphs; an update's WHERE sees the store's own default graph (SPARQL 1.1
+    Update), and the Service Description and README say so. GRAPH ?g or USING reach the sources' facts."""
+    description = httpx.get(server.url + "sparql", headers={"Accept": "text/turtle"}).text
+    assert "Updates follow SPARQL 1.1 Update" in description and "USING" in description
+    coined = f"?who <{BC}coined> <{TRACK}track-two>"
+    ask = httpx.get(server.url + "sparql", params={"query": f"ASK {{ {coined} }}"}).json()
+    assert ask["boolean"] is True  # a query finds it in the union
+    source = server.url + "id/source/track-two-diplomacy"
+    for target, where in (("plain", f"WHERE {{ {coined} }}"), ("graph", f"WHERE {{ GRAPH ?g {{ {coined} }} }}"),
+                          ("using", f"USING <{source}> WHERE {{ {coined} }}")):
+        graph = f"http://x/notes-{target}"
+        update = f"INSERT {{ GRAPH <{graph}> {{ ?who <http://x/noted> true }} }} {where}"
+        assert httpx.post(server.url + "sparql", data={"update": update}, headers=AUTH).status_code == 204
+    names = server.store.graph_names()
+    assert "http://x/notes-plain" not in names  # the store's own default graph holds no facts
+    assert {"http://x/notes-graph", "http://x/notes-using"} <= set(names)
+    server.store.update("DROP SILENT GRAPH <http://x/notes-graph> ; DROP SILENT GRAPH <http://x/notes-using>")

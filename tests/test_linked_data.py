@@ -7,6 +7,7 @@ whose base IRI is the server's own address, so every IRI of the graph dereferenc
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -16,6 +17,7 @@ import rdflib
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDFS
 
 from kg.namespaces import BC, TRACK
+from kg.store.base import term_value
 from tests.support import LiveServer
 
 MONTVILLE = "id/person/joseph-v-montville"
@@ -80,9 +82,9 @@ def test_curl_dash_L_with_jsonld(client: httpx.Client, server: LiveServer) -> No
     assert response.headers["vary"] == "Accept"
     assert response.headers["content-location"] == "/doc/person/joseph-v-montville.jsonld"
     doc = response.json()
-    assert doc["@context"]["bc"] == BC and doc["@context"]["person"] == server.url + "id/person/"
-    me = next(node for node in doc["@graph"] if node["@id"] == "person:joseph-v-montville")
-    assert {"@id": "track:track-two"} in me["bc:coined"]
+    assert doc["@context"]["bc"] == BC and doc["@context"]["bc-person"] == server.url + "id/person/"
+    me = next(node for node in doc["@graph"] if node["@id"] == "bc-person:joseph-v-montville")
+    assert {"@id": "bc-track:track-two"} in me["bc:coined"]
     triples = {(str(s), str(p), str(o)) for s, p, o in graph_of(response, "json-ld")}
     assert (server.url + MONTVILLE, BC + "coined", TRACK + "track-two") in triples
 
@@ -107,12 +109,15 @@ def test_every_suffix_form_parses_and_describes_the_thing(client: httpx.Client, 
 
 def test_quad_formats_keep_each_fact_in_its_source_graph(client: httpx.Client, server: LiveServer) -> None:
     response = client.get("doc/person/yasser-arafat.nq")
-    quads = list(ox.parse(response.content, format=ox.RdfFormat.N_QUADS))
+    everything = list(ox.parse(response.content, format=ox.RdfFormat.N_QUADS))
+    quads = [q for q in everything if q.graph_name != ox.DefaultGraph()]
     same_as = [q for q in quads if q.predicate.value == str(OWL.sameAs)]
     assert same_as and all(q.graph_name.value == server.url + "id/source/general-knowledge" for q in same_as)
     arafat = server.url + "id/person/yasser-arafat"
     labels = [q for q in quads if q.subject.value == arafat and q.predicate.value == str(RDFS.label)]
     assert labels and all(q.graph_name.value == server.url + "id/source/track-two-diplomacy" for q in labels)
+    default = {q.triple for q in everything if q.graph_name == ox.DefaultGraph()}
+    assert {q.triple for q in quads} <= default  # and every fact in the default graph too, for default-graph clients
 
 
 def test_generic_document_negotiates_and_says_so(client: httpx.Client) -> None:
@@ -157,9 +162,11 @@ def test_source_graph_dereferences_with_its_provenance_and_content(client: httpx
     assert (rdflib.URIRef(source), rdflib.URIRef("http://www.w3.org/ns/prov#wasGeneratedBy"), None) in data
     content = client.get("doc/source/track-two-diplomacy/content.trig")
     assert content.status_code == 200
-    quads = list(ox.parse(content.content, format=ox.RdfFormat.TRIG))
+    everything = list(ox.parse(content.content, format=ox.RdfFormat.TRIG))
+    quads = [q for q in everything if q.graph_name != ox.DefaultGraph()]
     assert {q.graph_name.value for q in quads} == {source}
     assert len(quads) == len(server.store.graph_quads(source))
+    assert {q.triple for q in everything if q.graph_name == ox.DefaultGraph()} == {q.triple for q in quads}
     page = client.get("doc/source/track-two-diplomacy.html").text
     assert "/store?graph=" in page and "content.trig" in page
 
@@ -246,7 +253,7 @@ def test_head_works_wherever_get_does(client: httpx.Client, path: str) -> None:
 
 def test_context_is_the_prefixes_of_our_documents(client: httpx.Client, server: LiveServer) -> None:
     ctx = client.get("context.jsonld").json()["@context"]
-    assert ctx["bc"] == BC and ctx["person"] == server.url + "id/person/" and ctx["w3org"] == "http://www.w3.org/ns/org#"
+    assert ctx["bc"] == BC and ctx["bc-person"] == server.url + "id/person/" and ctx["org"] == "http://www.w3.org/ns/org#"
     doc = client.get("doc/person/joseph-v-montville.jsonld").json()
     doc["@context"] = ctx
     assert len(list(ox.parse(json.dumps(doc).encode(), format=ox.RdfFormat.JSON_LD))) > 10
@@ -272,3 +279,21 @@ def test_static_files_stay_inside_their_folder(client: httpx.Client) -> None:
         assert client.get(path).status_code == 404, path
     css = client.get("static/style.css")
     assert css.headers["content-type"].startswith("text/css") and "max-age" in css.headers["cache-control"]
+
+
+def test_what_sources_wrote_as_blank_nodes_dereferences(client: httpx.Client, server: LiveServer) -> None:
+    """Issue 14: memberships, attributions and time spans have stable IRIs under .well-known/genid/; each is
+    dereferenceable like a thing, and a thing's page still shows them inline."""
+    rows = server.store.select(f"SELECT ?m {{ ?m a <http://www.w3.org/ns/org#Membership> ; "
+                               f"<http://www.w3.org/ns/org#member> <{server.url}{MONTVILLE}> }}")
+    membership = term_value(rows[0]["m"])
+    assert membership.startswith(server.url + ".well-known/genid/")
+    redirect = client.get(membership.removeprefix(server.url))
+    assert redirect.status_code == 303 and redirect.headers["location"].startswith("/doc/genid/")
+    data = graph_of(client.get(redirect.headers["location"], headers={"Accept": "text/turtle"}), "turtle")
+    member = rdflib.URIRef("http://www.w3.org/ns/org#member")
+    assert (rdflib.URIRef(membership), member, rdflib.URIRef(server.url + MONTVILLE)) in data
+    assert client.get(".well-known/genid/0000").status_code == 404
+    page = client.get("doc/person/joseph-v-montville.html").text
+    shown = re.sub(r'<script type="application/ld\+json">.*?</script>', "", page, flags=re.DOTALL)
+    assert "employment at the U.S. State Department" in shown and "genid" not in shown

@@ -33,7 +33,10 @@ def iri(proj: Projection, v: int) -> str:
     ("joseph montville", "person/joseph-v-montville"),
     ("JOSEPH V. MONTVILLE", "person/joseph-v-montville"),
     ("Arafat", "person/yasser-arafat"),
-    ("oslo", "work/oslo-accords"),
+    ("oslo", "place/oslo"),
+    ("Oslo Accords", "work/oslo-accords"),
+    ("Norway", "org/norway"),
+    ("Terje Rød-Larsen", "person/unnamed-norwegian-scholar"),
     ("Oslo process", "process/oslo-back-channel"),
     ("person:joseph-v-montville", "person/joseph-v-montville"),
 ])
@@ -83,6 +86,28 @@ def test_ties_are_ambiguous_and_list_candidates() -> None:
     assert all(c.kind == "person" for c in caught.value.candidates[:2])
     assert proj.label(index.resolve("zurich")) == "Zürich"  # accents do not matter
     assert proj.label(index.resolve("jane")) == "Jane Smith"
+
+
+def test_oslo_is_the_place_and_the_answer_says_what_else_it_could_mean(index: NameIndex, proj: Projection,
+                                                                     base_iri: str) -> None:
+    """Regression (issue 13): "Oslo" resolved silently to the work Oslo Accords."""
+    v, how = index.resolution("Oslo")
+    assert proj.iris[v] == base_iri + "id/place/oslo" and how.match == "exact"
+    others = {o["iri"]: o for o in how.others}
+    assert base_iri + "id/work/oslo-accords" in others and base_iri + "id/work/oslo-i-accord" in others
+    note = how.as_json()["note"]
+    assert isinstance(note, str) and "could also mean: " in note and "Oslo Accords (work)" in note
+
+
+def test_an_exact_label_beats_a_partial_match_and_a_primary_label_an_alternative(index: NameIndex,
+                                                                                 proj: Projection) -> None:
+    v, how = index.resolution("Israel")  # the state's label, the place's alternative label
+    assert proj.kind(v) == "org" and how.match == "exact"
+    assert [o["label"] for o in how.others][:1] == ["Israel (country)"]
+    v, how = index.resolution("Montville")
+    assert proj.label(v) == "Joseph V. Montville" and how.others == ()
+    v, how = index.resolution("person:joseph-v-montville")
+    assert how.match == "iri"
 
 
 def test_search_ranks_whole_words_and_prefixes_above_substrings(index: NameIndex) -> None:

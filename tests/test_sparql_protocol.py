@@ -215,11 +215,31 @@ def test_format_parameter_wins_over_accept(client: httpx.Client, fmt: str, query
     assert response.headers["content-type"].split(";")[0] == expected
 
 
+@pytest.mark.parametrize(("params", "accept", "expected"), [
+    ({"format": "rdf+xml"}, "*/*", "application/rdf+xml"),  # SPARQLWrapper's RDFXML (issue 14: it was 406)
+    ({"format": "json-ld"}, "*/*", "application/ld+json"),
+    ({"format": "turtle"}, "*/*", "text/turtle"),
+    ({"format": "n-triples"}, None, "application/n-triples"),
+    ({"format": "csv"}, "*/*", "text/turtle"),  # only a result type asked: Turtle, as Fuseki answers
+    ({}, "text/csv", "text/turtle"),
+    ({}, "application/sparql-results+xml", "application/rdf+xml"),
+    ({}, "application/sparql-results+json", "application/ld+json"),
+])
+def test_construct_asked_in_client_names_or_result_types_is_rdf(
+        client: httpx.Client, params: dict[str, str], accept: str | None, expected: str) -> None:
+    headers = {"Accept": accept} if accept else {}
+    response = client.get("sparql", params={"query": "CONSTRUCT { <http://x/s> <http://x/p> 1 } {}"} | params,
+                          headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == expected
+    assert len(list(ox.parse(response.content, format=ox.RdfFormat.from_media_type(expected)))) == 1
+
+
 def test_406_lists_what_is_offered(client: httpx.Client) -> None:
     response = client.get("sparql", params={"query": "SELECT (1 AS ?x) {}"}, headers={"Accept": "image/png"})
     assert response.status_code == 406
     assert "text/csv" in response.json()["detail"] and "text/turtle" in response.json()["detail"]
-    construct = client.get("sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "text/csv"})
+    construct = client.get("sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o }"}, headers={"Accept": "image/png"})
     assert construct.status_code == 406
     assert "text/turtle" in construct.json()["detail"]
     ttl_select = client.get("sparql", params={"query": "SELECT (1 AS ?x) {}", "format": "ttl"})
@@ -452,7 +472,7 @@ def test_writes_survive_restart_and_build(tmp_path: Path) -> None:
             got = http.get("store", params={"graph": graph}, headers={"Accept": "application/n-triples"})
             assert got.status_code == 200 and '"kept"' in got.text
             assert ask(http, 'ASK { <http://x/d> <http://x/says> "default" }')
-            assert ask(http, "ASK { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), STR(source:))) }")
+            assert ask(http, "ASK { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), STR(bc-source:))) }")
     finally:
         _stop_and_release(live)
 
@@ -743,5 +763,5 @@ def test_rdflib_sparqlstore(server: LiveServer, data: dict[str, str]) -> None:
     construct = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{data['g1']}> {{ ?s ?p ?o }} }}"
     constructed = Graph(xml_store).query(construct).graph
     assert constructed is not None and len(constructed) == 2  # it accepts SPARQL XML and RDF/XML
-    with pytest.raises(ValueError):  # returnFormat="json" accepts only SPARQL JSON: a graph cannot be sent (406)
-        Graph(store).query(construct)
+    as_json = Graph(store).query(construct).graph  # asked for SPARQL JSON only: answered in JSON-LD, as Fuseki does
+    assert as_json is not None and len(as_json) == 2

@@ -1,5 +1,7 @@
 """SSRF and access: SERVICE/LOAD cannot reach this machine or its network; writes need the token; CORS, headers.
 
+With SILENT a refused SERVICE or LOAD is a no-op that succeeds (SPARQL's meaning of SILENT): still nothing arrives.
+
 A recording HTTP server listens on 127.0.0.1 (and ::1): every SERVICE and LOAD
 below aims at it, by every spelling of a loopback address we know, with
 federation off and with the recorder itself on the allow-list. The proof is
@@ -184,6 +186,9 @@ def test_service_to_this_machine_is_refused_and_nothing_arrives(
     for iri in targets(recorder.port, port6):
         for query in spellings(iri):
             response = httpx.get(server.url + "sparql", params={"query": query}, timeout=60)
+            if " silent " in query:  # SILENT: a no-op that succeeds, and says so
+                assert response.status_code == 200 and "x-backchannel-skipped" in response.headers, query
+                continue
             assert response.status_code == 403, (query, response.status_code, response.text[:300])
             _refused(response)
             response = httpx.post(server.url + "sparql", content=query.encode(), timeout=60,
@@ -213,12 +218,15 @@ def test_load_and_service_in_updates_are_refused(
     for iri in targets(recorder.port, port6):
         for update in (
             f"LOAD <{iri}>",
-            f"LOAD SILENT <{iri}> INTO GRAPH <http://ex/loaded>",
             f"INSERT {{ GRAPH <http://ex/x> {{ ?s ?p ?o }} }} WHERE {{ SERVICE <{iri}> {{ ?s ?p ?o }} }}",
         ):
             response = httpx.post(server.url + "sparql", content=update.encode(), timeout=60,
                                   headers=AUTH | {"Content-Type": "application/sparql-update"})
             _refused(response)
+        silent = httpx.post(server.url + "sparql", timeout=60, headers=AUTH | {
+            "Content-Type": "application/sparql-update"},
+            content=f"LOAD SILENT <{iri}> INTO GRAPH <http://ex/loaded>".encode())
+        assert silent.status_code == 204 and "x-backchannel-skipped" in silent.headers  # a no-op that succeeds
     assert recorder.requests == []
     assert recorder6 is None or recorder6.requests == []
     assert "http://ex/loaded" not in server.store.graph_names()

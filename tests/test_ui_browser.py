@@ -149,12 +149,12 @@ def test_editor_completes_our_properties_classes_and_things(page, server: LiveSe
     page.keyboard.press("Escape")
     assert "foaf:Person" in complete(page, "SELECT * WHERE {\n  ?x a foaf:Pers")
     page.keyboard.press("Escape")
-    hints = complete(page, "SELECT * WHERE {\n  person:montv")  # things, by name, from /search
-    assert "person:joseph-v-montville  —  Joseph V. Montville" in hints
+    hints = complete(page, "SELECT * WHERE {\n  bc-person:montv")  # things, by name, from /search
+    assert "bc-person:joseph-v-montville  —  Joseph V. Montville" in hints
     page.keyboard.press("Enter")
     text = page.evaluate("window.backchannel.yasqe.getValue()")
-    assert "person:joseph-v-montville" in text
-    assert f"PREFIX person: <{server.url}id/person/>" in text  # declared for the person who picked it
+    assert "bc-person:joseph-v-montville" in text
+    assert f"PREFIX bc-person: <{server.url}id/person/>" in text  # declared for the person who picked it
 
 
 def test_named_query_example_as_table_and_graph(page) -> None:
@@ -162,7 +162,7 @@ def test_named_query_example_as_table_and_graph(page) -> None:
     page.wait_for_selector("#examples option[value='influenced-by']", state="attached")
     page.select_option("#examples", "influenced-by")
     page.wait_for_selector(".yasr table tbody tr")
-    assert "VALUES (?thing) { (person:joseph-v-montville) }" in page.evaluate("window.backchannel.yasqe.getValue()")
+    assert "VALUES (?thing) { (bc-person:joseph-v-montville) }" in page.evaluate("window.backchannel.yasqe.getValue()")
     rows = page.locator(".yasr table tbody tr").count()
     assert rows >= 1
     page.click(".yasr .select_graph")

@@ -296,7 +296,7 @@ def test_vocabulary_lists_our_classes_and_properties_with_labels(client: httpx.C
     assert properties["bc:coined"]["label"] == "coined"
     assert properties["prov:wasInfluencedBy"]["iri"] == "http://www.w3.org/ns/prov#wasInfluencedBy"
     assert "foaf:Person" in classes
-    assert doc["prefixes"]["person"].endswith("/id/person/")
+    assert doc["prefixes"]["bc-person"].endswith("/id/person/")
     again = client.get("ui/vocabulary.json", headers={"If-None-Match": response.headers["etag"]})
     assert again.status_code == 304
 
@@ -306,8 +306,10 @@ def test_examples_are_the_named_queries_with_their_example_values(client: httpx.
     examples = {e["name"]: e for e in client.get("ui/examples.json").json()["examples"]}
     assert set(examples) == {q["name"] for q in listed}
     influencers = examples["influencers-of"]
-    assert "VALUES (?thing) { (person:john-w-mcdonald) }" in influencers["query"]
-    assert "PREFIX person: <" in influencers["query"]
+    model = "<https://w3id.org/backchannel/def/track/multi-track-diplomacy>"
+    assert f"VALUES (?thing) {{ ({model}) }}" in influencers["query"]
+    works = examples["works-by-person"]
+    assert "PREFIX bc-person: <" in works["query"] and "(bc-person:" in works["query"]
     assert not [e["name"] for e in examples.values() if "problem" in e]
 
 

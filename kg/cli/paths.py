@@ -20,7 +20,7 @@ from kg.paths.answers import PathEngine
 from kg.paths.builder import ProjectionCache
 from kg.paths.engines import PathEngines
 from kg.paths.explain import node_json, path_text, result_json, text_report
-from kg.paths.influence import MAX_RANKING, MAX_RESULTS, RANKED_KINDS
+from kg.paths.influence import MAX_RANKING, MAX_RESULTS, MEASURES, RANKED_KINDS
 from kg.paths.model import (
     MAX_ALL,
     MAX_K,
@@ -82,7 +82,7 @@ def cmd_influence(args: argparse.Namespace, settings: Settings) -> int:
         engine = _engine(store, settings)
         if args.what == "ranking":
             kinds = frozenset(normalise_kind(k) for k in args.kind or []) or RANKED_KINDS
-            proj, ranked = engine.ranking(args.limit, None if "any" in kinds else kinds)
+            proj, ranked = engine.ranking(args.limit, None if "any" in kinds else kinds, args.by)
             if args.json:
                 print(json.dumps([node_json(proj, r.node) | {"reason": r.reason, "pagerank": r.pagerank,
                                                              "betweenness": r.betweenness} for r in ranked],
@@ -143,8 +143,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dict[s
     p.add_argument("--json", action="store_true", help="print JSON (as GET /paths does)")
     q = sub.add_parser(
         "influence", help="influence: lineage, what a thing influenced, the most influential",
-        description="Influence through prov:wasInfluencedBy, its sub-properties, bc:impliesInfluence properties "
-        "and qualified influences.",
+        description="Influence through the relations that carry it (kg/paths/relations.py: prov:wasInfluencedBy "
+        "and qualified influences, coining a concept, setting out a process, writing or editing a work, a work that "
+        "coined or described a concept, a concept expanded into another). Agreement, citation and publication are "
+        "not influence.",
         epilog='Examples: backchannel influence lineage "Multi-Track Diplomacy"; '
         "backchannel influence ranking --limit 10",
     )
@@ -155,6 +157,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> dict[s
     q.add_argument("--max-depth", type=int, default=6, help=f"most steps (1-{MAX_LENGTH})")
     q.add_argument("--limit", type=int, default=20,
                    help=f"most results (lineage/influenced 1-{MAX_RESULTS}, ranking 1-{MAX_RANKING})")
-    q.add_argument("--kind", action="append", help="ranking: kinds to rank (default person, org, work; 'any' for all)")
+    q.add_argument("--kind", action="append",
+                   help="ranking: kinds to rank (default person, org, work, concept; 'any' for all)")
+    q.add_argument("--by", choices=MEASURES, default="influence",
+                   help="ranking: by influence (default) or by general graph centrality (which is not influence)")
     q.add_argument("--json", action="store_true", help="print JSON")
     return {"path": cmd_path, "influence": cmd_influence}

@@ -24,9 +24,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.data.skolem import skolemize
 from kg.namespaces import OWL, RDF, SKOS, VOCAB, all_prefixes
+from kg.publish import jsonld
 from kg.settings import Settings
 from kg.store.base import Store, term_value
+from kg.store.results import used_prefixes
 
 DUMP_FILES: dict[str, ox.RdfFormat] = {
     "backchannel.trig": ox.RdfFormat.TRIG,
@@ -34,7 +37,7 @@ DUMP_FILES: dict[str, ox.RdfFormat] = {
     "backchannel.ttl": ox.RdfFormat.TURTLE,
     "backchannel.jsonld": ox.RdfFormat.JSON_LD,
 }
-"""The dumps ``build`` writes: the dataset (TriG, N-Quads) and its union (Turtle, JSON-LD)."""
+"""The dumps ``build`` writes: the dataset (TriG, N-Quads, JSON-LD with its named graphs) and its union (Turtle)."""
 
 
 class BuildError(ValueError):
@@ -112,7 +115,8 @@ def read_file(path: Path, base_iri: str) -> list[ox.Quad]:
 
 
 def load_sources(settings: Settings) -> tuple[list[SourceFile], list[ox.Quad]]:
-    """Read every curated file; return where each goes and all the quads, in their graphs."""
+    """Read every curated file; return where each goes and all the quads, in their graphs, with stable IRIs for
+    their blank nodes (:func:`kg.data.skolem.skolemize`)."""
     files: list[SourceFile] = []
     quads: list[ox.Quad] = []
     ontology_files = sorted(p for p in settings.ontology_dir.glob("*.ttl") if p.name != "shapes.ttl")
@@ -126,6 +130,7 @@ def load_sources(settings: Settings) -> tuple[list[SourceFile], list[ox.Quad]]:
         parsed = read_file(path, settings.base_iri)
         files.append(SourceFile(path, graph))
         quads += [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(graph)) for q in parsed]
+    quads = skolemize(quads, settings.base_iri)  # blank nodes get IRIs that survive a rebuild
     graphs = [f.graph for f in files]
     duplicates = {g for g in graphs if graphs.count(g) > 1}
     if duplicates:
@@ -140,7 +145,11 @@ def count_classes(store: Store) -> dict[str, int]:
 
 
 def write_dumps(quads: Iterable[ox.Quad], folder: Path, settings: Settings) -> list[Path]:
-    """Write the dataset and its union, canonical and sorted, so that two builds give identical files."""
+    """Write the dataset and its union, canonical and sorted, so that two builds give identical files.
+
+    TriG, N-Quads and JSON-LD keep the named graphs; Turtle is the union. Turtle and TriG declare only the
+    prefixes under which every IRI is written without a backslash escape (:func:`kg.store.results.used_prefixes`).
+    """
     dataset = ox.Dataset(quads)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     ordered = sorted(dataset, key=str)
@@ -150,9 +159,13 @@ def write_dumps(quads: Iterable[ox.Quad], folder: Path, settings: Settings) -> l
     written = []
     for name, fmt in DUMP_FILES.items():
         target = folder / name
-        items = ordered if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS) else union
-        with_prefixes = fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE)
-        ox.serialize(items, output=str(target), format=fmt, prefixes=prefixes if with_prefixes else None)
+        if fmt == ox.RdfFormat.JSON_LD:
+            target.write_bytes(jsonld.dumps(jsonld.to_jsonld(ordered, jsonld.context(prefixes))))
+        else:
+            items = ordered if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS) else union
+            with_prefixes = fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.TURTLE)
+            declared = used_prefixes(items, prefixes) if with_prefixes else None
+            ox.serialize(items, output=str(target), format=fmt, prefixes=declared)
         written.append(target)
     return written
 

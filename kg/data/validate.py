@@ -38,6 +38,7 @@ import pyshacl
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
+from kg.namespaces import is_skolem
 from kg.store.base import Term
 
 __all__ = ["ONTOLOGY_DIR", "ValidationReport", "Violation", "validate"]
@@ -189,7 +190,8 @@ def _vocabulary_violations(data: Graph, vocabulary: Graph) -> list[Violation]:
         check(p, s, p, "predicate")
         if p == RDF.type and isinstance(o, URIRef):
             check(o, s, p, "class")
-        elif isinstance(s, URIRef) and isinstance(o, URIRef) and p not in labelled and _is_thing(o):
+        elif (isinstance(s, URIRef) and not is_skolem(str(s)) and isinstance(o, URIRef) and p not in labelled
+              and _is_thing(o)):  # a blank node's statements (or its stable IRI's) are not read as links
             found.setdefault(
                 (str(p), "label", ""),
                 Violation(

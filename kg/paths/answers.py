@@ -62,8 +62,9 @@ class PathEngine(Protocol):
     def influence(self, thing: str, direction: Direction, max_depth: int = 6, limit: int = 200) -> InfluenceAnswer:
         """The lineage of a thing (``lineage``) or what it influenced (``influenced``)."""
 
-    def ranking(self, limit: int = 20, kinds: frozenset[str] | None = None) -> tuple[Projection, list[Ranked]]:
-        """The most influential things."""
+    def ranking(self, limit: int = 20, kinds: frozenset[str] | None = None,
+                measure: str = "influence") -> tuple[Projection, list[Ranked]]:
+        """The most influential things (``measure="centrality"``: the most central, which is not influence)."""
 
     def readiness(self) -> tuple[str | None, dict[str, object]]:
         """For ``/ready``: (what is wrong or None, facts to report); prepares what the first question needs."""

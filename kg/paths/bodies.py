@@ -54,9 +54,9 @@ def influence_body(answer: InfluenceAnswer, key: str, max_depth: int) -> bytes:
                        "max_depth": max_depth, "results": entries_json(proj, entries)})
 
 
-def ranking_body(proj: Projection, ranked: list[Ranked]) -> bytes:
-    """``GET /influence/ranking``."""
-    return json_bytes({"count": len(ranked), "results": [
+def ranking_body(proj: Projection, ranked: list[Ranked], measure: str = "influence") -> bytes:
+    """``GET /influence/ranking`` (``measure``: influence or centrality)."""
+    return json_bytes({"count": len(ranked), "measure": measure, "results": [
         node_json(proj, r.node) | {"rank": i, "pagerank": round(r.pagerank, 6), "betweenness": round(r.betweenness, 6),
                                    "influenced_directly": r.direct, "influenced_transitively": r.transitive,
                                    "reason": r.reason}

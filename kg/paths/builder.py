@@ -22,7 +22,6 @@ from __future__ import annotations
 import array
 import gc
 import itertools
-import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -31,27 +30,33 @@ from contextlib import contextmanager
 import numpy as np
 import pyoxigraph as ox
 
-from kg.namespaces import BC, OWL, PROCESS_TYPE, RDFS, ROLE, SH, TRACK
+from kg.namespaces import BC, ORG, OWL, PROCESS_TYPE, PROV, RDFS, ROLE, SH, TIME, TRACK
 from kg.paths.projection import (
     ALT_LABELS,
+    AUXILIARY_PREDICATES,
+    AUXILIARY_TYPES,
     BOOKKEEPING,
     DATE_RANKS,
     LABEL_RANKS,
     LITERAL_PREDICATES,
-    PROV_INFLUENCE,
-    PROV_INFLUENCED,
+    MEMBERSHIP_LINKS,
+    PLURAL,
     QUALIFIED,
     QUALIFIER_TARGETS,
     RDF_TYPE,
     SAME_AS,
     SCHEMA_PREDICATES,
     SCHEMA_TYPES,
+    SENTENCE_LABEL,
+    TIME_LITERALS,
     Projection,
     PropertyInfo,
     humanise,
     inverse_phrase,
     kind_of,
 )
+from kg.paths.relations import INFLUENCE, QUALIFIED_ROLES
+from kg.paths.tsv import TSV_LITERAL_ROW, select, select_tsv, tsv_chunks, tsv_literal, unbracket
 from kg.store.base import Store
 
 
@@ -74,6 +79,10 @@ class _Builder:
         self.cols: list[array.array] = [array.array("i") for _ in range(4)]
         self.literals: list[tuple[str, str, str, str | None]] = []
         self.blank: list[tuple[str, str, str, str]] = []
+        self.time_literals: list[tuple[str, str, str]] = []
+        """(node, predicate, value) of the literals that may date a membership (any subject)."""
+        self.membership_dates: list[tuple[str, str, str]] = []
+        """(member, organisation, date) when read by a query (:meth:`read_oxigraph`)."""
 
     def read(self, quads: Iterable[ox.Quad]) -> None:
         """One pass: IRI-object quads into integer columns; the few literals and blank nodes aside."""
@@ -104,8 +113,11 @@ class _Builder:
                     pv = p.value
                     if pv in keep_literal and type(s) is named:
                         self.literals.append((s.value, pv, o.value, o.language))
-                elif type(s) is named and p.value in QUALIFIED:
-                    self.blank.append((s.value, p.value, str(o), g.value if type(g) is named else ""))
+                    if pv in TIME_LITERALS:
+                        self.time_literals.append((s.value if type(s) is named else str(s), pv, o.value))
+                elif (type(s) is named and p.value in QUALIFIED) or p.value in MEMBERSHIP_LINKS:
+                    self.blank.append((s.value if type(s) is named else str(s), p.value, str(o),
+                                       g.value if type(g) is named else ""))
             s_col.extend(map(index.__getitem__, subjects))
             p_col.extend(map(pred_index.__getitem__, preds))
             o_col.extend(map(index.__getitem__, objects))
@@ -122,25 +134,28 @@ class _Builder:
         for graph in [None, *graphs]:  # one query per graph: no graph column to write and read back
             query = _GRAPH_EDGES.format(f"GRAPH {graph}" if graph is not None else "")
             gid = graph_index[f"<{graph.value}>".encode() if graph is not None else b""]
-            for flat in _tsv_chunks(_select_tsv(raw, query)):
+            for flat in tsv_chunks(select_tsv(raw, query)):
                 s_col.extend(map(index.__getitem__, flat[0::3]))
                 p_col.extend(map(pred_index.__getitem__, flat[1::3]))
                 o_col.extend(map(index.__getitem__, flat[2::3]))
                 g_col.extend(itertools.repeat(gid, len(flat) // 3))
         values = " ".join(f"<{p}>" for p in sorted(LITERAL_PREDICATES))
         query = f"SELECT ?s ?p ?o {{ ?s ?p ?o VALUES ?p {{ {values} }} FILTER(isIRI(?s) && isLiteral(?o)) }}"
-        text = _select_tsv(raw, query, union=True)
-        for s, p, quoted, lang, bare in _TSV_LITERAL_ROW.findall(text.decode()):
+        text = select_tsv(raw, query, union=True)
+        for s, p, quoted, lang, bare in TSV_LITERAL_ROW.findall(text.decode()):
             value = bare or quoted
             if "\\" in quoted:
-                value = _tsv_literal(f'"{quoted}"')[0]
+                value = tsv_literal(f'"{quoted}"')[0]
             self.literals.append((s, p, value, lang or None))
-        values = " ".join(f"<{p}>" for p in sorted(QUALIFIED.keys() | QUALIFIER_TARGETS))
-        for row in _select(raw, f"SELECT ?s ?p ?o ?g {{ GRAPH ?g {{ ?s ?p ?o }} VALUES ?p {{ {values} }} }}"):
+        values = " ".join(f"<{p}>" for p in sorted(QUALIFIED.keys() | QUALIFIER_TARGETS | {PROV + "hadRole"}))
+        for row in select(raw, f"SELECT ?s ?p ?o ?g {{ GRAPH ?g {{ ?s ?p ?o }} VALUES ?p {{ {values} }} }}"):
             s, p, o, g = row
             self.blank.append((s.value if type(s) is ox.NamedNode else str(s), p.value,
                                o.value if type(o) is ox.NamedNode else str(o), g.value))
-        self.index, self.pred_index, self.graph_index = map(_unbracket, (index, pred_index, graph_index))
+        for row in select(raw, MEMBERSHIP_DATES, union=True):
+            member, organisation, date = row
+            self.membership_dates.append((member.value, organisation.value, date.value))
+        self.index, self.pred_index, self.graph_index = map(unbracket, (index, pred_index, graph_index))
 
 
     # --- assembly: one step per concern, each reading what the previous ones found --------------
@@ -149,6 +164,7 @@ class _Builder:
         self._intern()
         self._read_schema()
         self._read_literals()
+        self._read_memberships()
         self._fold_qualified()
         self._fold_same_as()
         return self._assemble(version)
@@ -178,10 +194,14 @@ class _Builder:
         self.types: dict[int, list[str]] = {}
         self.schema: set[int] = set()
         subjects, objects, _ = self._rows(RDF_TYPE)
+        self.auxiliary: set[int] = set()
         for s, o in zip(subjects, objects, strict=True):
             self.types.setdefault(s, []).append(iris[o])
             if iris[o] in SCHEMA_TYPES or iris[o].startswith(SH):
                 self.schema.add(s)
+            elif iris[o] in AUXILIARY_TYPES:
+                self.auxiliary.add(s)  # a qualification, membership or time given an IRI: not a thing
+        self.schema |= self.auxiliary
         self.sub_property: list[tuple[str, str]] = []
         self.inverse_of: list[tuple[str, str]] = []
         for name in SCHEMA_PREDICATES:
@@ -207,7 +227,8 @@ class _Builder:
         self.alt: dict[int, list[str]] = {}
         self.date_best: dict[int, tuple[int, str]] = {}
         self.inverse_labels: dict[str, tuple[int, str]] = {}
-        self.implies: set[str] = set()
+        self.sentence: dict[int, tuple[int, str]] = {}
+        self.plural: set[int] = set()
         for s_iri, pred, value, lang in self.literals:
             s = self._node(s_iri)
             if pred in LABEL_RANKS:
@@ -224,10 +245,12 @@ class _Builder:
                 old = self.inverse_labels.get(s_iri)
                 if old is None or key < old[0]:
                     self.inverse_labels[s_iri] = (key, value)
-            elif pred == BC + "impliesInfluence":
-                self.schema.add(s)
-                if value.strip().lower() in ("true", "1"):
-                    self.implies.add(s_iri)
+            elif pred == SENTENCE_LABEL:
+                key = 0 if lang == "en" else 1 if not lang else 2
+                if s not in self.sentence or key < self.sentence[s][0]:
+                    self.sentence[s] = (key, value)
+            elif pred == PLURAL and value.strip().lower() in ("true", "1"):
+                self.plural.add(s)
         self.schema.update(self.ids[name] for name in self.predicates if name in self.ids)
 
     def _label(self, s: int, rank: int, value: str, lang: str | None) -> None:
@@ -251,14 +274,49 @@ class _Builder:
         for column, value in zip(self.extra, (s, self.pid[p], o, g), strict=True):
             column.append(value)
 
+    def _read_memberships(self) -> None:
+        """When each membership held (``w3org:Membership`` with ``w3org:memberDuring`` or ``bc:date``), keyed by
+        (member, organisation): the earliest date when several memberships link the same two."""
+        links: dict[str, dict[str, str]] = {}
+        for s, p, o, _ in self.blank:
+            if p in MEMBERSHIP_LINKS:
+                links.setdefault(p, {})[s] = o
+        for name in MEMBERSHIP_LINKS:  # skolemised memberships and times are IRIs: their links are relations
+            subjects, objects, _ = self._rows(name)
+            for s_id, o_id in zip(subjects, objects, strict=True):
+                links.setdefault(name, {}).setdefault(self.iris[s_id], self.iris[o_id])
+        dated: dict[str, str] = {}
+        for node, predicate, value in self.time_literals:
+            if predicate == BC + "date" or node not in dated:
+                dated[node] = value
+        rows = list(self.membership_dates)
+        member, organisation = links.get(ORG + "member", {}), links.get(ORG + "organization", {})
+        during = links.get(ORG + "memberDuring", {})
+        instants = [links.get(TIME + "inside", {}), links.get(TIME + "hasBeginning", {})]
+        for m, who in member.items():
+            date = dated.get(m) or next((dated[i[during[m]]] for i in instants
+                                         if m in during and i.get(during[m]) in dated), None)
+            if m in organisation and date:
+                rows.append((who, organisation[m], date))
+        self.relation_dates: dict[tuple[int, int], str] = {}
+        for who, org, date in rows:
+            u, v = self.ids.get(who), self.ids.get(org)
+            if u is not None and v is not None and date < self.relation_dates.get((u, v), "9999"):
+                self.relation_dates[(u, v)] = date
+
     def _fold_qualified(self) -> None:
-        """A PROV qualification (``s prov:qualifiedX [ prov:agent o ]``) as the direct relation ``s prov:x o``."""
+        """A PROV qualification (``s prov:qualifiedX [ prov:agent o ]``) as the direct relation ``s prov:x o``,
+        when it has no role; with a role, as the relation the role means (:data:`QUALIFIED_ROLES`), or not at all."""
         iris, graphs = self.iris, self.graphs
         qual_target = {s: o for s, p, o, _ in self.blank if p in QUALIFIER_TARGETS}
+        role_of = {s: o for s, p, o, _ in self.blank if p == PROV + "hadRole"}
         for name in QUALIFIER_TARGETS:
             subjects, objects, _ = self._rows(name)
             for s, o in zip(subjects, objects, strict=True):
                 qual_target.setdefault(iris[s], iris[o])
+        subjects, objects, _ = self._rows(PROV + "hadRole")
+        for s, o in zip(subjects, objects, strict=True):
+            role_of.setdefault(iris[s], iris[o])
         qualified = [(s, p, o, g) for s, p, o, g in self.blank if p in QUALIFIED]
         for name in QUALIFIED:
             subjects, objects, gs = self._rows(name)
@@ -267,12 +325,14 @@ class _Builder:
         for s_iri, pred, qual, g in qualified:
             target = qual_target.get(qual)
             subject = self.ids.get(s_iri)
-            if target is None or subject is None:
+            role = role_of.get(qual)
+            direct = QUALIFIED[pred] if role is None else QUALIFIED_ROLES.get((pred, role))
+            if target is None or subject is None or direct is None:
                 continue
             if g not in graph_ids:
                 graph_ids[g] = len(graphs)
                 graphs.append(g)
-            self._add(subject, QUALIFIED[pred], self._node(target), graph_ids[g])
+            self._add(subject, direct, self._node(target), graph_ids[g])
 
     def _fold_same_as(self) -> None:
         """``owl:sameAs`` to a thing of the graph is a relation; to the outside world, a node attribute."""
@@ -293,7 +353,7 @@ class _Builder:
         n = len(self.iris)
         pid, schema = self.pid, self.schema
         drop_preds = [pid[name] for name in (BOOKKEEPING | SCHEMA_PREDICATES | QUALIFIED.keys()
-                                              | {RDF_TYPE, SAME_AS}) if name in pid]
+                                              | AUXILIARY_PREDICATES | {RDF_TYPE, SAME_AS}) if name in pid]
         is_schema = np.zeros(n, dtype=bool)
         if schema:
             is_schema[np.fromiter(schema, dtype=np.int64, count=len(schema))] = True
@@ -366,13 +426,15 @@ class _Builder:
             extra_graphs=extra_graphs, in_off=_ints(in_off), in_src=_ints(s_col[in_order]),
             in_pred=_ints(p_col[in_order]), in_edge=_ints(in_order), degree=_ints(degree),
             predicates=self.predicates, pred_index=self.pid, pred_freq=pred_freq, graphs=self.graphs,
-            properties=_properties(self.predicates, ids, label_best, self.inverse_labels, self.implies,
-                                   self.sub_property, self.inverse_of, symmetric),
+            properties=_properties(self.predicates, ids, label_best, self.inverse_labels, self.sub_property,
+                                   self.inverse_of, symmetric),
             labels={v: t for v, (_, t) in label_best.items() if alive[v]},
             alt_labels={v: sorted(set(a)) for v, a in self.alt.items() if alive[v]}, types=types_out,
             dates={v: d for v, (_, d) in self.date_best.items() if alive[v]}, same_as=self.same_as,
             kinds=_kinds(iris, alive, types_out),
             graph_labels={g: label_best[ids[g]][1] for g in self.graphs if ids.get(g) in label_best},
+            sentence_labels={v: text for v, (_, text) in self.sentence.items() if alive[v]},
+            plural=frozenset(v for v in self.plural if alive[v]), relation_dates=self.relation_dates,
         )
 
 
@@ -398,74 +460,24 @@ def _kinds(iris: list[str], alive: bytearray, types: dict[int, tuple[str, ...]])
 
 _GRAPH_EDGES = "SELECT ?s ?p ?o {{ {} {{ ?s ?p ?o FILTER(isIRI(?s) && isIRI(?o)) }} }}"
 
-
-def _select(raw: ox.Store, query: str, union: bool = False) -> ox.QuerySolutions:
-    """The solutions of a SELECT query (over the union of the graphs if ``union``)."""
-    solutions = raw.query(query, use_default_graph_as_union=union)
-    assert isinstance(solutions, ox.QuerySolutions), "a SELECT query"
-    return solutions
-
-
-def _select_tsv(raw: ox.Store, query: str, union: bool = False) -> bytes:
-    """The solutions of a SELECT query as SPARQL TSV, written by Oxigraph."""
-    return _select(raw, query, union).serialize(format=ox.QueryResultsFormat.TSV) or b""
-
-
-def _tsv_chunks(text: bytes, size: int = 1 << 22) -> Iterator[list[bytes]]:
-    """The cells of a SPARQL TSV result whose cells hold no blanks (IRIs), a few MiB of rows at a time."""
-    start = text.find(b"\n") + 1  # after the header
-    while start < len(text):
-        end = text.find(b"\n", start + size)
-        end = len(text) if end < 0 else end
-        yield text[start:end].split()
-        start = end + 1
-
-
-_TSV_LITERAL_ROW = re.compile(
-    r'^<([^>\t]*)>\t<([^>\t]*)>\t(?:"((?:[^"\\\n]|\\.)*)"(?:@([A-Za-z0-9-]+)|\^\^<[^>]*>)?|([^\t"\n]+))$', re.M
-)
-"""A row ``<s> <p> literal`` of a SPARQL TSV result: subject, predicate, quoted value, language, bare value."""
-
-_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
-
-
-def _tsv_literal(cell: str) -> tuple[str, str | None]:
-    r"""The lexical value and language of a literal written in SPARQL TSV (N-Triples syntax).
-
-    >>> _tsv_literal('"Caf\\u00E9 \\"x\\""@en'), _tsv_literal('"1993"^^<http://www.w3.org/2001/XMLSchema#gYear>')
-    (('Café "x"', 'en'), ('1993', None))
-    >>> _tsv_literal("1993")
-    ('1993', None)
-    """
-    if not cell.startswith('"'):
-        return cell, None  # numbers and booleans are written bare
-    end = cell.rfind('"')
-    value, rest = cell[1:end], cell[end + 1 :]
-    if "\\" in value:
-        value = re.sub(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", _unescape, value)
-    return value, (rest[1:] if rest.startswith("@") else None)
-
-
-def _unescape(match: re.Match[str]) -> str:
-    code = match.group(1)
-    return chr(int(code[1:], 16)) if len(code) > 1 else _ESCAPES.get(code, code)
-
-
-def _unbracket(ids: dict[bytes, int]) -> defaultdict[str, int]:
-    """``{b"<iri>": id}`` as ``{"iri": id}`` (the empty cell is the default graph, ``""``)."""
-    out: defaultdict[str, int] = defaultdict(itertools.count(len(ids)).__next__)
-    out.update((key.decode()[1:-1], v) for key, v in ids.items())
-    return out
+MEMBERSHIP_DATES = f"""SELECT DISTINCT ?member ?organisation (STR(?when) AS ?date) {{
+  ?m <{ORG}member> ?member ; <{ORG}organization> ?organisation .
+  {{ ?m <{BC}date> ?when }} UNION {{
+    ?m <{ORG}memberDuring>/(<{TIME}inside>|<{TIME}hasBeginning>) ?instant .
+    VALUES ?p {{ <{TIME}inXSDgYear> <{TIME}inXSDgYearMonth> <{TIME}inXSDDate> }} ?instant ?p ?when }}
+  FILTER(isIRI(?member) && isIRI(?organisation))
+}}"""
+"""When each membership held, by member and organisation (the earliest is kept)."""
 
 
 def _properties(
     predicates: list[str], index: dict[str, int], label_best: dict[int, tuple[int, str]],
-    inverse_labels: dict[str, tuple[int, str]], implies: set[str], sub_property: list[tuple[str, str]],
+    inverse_labels: dict[str, tuple[int, str]], sub_property: list[tuple[str, str]],
     inverse_of: list[tuple[str, str]], symmetric: set[str],
 ) -> dict[str, PropertyInfo]:
-    """Labels, inverse labels and influence direction of every property the data uses or describes."""
-    influence: dict[str, int] = {p: 1 for p in PROV_INFLUENCE} | {p: -1 for p in PROV_INFLUENCED}
-    influence |= {p: 1 for p in implies}
+    """Labels, inverse labels and influence direction of every property the data uses or describes: influence
+    as :data:`kg.paths.relations.INFLUENCE` lists it, for sub-properties and inverses of those too."""
+    influence: dict[str, int] = dict(INFLUENCE)
     pairs = inverse_of + [(b, a) for a, b in inverse_of]
     changed = True
     while changed:  # closure over rdfs:subPropertyOf and owl:inverseOf

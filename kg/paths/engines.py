@@ -76,9 +76,10 @@ class MemoryEngine:
         walk = lineage if direction == "lineage" else influenced
         return InfluenceAnswer(proj, v, walk(proj, v, max_depth=max_depth, limit=limit))
 
-    def ranking(self, limit: int = 20, kinds: frozenset[str] | None = None) -> tuple[Projection, list[Ranked]]:
+    def ranking(self, limit: int = 20, kinds: frozenset[str] | None = None,
+                measure: str = "influence") -> tuple[Projection, list[Ranked]]:
         proj = self.projection()
-        return proj, ranking(proj, limit, kinds)
+        return proj, ranking(proj, limit, kinds, measure)
 
     def readiness(self) -> tuple[str | None, dict[str, object]]:
         try:

@@ -2,7 +2,8 @@
 
 A hop is a triple *as the data states it* (subject, predicate, object), the direction in which the
 path walks it (``forward`` from subject to object, ``backward`` against it, read with the
-property's inverse label), and the source graphs that state it.
+property's inverse label), its sentence in walking order (:mod:`kg.paths.sentences`) and the source graphs
+that state it. A path that links its ends only through a broad concept says so (``broad_concept``).
 
 >>> from kg.paths.builder import projection_from_quads
 >>> from kg.paths.search import search
@@ -16,7 +17,7 @@ property's inverse label), and the source graphs that state it.
 >>> proj = projection_from_quads(quads)
 >>> path = search(proj, proj.node("http://x/id/person/jm"), proj.node("http://x/id/work/oslo")).paths[0]
 >>> path_text(proj, path)
-'Joseph V. Montville coined track-two; oslo began as track-two'
+'Joseph V. Montville coined track-two; track-two is the object of "began as" from oslo.'
 >>> [h["direction"] for h in path_json(proj, path)["hops"]]
 ['forward', 'backward']
 """
@@ -31,8 +32,12 @@ import pyoxigraph as ox
 from kg.namespaces import RDFS
 from kg.paths.model import Hop, Path, SearchResult
 from kg.paths.projection import Projection
+from kg.paths.sentences import agree, hop_sentence, path_text, reading, relation_date, statement, when
 from kg.store.xmlchars import svg_escape as escape  # XML-safe: characters XML 1.0 forbids are shown as U+FFFD
 from kg.store.xmlchars import svg_quoteattr as quoteattr
+
+__all__ = ["hop_json", "node_json", "path_json", "path_quads", "path_text", "paths_rdf", "paths_svg", "result_json",
+           "sentence", "sources_json", "text_report", "time_order"]
 
 
 def node_json(proj: Projection, v: int) -> dict[str, object]:
@@ -51,16 +56,15 @@ def sources_json(proj: Projection, e: int) -> list[dict[str, str]]:
 
 def sentence(proj: Projection, e: int) -> str:
     """The relation as the data states it, in English: "Joseph V. Montville coined Track Two diplomacy"."""
-    u, v = proj.edge_subject(e), proj.out_dst[e]
-    return f"{proj.label(u)} {proj.prop(proj.predicates[proj.out_pred[e]]).label} {proj.label(v)}"
+    return statement(proj, e)
 
 
 def hop_json(proj: Projection, hop: Hop) -> dict[str, object]:
-    """One hop: the triple as stated, its direction along the path, the reading, and its sources."""
+    """One hop: the triple as stated, its direction along the path, the reading, the sentence in walking order,
+    when it held (a dated membership), and its sources."""
     e = hop.edge
     u, v = proj.edge_subject(e), proj.out_dst[e]
     info = proj.prop(proj.predicates[proj.out_pred[e]])
-    reading = info.label if hop.forward else info.inverse_label
     out: dict[str, object] = {
         "from": node_json(proj, hop.source),
         "to": node_json(proj, hop.target),
@@ -68,10 +72,13 @@ def hop_json(proj: Projection, hop: Hop) -> dict[str, object]:
         "predicate": {"iri": info.iri, "label": info.label, "inverse_label": info.inverse_label},
         "object": {"iri": proj.iris[v], "label": proj.label(v)},
         "direction": "forward" if hop.forward else "backward",
-        "reading": reading,
-        "text": f"{proj.label(hop.source)} {reading} {proj.label(hop.target)}",
+        "reading": agree(reading(proj, e, hop.forward), hop.source in proj.plural),
+        "text": hop_sentence(proj, hop),
         "sources": sources_json(proj, e),
     }
+    date = relation_date(proj, e)
+    if date:  # a membership with a known time says when it held
+        out["when"] = when(date)
     if hop.also:
         out["also"] = [
             {"predicate": proj.predicates[proj.out_pred[other]], "direction": "forward" if fwd else "backward",
@@ -79,11 +86,6 @@ def hop_json(proj: Projection, hop: Hop) -> dict[str, object]:
             for other, fwd in hop.also
         ]
     return out
-
-
-def path_text(proj: Projection, path: Path) -> str:
-    """The path as plain English: each relation as stated, in path order, joined by semicolons."""
-    return "; ".join(sentence(proj, hop.edge) for hop in path.hops)
 
 
 def time_order(proj: Projection, nodes: Iterable[int]) -> list[dict[str, object]]:
@@ -104,6 +106,7 @@ def path_json(proj: Projection, path: Path, rank: int = 1) -> dict[str, object]:
         "score": round(path.score, 4),
         "cost": round(path.cost, 4),
         "reasons": list(path.reasons),
+        "broad_concept": None if path.broad_concept is None else node_json(proj, path.broad_concept),
         "text": path_text(proj, path),
         "nodes": [node_json(proj, v) for v in path.nodes],
         "hops": [hop_json(proj, hop) for hop in path.hops],
@@ -131,6 +134,7 @@ def result_json(proj: Projection, result: SearchResult) -> dict[str, object]:
             "avoid": [proj.iris[v] for v in sorted(cons.avoid)], "max_degree": cons.max_degree,
             "after": cons.after, "before": cons.before,
         },
+        "resolved": {end: how.as_json() for end, how in result.resolved.items()},
         "paths": [path_json(proj, path, rank) for rank, path in enumerate(result.paths, 1)],
         "message": None if result.paths else _no_path_message(result),
     }
@@ -144,16 +148,23 @@ def _no_path_message(result: SearchResult) -> str:
 def text_report(proj: Projection, result: SearchResult) -> str:
     """The result for a terminal: numbered paths with score, reasons, English text and sources."""
     lines = [f"From {proj.label(result.source)} <{proj.iris[result.source]}>",
-             f"to   {proj.label(result.target)} <{proj.iris[result.target]}>", ""]
+             f"to   {proj.label(result.target)} <{proj.iris[result.target]}>"]
+    for end, how in result.resolved.items():
+        note = how.as_json()["note"]
+        if note:
+            lines.append(f"({end} {how.query!r}: {note})")
+    lines.append("")
     if not result.paths:
         return "\n".join(lines + [_no_path_message(result)])
     for rank, path in enumerate(result.paths, 1):
         lines.append(f"{rank}. {path_text(proj, path)}")
         lines.append(f"   {path.length} hop{'s' * (path.length != 1)}, score {path.score:.3f}")
+        if path.broad_concept is not None:
+            lines.append(f"   only through the broad concept '{proj.label(path.broad_concept)}'")
         lines += [f"   - {reason}" for reason in path.reasons]
         for number, hop in enumerate(path.hops, 1):
             cited = ", ".join(s["label"] for s in sources_json(proj, hop.edge))
-            lines.append(f"   [{number}] {sentence(proj, hop.edge)}  (source: {cited})")
+            lines.append(f"   [{number}] {hop_sentence(proj, hop)}  (source: {cited})")
         dated = time_order(proj, path.nodes)
         if dated:
             lines.append("   time order: " + " → ".join(f"{d['label']} ({d['date']})" for d in dated))

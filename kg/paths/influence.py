@@ -1,20 +1,22 @@
 """Influence: who or what shaped a thing (its lineage), what it shaped, and who shaped the most.
 
-A relation states influence when its predicate is ``prov:wasInfluencedBy`` or one of PROV-O's
-sub-properties (``prov:wasDerivedFrom``, ``prov:wasAttributedTo``, ``prov:wasAssociatedWith``, …), a
-property the store declares ``rdfs:subPropertyOf`` one of those, a property marked
-``bc:impliesInfluence true`` (``S p O`` means S was influenced by O), or the inverse of any of these
-(``prov:influenced``, ``prov:generated``, ``owl:inverseOf``). PROV qualified influences
-(``prov:qualifiedInfluence`` and kin) are folded into direct relations by the projection.
+Influence follows only the relations that carry it, listed in one place, :data:`kg.paths.relations.INFLUENCE`:
+``prov:wasInfluencedBy`` (and ``prov:qualifiedInfluence``, which the projection folds into it), coining a
+concept, setting out a process, writing or editing a work, a work in which a concept was coined or described,
+a concept expanded into another; and properties the store declares ``rdfs:subPropertyOf`` or
+``owl:inverseOf`` one of those. So the authors of the works that define a concept are in its lineage.
+Agreement, citation, publication, association, attribution, membership and participation are not influence.
 
 - :func:`lineage`: the influencers of a thing, transitively, each with its depth and the path of cited
   hops that leads to it;
 - :func:`influenced`: the inverse;
-- :func:`ranking`: the most influential actors and works, by PageRank over the influence graph
-  (credit flows from the influenced to the influencer) plus weaker association links between
-  actors, works, events and concepts, and by betweenness centrality; computed once per projection.
-  On big graphs (more than ``ASSOCIATION_MAX_EDGES`` relations) only influence links count, and
-  betweenness is estimated from sampled sources (the reason says "estimated").
+- :func:`ranking`: the most influential things, by how many things they influenced (transitively, then
+  directly), then by PageRank over the influence graph (credit flows from the influenced to the influencer);
+  a thing that influenced nothing is not ranked, so the "influenced N things" figure agrees with the rank;
+- :func:`centrality`: the general graph centrality, under its own name (not influence): PageRank over every
+  relation between actors, works, events and concepts, and betweenness centrality. On big graphs (more than
+  ``ASSOCIATION_MAX_EDGES`` relations) only influence links count, and betweenness is estimated from sampled
+  sources (the reason says "estimated").
 
 >>> from kg.paths.builder import projection_from_quads
 >>> import pyoxigraph as ox
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
+from kg.namespaces import PROV
 from kg.paths.model import MAX_LENGTH, Hop, PathRequestError
 from kg.paths.projection import Projection
 
@@ -42,8 +45,10 @@ MAX_RESULTS = 1000
 """Most entries a lineage or an influenced list returns."""
 MAX_RANKING = 100
 """Most entries a ranking returns."""
-RANKED_KINDS = frozenset({"person", "org", "work"})
-"""Kinds the ranking lists by default: actors and works."""
+RANKED_KINDS = frozenset({"person", "org", "work", "concept"})
+"""Kinds the ranking lists by default: actors, works and concepts."""
+MEASURES = ("influence", "centrality")
+"""What a ranking ranks by: influence (:func:`ranking`) or general graph centrality (:func:`centrality`)."""
 ASSOCIATION_KINDS = frozenset({"person", "org", "work", "event", "process", "concept"})
 """Kinds between which any relation counts as an association in the ranking graph."""
 ASSOCIATION_WEIGHT = 0.25
@@ -115,7 +120,7 @@ def _walk(proj: Projection, start: int, links: dict[int, list[tuple[int, int, bo
         depth = len(via[v])
         if depth >= max_depth:
             continue
-        for w, e, forward in sorted(links.get(v, ()), key=lambda x: (proj.label(x[0]), x[1])):
+        for w, e, forward in sorted(links.get(v, ()), key=lambda x: _order(proj, *x)):
             if w in via:
                 continue
             via[w] = via[v] + (Hop(v, w, e, forward),)
@@ -124,6 +129,14 @@ def _walk(proj: Projection, start: int, links: dict[int, list[tuple[int, int, bo
             if len(out) >= limit:
                 break
     return out
+
+
+def _order(proj: Projection, w: int, e: int, forward: bool) -> tuple[str, bool, str, bool, str]:
+    """The order a walk takes links in: by the label of where they lead, then the telling relation before the bare
+    ``prov:wasInfluencedBy`` ("was expanded into" before "influenced"), then by IRIs (the same in every projection
+    of the same data, unlike edge ids)."""
+    predicate = proj.predicates[proj.out_pred[e]]
+    return (proj.label(w), predicate == PROV + "wasInfluencedBy", predicate, not forward, proj.iris[w])
 
 
 def lineage(proj: Projection, thing: int, max_depth: int = 6, limit: int = 200) -> list[Entry]:
@@ -193,15 +206,61 @@ def _make_scores(proj: Projection) -> Scores:
     return Scores(pagerank, betweenness, sampled, n, graph.number_of_edges())
 
 
-def ranking(proj: Projection, limit: int = 20, kinds: frozenset[str] | None = RANKED_KINDS) -> list[Ranked]:
-    """The most influential things (actors and works by default), best first, with reasons."""
+def ranking(proj: Projection, limit: int = 20, kinds: frozenset[str] | None = RANKED_KINDS,
+            measure: str = "influence") -> list[Ranked]:
+    """The most influential things (actors, works and concepts by default), best first, with reasons; with
+    ``measure="centrality"``, the most central things of the whole graph (:func:`centrality`)."""
     if not 1 <= limit <= MAX_RANKING:
         raise PathRequestError(f"limit={limit} is out of range: it must be between 1 and {MAX_RANKING}")
-    key = f"ranking:{limit}:{','.join(sorted(kinds or ()))}"
-    return proj.memo(key, lambda: _make_ranking(proj, limit, kinds))
+    if measure not in MEASURES:
+        raise PathRequestError(f"by={measure!r} is not a measure: use {' or '.join(MEASURES)}")
+    key = f"ranking:{measure}:{limit}:{','.join(sorted(kinds or ()))}"
+    make = _make_ranking if measure == "influence" else _make_centrality
+    return proj.memo(key, lambda: make(proj, limit, kinds))
+
+
+def influence_scores(proj: Projection) -> dict[int, float]:
+    """PageRank over the influence graph alone (credit flows to the influencer), once per projection."""
+    return proj.memo("influence-pagerank", lambda: _influence_pagerank(proj))
+
+
+def _influence_pagerank(proj: Projection) -> dict[int, float]:
+    graph = nx.DiGraph()
+    for whom, links in influence_graph(proj).influencers.items():
+        for who, _, _ in links:
+            graph.add_edge(whom, who)
+    return nx.pagerank(graph, max_iter=200, tol=1e-8) if graph.number_of_nodes() else {}
 
 
 def _make_ranking(proj: Projection, limit: int, kinds: frozenset[str] | None) -> list[Ranked]:
+    infl = influence_graph(proj)
+    pagerank = influence_scores(proj)
+    counted = []
+    for v in infl.influencees:
+        if kinds and proj.kind(v) not in kinds:
+            continue
+        reached = influenced(proj, v, MAX_LENGTH, MAX_RESULTS)
+        direct = len({w for w, _, _ in infl.influencees[v]})
+        counted.append((v, reached, direct))
+    counted.sort(key=lambda c: (-len(c[1]), -c[2], -pagerank.get(c[0], 0.0), proj.label(c[0])))
+    out = []
+    for position, (v, reached, direct) in enumerate(counted[:limit], 1):
+        transitive = len(reached)
+        nearest = [proj.label(e.node) for e in reached if e.depth == 1]
+        named = ", ".join(nearest[:3]) + (", …" if len(nearest) > 3 else "")
+        reason = (f"influenced {transitive} thing{'s' * (transitive != 1)}, {direct} of them directly ({named}); "
+                  f"#{position} by things influenced; PageRank on the influence graph {pagerank.get(v, 0.0):.3f}")
+        out.append(Ranked(v, pagerank.get(v, 0.0), 0.0, direct, transitive, reason))
+    return out
+
+
+def centrality(proj: Projection, limit: int = 20, kinds: frozenset[str] | None = RANKED_KINDS) -> list[Ranked]:
+    """The most central things of the graph (not influence): PageRank over influence and association links,
+    and betweenness centrality (see the module documentation)."""
+    return ranking(proj, limit, kinds, "centrality")
+
+
+def _make_centrality(proj: Projection, limit: int, kinds: frozenset[str] | None) -> list[Ranked]:
     sc = scores(proj)
     infl = influence_graph(proj)
     candidates = [v for v in sc.pagerank if not kinds or proj.kind(v) in kinds]
@@ -212,7 +271,8 @@ def _make_ranking(proj: Projection, limit: int, kinds: frozenset[str] | None) ->
         transitive = len(influenced(proj, v, MAX_LENGTH, MAX_RESULTS))
         b = sc.betweenness.get(v, 0.0)
         estimate = " (estimated)" if sc.sampled else ""
-        reason = (f"influenced {direct} thing{'s' * (direct != 1)} directly, {transitive} transitively; "
-                  f"PageRank {sc.pagerank[v]:.3f} (#{position}); betweenness {b:.2f}{estimate}")
+        reason = (f"graph centrality (not influence): PageRank over every relation {sc.pagerank[v]:.3f} "
+                  f"(#{position}); betweenness {b:.2f}{estimate}; influenced {direct} thing{'s' * (direct != 1)} "
+                  f"directly, {transitive} transitively")
         out.append(Ranked(v, sc.pagerank[v], b, direct, transitive, reason))
     return out

@@ -64,12 +64,20 @@ class Hop:
 
 @dataclass(frozen=True)
 class Path:
-    """A path: its nodes, its hops, its cost (lower is better) and why it ranks where it does."""
+    """A path: its nodes, its hops, its cost (lower is better) and why it ranks where it does.
+
+    ``broad_concept`` is the concept through which alone the path links its ends, when it does (the path says
+    only that both ends are filed under it); ``base_cost`` is the cost before the whole-path adjustments
+    (:func:`kg.paths.ranking.adjustments`), which the search uses to know when it has seen every path that could
+    rank in the top k.
+    """
 
     nodes: tuple[int, ...]
     hops: tuple[Hop, ...]
     cost: float
     reasons: tuple[str, ...] = ()
+    broad_concept: int | None = None
+    base_cost: float | None = None
 
     @property
     def length(self) -> int:
@@ -81,9 +89,40 @@ class Path:
         return 1.0 / self.cost if self.cost > 0 else 0.0
 
 
+@dataclass(frozen=True)
+class Resolution:
+    """How a name given for an end of a path was resolved: what was asked, how the thing taken matched (``iri``,
+    ``exact``, ``token``, ``prefix``, ``substring``), the label that matched, and the other things that matched
+    less well (as JSON: iri, label, kind, match, matched), so an answer never swaps one thing for another silently.
+    """
+
+    query: str
+    match: str
+    matched: str | None = None
+    others: tuple[dict[str, object], ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        """The resolution as JSON, with a note when other things matched.
+
+        >>> Resolution("Oslo", "exact", "oslo", ({"label": "Oslo Accords", "kind": "work"},)).as_json()["note"]
+        "took the thing whose label is exactly 'Oslo'; it could also mean: Oslo Accords (work). Give an IRI or a \
+longer name to choose another"
+        """
+        out: dict[str, object] = {"query": self.query, "match": self.match, "matched": self.matched,
+                                  "others": list(self.others), "note": None}
+        if self.others:
+            how = {"exact": "whose label is exactly", "token": "whose label has every word of",
+                   "prefix": "whose label has words starting like", "substring": "whose label contains"}
+            listed = "; ".join(f"{o['label']} ({o.get('kind') or 'thing'})" for o in self.others)
+            out["note"] = (f"took the thing {how.get(self.match, 'matching')} {self.query!r}; it could also mean: "
+                           f"{listed}. Give an IRI or a longer name to choose another")
+        return out
+
+
 @dataclass
 class SearchResult:
-    """The answer of :func:`search`: ranked paths and how the search went."""
+    """The answer of :func:`search`: ranked paths and how the search went (``resolved``: how the ends' names were
+    resolved, by ``from`` and ``to``, when they were given as names)."""
 
     source: int
     target: int
@@ -93,6 +132,7 @@ class SearchResult:
     truncated: bool = False
     elapsed_ms: float = 0.0
     constraints: Constraints = field(default_factory=Constraints)
+    resolved: dict[str, Resolution] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ the best matches tie.
 >>> index = NameIndex(proj)
 >>> proj.iris[index.resolve("montville")], proj.iris[index.resolve("Oslo")]
 ('http://x/id/person/jvm', 'http://x/id/work/oslo')
+>>> index.resolution("Oslo")[1].others[0]["label"]
+'Oslo I Accord'
 >>> index.resolve("Montvile")
 Traceback (most recent call last):
 ...
@@ -34,9 +36,12 @@ import difflib
 from dataclasses import dataclass
 
 from kg.paths.constraints import expand_curie
+from kg.paths.model import Resolution
 from kg.paths.projection import Projection, fold, normalise_kind
 
 TIERS = ("exact", "token", "prefix", "substring", "fuzzy")
+MAX_OTHERS = 8
+"""Most other things a resolution lists (the things a name matched less well than the one taken)."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,12 @@ class NameIndex:
     # --- resolution --------------------------------------------------------------------
     def resolve(self, text: str) -> int:
         """The node meant by an IRI, a CURIE (``person:joseph-v-montville``) or a name; raises if unclear."""
+        return self.resolution(text)[0]
+
+    def resolution(self, text: str) -> tuple[int, Resolution]:
+        """The node meant by an IRI, a CURIE or a name, and how it was chosen: an exact label or alternative label
+        beats a partial match; among equals, a primary label beats an alternative one; a tie is ambiguous
+        (:class:`AmbiguousName`, 409); the things that matched less well are listed (``others``)."""
         text = text.strip()
         if not text:
             raise UnknownThing(text, [])
@@ -190,7 +201,7 @@ class NameIndex:
         iri = expand_curie(text, self._thing_prefixes())
         v = proj.node(iri)
         if v is not None:
-            return v
+            return v, Resolution(text, "iri")
         if "://" in iri or iri.startswith("urn:"):
             tail = iri.rstrip("/").rsplit("/", 1)[-1]
             raise UnknownThing(text, self.search(tail.replace("-", " "), 5) if tail else [])
@@ -201,7 +212,9 @@ class NameIndex:
         ties = [c for c in found if (c.match, c.coverage, c.primary) == (top.match, top.coverage, top.primary)]
         distinct = list(dict.fromkeys(c.node for c in ties))
         if len(distinct) == 1:
-            return top.node
+            others = tuple(dict.fromkeys(c.node for c in found if c.node != top.node))[:MAX_OTHERS]
+            best = {c.node: c for c in reversed(found)}
+            return top.node, Resolution(text, top.match, top.matched, tuple(best[o].as_json() for o in others))
         raise AmbiguousName(text, [c for c in found if c.node in set(distinct)] + [
             c for c in found if c.node not in set(distinct)][: max(0, 8 - len(distinct))])
 

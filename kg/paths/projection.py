@@ -12,10 +12,17 @@ projection keeps only *things* (IRIs) and the *relations* between them:
   sortable string) and ``owl:sameAs`` links to the outside world;
 - edges are object relations ``s p o``, with the set of source graphs that state them.
   ``rdf:type`` becomes node types, external ``owl:sameAs`` a node attribute;
-  ``skos:inScheme`` / ``skos:topConceptOf`` / ``rdfs:isDefinedBy`` are dropped; a PROV
-  qualification (``s prov:qualifiedInfluence [ prov:influencer o ]`` and its kin) is
+  ``skos:inScheme`` / ``skos:topConceptOf`` / ``rdfs:isDefinedBy`` / ``dcterms:license`` are dropped; a PROV
+  qualification without a role (``s prov:qualifiedInfluence [ prov:influencer o ]`` and its kin) is
   folded into the direct relation (``s prov:wasInfluencedBy o``) when the data does not
-  already state it.
+  already state it; one with a role is folded only into the relation its role means
+  (:data:`kg.paths.relations.QUALIFIED_ROLES`: an author is a creator), never into the generic one
+  (an audience is not an agent). Qualification, membership and time descriptions are never
+  things, whether blank nodes or skolem IRIs (:data:`AUXILIARY_TYPES`, :data:`AUXILIARY_PREDICATES`);
+  a membership's time dates its ``w3org:memberOf`` / ``w3org:headOf`` relation
+  (:attr:`Projection.relation_dates`);
+- for sentences: how a thing is named inside one (``bc:sentenceLabel``) and whether its
+  label is plural (``bc:plural``).
 
 The hot path (path search) uses integer node ids and adjacency lists; a networkx
 ``MultiDiGraph`` is built on demand for algorithms (:meth:`Projection.to_networkx`). :mod:`kg.paths.builder`
@@ -42,6 +49,7 @@ from kg.namespaces import (
     BC,
     DCTERMS,
     FOAF,
+    ORG,
     OWL,
     PROCESS_TYPE,
     PROV,
@@ -50,6 +58,7 @@ from kg.namespaces import (
     ROLE,
     SCHEMA,
     SKOS,
+    TIME,
     TRACK,
 )
 
@@ -69,14 +78,14 @@ SCHEMA_TYPES = frozenset(
 """Types that make a resource part of the schema (never a node of the projection)."""
 
 SCHEMA_PREDICATES = frozenset(
-    {BC + "inverseLabel", BC + "impliesInfluence", RDFS + "subPropertyOf", RDFS + "subClassOf", OWL + "inverseOf",
+    {BC + "inverseLabel", RDFS + "subPropertyOf", RDFS + "subClassOf", OWL + "inverseOf",
      RDFS + "domain", RDFS + "range", OWL + "equivalentProperty", OWL + "equivalentClass"}
 )
 """A subject of any of these is a class or a property."""
 
 BOOKKEEPING = frozenset(
     {SKOS + "inScheme", SKOS + "topConceptOf", SKOS + "hasTopConcept", RDFS + "isDefinedBy", RDF + "first",
-     RDF + "rest", OWL + "imports", PROV + "hadRole"}
+     RDF + "rest", OWL + "imports", PROV + "hadRole", DCTERMS + "license"}
 )
 """Relations that are bookkeeping rather than knowledge; never edges."""
 
@@ -101,13 +110,31 @@ QUALIFIED: dict[str, str] = {
 QUALIFIER_TARGETS = frozenset({PROV + "influencer", PROV + "agent", PROV + "entity", PROV + "activity"})
 """Properties of a qualification node that name the other party."""
 
+MEMBERSHIP_LINKS = frozenset({ORG + "member", ORG + "organization", ORG + "memberDuring", TIME + "inside",
+                              TIME + "hasBeginning"})
+"""How a ``w3org:Membership`` names its member, its organisation and the time it held (read for dates)."""
+TIME_LITERALS = frozenset({TIME + "inXSDgYear", TIME + "inXSDgYearMonth", TIME + "inXSDDate", BC + "date"})
+"""Literals that date a membership (directly or on the instant its period is inside or begins with)."""
+AUXILIARY_PREDICATES = frozenset(QUALIFIER_TARGETS | MEMBERSHIP_LINKS | {
+    PROV + "hadActivity", ORG + "role", TIME + "hasTime", TIME + "hasEnd"})
+"""Relations inside qualification, membership and time descriptions: never edges, whether those descriptions are
+blank nodes or (skolemised) IRIs. What they say is folded into the relations they qualify."""
+AUXILIARY_TYPES = frozenset({
+    ORG + "Membership", PROV + "Influence", PROV + "Association", PROV + "Attribution", PROV + "Delegation",
+    PROV + "Derivation", PROV + "Generation", PROV + "Usage", PROV + "Communication", PROV + "Start", PROV + "End",
+    PROV + "Invalidation", PROV + "Quotation", PROV + "Revision", PROV + "PrimarySource", TIME + "Instant",
+    TIME + "Interval", TIME + "ProperInterval", TIME + "TemporalEntity"})
+"""Types of the nodes that qualify a relation or give a time: never things of the graph."""
+
 LABEL_RANKS: dict[str, int] = {SKOS + "prefLabel": 0, RDFS + "label": 1, FOAF + "name": 2, DCTERMS + "title": 3,
                                SCHEMA + "name": 3, "https://schema.org/name": 3}
 ALT_LABELS = frozenset({SKOS + "altLabel", SKOS + "hiddenLabel", FOAF + "nick"})
 DATE_RANKS: dict[str, int] = {BC + "date": 0, BC + "startDate": 1, DCTERMS + "date": 2, DCTERMS + "issued": 3,
                               PROV + "startedAtTime": 4}
+SENTENCE_LABEL = BC + "sentenceLabel"
+PLURAL = BC + "plural"
 LITERAL_PREDICATES = frozenset(LABEL_RANKS.keys() | ALT_LABELS | DATE_RANKS.keys()
-                               | {BC + "inverseLabel", BC + "impliesInfluence"})
+                               | {BC + "inverseLabel", SENTENCE_LABEL, PLURAL})
 """Literal-valued properties the projection reads (everything else literal is left out)."""
 
 KINDS: tuple[str, ...] = ("person", "org", "place", "work", "event", "process", "concept", "source")
@@ -263,19 +290,6 @@ class Edge:
     graph_iris: tuple[str, ...]
 
 
-PROV_INFLUENCE = frozenset(
-    PROV + name
-    for name in (
-        "wasInfluencedBy", "wasAssociatedWith", "wasAttributedTo", "wasDerivedFrom", "used", "wasGeneratedBy",
-        "wasInformedBy", "actedOnBehalfOf", "wasStartedBy", "wasEndedBy", "hadPrimarySource", "wasQuotedFrom",
-        "wasRevisionOf", "wasInvalidatedBy",
-    )
-)
-"""PROV-O's sub-properties of prov:wasInfluencedBy (PROV-O §3; the ontology need not be loaded)."""
-PROV_INFLUENCED = frozenset({PROV + "influenced", PROV + "generated", PROV + "invalidated"})
-"""PROV-O's prov:influenced and its sub-properties: ``s p o`` means o was influenced by s."""
-
-
 @dataclass(eq=False)
 class Projection:
     """The projected graph of one store version. Read-only once built; safe to share between threads.
@@ -315,6 +329,12 @@ class Projection:
     same_as: dict[int, list[str]]
     kinds: dict[int, str]
     graph_labels: dict[str, str] = field(default_factory=dict)
+    sentence_labels: dict[int, str] = field(default_factory=dict)
+    """How a thing is named inside a sentence (``bc:sentenceLabel``: "the Oslo Accords"), when not by its label."""
+    plural: frozenset[int] = frozenset()
+    """Things whose label is a plural noun phrase (``bc:plural true``): sentences use plural verbs."""
+    relation_dates: dict[tuple[int, int], str] = field(default_factory=dict)
+    """(member, organisation) → when the membership held, from a ``w3org:Membership`` with a time."""
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)  # each name's value is what its make returned
     _memo_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -345,6 +365,10 @@ class Projection:
     def kind(self, v: int) -> str | None:
         """The node's short kind (one of :data:`KINDS`) or None."""
         return self.kinds.get(v)
+
+    def sentence_label(self, v: int) -> str:
+        """How the node is named inside an English sentence ("the Oslo Accords"); its label by default."""
+        return self.sentence_labels.get(v) or self.label(v)
 
     def date(self, v: int) -> str | None:
         """The node's date as a sortable string (``1993``, ``1993-09``, ``1993-09-13``) or None."""

@@ -8,8 +8,11 @@ SPARQL property paths say *whether* two things connect; this module says *how*. 
   over a hop-bounded Dijkstra);
 - ``all``: every simple path of at most ``max_length`` hops, shortest first, up to ``limit``.
 
-**Ranking** (:mod:`kg.paths.ranking`): the cheapest paths first, where a hub costs and a rare relation is
-cheap. **Constraints** (:mod:`kg.paths.constraints`) limit what a path may go through.
+**Ranking** (:mod:`kg.paths.ranking`): the paths that tell the most first: specific relations are cheap, generic
+ones and outside facts cost more, a hub costs (the topic of the graph does not). The searches find paths in
+order of that additive cost; mode ``k`` then ranks twice as many as asked for by the whole-path adjustments (time
+order, a link only through a broad concept), which are bounded (:func:`_k_ranked`).
+**Constraints** (:mod:`kg.paths.constraints`) limit what a path may go through.
 
 **Caps.** ``max_length`` ≤ 8, ``k`` ≤ 50, ``limit`` ≤ 1000, and every search has a time budget
 (2 s by default): past a cap the request is refused (:class:`PathRequestError`), past the budget the
@@ -30,7 +33,7 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -51,27 +54,33 @@ from kg.paths.model import (
 )
 from kg.paths.names import name_index
 from kg.paths.projection import Projection
-from kg.paths.ranking import BETA, Tables, make_path, node_cost, tables
+from kg.paths.ranking import Tables, make_path, node_cost, tables
 
 # --- neighbourhoods ------------------------------------------------------------------------------
 
-Channel = tuple[Sequence[int], Sequence[int], Sequence[int]]
-"""(targets, offsets, predicates) arrays of a projection, to follow from a node."""
+Channel = tuple[Sequence[int], Sequence[int], Sequence[int], Sequence[float] | None]
+"""(targets, offsets, predicates, costs or None) arrays of a projection, to follow from a node."""
 
 
-def _channels(proj: Projection, directed: bool, outward: bool) -> list[Channel]:
-    """(targets, offsets, predicates) arrays to follow from a node: out, in, or both."""
-    out = (proj.out_dst, proj.out_off, proj.out_pred)
-    inn = (proj.in_src, proj.in_off, proj.in_pred)
+def _channels(proj: Projection, directed: bool, outward: bool, tabs: Tables | None = None) -> list[Channel]:
+    """(targets, offsets, predicates, per-relation costs) arrays to follow from a node: out, in, or both. The
+    costs are None when every relation costs what its predicate costs (``tabs.pred_cost``)."""
+    out = (proj.out_dst, proj.out_off, proj.out_pred, tabs.out_cost if tabs else None)
+    inn = (proj.in_src, proj.in_off, proj.in_pred, tabs.in_cost if tabs else None)
     if not directed:
         return [out, inn]
     return [out] if outward else [inn]
 
 
+def _costs(tabs: Tables, prd: Sequence[int], cst: Sequence[float] | None, a: int, b: int) -> Iterable[float]:
+    """The hop costs of the relations ``a .. b-1`` of a channel."""
+    return cst[a:b] if cst is not None else map(tabs.pred_cost.__getitem__, prd[a:b])
+
+
 def neighbours(proj: Projection, v: int, comp: Compiled, outward: bool = True) -> Iterator[tuple[int, int]]:
     """(neighbour, predicate id) pairs reachable from v in one allowed hop (node test not applied)."""
     pred_ok = comp.pred_ok
-    for dst, off, prd in _channels(proj, comp.directed, outward):
+    for dst, off, prd, _ in _channels(proj, comp.directed, outward):
         a, b = off[v], off[v + 1]
         if pred_ok is None:
             for w, p in zip(dst[a:b], prd[a:b], strict=True):
@@ -132,7 +141,7 @@ def _bfs_meet(proj: Projection, s: int, t: int, comp: Compiled, clock: _Clock) -
         meets: list[int] = []
         for u in frontier:
             clock.check()
-            for dst, off, prd in channels:
+            for dst, off, prd, _ in channels:
                 a, b = off[u], off[u + 1]
                 if pred_ok is None:
                     targets: Sequence[int] = dst[a:b]
@@ -220,9 +229,9 @@ def _shortest_paths(proj: Projection, s: int, t: int, comp: Compiled, k: int, cl
 def _dijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, max_hops: int,
               banned_nodes: set[int], banned_edges: set[tuple[int, int]], clock: _Clock) -> list[int] | None:
     """Cheapest path s → t with at most ``max_hops`` hops (exact: labels are Pareto-pruned on hops)."""
-    pen, comm = tabs.node_pen, tabs.commonness
+    pen = tabs.node_pen
     node_ok, pred_ok = comp.node_ok, comp.pred_ok
-    channels = _channels(proj, comp.directed, True)
+    channels = _channels(proj, comp.directed, True, tabs)
     labels: list[tuple[int, int]] = [(s, -1)]
     heap: list[tuple[float, int, int]] = [(0.0, 0, 0)]
     settled: dict[int, int] = {}
@@ -245,9 +254,9 @@ def _dijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, ma
         if hops >= max_hops:
             continue
         nh = hops + 1
-        for dst, off, prd in channels:
+        for dst, off, prd, cst in channels:
             a, b = off[v], off[v + 1]
-            for w, p in zip(dst[a:b], prd[a:b], strict=True):
+            for w, p, c in zip(dst[a:b], prd[a:b], _costs(tabs, prd, cst, a, b), strict=True):
                 if pred_ok is not None and p not in pred_ok:
                     continue
                 if w in banned_nodes or settled.get(w, max_hops + 1) <= nh or (v, w) in banned_edges:
@@ -257,9 +266,9 @@ def _dijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, ma
                         continue
                     if nh >= max_hops:
                         continue
-                    step = 1.0 + BETA * comm[p] + pen[w]
+                    step = c + pen[w]
                 else:
-                    step = 1.0 + BETA * comm[p]
+                    step = c
                 labels.append((w, lid))
                 heapq.heappush(heap, (cost + step, nh, len(labels) - 1))
     return None
@@ -272,20 +281,20 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
     Both searches stop when the sum of their smallest tentative costs reaches the best meeting found
     (the classic stopping rule), so each explores about half the cost radius of a one-sided search.
     """
-    half, comm = tabs.half_pen, tabs.commonness
+    half = tabs.half_pen
     node_ok, pred_ok = comp.node_ok, comp.pred_ok
     dist = ({s: 0.0}, {t: 0.0})
     parent: tuple[dict[int, int], dict[int, int]] = ({s: -1}, {t: -1})
     done: tuple[set[int], set[int]] = (set(), set())
     heaps: list[list[tuple[float, int]]] = [[(0.0, s)], [(0.0, t)]]
-    channels = (_channels(proj, comp.directed, True), _channels(proj, comp.directed, False))
+    channels = (_channels(proj, comp.directed, True, tabs), _channels(proj, comp.directed, False, tabs))
     best, meet = bound, -1
     pops = 0
     ordered = tabs.ordered
     ends = {s, t}  # the ends of the path have no penalty
-    # A hop u–w costs 1 + BETA·commonness + half the penalty of each of its two nodes (the ends of the
-    # path have none): summed over a path this is exactly the path's cost, and it is the same seen from
-    # either end, so both searches can stop scanning a neighbourhood (least connected first) early.
+    # A hop u–w costs its relation's cost (at least 1) + half the penalty of each of its two nodes (the ends
+    # of the path have none): summed over a path this is exactly the path's cost, and it is the same seen from
+    # either end, so both searches can stop scanning a neighbourhood (least penalised first) early.
     while heaps[0] and heaps[1]:
         if heaps[0][0][0] + heaps[1][0][0] >= best:
             break
@@ -297,15 +306,15 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
         pops += 1
         if pops & 63 == 0:
             clock.check()
-        base = cost + 1.0 + (0.0 if v in ends else half[v])
+        base = cost + (0.0 if v in ends else half[v])
         top_other = heaps[1 - side][0][0] if heaps[1 - side] else math.inf
-        if base + top_other >= best:
+        if base + 1.0 + top_other >= best:
             continue  # no hop from v (a hub, often) can lead to a cheaper path
         mine, other, banned_here = dist[side], dist[1 - side], done[side]
-        for dst, off, prd in channels[side]:
+        for dst, off, prd, cst in channels[side]:
             a, b = off[v], off[v + 1]
-            for w, p in zip(dst[a:b], prd[a:b], strict=True):
-                if base + half[w] + top_other >= best:
+            for w, p, c in zip(dst[a:b], prd[a:b], _costs(tabs, prd, cst, a, b), strict=True):
+                if base + 1.0 + half[w] + top_other >= best:
                     if ordered:
                         break  # neighbours come least connected first: the rest cost at least as much
                     continue  # a fetched subgraph (frontier engine) is not ordered by these penalties
@@ -317,7 +326,7 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
                     continue
                 if node_ok is not None and not node_ok(w):
                     continue
-                new = base + BETA * comm[p] + (0.0 if w in ends else half[w])
+                new = base + c + (0.0 if w in ends else half[w])
                 if w not in other and new + top_other >= best:
                     continue  # cannot be on a path cheaper than the best one found (or the bound)
                 if new < mine.get(w, math.inf):
@@ -388,6 +397,20 @@ def _k_best(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: _Cl
     return found
 
 
+POOL = 2
+"""Mode ``k`` ranks ``POOL * k`` paths (at least ``k + 4``), taken in order of additive cost, by their final cost."""
+
+
+def _k_ranked(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: _Clock, tabs: Tables,
+              shortest: int | None) -> list[Path]:
+    """The k best paths by their final cost, among the ``POOL * k`` (at least ``k + 4``) cheapest by additive cost
+    (Yen's algorithm). The whole-path adjustments are bounded (at most :data:`kg.paths.ranking.TIME_BONUS`
+    gained), so a path outside the pool could only enter the k best when its additive cost is within that bound
+    of the last path taken."""
+    node_paths = _k_best(proj, s, t, comp, max(POOL * k, k + 4), clock, tabs)
+    return sorted((make_path(proj, p, comp, tabs, shortest) for p in node_paths), key=_rank)[:k]
+
+
 # --- all simple paths up to a length ------------------------------------------------------------
 
 def _all_paths(proj: Projection, s: int, t: int, comp: Compiled, limit: int, clock: _Clock
@@ -455,15 +478,15 @@ def search(
         node_paths, shortest, truncated = _shortest_paths(proj, source, target, comp, k, clock, tabs)
         node_paths.sort(key=lambda p: (node_cost(proj, p, comp, tabs), p))
         truncated = truncated or len(node_paths) > k
-        paths = sorted((make_path(proj, p, comp, tabs, shortest) for p in node_paths[:k]), key=_rank)
+        pool = node_paths[: max(POOL * k, k + 4)]
+        paths = sorted((make_path(proj, p, comp, tabs, shortest) for p in pool), key=_rank)[:k]
     else:
         layers = _bfs_meet(proj, source, target, comp, clock)
         shortest = None if layers is None else layers.dist
         if shortest is None:
             paths = []
         elif mode == "k":
-            best = _k_best(proj, source, target, comp, k, clock, tabs)
-            paths = sorted((make_path(proj, p, comp, tabs, shortest) for p in best), key=_rank)
+            paths = _k_ranked(proj, source, target, comp, k, clock, tabs, shortest)
         else:
             node_paths, truncated = _all_paths(proj, source, target, comp, limit, clock)
             paths = sorted((make_path(proj, p, comp, tabs, shortest) for p in node_paths), key=_rank)
@@ -488,7 +511,7 @@ def search_options(proj: Projection, options: PathOptions, budget: float = TIME_
     1
     """
     names = name_index(proj)
-    start, end = names.resolve(options.source), names.resolve(options.target)
+    (start, from_how), (end, to_how) = names.resolution(options.source), names.resolution(options.target)
     cons = make_constraints(
         proj, max_length=options.max_length, directed=options.directed,
         include_predicates=options.include_predicates, exclude_predicates=options.exclude_predicates,
@@ -496,7 +519,9 @@ def search_options(proj: Projection, options: PathOptions, budget: float = TIME_
         avoid=[names.resolve(a) for a in options.avoid if a.strip()], max_degree=options.max_degree,
         after=options.after, before=options.before,
     )
-    return search(proj, start, end, cons, mode=options.mode, k=options.k, limit=options.limit, budget=budget)
+    result = search(proj, start, end, cons, mode=options.mode, k=options.k, limit=options.limit, budget=budget)
+    result.resolved = {"from": from_how, "to": to_how}
+    return result
 
 
 PathRunner = Callable[[PathOptions], tuple[Projection, SearchResult]]

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, overload
 
 from kg.namespaces import BC, PREFIXES
-from kg.paths.explain import path_text
 from kg.paths.model import PathOptions, PathRequestError, SearchResult, SearchTimeout
 from kg.paths.projection import Projection
 from kg.paths.search import PathRunner, search_options
+from kg.paths.sentences import hop_sentence, path_text
 
 if TYPE_CHECKING:
     from kg.paths.engines import PathEngines
@@ -35,7 +35,7 @@ _SERVICE_INPUTS: dict[str, str] = {
     "after": "after", "before": "before",
 }
 _SERVICE_OUTPUTS = ("path", "hop", "subject", "predicate", "object", "direction", "graph", "score", "length",
-                    "text")
+                    "text", "pathText", "broadConcept")
 
 
 class PathServiceError(ValueError):
@@ -114,7 +114,9 @@ def expand_path_service(query_text: str, projection: Projection | PathRunner,
     - outputs, one row per hop and source graph: ``bc:path`` (1 = best), ``bc:hop`` (1 = first),
       ``bc:subject`` / ``bc:predicate`` / ``bc:object`` (the triple as the data states it),
       ``bc:direction`` ("forward" or "backward" along the path), ``bc:graph`` (a source graph that
-      states it), ``bc:score``, ``bc:length`` and ``bc:text`` (the path in English).
+      states it), ``bc:score``, ``bc:length``, ``bc:text`` (the hop in English, in walking order),
+      ``bc:pathText`` (the whole path in English) and ``bc:broadConcept`` (the concept through which alone the
+      path links its ends, unbound when it says more).
 
     ``projection`` is the projection to search, or an engine's :data:`PathRunner` (the frontier engine's).
     ``prefixes`` are those the endpoint declares for every query (the query's own PREFIX lines win).
@@ -305,6 +307,7 @@ def _service_rows(inputs: dict[str, list[str | int | bool]], engine: Projection 
     rows: list[dict[str, object]] = []
     for rank, path in enumerate(result.paths, 1):
         text = path_text(proj, path)
+        broad = None if path.broad_concept is None else ("iri", proj.iris[path.broad_concept])
         for number, hop in enumerate(path.hops, 1):
             u = proj.edge_subject(hop.edge)
             for g in proj.edge_graphs(hop.edge):
@@ -314,7 +317,8 @@ def _service_rows(inputs: dict[str, list[str | int | bool]], engine: Projection 
                     "object": ("iri", proj.iris[proj.out_dst[hop.edge]]),
                     "direction": "forward" if hop.forward else "backward",
                     "graph": ("iri", proj.graphs[g]) if proj.graphs[g] else None,
-                    "score": round(path.score, 6), "length": path.length, "text": text,
+                    "score": round(path.score, 6), "length": path.length, "text": hop_sentence(proj, hop),
+                    "pathText": text, "broadConcept": broad,
                 })
     return rows
 

@@ -77,6 +77,7 @@ class Ranking:
 
     limit: int
     kinds: frozenset[str] | None
+    measure: str = "influence"
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,8 @@ def _answer(engines: PathEngines, task: Task, context: Context) -> Any:
         return influence_body(answer, task.key, task.max_depth)
     if isinstance(task, Ranking):
         context.preparing()  # computed once per version (PageRank, betweenness), whatever is asked
-        proj, ranked = engine.ranking(task.limit, task.kinds)
-        return ranking_body(proj, ranked)
+        proj, ranked = engine.ranking(task.limit, task.kinds, task.measure)
+        return ranking_body(proj, ranked, task.measure)
     if isinstance(task, Names):
         return [c.as_json() for c in engine.search_names(task.text, limit=task.limit, kind=task.kind)]
     if isinstance(task, Rewrite):
@@ -227,9 +228,9 @@ class PathWorkers:
         answer: bytes = self.ask(Influence(thing, direction, max_depth, limit, key))
         return answer
 
-    def ranking(self, limit: int, kinds: frozenset[str] | None) -> bytes:
-        """The influence ranking, as JSON."""
-        answer: bytes = self.ask(Ranking(limit, kinds))
+    def ranking(self, limit: int, kinds: frozenset[str] | None, measure: str = "influence") -> bytes:
+        """The ranking by ``measure`` (influence or centrality), as JSON."""
+        answer: bytes = self.ask(Ranking(limit, kinds, measure))
         return answer
 
     def search_names(self, text: str, limit: int = 10, kind: str | None = None) -> list[dict[str, object]]:

@@ -26,13 +26,14 @@ False
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
-from kg.namespaces import BC, DCTERMS, FOAF, PREFIXES, RDF, RDFS, SKOS
+from kg.namespaces import BC, DCTERMS, FOAF, GENID, PREFIXES, RDF, RDFS, SKOS, is_skolem
 from kg.publish.suggest import Named
 from kg.store.base import Store, Term, term_value
 
@@ -233,15 +234,27 @@ def _facts(rows: Iterable[Mapping[str, Term]], subject_var: str | None, subject:
     return [Fact(s, p, o, tuple(sorted(gs))) for (s, p, o, gs) in (grouped[k] for k in sorted(grouped))]
 
 
+def _inner(var: str) -> str:
+    """A SPARQL condition: ``var`` is a node that a description holds inside it rather than links to, a blank node
+    or the stable IRI the build gave one (:func:`kg.namespaces.is_skolem`).
+
+    >>> _inner("?b")
+    '(isBlank(?b) || (isIRI(?b) && CONTAINS(STR(?b), "/.well-known/genid/")))'
+    """
+    return f'(isBlank({var}) || (isIRI({var}) && CONTAINS(STR({var}), "/{GENID}")))'
+
+
 def outgoing_facts(store: Store, iri: str) -> list[Fact]:
-    """The thing's statements, and those of blank nodes it reaches through up to three blank nodes."""
+    """The thing's statements, and those of blank nodes (or their stable IRIs) it reaches through up to three of
+    them."""
     term = node(iri)
+    b1, b2, s = _inner("?b1"), _inner("?b2"), _inner("?s")
     rows = store.select(
         f"""SELECT ?g ?s ?p ?o {{ GRAPH ?g {{
           {{ BIND({term} AS ?s) }}
-          UNION {{ {term} ?p0 ?s FILTER isBlank(?s) }}
-          UNION {{ {term} ?p0 ?b1 . ?b1 ?p1 ?s FILTER (isBlank(?b1) && isBlank(?s)) }}
-          UNION {{ {term} ?p0 ?b1 . ?b1 ?p1 ?b2 . ?b2 ?p2 ?s FILTER (isBlank(?b1) && isBlank(?b2) && isBlank(?s)) }}
+          UNION {{ {term} ?p0 ?s FILTER {s} }}
+          UNION {{ {term} ?p0 ?b1 . ?b1 ?p1 ?s FILTER ({b1} && {s}) }}
+          UNION {{ {term} ?p0 ?b1 . ?b1 ?p1 ?b2 . ?b2 ?p2 ?s FILTER ({b1} && {b2} && {s}) }}
           ?s ?p ?o }} }}"""
     )
     return _facts(rows, "s", None)
@@ -251,7 +264,7 @@ def incoming_facts(store: Store, iri: str, limit: int = MAX_INCOMING) -> tuple[l
     """Statements that point at the thing (``?s ?p <iri>``); True when cut at ``limit``."""
     term = node(iri)
     rows = store.select(
-        f"SELECT ?g ?s ?p ?o {{ GRAPH ?g {{ ?s ?p {term} FILTER (!isBlank(?s)) }} BIND({term} AS ?o) }} "
+        f"SELECT ?g ?s ?p ?o {{ GRAPH ?g {{ ?s ?p {term} FILTER (!{_inner('?s')}) }} BIND({term} AS ?o) }} "
         f"ORDER BY ?s ?p LIMIT {limit + 1}"
     )
     facts = _facts(rows, "s", None)
@@ -262,12 +275,13 @@ def qualified_facts(store: Store, iri: str) -> list[Fact]:
     """Statements of blank nodes that point at the thing (a membership, an attribution, an influence),
     of the blank nodes they hold (their time spans), and the statements that point at them (their owners)."""
     term = node(iri)
+    b, b2, s = _inner("?b"), _inner("?b2"), _inner("?s")
     rows = store.select(
         f"""SELECT ?g ?s ?p ?o {{ GRAPH ?g {{
-          ?b ?pin {term} FILTER isBlank(?b)
+          ?b ?pin {term} FILTER {b}
           {{ ?b ?p ?o BIND(?b AS ?s) }}
-          UNION {{ ?b ?p1 ?s FILTER isBlank(?s) ?s ?p ?o }}
-          UNION {{ ?b ?p1 ?b2 . ?b2 ?p2 ?s FILTER (isBlank(?b2) && isBlank(?s)) ?s ?p ?o }}
+          UNION {{ ?b ?p1 ?s FILTER {s} ?s ?p ?o }}
+          UNION {{ ?b ?p1 ?b2 . ?b2 ?p2 ?s FILTER ({b2} && {s}) ?s ?p ?o }}
           UNION {{ ?s ?p ?b BIND(?b AS ?o) }} }} }}"""
     )
     return _facts(rows, "s", None)
@@ -331,6 +345,33 @@ def describe(store: Store, iri: str, *, incoming_limit: int = MAX_INCOMING) -> D
     )
 
 
+def as_blank_nodes(desc: Description) -> Description:
+    """The description with the stable IRIs of the nodes it holds inside (memberships, time spans…) turned back
+    into blank nodes, the thing's own IRI kept: for pages, which show such nodes inline.
+
+    >>> inner = node("http://x/.well-known/genid/1")
+    >>> d = Description("http://x/id/a", [Fact(node("http://x/id/a"), node(RDFS + "seeAlso"), inner, ())])
+    >>> as_blank_nodes(d).outgoing[0].object
+    <BlankNode value=1>
+    """
+
+    def blank(term: Value) -> Value:
+        if isinstance(term, ox.NamedNode) and term.value != desc.iri and is_skolem(term.value):
+            return ox.BlankNode(term.value.rsplit("/", 1)[-1])
+        return term
+
+    def facts(found: list[Fact]) -> list[Fact]:
+        out = []
+        for f in found:
+            subject = blank(f.subject)
+            assert not isinstance(subject, ox.Literal)
+            out.append(Fact(subject, f.predicate, blank(f.object), f.graphs))
+        return out
+
+    return replace(desc, outgoing=facts(desc.outgoing), incoming=facts(desc.incoming),
+                   qualified=facts(desc.qualified), label_facts=facts(desc.label_facts))
+
+
 # --- names of everything, and suggestions ----------------------------------
 
 
@@ -388,14 +429,51 @@ def catalogue(store: Store, namespaces: Sequence[str]) -> list[Thing]:
 # --- the RDF document about a thing ---------------------------------------
 
 
-def document_quads(desc: Description, doc_iri: str) -> list[ox.Quad]:
-    """The description as quads in their source graphs, plus the document's own provenance in the default graph.
+def statement_iri(doc_iri: str, fact: Fact) -> str:
+    """The IRI a document gives the record of one of its statements: a fragment named by a hash of the statement,
+    so it is the same in every answer and every build.
 
-    The default graph says what the document is about and which graphs (sources) its statements come
-    from (``dcterms:source``), so a triple format (which keeps only the union) still names the sources.
+    >>> f = Fact(node("http://x/id/a"), node(RDFS + "label"), ox.Literal("A"), ())
+    >>> statement_iri("http://x/doc/a", f)
+    'http://x/doc/a#statement-19c26e46b981a9f1'
+    """
+    digest = hashlib.sha256(str(fact.triple).encode()).hexdigest()[:16]
+    return f"{doc_iri}#statement-{digest}"
+
+
+def statement_triples(desc: Description, doc_iri: str) -> list[ox.Triple]:
+    """Who says each statement, for clients that read triples only: an ``rdf:Statement`` per fact with its
+    ``dcterms:source`` graphs (RDF reification, which every RDF syntax and every client can carry).
+
+    >>> f = Fact(node("http://x/id/a"), node(RDFS + "label"), ox.Literal("A"), ("http://x/id/source/s",))
+    >>> [compact(t.predicate.value) for t in statement_triples(Description("http://x/id/a", [f]), "http://x/d")]
+    ['rdf:type', 'rdf:subject', 'rdf:predicate', 'rdf:object', 'dcterms:source']
+    """
+    out: list[ox.Triple] = []
+    for fact in desc.facts:
+        if not fact.graphs:
+            continue
+        record = node(statement_iri(doc_iri, fact))
+        out += [
+            ox.Triple(record, node(RDF + "type"), node(RDF + "Statement")),
+            ox.Triple(record, node(RDF + "subject"), fact.subject),
+            ox.Triple(record, node(RDF + "predicate"), fact.predicate),
+            ox.Triple(record, node(RDF + "object"), fact.object),
+        ]
+        out += [ox.Triple(record, node(DCTERMS + "source"), node(g)) for g in fact.graphs]
+    return out
+
+
+def document_quads(desc: Description, doc_iri: str, *, statements: bool = True) -> list[ox.Quad]:
+    """The description as quads in their source graphs, and in the default graph what the document is and,
+    with ``statements``, the source of each statement (:func:`statement_triples`).
+
+    The default graph says what the document is about and which graphs (sources) its statements come from
+    (``dcterms:source``), so a triple format (which keeps only the union) still names the sources; a quad format
+    also states every statement in the default graph (:func:`kg.publish.documents.write_document`).
 
     >>> d = Description("http://x/id/a", outgoing=[Fact(node("http://x/id/a"), node(RDFS + "label"), ox.Literal("A"), ("http://x/g",))])
-    >>> for q in document_quads(d, "http://x/doc/a"):
+    >>> for q in document_quads(d, "http://x/doc/a", statements=False):
     ...     if q.graph_name == ox.DefaultGraph():
     ...         print(q.predicate)
     <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>
@@ -411,4 +489,6 @@ def document_quads(desc: Description, doc_iri: str) -> list[ox.Quad]:
         ox.Quad(doc, node(DCTERMS + "title"), ox.Literal(f"Description of {desc.label}", language="en"), default),
     ]
     meta += [ox.Quad(doc, node(DCTERMS + "source"), node(g), default) for g in desc.graphs]
+    if statements:
+        meta += [ox.Quad(t.subject, t.predicate, t.object, default) for t in statement_triples(desc, doc_iri)]
     return [q for fact in desc.facts for q in fact.quads()] + meta

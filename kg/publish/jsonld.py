@@ -1,7 +1,8 @@
-"""Compact JSON-LD: triples as JSON objects keyed by ``prefix:name``, with our prefixes as the ``@context``.
+"""Compact JSON-LD: statements as JSON objects keyed by ``prefix:name``, with our prefixes as the ``@context``.
 
 The context is only prefixes, so every compact IRI expands back to the same
-IRI and any JSON-LD 1.1 processor reads the document as the same triples.
+IRI and any JSON-LD 1.1 processor reads the document as the same statements.
+Quads keep their graphs: a named graph is a node object with its own ``@graph``.
 
 >>> import pyoxigraph as ox
 >>> from kg.namespaces import RDFS
@@ -11,6 +12,9 @@ IRI and any JSON-LD 1.1 processor reads the document as the same triples.
 [{'@id': 'person:a', 'rdfs:label': [{'@value': 'Ann', '@language': 'en'}]}]
 >>> len(from_jsonld(json.dumps(doc).encode()))
 1
+>>> q = ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode("http://x/id/source/s"))
+>>> to_jsonld([q], context({"person": "http://x/id/person/"}))["@graph"][0]["@graph"][0]["@id"]
+'person:a'
 """
 
 from __future__ import annotations
@@ -64,11 +68,8 @@ def _value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, c: _Compa
     return {"@value": term.value, "@type": c.iri(term.datatype.value)}
 
 
-def to_jsonld(triples: Iterable[ox.Triple], ctx: dict[str, object]) -> dict[str, object]:
-    """The triples as a compact JSON-LD document: ``{"@context": …, "@graph": [node objects]}``, sorted."""
-    prefixes = ctx["@context"]
-    assert isinstance(prefixes, dict)
-    c = _Compactor({k: v for k, v in prefixes.items() if isinstance(v, str)})
+def _nodes(triples: Iterable[ox.Triple], c: _Compactor) -> list[dict[str, object]]:
+    """Node objects of the triples, one per subject, sorted."""
     nodes: dict[str, dict[str, object]] = {}
     for triple in sorted(set(triples), key=str):
         key = _id(triple.subject, c)
@@ -81,7 +82,24 @@ def to_jsonld(triples: Iterable[ox.Triple], ctx: dict[str, object]) -> dict[str,
         values = obj.setdefault(c.iri(triple.predicate.value), [])
         assert isinstance(values, list)
         values.append(_value(triple.object, c))
-    return {"@context": prefixes, "@graph": [nodes[k] for k in sorted(nodes)]}
+    return [nodes[k] for k in sorted(nodes)]
+
+
+def to_jsonld(statements: Iterable[ox.Triple] | Iterable[ox.Quad], ctx: dict[str, object]) -> dict[str, object]:
+    """The statements as a compact JSON-LD document: ``{"@context": …, "@graph": [node objects]}``, sorted; the
+    quads of a named graph go into ``{"@id": graph, "@graph": [node objects]}``."""
+    prefixes = ctx["@context"]
+    assert isinstance(prefixes, dict)
+    c = _Compactor({k: v for k, v in prefixes.items() if isinstance(v, str)})
+    graphs: dict[str, list[ox.Triple]] = {}
+    default: list[ox.Triple] = []
+    for item in statements:
+        if isinstance(item, ox.Quad) and isinstance(item.graph_name, ox.NamedNode | ox.BlankNode):
+            graphs.setdefault(_id(item.graph_name, c), []).append(item.triple)
+        else:
+            default.append(item.triple if isinstance(item, ox.Quad) else item)
+    named = [{"@id": g, "@graph": _nodes(graphs[g], c)} for g in sorted(graphs)]
+    return {"@context": prefixes, "@graph": _nodes(default, c) + named}
 
 
 def dumps(doc: dict[str, object]) -> bytes:
@@ -90,5 +108,5 @@ def dumps(doc: dict[str, object]) -> bytes:
 
 
 def from_jsonld(data: bytes) -> list[ox.Triple]:
-    """Parse JSON-LD back to triples (pyoxigraph's parser; used by tests and doctests)."""
+    """Parse JSON-LD back to triples, the union of its graphs (pyoxigraph's parser; used by tests and doctests)."""
     return [q.triple for q in ox.parse(data, format=ox.RdfFormat.JSON_LD)]

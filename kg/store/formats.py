@@ -13,6 +13,8 @@ JSON on ``/paths``): :func:`media_type_for` picks the meaning among what a route
 ('text/turtle', 'application/json')
 >>> media_type_for("json", ["application/sparql-results+json", "text/csv"])
 'application/sparql-results+json'
+>>> media_type_for("rdf+xml"), media_type_for("application/x-json+ld")
+('application/rdf+xml', 'application/ld+json')
 >>> canonical("application/x-turtle"), canonical("text/turtle; charset=utf-8"), suffix_of("application/rdf+xml")
 ('text/turtle', 'text/turtle', 'rdf')
 >>> GRAPH_TYPES["text/turtle"]
@@ -77,18 +79,21 @@ FORMATS: tuple[Format, ...] = (
     _results(ox.QueryResultsFormat.CSV),
     _results(ox.QueryResultsFormat.TSV),
     _rdf(ox.RdfFormat.TURTLE, ("turtle",), ("application/x-turtle", "application/turtle")),
-    _rdf(ox.RdfFormat.N_TRIPLES, ("ntriples",), ("text/plain",)),
-    _rdf(ox.RdfFormat.N_QUADS, ("nquads",)),
+    _rdf(ox.RdfFormat.N_TRIPLES, ("ntriples", "n-triples"), ("text/plain",)),
+    _rdf(ox.RdfFormat.N_QUADS, ("nquads", "n-quads")),
     _rdf(ox.RdfFormat.TRIG, (), ("application/x-trig",)),
-    _rdf(ox.RdfFormat.RDF_XML, ("rdfxml",)),
-    _rdf(ox.RdfFormat.JSON_LD, ("json-ld",)),
+    _rdf(ox.RdfFormat.RDF_XML, ("rdfxml", "rdf+xml", "rdf/xml")),
+    _rdf(ox.RdfFormat.JSON_LD, ("json-ld",), ("application/x-json+ld",)),
     _rdf(ox.RdfFormat.N3),
     Format("html", "text/html", "page", "HTML", (), ("application/xhtml+xml",)),
     Format("svg", "image/svg+xml", "picture", "SVG"),
     Format("records", "application/json", "records", "JSON", ("json",)),
     Format("rq", "application/sparql-query", "query", "SPARQL", ("sparql",)),
 )
-"""Every format, the preferred one of each kind first."""
+"""Every format, the preferred one of each kind first. The short names include those common clients send:
+SPARQLWrapper (``format=rdf+xml``, ``json-ld``, ``turtle``, ``n3``; and the media type as a second ``format``),
+Jena (``format=``/``output=`` ``ttl``, ``nt``, ``nq``, ``jsonld``, ``rdfxml``); rdflib's SPARQLStore and YASGUI
+use ``Accept``."""
 
 _BY_MEDIA: dict[str, Format] = {f.media_type: f for f in reversed(FORMATS)}
 _ALIASES: dict[str, str] = {alias: f.media_type for f in FORMATS for alias in f.media_aliases}

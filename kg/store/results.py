@@ -16,6 +16,7 @@ b'{"head":{},"boolean":true}'
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from xml.sax.saxutils import escape, quoteattr
 
@@ -150,7 +151,8 @@ def write_ask(value: bool, media_type: str) -> bytes:
 
 
 def write_graph(triples: Iterable[ox.Triple | ox.Quad], media_type: str, prefixes: Mapping[str, str]) -> bytes:
-    """Serialise triples (or quads) in one of :data:`GRAPH_TYPES`, with prefixes where the format has them."""
+    """Serialise triples (or quads) in one of :data:`GRAPH_TYPES`, with prefixes where the format has them
+    (only those :func:`used_prefixes` keeps, so no prefixed name needs a backslash escape)."""
     fmt = GRAPH_TYPES[media_type]
     items: list[ox.Quad] | list[ox.Triple]
     if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
@@ -165,11 +167,25 @@ def write_graph(triples: Iterable[ox.Triple | ox.Quad], media_type: str, prefixe
     return out if out is not None else b""
 
 
+_PN_CHARS_U = (
+    "A-Za-z_\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f"
+    "\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS = _PN_CHARS_U + "\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+PLAIN_LOCAL = re.compile(f"(?:[{_PN_CHARS_U}:0-9](?:[{_PN_CHARS}.:]*[{_PN_CHARS}:])?)?")
+"""A Turtle local name that needs no backslash escape (PN_LOCAL without PLX); empty is fine (``dbr:``)."""
+
+
 def used_prefixes(items: Iterable[ox.Triple | ox.Quad], prefixes: Mapping[str, str]) -> dict[str, str]:
-    """Only the prefixes whose namespace some IRI in ``items`` uses (longest namespace wins a tie).
+    """The prefixes a document should declare: those some IRI in ``items`` is written with, and none under which
+    an IRI would need a backslash escape (``dbr:Washington\\,_D.C\\.`` is legal Turtle 1.1, but rdflib and older
+    tools reject it). Longest namespace first: Oxigraph's writer takes the first prefix that fits.
 
     >>> t = ox.Triple(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p"), ox.Literal("x"))
     >>> used_prefixes([t], {"ex": "http://ex/", "other": "http://other/"})
+    {'ex': 'http://ex/'}
+    >>> odd = ox.Triple(ox.NamedNode("http://ex/a"), ox.NamedNode("http://ex/p"), ox.NamedNode("http://db/D.C."))
+    >>> used_prefixes([odd], {"ex": "http://ex/", "db": "http://db/"})  # db:D.C\\. would need an escape
     {'ex': 'http://ex/'}
     """
     iris: set[str] = set()
@@ -179,8 +195,19 @@ def used_prefixes(items: Iterable[ox.Triple | ox.Quad], prefixes: Mapping[str, s
                 iris.add(term.value)
             elif isinstance(term, ox.Literal):
                 iris.add(term.datatype.value)
-    namespaces = {iri[: max(iri.rfind("/"), iri.rfind("#")) + 1] for iri in iris}
-    return {name: ns for name, ns in prefixes.items() if any(n.startswith(ns) for n in namespaces)}
+    kept = dict(sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+    while True:
+        written: dict[str, bool] = {}  # prefix → every IRI it writes is plain
+        for iri in iris:
+            name = next((name for name, ns in kept.items() if iri.startswith(ns)), None)
+            if name is not None:
+                plain = PLAIN_LOCAL.fullmatch(iri[len(kept[name]):]) is not None
+                written[name] = written.get(name, True) and plain
+        unsafe = [name for name, plain in written.items() if not plain]
+        if not unsafe:
+            return {name: ns for name, ns in kept.items() if name in written}
+        for name in unsafe:  # its IRIs are written in full, or with a shorter prefix that fits: look again
+            del kept[name]
 
 
 def parse_term(text: str) -> Term:

@@ -155,8 +155,19 @@ def formats(links: Links, path: str, offered: list[str]) -> list[tuple[str, str,
 
 
 def document_headers(links: Links, path: str, media: str, negotiated: bool) -> dict[str, str]:
-    """``Link`` to every representation of the document at ``path``; ``Content-Location`` when negotiated."""
-    headers = {"Link": http.alternates(links.root + path, http.DOCUMENT_TYPES)}
+    """``Link`` to every representation of the document at ``path``; ``Content-Location`` when negotiated.
+
+    A JSON-LD answer has no alternates: a JSON-LD processor reads ``rel="alternate"`` only on answers that are not
+    JSON, and pyld's loader fails on an answer with more than one (it takes the relation for a single link).
+
+    >>> from kg.settings import Settings
+    >>> links = Links(Settings())
+    >>> document_headers(links, "doc/a", "application/ld+json", negotiated=True)
+    {'Content-Location': '/doc/a.jsonld'}
+    >>> document_headers(links, "doc/a", "text/turtle", negotiated=False)["Link"].count('rel="alternate"')
+    7
+    """
+    headers = {} if media == http.JSONLD else {"Link": http.alternates(links.root + path, http.DOCUMENT_TYPES)}
     if negotiated:
         headers["Content-Location"] = f"{links.root}{path}.{http.SUFFIX_OF[media]}"
     return headers

@@ -4,6 +4,8 @@ URL design (Cool URIs, 303 style, like DBpedia's /resource → /page|/data):
 
 - ``GET /id/{kind}/{slug}`` (the IRI of a thing, also ``/id/source/{stem}``) → ``303 See Other`` to its
   document ``/doc/{kind}/{slug}``; 404 (with the nearest names) when the graph knows nothing about it.
+- ``GET /.well-known/genid/{digest}`` (the stable IRI the build gave a blank node of a source) → ``303`` to
+  ``/doc/genid/{digest}``.
 - ``GET /doc/{kind}/{slug}`` negotiates (``Accept`` or ``?format=``; ``Vary: Accept``; ``Content-Location``
   names the suffixed document): HTML for people, Turtle, JSON-LD, N-Triples, RDF/XML, TriG, N-Quads.
 - ``GET /doc/{kind}/{slug}.{html|ttl|jsonld|nt|rdf|trig|nq}`` is one fixed representation.
@@ -26,12 +28,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from kg.namespaces import VOCAB, all_prefixes
+from kg.namespaces import GENID, VOCAB, all_prefixes
 from kg.publish import describe as kd
 from kg.publish import jsonld
 from kg.publish.documents import write_document
 from kg.publish.vocabulary import VocabularyDoc, ontology_graphs
 from kg.publish.vocabulary import document as vocabulary_document
+from kg.settings import Settings
 from kg.store.base import term_value
 from service.http.caching import MAX_AGE
 from service.http.headers import cors_headers
@@ -55,6 +58,12 @@ from service.state import AppState, State
 router = APIRouter(tags=["linked data"])
 
 
+def document_type(accept: str | None, format_param: str | None, offered: list[str]) -> str:
+    """The representation to serve: ``format=`` or ``Accept`` negotiated, N3 answered with Turtle (rdflib's
+    ``format="n3"`` sends ``Accept: text/n3, */*;q=0.1``, and would otherwise get the HTML page)."""
+    return negotiate(http.n3_as_turtle(accept), http.document_format(format_param), offered)
+
+
 # --- /id → /doc ----------------------------------------------------------------
 
 
@@ -70,6 +79,29 @@ def thing(path: str, request: Request, state: State) -> Response:
     return Response(status_code=303, headers=headers)
 
 
+@read_only(router, "/.well-known/genid/{label}", redirect=True,
+           summary="A stable IRI the build gave a blank node (a membership, a time span): 303 to its document")
+def skolem(label: str, request: Request, state: State) -> Response:
+    settings = state.settings
+    iri = settings.base_iri + GENID + label
+    if known(state.store, iri) is None:
+        return not_found(request, state, iri, settings.base_iri + GENID)
+    headers = {"Location": state.pages.links.root + "doc/genid/" + quote(label, safe=""),
+               "Cache-Control": f"public, max-age={MAX_AGE}"}
+    return Response(status_code=303, headers=headers | cors_headers(request, settings))
+
+
+def iri_of_document(path: str, settings: Settings) -> str:
+    """The IRI a document path (``person/a``, ``genid/3fa2…``) describes.
+
+    >>> iri_of_document("person/a", Settings()), iri_of_document("genid/3fa2", Settings())
+    ('http://127.0.0.1:8000/id/person/a', 'http://127.0.0.1:8000/.well-known/genid/3fa2')
+    """
+    if path.startswith("genid/"):
+        return settings.base_iri + GENID + path.removeprefix("genid/")
+    return settings.id_base + path
+
+
 @read_only(router, "/doc/{path:path}", *http.DOCUMENT_TYPES,
            summary="The document about a thing: HTML or RDF, negotiated or by suffix")
 def document(path: str, request: Request, state: State, format: str | None = None) -> Response:
@@ -77,11 +109,11 @@ def document(path: str, request: Request, state: State, format: str | None = Non
     if path.startswith("source/") and (path.endswith("/content") or "/content." in path):
         return source_content(request, state, path)
     stem, fixed = split_suffix(path)
-    iri = known(store, settings.id_base + stem) if stem else None
-    if iri is None and fixed is not None and known(store, settings.id_base + path):
-        stem, fixed, iri = path, None, settings.id_base + path  # a dot that is part of the name
+    iri = known(store, iri_of_document(stem, settings)) if stem else None
+    if iri is None and fixed is not None and known(store, iri_of_document(path, settings)):
+        stem, fixed, iri = path, None, iri_of_document(path, settings)  # a dot that is part of the name
     if iri is None:
-        return not_found(request, state, settings.id_base + stem, settings.id_base)
+        return not_found(request, state, iri_of_document(stem, settings), settings.id_base)
     return describe_response(request, state, iri, "doc/" + stem, fixed, format)
 
 
@@ -90,7 +122,7 @@ def describe_response(request: Request, state: AppState, iri: str, path: str, fi
                       context: Mapping[str, object] | None = None) -> Response:
     """The document of ``iri`` at ``path`` (root-relative, no suffix): negotiated, or ``fixed``."""
     settings, store, links = state.settings, state.store, state.pages.links
-    media = fixed or negotiate(request.headers.get("accept"), format_param, http.DOCUMENT_TYPES)
+    media = fixed or document_type(request.headers.get("accept"), format_param, http.DOCUMENT_TYPES)
     vary: tuple[str, ...] = () if fixed else ("Accept",)
     extra = document_headers(links, path, media, negotiated=fixed is None)
     doc_iri = settings.base_iri + path
@@ -98,11 +130,11 @@ def describe_response(request: Request, state: AppState, iri: str, path: str, fi
 
     def build() -> bytes:
         desc = kd.describe(store, iri)
-        quads = kd.document_quads(desc, doc_iri)
         if media != http.HTML:
-            return write_document(quads, media, prefixes)
+            return write_document(kd.document_quads(desc, doc_iri), media, prefixes)
+        quads = kd.document_quads(desc, doc_iri, statements=False)  # the page shows each fact's sources itself
         ctx = jsonld.context(prefixes)
-        page = PageBuilder(desc, links).build(
+        page = PageBuilder(kd.as_blank_nodes(desc), links).build(
             formats(links, path, http.DOCUMENT_TYPES), jsonld.to_jsonld([q.triple for q in quads], ctx)
         )
         more = dict(context or {})
@@ -154,7 +186,7 @@ def source_content(request: Request, state: AppState, path: str) -> Response:
     graph = iri_or_none(settings.id_base + stem.removesuffix("/content"))
     if graph is None or not stem.endswith("/content") or not store.has_graph(graph):
         return not_found(request, state, graph or settings.id_base + path, settings.source_base)
-    media = fixed or negotiate(request.headers.get("accept"), request.query_params.get("format"), http.RDF_TYPES)
+    media = fixed or document_type(request.headers.get("accept"), request.query_params.get("format"), http.RDF_TYPES)
     if media == http.HTML:
         return Response(status_code=303, headers={"Location": state.pages.links.href(graph) or graph})
     filename = stem.rsplit("/", 2)[-2] + "." + http.SUFFIX_OF[media]
@@ -195,7 +227,7 @@ def _def_media(request: Request, fixed: str | None) -> tuple[str, tuple[str, ...
     if fixed is not None:
         return fixed, ()
     accept, format_param = request.headers.get("accept"), request.query_params.get("format")
-    return negotiate(accept, format_param, http.DOCUMENT_TYPES), ("Accept",)
+    return document_type(accept, format_param, http.DOCUMENT_TYPES), ("Accept",)
 
 
 @read_only(router, "/def", *http.DOCUMENT_TYPES,

@@ -40,6 +40,17 @@ FORMAT_IRIS: dict[str, str] = {
 PREFIXES = {"sd": SD, "void": VOID, "formats": FORMATS_NS, "rdfs": RDFS, "dcterms": DCTERMS}
 
 
+UPDATE_DEFAULT_GRAPH = (
+    "Updates follow SPARQL 1.1 Update: the WHERE of DELETE/INSERT is matched against the store's own default "
+    "graph (where an INSERT without GRAPH writes), not against the union that queries see; the facts are in the "
+    "named graphs of their sources, so match them with GRAPH ?g { ... }, or name graphs with USING <graph> "
+    "(or the using-graph-uri parameter)."
+)
+"""Where an update's WHERE looks: the one place queries and updates differ (said in the description and README)."""
+SILENT = ("SERVICE SILENT and LOAD SILENT to a target the federation guard refuses are no-ops that succeed "
+          "(the header X-Backchannel-Skipped names them); without SILENT the answer is 403.")
+
+
 @dataclass(frozen=True)
 class Counts:
     """Triples in the default graph (the union of all graphs) and in each named graph."""
@@ -89,7 +100,7 @@ def describe(
                 f"Answers are cut at {max_rows} rows or triples: a cut answer has the headers "
                 f"'X-Backchannel-Truncated: true' and 'X-Backchannel-Row-Limit: {max_rows}'. A query running longer "
                 f"than {query_timeout:g} s is stopped and answered with 503 and Retry-After. Updates need "
-                "'Authorization: Bearer <token>'.",
+                f"'Authorization: Bearer <token>'. {UPDATE_DEFAULT_GRAPH} {SILENT}",
                 language="en",
             ),
         ),
@@ -108,6 +119,9 @@ def describe(
     out += [
         ox.Triple(service, sd("defaultDataset"), dataset),
         ox.Triple(dataset, rdf_type, sd("Dataset")),
+        ox.Triple(dataset, iri(RDFS + "comment"), ox.Literal(
+            "The default graph of queries is the union of all graphs (sd:UnionDefaultGraph). " + UPDATE_DEFAULT_GRAPH,
+            language="en")),
         ox.Triple(dataset, sd("defaultGraph"), default_graph),
         ox.Triple(default_graph, rdf_type, sd("Graph")),
         ox.Triple(default_graph, iri(VOID + "triples"), ox.Literal(str(counts.default), datatype=xsd_integer)),

@@ -28,7 +28,7 @@ import re
 import socket
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from urllib.parse import urljoin, urlsplit
 
@@ -123,11 +123,14 @@ def _unescape_local(local: str) -> str:
 
 @dataclass(frozen=True)
 class Target:
-    """Where a ``SERVICE`` or ``LOAD`` would go: an IRI (None if it cannot be resolved) or a variable."""
+    """Where a ``SERVICE`` or ``LOAD`` would go: an IRI (None if it cannot be resolved) or a variable; whether
+    the operation is ``SILENT``, and where its keyword starts in the text."""
 
     iri: str | None
     variable: str | None
     keyword: str
+    silent: bool = field(default=False, compare=False, repr=False)
+    offset: int = field(default=-1, compare=False, repr=False)
 
     def describe(self) -> str:
         return f"{self.keyword} {self.variable or f'<{self.iri}>'}"
@@ -205,13 +208,14 @@ def analyse(text: str, prefixes: Mapping[str, str] | None = None, base: str | No
             return iri
         return urljoin(base, iri) if keep_relative and base else None
 
-    def target(keyword: str, ahead: list[Token]) -> Target:
-        if ahead and ahead[0].keyword == "SILENT":
+    def target(token: Token, ahead: list[Token]) -> Target:
+        silent = bool(ahead) and ahead[0].keyword == "SILENT"
+        if silent:
             ahead = ahead[1:]
         nxt = ahead[0] if ahead else None
         if nxt is not None and nxt.kind == "var":
-            return Target(None, nxt.text, keyword)
-        return Target(iri_of(nxt), None, keyword)
+            return Target(None, nxt.text, token.keyword, silent, token.start)
+        return Target(iri_of(nxt), None, token.keyword, silent, token.start)
 
     stream = tokenize(text)
     window: deque[Token] = deque(islice(stream, 4))  # a token and the three after it: the lexer streams
@@ -231,9 +235,9 @@ def analyse(text: str, prefixes: Mapping[str, str] | None = None, base: str | No
         elif word in _FORMS and form is None:
             form = word
         elif word == "SERVICE":
-            services.append(target("SERVICE", ahead))
+            services.append(target(token, ahead))
         elif word == "LOAD":
-            loads.append(target("LOAD", ahead))
+            loads.append(target(token, ahead))
         elif word == "FROM" and nxt is not None:
             named = nxt.keyword == "NAMED"
             iri = iri_of(ahead[1] if named and len(ahead) > 1 else None if named else nxt, keep_relative=True)

@@ -10,10 +10,14 @@ Contract (see also the service description, GET /sparql):
   204 when done; 403 when writes are off or the token is wrong; 401 without a token.
 - Formats: SELECT/ASK as SPARQL JSON, XML, CSV, TSV; CONSTRUCT/DESCRIBE as
   Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD, N3; by ``Accept`` (q-values)
-  or ``format=`` (json, xml, csv, tsv, ttl, nt, nq, trig, rdf, jsonld, n3).
+  or ``format=`` (json, xml, csv, tsv, ttl, nt, nq, trig, rdf, jsonld, n3, and the
+  names SPARQLWrapper and Jena send: rdf+xml, json-ld, turtle, rdfxml…). A
+  CONSTRUCT/DESCRIBE asked only for result types is answered in RDF (Turtle, or the
+  counterpart: JSON-LD for JSON, RDF/XML for XML), as Fuseki does.
 - Errors (RFC 9457 problem+json): 400 bad syntax ("error at L:C", also as
   ``line``/``column``), both/neither/repeated query or update; 403 federation
-  refused; 405 other methods; 406 no acceptable format; 413 body too large;
+  refused (but ``SERVICE SILENT``/``LOAD SILENT`` to a refused target is a no-op that
+  succeeds, named in ``X-Backchannel-Skipped``); 405 other methods; 406 no acceptable format; 413 body too large;
   415 unsupported Content-Type; 503 with Retry-After when the query ran past the
   time limit (its worker is killed) or too many queries wait.
 - Headers: ``ETag`` (store version + request) with ``If-None-Match`` → 304,
@@ -29,6 +33,7 @@ query editor (:func:`service.ui.router.editor_page`). Errors are mapped once, in
 from __future__ import annotations
 
 import functools
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -44,7 +49,7 @@ from service.http.negotiation import choose, negotiate
 from service.sparql.cache import etag
 from service.sparql.description import PREFIXES as SD_PREFIXES
 from service.sparql.description import describe
-from service.sparql.guards import analyse, check_federation, check_write
+from service.sparql.guards import analyse, check_write
 from service.sparql.protocol import (
     UPDATE_TYPE,
     ProtocolRequest,
@@ -53,14 +58,17 @@ from service.sparql.protocol import (
     split_media_type,
     update_with_dataset,
 )
+from service.sparql.silent import silence_refused
 from service.state import AppState, State
 from service.ui.router import editor_page
 
 router = APIRouter(tags=["SPARQL"])
 
+SKIPPED = "X-Backchannel-Skipped"
 READ_HEADERS = {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "ETag, X-Backchannel-Cache, X-Backchannel-Row-Limit, X-Backchannel-Truncated",
+    "Access-Control-Expose-Headers": f"ETag, X-Backchannel-Cache, X-Backchannel-Row-Limit, X-Backchannel-Truncated, "
+                                     f"{SKIPPED}",
     "Vary": "Accept",
 }
 ALLOW = "GET, HEAD, POST, OPTIONS"
@@ -112,17 +120,23 @@ def result_types(accept: str | None, format_param: str | None) -> tuple[str | No
 
     >>> result_types("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", None)
     ('application/sparql-results+json', 'text/turtle')
-    >>> result_types("text/csv", None)
-    ('text/csv', None)
     >>> result_types(None, "ttl")
     (None, 'text/turtle')
     >>> result_types("application/json", None)
     ('application/json', 'application/ld+json')
+
+    A CONSTRUCT or DESCRIBE asked only for result types gets RDF, as Fuseki does: the counterpart of the type
+    (SPARQL XML → RDF/XML), else Turtle (SPARQLWrapper sends ``format=csv`` with ``Accept: */*``, for instance).
+
+    >>> result_types("text/csv", None), result_types("application/sparql-results+xml", None)
+    (('text/csv', 'text/turtle'), ('application/sparql-results+xml', 'application/rdf+xml'))
+    >>> result_types("image/png", None)
+    (None, None)
     """
     if format_param:
         media = media_type_for(format_param, [*SELECT_TYPES, *GRAPH_TYPES])
         if media in SELECT_TYPES:
-            return media, _COUNTERPART.get(media)
+            return media, _COUNTERPART.get(media, next(iter(GRAPH_TYPES)))
         if media in GRAPH_TYPES:
             return _COUNTERPART.get(media), media
         offered = names_for([*SELECT_TYPES, *GRAPH_TYPES])
@@ -133,6 +147,8 @@ def result_types(accept: str | None, format_param: str | None) -> tuple[str | No
     graph_type = choose(accept, list(GRAPH_TYPES))
     if graph_type is None and choose(accept, ["application/json"]):
         graph_type = "application/ld+json"  # JSON-LD is JSON
+    if graph_type is None and select_type is not None:
+        graph_type = _COUNTERPART.get(select_type, next(iter(GRAPH_TYPES)))
     return select_type, graph_type
 
 
@@ -227,8 +243,9 @@ async def _query(request: Request, state: AppState, proto: ProtocolRequest) -> R
         analysis = analyse(text, prefixes, endpoint)
     else:  # lexing a long text takes a while: not on the event loop
         analysis = await run_in_threadpool(analyse, text, prefixes, endpoint)
-    if analysis.targets:
-        await run_in_threadpool(check_federation, analysis, settings.federation_allowlist)
+    skipped: tuple[str, ...] = ()
+    if analysis.targets:  # a refused SERVICE SILENT becomes a no-op; a refused SERVICE is a 403
+        text, skipped = await run_in_threadpool(silence_refused, text, analysis, settings.federation_allowlist)
 
     select_type, graph_type = result_types(accept, proto.param("format"))
     if select_type is None and graph_type is None:
@@ -256,7 +273,7 @@ async def _query(request: Request, state: AppState, proto: ProtocolRequest) -> R
     cacheable = not analysis.services and not analysis.volatile
     version = store.version
     tag = etag(version, query) if cacheable else None
-    headers = dict(READ_HEADERS)
+    headers = dict(READ_HEADERS) | skipped_header(skipped)
     headers["Cache-Control"] = "no-cache" if cacheable else "no-store"
     if tag is not None:
         headers["ETag"] = tag
@@ -284,27 +301,43 @@ def _result(answer: QueryResponse, headers: dict[str, str], settings: Settings) 
     return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
-def _prepare_update(proto: ProtocolRequest, settings: Settings) -> Rewrite:
-    """Check the update's LOAD and SERVICE targets; declare the prefixes and BASE; apply using-graph-uri."""
+def _prepare_update(proto: ProtocolRequest, settings: Settings) -> tuple[Rewrite, tuple[str, ...]]:
+    """Check the update's LOAD and SERVICE targets (a refused SILENT one becomes a no-op); declare the prefixes
+    and BASE; apply using-graph-uri. Returns the update to run and the operations skipped."""
+    skipped: tuple[str, ...]
     endpoint = endpoint_iri(settings)
     prefixes = all_prefixes(settings.id_base)
     analysis = analyse(proto.text, prefixes, endpoint)
+    text, skipped = proto.text, ()
     if analysis.targets:
-        check_federation(analysis, settings.federation_allowlist)
-    rewrite = update_with_dataset(proto.text, analysis, proto.using_graphs, proto.using_named_graphs, endpoint)
+        text, skipped = silence_refused(proto.text, analysis, settings.federation_allowlist)
+    rewrite = update_with_dataset(text, analysis, proto.using_graphs, proto.using_named_graphs, endpoint)
     declared = "".join(f"PREFIX {name}: <{iri}> " for name, iri in prefixes.items())
-    return Rewrite(rewrite.original, ((0, declared), *rewrite.inserts))
+    return Rewrite(rewrite.original, ((0, declared), *rewrite.inserts)), skipped
 
 
 async def _update(request: Request, state: AppState, proto: ProtocolRequest) -> Response:
     settings = state.settings
     check_write(request.headers.get("authorization"), settings.write_token, settings.dev_open_writes)
-    rewrite = await run_in_threadpool(_prepare_update, proto, settings)
+    rewrite, skipped = await run_in_threadpool(_prepare_update, proto, settings)
     try:
         await run_in_threadpool(functools.partial(state.store.update, rewrite.text, timeout=settings.query_timeout))
     except UpdateSyntaxError as err:  # the parser's position is in the text we ran: point into the one sent
         raise UpdateSyntaxError(rewrite.original_message(str(err))) from None
-    return Response(status_code=204, headers={"Cache-Control": "no-store"})
+    return Response(status_code=204, headers={"Cache-Control": "no-store"} | skipped_header(skipped))
+
+
+def skipped_header(skipped: tuple[str, ...]) -> dict[str, str]:
+    """``X-Backchannel-Skipped``: the SILENT operations not run because the federation guard refuses their target.
+
+    >>> skipped_header(("SERVICE SILENT <http://10.0.0.1/é>",))
+    {'X-Backchannel-Skipped': 'SERVICE SILENT <http://10.0.0.1/%C3%A9>'}
+    >>> skipped_header(())
+    {}
+    """
+    if not skipped:
+        return {}
+    return {SKIPPED: ", ".join(quote(item, safe=" <>:/?#[]@!$&'()*+;=%-._~") for item in skipped)}
 
 
 # --- the service description -----------------------------------------------------------

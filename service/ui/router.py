@@ -68,7 +68,7 @@ def page_config(settings: Settings, root: str, **extra: object) -> dict[str, obj
     """What the page scripts need to know: where things are, and the prefixes the endpoint declares.
 
     >>> cfg = page_config(Settings(base_iri="http://x.org/"), "/")
-    >>> cfg["root"], cfg["endpoint"], cfg["idBase"], cfg["prefixes"]["person"]
+    >>> cfg["root"], cfg["endpoint"], cfg["idBase"], cfg["prefixes"]["bc-person"]
     ('/', '/sparql', 'http://x.org/id/', 'http://x.org/id/person/')
     """
     return {

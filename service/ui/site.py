@@ -72,21 +72,22 @@ def questions(links: Links, settings: Settings, things: dict[str, kd.Thing]) -> 
     """Example questions for the home page: SPARQL queries for the editor, and path questions."""
     prefixes = all_prefixes(settings.id_base)
     prologue = "".join(f"PREFIX {p}: <{prefixes[p]}>\n"
-                       for p in ("bc", "track", "rdfs", "dcterms", "prov", "person", "process"))
+                       for p in ("bc", "bc-track", "rdfs", "dcterms", "prov", "bc-person", "bc-process"))
     sparql = [
         ("Who coined “Track Two diplomacy”, and in which work?",
-         "SELECT ?who ?work WHERE {\n  ?who bc:coined track:track-two .\n"
-         "  OPTIONAL { track:track-two bc:coinedIn ?work }\n}"),
+         "SELECT ?who ?work WHERE {\n  ?who bc:coined bc-track:track-two .\n"
+         "  OPTIONAL { bc-track:track-two bc:coinedIn ?work }\n}"),
         ("Which diplomatic processes began as Track Two and became Track One?",
-         "SELECT ?process ?name WHERE {\n  ?process bc:beganAs track:track-two ;\n"
-         "           bc:transitionedTo track:track-one ;\n           rdfs:label ?name .\n}"),
+         "SELECT ?process ?name WHERE {\n  ?process bc:beganAs bc-track:track-two ;\n"
+         "           bc:transitionedTo bc-track:track-one ;\n           rdfs:label ?name .\n}"),
         ("Which works are about Track Two, oldest first?",
-         "SELECT ?work ?title ?date WHERE {\n  ?work dcterms:subject track:track-two ; rdfs:label ?title .\n"
+         "SELECT ?work ?title ?date WHERE {\n  ?work dcterms:subject bc-track:track-two ; rdfs:label ?title .\n"
          "  OPTIONAL { ?work bc:date ?date }\n}\nORDER BY ?date"),
         ("Who was influenced by Joseph V. Montville?",
-         "SELECT ?who ?name WHERE {\n  ?who prov:wasInfluencedBy person:joseph-v-montville ; rdfs:label ?name .\n}"),
+         "SELECT ?who ?name WHERE {\n  ?who prov:wasInfluencedBy bc-person:joseph-v-montville ; rdfs:label ?name .\n}"),
         ("Which source states each fact about the Oslo back channel?",
-         "SELECT ?property ?value ?source WHERE {\n  GRAPH ?source { process:oslo-back-channel ?property ?value }\n}"),
+         "SELECT ?property ?value ?source WHERE {\n"
+         "  GRAPH ?source { bc-process:oslo-back-channel ?property ?value }\n}"),
     ]
     out = [{"text": text, "href": links.sparql(prologue + query), "how": "SPARQL"} for text, query in sparql]
     paths = [

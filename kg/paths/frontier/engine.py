@@ -122,8 +122,8 @@ class FrontierEngine:
 
     def _paths(self, session: Session, options: PathOptions) -> PathAnswer:
         started = time.perf_counter()
-        source = self.names.resolve(session, options.source)
-        target = self.names.resolve(session, options.target)
+        source, from_how = self.names.resolution(session, options.source)
+        target, to_how = self.names.resolution(session, options.target)
         avoid = [self.names.resolve(session, a) for a in options.avoid if a.strip()]
         cons = make_constraints(
             None, max_length=options.max_length, directed=options.directed,
@@ -176,6 +176,7 @@ class FrontierEngine:
         result = search(proj, start, end, local, mode=options.mode, k=options.k, limit=options.limit,
                         budget=TIME_BUDGET)
         result.elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
+        result.resolved = {"from": from_how, "to": to_how}
         info: dict[str, object] = {"name": "frontier", "queries": session.queries, "hops_explored": found.radius,
                                    "complete": complete, "things": sum(1 for _ in proj.nodes()),
                                    "figures": session.figures.basis}
@@ -221,7 +222,8 @@ class FrontierEngine:
         walk = lineage if direction == "lineage" else influenced
         return InfluenceAnswer(proj, v, walk(proj, v, max_depth=max_depth, limit=limit))
 
-    def ranking(self, limit: int = 20, kinds: frozenset[str] | None = None) -> tuple[Projection, list[Ranked]]:
+    def ranking(self, limit: int = 20, kinds: frozenset[str] | None = None,
+                measure: str = "influence") -> tuple[Projection, list[Ranked]]:
         raise NotOnThisEngine(RANKING_ON_FRONTIER)
 
     def readiness(self) -> tuple[str | None, dict[str, object]]:

@@ -49,26 +49,34 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.namespaces import BC, OWL, PROCESS_TYPE, RDFS, ROLE, SH, TRACK
+from kg.namespaces import BC, DCTERMS, ORG, OWL
 from kg.paths.builder import projection_from_quads
 from kg.paths.constraints import expand_curie, resolve_predicate
+from kg.paths.frontier.queries import (
+    DROPPED,
+    FACT_PREDICATES,
+    NAME_PREDICATES,
+    SCHEMA_CLASSES,
+    SCHEMA_FACTS,
+    date_from,
+    degree_query,
+    facts_query,
+    iri_terms,
+    kind_from,
+    membership_query,
+    neighbour_query,
+    not_schema,
+    predicate_test,
+    qualified,
+    relation_branches,
+)
 from kg.paths.frontier.search import Edge, Expander, OutOfTime
 from kg.paths.model import PathRequestError
 from kg.paths.projection import (
-    ALT_LABELS,
-    BOOKKEEPING,
-    DATE_RANKS,
-    LABEL_RANKS,
-    LITERAL_PREDICATES,
-    QUALIFIED,
-    QUALIFIER_TARGETS,
     RDF_TYPE,
-    SAME_AS,
     SCHEMA_PREDICATES,
-    SCHEMA_TYPES,
     Projection,
     PropertyInfo,
-    kind_of,
 )
 from kg.paths.ranking import Tables, make_tables
 from kg.store.base import (
@@ -83,112 +91,13 @@ from kg.store.base import (
 )
 from kg.store.sparql_text import sparql_term
 
-DROPPED: frozenset[str] = frozenset(BOOKKEEPING | SCHEMA_PREDICATES | QUALIFIED.keys() | {RDF_TYPE, SAME_AS})
-"""Predicates that never make a relation (as in the projection; ``owl:sameAs`` is not walked at all)."""
-FACT_PREDICATES: frozenset[str] = frozenset(LITERAL_PREDICATES | {RDF_TYPE})
-"""What :meth:`Session.facts` reads of a node: types, labels, alternative labels, dates, inverse labels."""
-NAME_PREDICATES: frozenset[str] = frozenset(LABEL_RANKS.keys() | ALT_LABELS)
-"""Literal properties that name a thing (searched by :mod:`kg.paths.frontier.names`)."""
-SCHEMA_CLASSES: frozenset[str] = frozenset(SCHEMA_TYPES | {SH + "NodeShape", SH + "PropertyShape", SH + "Shape"})
-SCHEMA_FACTS: frozenset[str] = frozenset({RDFS + "subPropertyOf", OWL + "inverseOf", BC + "inverseLabel",
-                                          BC + "impliesInfluence"})
-"""Statements about properties the projection reads (influence directions, inverse labels)."""
 BATCH = 200
 """Nodes per ``VALUES`` block."""
 FIGURE_ERRORS = (StoreError, QueryTimeout, QueryEvaluationError, QuerySyntaxError)
 """Errors of a whole-graph statistics query: the figures fall back to estimates (see :class:`Figures`)."""
 
-
-def iri_terms(iris: Iterable[str]) -> str:
-    """IRIs written for a query (each checked: a bad IRI raises ``ValueError``, it cannot escape its brackets).
-
-    >>> iri_terms(["http://x/a", "http://x/b"])
-    '<http://x/a> <http://x/b>'
-    """
-    return " ".join(sparql_term(ox.NamedNode(iri)) for iri in iris)
-
-
-def _predicate_test(include: Iterable[str] = (), exclude: Iterable[str] = ()) -> str:
-    include, dropped = set(include), DROPPED | set(exclude)
-    if include:
-        return f"?p IN ({', '.join(f'<{p}>' for p in sorted(include - dropped)) or '<urn:x-backchannel:none>'})"
-    return f"?p NOT IN ({', '.join(f'<{p}>' for p in sorted(dropped))})"
-
-
-_QUALIFIED_VALUES = ("VALUES (?q ?p) { " + " ".join(f"(<{q}> <{p}>)" for q, p in sorted(QUALIFIED.items())) + " } "
-                     "VALUES ?r { " + " ".join(f"<{r}>" for r in sorted(QUALIFIER_TARGETS)) + " }")
-
-
-def _relation_branches(node: str, other: str, outward: bool | None, test: str, loops: bool = False) -> list[str]:
-    """UNION branches binding ``?p``, ``?g``, ``?out`` for the relations between ``node`` and an IRI ``other``
-    (direct triples and folded PROV qualifications), in one or both directions."""
-    keep = f"FILTER(isIRI({other}){'' if loops else f' && {other} != {node}'} && {test})"
-    branches = []
-    if outward is not False:
-        branches += [f"{{ GRAPH ?g {{ {node} ?p {other} }} {keep} BIND(true AS ?out) }}",
-                     f"{{ {_QUALIFIED_VALUES} GRAPH ?g {{ {node} ?q ?x }} ?x ?r {other} {keep} BIND(true AS ?out) }}"]
-    if outward is not True:
-        branches += [f"{{ GRAPH ?g {{ {other} ?p {node} }} {keep} BIND(false AS ?out) }}",
-                     f"{{ {_QUALIFIED_VALUES} GRAPH ?g {{ {other} ?q ?x }} ?x ?r {node} {keep} BIND(false AS ?out) }}"]
-    return branches
-
-
-def neighbour_query(nodes: Sequence[str], outward: bool | None = None, include: Iterable[str] = (),
-                    exclude: Iterable[str] = ()) -> str:
-    """Every relation of ``nodes`` (both directions, or only out / only in) under a predicate filter."""
-    values = f"VALUES ?n {{ {iri_terms(nodes)} }}"
-    branches = _relation_branches("?n", "?m", outward, _predicate_test(include, exclude))
-    return "SELECT ?n ?p ?m ?g ?out {\n  " + "\n  UNION ".join(f"{{ {values} {b} }}" for b in branches) + "\n}"
-
-
-def degree_query(nodes: Sequence[str], schema: Iterable[str] = ()) -> str:
-    """The projection's degree of each node: distinct relations in both directions (self-loops count twice)."""
-    values = f"VALUES ?n {{ {iri_terms(nodes)} }}"
-    test = _predicate_test() + _not_schema("?m", schema)
-    union = "\n  UNION ".join(f"{{ {values} {b} }}" for b in _relation_branches("?n", "?m", None, test, True))
-    return f"SELECT ?n (COUNT(*) AS ?d) {{ SELECT DISTINCT ?n ?p ?m ?out {{\n  {union}\n}} }} GROUP BY ?n"
-
-
-def facts_query(nodes: Sequence[str]) -> str:
-    """Types, labels, alternative labels, dates and inverse labels of ``nodes`` (over the union of graphs).
-
-    One branch per property, so each is an index lookup per node (a ``VALUES ?p`` block lets Oxigraph scan
-    every triple of each property first: 3 s instead of 40 ms on a million relations)."""
-    values = f"VALUES ?n {{ {iri_terms(nodes)} }}"
-    return "SELECT ?n ?p ?o { " + " UNION ".join(
-        f"{{ {values} ?n <{p}> ?o BIND(<{p}> AS ?p) }}" for p in sorted(FACT_PREDICATES)) + " }"
-
-
-def _not_schema(variable: str, schema: Iterable[str]) -> str:
-    listed = sorted(schema)
-    return f" && {variable} NOT IN ({', '.join(f'<{s}>' for s in listed)})" if listed else ""
-
-
-def kind_from(iri: str, types: Iterable[str]) -> str | None:
-    """A node's short kind as the projection works it out: from its types, unless its IRI says.
-
-    >>> kind_from("http://x/id/person/a", ["http://x/Org"]), kind_from("http://x/b", ["http://xmlns.com/foaf/0.1/Person"])
-    ('person', 'person')
-    """
-    types = tuple(types)
-    kind = kind_of("", types) if types else None
-    if "/id/" in iri or iri.startswith((TRACK, PROCESS_TYPE, ROLE)):
-        kind = kind_of(iri, types) or kind
-    return kind
-
-
-def date_from(facts: Iterable[tuple[str, Term]]) -> str | None:
-    """A node's date as the projection reads it (``bc:date`` first, then ``bc:startDate``, …).
-
-    >>> date_from([(BC + "startDate", ox.Literal("1990")), (BC + "date", ox.Literal("1993"))])
-    '1993'
-    """
-    best: tuple[int, str] | None = None
-    for predicate, value in facts:
-        rank = DATE_RANKS.get(predicate)
-        if rank is not None and isinstance(value, ox.Literal) and (best is None or rank < best[0]):
-            best = (rank, value.value)
-    return None if best is None else best[1]
+__all__ = ["BATCH", "DROPPED", "NAME_PREDICATES", "Figures", "FrontierGraph", "Session", "ThingExpander",
+           "date_from", "kind_from"]
 
 
 @dataclass(frozen=True)
@@ -222,6 +131,10 @@ class Figures:
     """A projection of the schema statements and the used predicates' facts: labels, inverse labels and
     influence directions of properties (``vocabulary.prop(iri)``)."""
     made: float = 0.0
+    topics: frozenset[str] = frozenset()
+    """The concepts at the heart of the graph (what its sources are about): exempt from the hub penalty."""
+    typical_degree: int | None = None
+    """The median degree of the graph's things (the penalty a topic is given instead of its own)."""
 
     @property
     def exact(self) -> bool:
@@ -229,7 +142,7 @@ class Figures:
 
     def influence(self) -> dict[str, int]:
         """Predicate → 1 (``s p o``: s was influenced by o) or -1 (o was influenced by s), for every
-        influence-stating predicate known (PROV-O's, sub-properties, ``bc:impliesInfluence``, inverses)."""
+        influence-stating predicate known (:data:`kg.paths.relations.INFLUENCE`, their sub-properties, inverses)."""
         return {iri: info.influence for iri, info in self.vocabulary.properties.items() if info.influence}
 
 
@@ -292,7 +205,7 @@ class FrontierGraph:
     def _make_figures(self, version: str) -> Figures:
         select = self.store.select
         classes = " ".join(f"<{c}>" for c in sorted(SCHEMA_CLASSES))
-        marks = " ".join(f"<{p}>" for p in sorted(SCHEMA_PREDICATES | {BC + "inverseLabel", BC + "impliesInfluence"}))
+        marks = " ".join(f"<{p}>" for p in sorted(SCHEMA_PREDICATES | {BC + "inverseLabel"}))
         schema = frozenset(term_value(row["s"]) for row in select(
             f"SELECT DISTINCT ?s {{ {{ VALUES ?t {{ {classes} }} ?s a ?t }} "
             f"UNION {{ VALUES ?p {{ {marks} }} ?s ?p ?o }} FILTER(isIRI(?s)) }}"))
@@ -303,15 +216,16 @@ class FrontierGraph:
             "FILTER(isIRI(?s)) }")
             if isinstance(row["s"], ox.NamedNode)]
         freq: dict[str, int] = {}
-        hub_degree, basis = 8, "unknown"
+        hub_degree, typical, basis = 8, None, "unknown"
         try:
             triples = {term_value(row["p"]): int(term_value(row["n"]))
                        for row in select("SELECT ?p (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?p")}
             if sum(triples.values()) <= EXACT_QUADS:
-                freq, hub_degree, basis = self._predicate_frequencies(schema), self._hub_degree(schema), "exact"
+                freq, basis = self._predicate_frequencies(schema), "exact"
+                hub_degree, typical = self._degree_figures(schema)
             else:
                 freq = self._relation_counts(triples)
-                hub_degree, basis = self._sampled_hub_degree(schema), "estimated"
+                (hub_degree, typical), basis = self._sampled_degree_figures(schema), "estimated"
         except FIGURE_ERRORS:
             pass
         counts = sorted(f for f in freq.values() if f > 0)
@@ -328,28 +242,31 @@ class FrontierGraph:
         placeholder_s, placeholder_o = ox.NamedNode("urn:x-backchannel:s"), ox.NamedNode("urn:x-backchannel:o")
         placeholders = [ox.Quad(placeholder_s, ox.NamedNode(p), placeholder_o) for p in sorted(freq)]
         vocabulary = projection_from_quads(quads + fact_quads + placeholders, version)
-        return Figures(version, schema, tuple(quads), freq, hub_degree, rare, top, basis, vocabulary, time.monotonic())
+        topics = frozenset(term_value(row["t"]) for row in select(
+            f"SELECT DISTINCT ?t {{ ?s a <{BC}Source> ; <{DCTERMS}subject> ?t FILTER(isIRI(?t)) }}"))
+        return Figures(version, schema, tuple(quads), freq, hub_degree, rare, top, basis, vocabulary, time.monotonic(),
+                       topics, typical)
 
     def _predicate_frequencies(self, schema: frozenset[str]) -> dict[str, int]:
         """Distinct relations between things per predicate, as the projection counts them (a full scan)."""
-        test = _predicate_test() + _not_schema("?s", schema) + _not_schema("?o", schema)
+        test = predicate_test() + not_schema("?s", schema) + not_schema("?o", schema)
         query = (
             "SELECT ?p (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o {\n"
             f"  {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?s) && isIRI(?o) && {test}) }}\n"
-            f"  UNION {{ {_QUALIFIED_VALUES} GRAPH ?g {{ ?s ?q ?x }} ?x ?r ?o "
-            f"FILTER(isIRI(?s) && isIRI(?o) && {test}) }}\n"
+            f"  UNION {{ {qualified('?s', '?o')} FILTER(isIRI(?s) && isIRI(?o) && {test}) }}\n"
             "} } GROUP BY ?p"
         )
         return {term_value(row["p"]): int(term_value(row["n"])) for row in self.store.select(query)}
 
-    def _hub_degree(self, schema: frozenset[str]) -> int:
-        """The 95th percentile of every node's degree (at least 8), from a histogram of degrees (a full scan)."""
-        test = _predicate_test() + _not_schema("?n", schema) + _not_schema("?m", schema)
-        union = "\n  UNION ".join(_relation_branches("?n", "?m", None, f"isIRI(?n) && {test}", True))
+    def _degree_figures(self, schema: frozenset[str]) -> tuple[int, int]:
+        """The 95th percentile of every node's degree (at least 8) and the median, from a histogram of degrees
+        (a full scan)."""
+        test = predicate_test() + not_schema("?n", schema) + not_schema("?m", schema)
+        union = "\n  UNION ".join(relation_branches("?n", "?m", None, f"isIRI(?n) && {test}", True))
         query = (f"SELECT ?d (COUNT(*) AS ?c) {{ SELECT ?n (COUNT(*) AS ?d) {{ SELECT DISTINCT ?n ?p ?m ?out {{\n"
                  f"  {union}\n}} }} GROUP BY ?n }} GROUP BY ?d")
         histogram = [(int(term_value(row["d"])), int(term_value(row["c"]))) for row in self.store.select(query)]
-        return _percentile95(histogram)
+        return _percentile(histogram, 0.95, 8), _percentile(histogram, 0.5, 1)
 
     def _relation_counts(self, triples: dict[str, int]) -> dict[str, int]:
         """Triples per predicate, for the predicates that relate things (their first object is an IRI)."""
@@ -362,8 +279,8 @@ class FrontierGraph:
                    if isinstance(row["o"], ox.NamedNode)}
         return {p: triples[p] for p in candidates if p in related}
 
-    def _sampled_hub_degree(self, schema: frozenset[str]) -> int:
-        """The 95th percentile of the degrees of :data:`DEGREE_SAMPLE` things (at least 8)."""
+    def _sampled_degree_figures(self, schema: frozenset[str]) -> tuple[int, int]:
+        """The 95th percentile (at least 8) and the median of the degrees of :data:`DEGREE_SAMPLE` things."""
         things = self.store.select(
             f"SELECT DISTINCT ?s {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(isIRI(?s)) }} LIMIT {DEGREE_SAMPLE}")
         sample = [s for s in (term_value(row["s"]) for row in things) if s not in schema]
@@ -371,23 +288,24 @@ class FrontierGraph:
         for start in range(0, len(sample), self.batch_size):
             batch = sample[start : start + self.batch_size]
             degrees += [int(term_value(row["d"])) for row in self.store.select(degree_query(batch, schema))]
-        return _percentile95([(d, 1) for d in degrees])
+        histogram = [(d, 1) for d in degrees]
+        return _percentile(histogram, 0.95, 8), _percentile(histogram, 0.5, 1)
 
 
-def _percentile95(histogram: list[tuple[int, int]]) -> int:
-    """The 95th percentile (as the in-memory tables take it, at least 8) of degrees given as (degree, count).
+def _percentile(histogram: list[tuple[int, int]], share: float, floor: int) -> int:
+    """A percentile (as the in-memory tables take it, at least ``floor``) of degrees given as (degree, count).
 
-    >>> _percentile95([(1, 90), (30, 10)]), _percentile95([])
-    (30, 8)
+    >>> _percentile([(1, 90), (30, 10)], 0.95, 8), _percentile([], 0.95, 8), _percentile([(3, 5)], 0.5, 1)
+    (30, 8, 3)
     """
     histogram = sorted(h for h in histogram if h[0] > 0)
     total = sum(c for _, c in histogram)
-    position, seen = int(0.95 * (total - 1)), 0
+    position, seen = int(share * (total - 1)), 0
     for degree, count in histogram:
         seen += count
         if seen > position:
-            return max(8, degree)
-    return 8
+            return max(floor, degree)
+    return floor
 
 
 class Session:
@@ -505,7 +423,7 @@ class Session:
         names = " ".join(f"<{p}>" for p in sorted(NAME_PREDICATES))
         node = sparql_term(ox.NamedNode(iri))
         branches = [f"{{ VALUES ?p {{ {names} }} {node} ?p ?l FILTER(isLiteral(?l)) }}"]
-        branches += _relation_branches(node, "?m", None, _predicate_test(), True)
+        branches += relation_branches(node, "?m", None, predicate_test(), True)
         return bool(self.select("SELECT ?p { " + " UNION ".join(branches) + " } LIMIT 1"))
 
     def resolve_predicate(self, name: str) -> str:
@@ -543,15 +461,32 @@ class Session:
         for iri in unnamed:  # a thing shown without a path (an end): one relation keeps it in the projection
             for _, edge in self.neighbours([iri])[:1]:
                 quads += [ox.Quad(edge.subject, edge.predicate, edge.object, ox.NamedNode(g)) for g in edge.graphs]
+        quads += self._memberships(edges)
         proj = projection_from_quads(quads, figures.version)
         degree = self.degrees([i for i in things if i not in figures.schema_nodes])
         proj.degree = array.array("i", (degree.get(iri, d) for iri, d in zip(proj.iris, proj.degree, strict=True)))
         freq = self.predicate_frequencies([p for p in proj.predicates if p not in DROPPED])
         proj.pred_freq = [freq.get(p, 0) if p not in DROPPED else 0 for p in proj.predicates]
-        tabs: Tables = make_tables(proj.degree, proj.pred_freq, top_freq=figures.top_freq,
-                                   hub_degree=figures.hub_degree, rare_freq=figures.rare_freq, ordered=False)
+        topics = frozenset(v for v in (proj.node(t) for t in figures.topics) if v is not None)
+        tabs: Tables = make_tables(proj, top_freq=figures.top_freq, hub_degree=figures.hub_degree,
+                                   rare_freq=figures.rare_freq, typical_degree=figures.typical_degree, topics=topics,
+                                   ordered=False)
         proj.memo("path-tables", lambda: tabs)
         return proj
+
+    def _memberships(self, edges: list[Edge]) -> list[ox.Quad]:
+        """When the memberships behind the fetched ``w3org:memberOf`` / ``w3org:headOf`` relations held, as the
+        quads :func:`kg.paths.builder.projection_from_quads` reads as dated memberships."""
+        pairs = sorted({(e.subject.value, e.object.value) for e in edges
+                        if e.predicate.value in (ORG + "memberOf", ORG + "headOf")})
+        out: list[ox.Quad] = []
+        for start in range(0, len(pairs), self.graph.batch_size):
+            for row in self.select(membership_query(pairs[start : start + self.graph.batch_size])):
+                node = ox.BlankNode()
+                out += [ox.Quad(node, ox.NamedNode(ORG + "member"), row["member"]),
+                        ox.Quad(node, ox.NamedNode(ORG + "organization"), row["organisation"]),
+                        ox.Quad(node, ox.NamedNode(BC + "date"), ox.Literal(term_value(row["date"])))]
+        return out
 
 
 class ThingExpander(Expander):

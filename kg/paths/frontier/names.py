@@ -31,6 +31,7 @@ from kg.namespaces import all_prefixes
 from kg.paths.builder import projection_from_quads
 from kg.paths.constraints import expand_curie
 from kg.paths.frontier.graph import NAME_PREDICATES, Session
+from kg.paths.model import Resolution
 from kg.paths.names import Candidate, NameIndex, UnknownThing
 from kg.paths.projection import Projection, fold
 from kg.store.base import term_value
@@ -106,6 +107,10 @@ class FrontierNames:
     def resolve(self, session: Session, text: str) -> str:
         """The IRI of the thing meant by an IRI, a CURIE or a name; raises :class:`UnknownThing` (with
         suggestions) or :class:`AmbiguousName` (with candidates) as the in-memory index does."""
+        return self.resolution(session, text)[0]
+
+    def resolution(self, session: Session, text: str) -> tuple[str, Resolution]:
+        """The IRI of the thing meant, and how it was chosen (as :meth:`kg.paths.names.NameIndex.resolution`)."""
         text = text.strip()
         if not text:
             raise UnknownThing(text, [])
@@ -116,9 +121,10 @@ class FrontierNames:
             except ValueError:  # not a valid IRI
                 known = False
             if known:
-                return iri
+                return iri, Resolution(text, "iri")
             tail = iri.rstrip("/").rsplit("/", 1)[-1]
             raise UnknownThing(text, self.search(session, tail.replace("-", " "), 5) if tail else [])
         found = self._matching(session, text)
         index = self._index(session, found or self._alike(session, text))
-        return index.proj.iris[index.resolve(text)]  # UnknownThing / AmbiguousName as in memory
+        v, how = index.resolution(text)  # UnknownThing / AmbiguousName as in memory
+        return index.proj.iris[v], how

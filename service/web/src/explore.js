@@ -147,7 +147,12 @@ function render(answer) {
     );
     return;
   }
-  setStatus(status, "info", `${paths.length} ${paths.length === 1 ? "path" : "paths"} from ${from.label} to ${to.label}.`);
+  setStatus(
+    status,
+    "info",
+    el("p", {}, `${paths.length} ${paths.length === 1 ? "path" : "paths"} from ${from.label} to ${to.label}.`),
+    ...(answer.notes || []).map((note) => el("p", { class: "resolved" }, `Names: ${note}.`)),
+  );
   results.hidden = false;
 
   const nodes = new Map();
@@ -208,7 +213,10 @@ function render(answer) {
         "li",
         { class: "path", dataset: { index }, onclick: (e) => (e.target.closest("a") ? null : selectPath(index)) },
         el("p", { class: "path-meta" }, `${path.hops.length} ${path.hops.length === 1 ? "step" : "steps"}` + (path.score !== undefined ? ` · score ${path.score}` : "")),
-        path.explanation ? el("p", { class: "explanation" }, path.explanation + ".") : null,
+        path.explanation ? el("p", { class: "explanation" }, path.explanation) : null,
+        path.broadConcept
+          ? el("p", { class: "broad-concept" }, "Only through the broad concept ", thingLink(path.broadConcept), ": both ends are filed under it, and nothing more specific ties them.")
+          : null,
         el(
           "ol",
           { class: "hops" },
@@ -221,6 +229,7 @@ function render(answer) {
               el("span", { class: "relation" }, hop.phrase),
               " ",
               thingLink(hop.toNode),
+              hop.when ? ` (${hop.when})` : null,
               hop.sources.length
                 ? el(
                     "span",
