@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(queries.router_for(state))
     for router in ROUTERS:
         app.include_router(router)
+    app.router.routes.insert(0, sparql.hot_route())  # /sparql reads and writes without FastAPI's per-request work
     return app
 
 
