@@ -46,6 +46,8 @@ TIMED_OUT = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset
 TOO_LONG = (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
             b"connection: close\r\ncontent-length: 45\r\n\r\nthe request head is longer than 1048576 bytes")
 """What a client whose request head passes :data:`MAX_HEAD_BYTES` receives before its connection is closed."""
+LINGER = 2.0
+"""Seconds a refused connection stays open after its answer (what arrives meanwhile is dropped)."""
 
 
 class HeadTimeout(HttpToolsProtocol):
@@ -55,12 +57,15 @@ class HeadTimeout(HttpToolsProtocol):
     head_timeout: float = 10.0
     _head_timer: asyncio.TimerHandle | None = None
     _head_bytes: int = 0
+    _refused: bool = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
 
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # what a refused client still sends is dropped until the connection closes
         if self._awaiting_head():
             self._head_bytes += len(data)
             if self._head_bytes > MAX_HEAD_BYTES:
@@ -95,10 +100,16 @@ class HeadTimeout(HttpToolsProtocol):
             self._refuse(TIMED_OUT)
 
     def _refuse(self, answer: bytes) -> None:
+        """Answer, close our side, and drop the connection a moment later: closing at once while the client is still
+        sending would reset it, and the client would never read the answer."""
         self._disarm()
-        if not self.transport.is_closing():
-            self.transport.write(answer)
-            self.transport.close()
+        if self.transport.is_closing() or self._refused:
+            return
+        self._refused = True
+        self.transport.write(answer)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER, self.transport.close)
 
 
 def head_timeout_protocol(seconds: float) -> type[HeadTimeout]:
