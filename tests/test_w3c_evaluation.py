@@ -56,12 +56,9 @@ KNOWN_QUERY_FAILURES: dict[str, str] = {
 }
 """Query tests that pyoxigraph itself fails (0.5.13), with what goes wrong. Delete a line when it passes."""
 
-KNOWN_UPDATE_FAILURES: dict[str, str] = {
-    "update-silent/load-silent": "LOAD SILENT of a refused target answers 403 (our federation guard)",
-    "update-silent/load-into-silent": "LOAD SILENT ... INTO GRAPH of a refused target answers 403 (our guard)",
-}
-"""Update tests that fail over our protocol. Not the engine's: ``LOAD SILENT`` must succeed without
-loading, and the federation guard refuses it first (the SILENT fix deletes both lines)."""
+KNOWN_UPDATE_FAILURES: dict[str, str] = {}
+"""Update tests that fail over our protocol (none since LOAD SILENT to a target the federation guard refuses
+became a no-op that succeeds)."""
 
 QUERY_CASES = read_query_cases(ROOT) if ROOT.exists() else []
 UPDATE_CASES = read_update_cases(ROOT) if ROOT.exists() else []
