@@ -13,7 +13,7 @@ Each test asserts the outcome we know: a test outside :data:`KNOWN_QUERY_FAILURE
 answer fails here, and so does a fix: when a listed test starts to pass, delete its line.
 
 The score is printed after the protocol scores, e.g.
-``W3C SPARQL 1.1 Query evaluation: 223/235 (pyoxigraph in process 223/235), Update evaluation: 92/94
+``W3C SPARQL 1.1 Query evaluation: 223/235 (pyoxigraph in process 223/235), Update evaluation: 94/94
 (pyoxigraph in process 92/92; 2 with LOAD not run in process)``.
 """
 
