@@ -41,7 +41,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-LINGER = 10.0
+LINGER = 60.0
 """Seconds a worker beyond the ``size`` kept warm stays idle before it is let go."""
 NICENESS = 0
 """How much lower the workers' CPU priority is than the server's (``nice``): a flood of expensive jobs on every
