@@ -27,6 +27,7 @@ from kg.publish.suggest import LatestSuggester
 from kg.queries.catalog import Catalog, load_queries
 from kg.settings import Settings
 from kg.store.base import Store
+from service.http.caching import BodyCache
 from service.http.observability import Metrics, MetricSources
 from service.sparql.cache import SparqlState
 from service.ui.templates import VENDOR, Pages
@@ -52,6 +53,8 @@ class AppState:
     catalog: Catalog
     """The named queries (``queries/*.rq``)."""
     metrics: Metrics
+    documents: BodyCache = field(default_factory=BodyCache)
+    """The bytes of linked-data documents (RDF and HTML) by store version, path and media type."""
     suggester: LatestSuggester = field(default_factory=LatestSuggester)
     """The "did you mean" index of the 404s (:mod:`kg.publish.suggest`), rebuilt per store version."""
 

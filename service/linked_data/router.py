@@ -143,6 +143,10 @@ def describe_response(request: Request, state: AppState, iri: str, path: str, fi
             name, more = "source.html", {"source": source_info(state, iri)}
         return state.pages.render(name, page=page, things=path_ends(state), **more)
 
+    if template is None and context is None:  # a thing's document: the same bytes until the store changes
+        version = store.version
+        return serve(request, state, key=path, media_type=media, vary=vary, extra=extra,
+                     build=lambda: state.documents.get(version, f"{path}\x00{media}", build))
     return serve(request, state, key=path, media_type=media, build=build, vary=vary, extra=extra)
 
 
