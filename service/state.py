@@ -55,6 +55,8 @@ class AppState:
     metrics: Metrics
     documents: BodyCache = field(default_factory=BodyCache)
     """The bytes of linked-data documents (RDF and HTML) by store version, path and media type."""
+    path_answers: BodyCache = field(default_factory=lambda: BodyCache(max_entries=512))
+    """``GET /paths`` answers of the in-memory engine (the same for the same question and store version)."""
     suggester: LatestSuggester = field(default_factory=LatestSuggester)
     """The "did you mean" index of the 404s (:mod:`kg.publish.suggest`), rebuilt per store version."""
 
