@@ -254,7 +254,7 @@ def test_expand_path_queries_for_the_sparql_endpoint(kg_store: OxigraphStore) ->
 
 @embedded_only
 def test_the_same_question_again_is_answered_from_memory(server: LiveServer) -> None:
-    params = {"from": "Joseph Montville", "to": "Oslo", "k": 2, "max_length": 5}
+    params: dict[str, str | int] = {"from": "Joseph Montville", "to": "Oslo", "k": 2, "max_length": 5}
     first = httpx.get(server.url + "paths", params=params, timeout=60)
     again = httpx.get(server.url + "paths", params=params, timeout=60)
     assert first.status_code == again.status_code == 200

@@ -89,6 +89,11 @@ class BodyCache:
         self._entries: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
 
+    def has(self, version: str, key: str) -> bool:
+        """Whether the bytes of ``key`` at ``version`` are kept."""
+        with self._lock:
+            return (version, key) in self._entries
+
     def get(self, version: str, key: str, build: Callable[[], bytes]) -> bytes:
         """The bytes of ``key`` at ``version``, built (and kept) if they are not here."""
         with self._lock:
