@@ -60,6 +60,7 @@ from service.http.limits import header_problem
 from service.http.observability import (
     REQUEST_ID,
     Metrics,
+    RequestIds,
     access_logger,
     access_record,
     add_security_headers,
@@ -83,6 +84,7 @@ class Front:
         self.app = app
         self.metrics = metrics
         self.logger = logger or access_logger()
+        self.ids = RequestIds()
         parts = urlsplit(settings.base_iri)
         self.host = parts.netloc.encode("latin-1")
         self.scheme = parts.scheme
@@ -93,7 +95,7 @@ class Front:
             return
         start = time.perf_counter()
         headers = scope.get("headers", ())
-        rid = request_id(header_value(headers, _REQUEST_ID))
+        rid = request_id(header_value(headers, _REQUEST_ID), self.ids)
         # in place: what routing adds to this scope (the route) is read below
         scope["headers"] = [(b"host", self.host), *((k, v) for k, v in headers if k != b"host")]
         scope["scheme"] = self.scheme

@@ -123,8 +123,13 @@ class QueryPlans:
 
 
 def etag(version: str, request: QueryRequest, *extra: str) -> str:
-    """A weak ETag for the answer to ``request`` at ``version`` (the chosen media types are in the request)."""
-    digest = hashlib.sha256(repr((version, request, extra)).encode()).hexdigest()[:32]
+    """A weak ETag for the answer to ``request`` at ``version`` (the chosen media types are in the request).
+
+    The prefixes and base IRI are the endpoint's, the same for every request of one server, whose store version
+    (``version``) starts with a token of its own: they need not be hashed each time."""
+    key = (version, request.query, request.select_type, request.graph_type, request.default_graphs,
+           request.named_graphs, request.substitutions, request.max_rows, request.max_bytes, extra)
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
     return f'W/"{digest}"'
 
 
