@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -33,6 +34,9 @@ def _logged_client(server: LiveServer, caplog: pytest.LogCaptureFixture, headers
     logger.addHandler(caplog.handler)
     try:
         httpx.get(server.url + "health", headers=headers | {"X-Request-ID": marker})
+        deadline = time.monotonic() + 10  # the line is written just after the last byte is sent
+        while time.monotonic() < deadline and not any(marker in r.getMessage() for r in caplog.records):
+            time.sleep(0.01)
     finally:
         logger.removeHandler(caplog.handler)
     records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "backchannel.access"]
