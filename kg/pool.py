@@ -9,7 +9,9 @@ workers use this pool: SPARQL queries (:mod:`kg.store.workers`) and path, name a
 
 **The pool** keeps ``size`` workers warm, starts more when all are busy (up to ``max_size``: a few runaways cannot
 starve light jobs), keeps one idle spare while it is below ``max_size`` (so the next job never waits for a process
-to start), and lets surplus workers go once they are idle again (memory returns after a flood). Beyond
+to start), and lets a surplus worker go once it has been idle for ``linger`` seconds (memory returns after a
+flood, while steady concurrent load keeps its workers: letting one go as soon as it was idle made eight clients
+start a process per query). Beyond
 ``max_size``, up to ``max_waiting`` jobs wait; more are refused at once. A job past its time limit kills its worker
 (which is replaced); a worker that dies (out of memory) is replaced too. ``run`` blocks the calling thread: call it
 from a thread pool, never from the event loop.
@@ -40,6 +42,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+LINGER = 60.0
+"""Seconds a worker beyond the ``size`` kept warm stays idle before it is let go."""
 NICENESS = 0
 """How much lower the workers' CPU priority is than the server's (``nice``). 0: with a higher value a flood of
 expensive jobs left the server its CPU, but a worker starved (and timed out) whenever the machine was busy."""
@@ -81,6 +85,7 @@ class _Worker:
         self.outbox = Connection(parent_out, readable=False)
         self.state: Hashable | None = None
         """What the worker holds open (a snapshot): it must not be deleted while the worker lives."""
+        self.idle_since = time.monotonic()
 
     def kill(self) -> None:
         self.process.kill()
@@ -98,12 +103,13 @@ class ProcessPool:
     """Worker processes running ``python -m module`` (see the module documentation)."""
 
     def __init__(self, module: str, errors: PoolErrors, *, size: int = 2, max_size: int = 16, max_waiting: int = 64,
-                 memory_mb: int | None = None) -> None:
+                 memory_mb: int | None = None, linger: float = LINGER) -> None:
         self.module = module
         self.errors = errors
         self.memory_mb = memory_mb
         self.size = size
         self.max_size = max(size, max_size)
+        self.linger = linger
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(self.max_size + max_waiting)
         self._lock = threading.Lock()
@@ -111,6 +117,8 @@ class ProcessPool:
         self._workers: set[_Worker] = set()
         self.killed = 0
         """Workers killed at a time limit or found dead, so far."""
+        self.started = 0
+        """Worker processes started, so far."""
         for _ in range(size):
             self._idle.put(self._spawn())
 
@@ -124,6 +132,7 @@ class ProcessPool:
         worker = _Worker(self.module, self.memory_mb)
         with self._lock:
             self._workers.add(worker)
+            self.started += 1
         return worker
 
     @property
@@ -158,15 +167,19 @@ class ProcessPool:
         return worker
 
     def _release(self, worker: _Worker) -> None:
-        """Give an idle worker back, or let it go if the pool has more than it keeps (memory returns)."""
-        with self._lock:
-            surplus = len(self._workers) > self.size and self._idle.qsize() >= 1
-            if surplus:
-                self._workers.discard(worker)
-        if surplus:
-            worker.kill()
-        else:
-            self._idle.put(worker)
+        """Give a worker back; let surplus workers that have been idle for ``linger`` seconds go (memory returns)."""
+        now = time.monotonic()
+        worker.idle_since = now
+        self._idle.put(worker)
+        retired = []
+        with self._lock, self._idle.mutex:  # the least recently used idle workers are at the bottom of the stack
+            waiting = self._idle.queue
+            while (len(self._workers) > self.size and len(waiting) > 1
+                   and now - waiting[0].idle_since >= self.linger):
+                retired.append(waiting.pop(0))
+                self._workers.discard(retired[-1])
+        for old in retired:
+            old.kill()
 
     def run(self, job: object, timeout: float, prepare_timeout: float = 0.0, state: Hashable | None = None) -> Any:
         """Run ``job`` in a worker and return what its handler returned, or raise what it raised.

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
         description="SERVICE/LOAD endpoints (IRI prefixes) that may be reached; empty means federation is off.",
     )
     cache_entries: int = Field(512, ge=0, description="Query results kept in the result cache.")
+    query_plan_entries: int = Field(
+        1024, ge=0, description="Distinct query texts whose checks (form, dataset, federation targets, SERVICE "
+        "bc:paths, nesting) are remembered, so a repeated query is lexed once.")
     cors_origins: list[str] = Field(default_factory=lambda: ["*"], description="Origins allowed to GET read-only data.")
     curated_graph_writes: bool = Field(
         False, description="Let the Graph Store write the curated source graphs ({base}id/source/…). Off: such a "

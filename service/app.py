@@ -24,6 +24,7 @@ from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp
 
 import kg
 from kg.paths.workers import PathWorkers
@@ -32,13 +33,12 @@ from kg.store.base import Store
 from kg.store.embedded import OxigraphStore, serving_file
 from kg.store.factory import store_from_settings
 from service import errors, openapi, ops, paths, queries
-from service.http import observability
-from service.http.origin import ConfiguredOrigin
+from service.http.front import middleware_stack
 from service.linked_data import dataset
 from service.linked_data import router as linked_data
 from service.sparql import graph_store
 from service.sparql import router as sparql
-from service.state import build_state
+from service.state import AppState, build_state
 from service.ui import router as ui
 from service.ui import site
 
@@ -90,11 +90,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.backchannel = state
     errors.install(app)
-    app.add_middleware(ConfiguredOrigin, settings=settings)  # absolute URLs from the base IRI, not the Host header
-    observability.install(app, state.metrics)
     app.include_router(queries.router_for(state))
     for router in ROUTERS:
         app.include_router(router)
+    app.router.routes.insert(0, sparql.hot_route())  # /sparql reads and writes without FastAPI's per-request work
     return app
 
 
@@ -135,7 +134,12 @@ def waiting_threads(settings: Settings) -> int:
 
 
 class _App(FastAPI):
-    """FastAPI, with the OpenAPI document finished by :func:`service.openapi.finish`."""
+    """FastAPI with one middleware (:class:`service.http.front.Front`, see :func:`service.http.front.middleware_stack`)
+    and the OpenAPI document finished by :func:`service.openapi.finish`."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        state: AppState = self.state.backchannel
+        return middleware_stack(self, state.settings, state.metrics)
 
     def openapi(self) -> dict[str, Any]:
         return openapi.finish(_quietly(super().openapi))

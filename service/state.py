@@ -28,6 +28,7 @@ from kg.queries.catalog import Catalog, load_queries
 from kg.settings import Settings
 from kg.store.base import Store
 from kg.store.embedded import OxigraphStore
+from service.http.caching import BodyCache
 from service.http.observability import Metrics, MetricSources
 from service.sparql.cache import SparqlState
 from service.sparql.relay import Relay
@@ -57,6 +58,10 @@ class AppState:
     relay: Relay | None = None
     """Where federated requests go, pinned to the addresses the guard checked (:mod:`service.sparql.relay`); None
     on a remote store, which runs SERVICE and LOAD itself."""
+    documents: BodyCache = field(default_factory=BodyCache)
+    """The bytes of linked-data documents (RDF and HTML) by store version, path and media type."""
+    path_answers: BodyCache = field(default_factory=lambda: BodyCache(max_entries=512))
+    """``GET /paths`` answers of the in-memory engine (the same for the same question and store version)."""
     suggester: LatestSuggester = field(default_factory=LatestSuggester)
     """The "did you mean" index of the 404s (:mod:`kg.publish.suggest`), rebuilt per store version."""
 

@@ -297,3 +297,19 @@ def test_what_sources_wrote_as_blank_nodes_dereferences(client: httpx.Client, se
     page = client.get("doc/person/joseph-v-montville.html").text
     shown = re.sub(r'<script type="application/ld\+json">.*?</script>', "", page, flags=re.DOTALL)
     assert "employment at the U.S. State Department" in shown and "genid" not in shown
+
+
+def test_a_document_says_what_the_store_says_after_a_write(start_live: LiveServer) -> None:
+    """Documents are kept per store version (service.http.caching.BodyCache): a write shows at once."""
+    from tests.support import TOKEN
+
+    doc, thing = MONTVILLE.replace("id/", "doc/", 1), start_live.url + MONTVILLE
+    with httpx.Client(base_url=start_live.url, timeout=60) as http:
+        first = http.get(doc, headers={"Accept": "text/turtle"})
+        assert first.status_code == 200 and "a note added by a test" not in first.text
+        assert http.get(doc, headers={"Accept": "text/turtle"}).text == first.text
+        update = (f"INSERT DATA {{ GRAPH <{start_live.url}graph/test-note> "
+                  f'{{ <{thing}> <{RDFS}comment> "a note added by a test" }} }}')
+        assert http.post("sparql", data={"update": update},
+                         headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 204
+        assert "a note added by a test" in http.get(doc, headers={"Accept": "text/turtle"}).text

@@ -177,16 +177,19 @@ def test_metrics_count_requests_by_route_template(ops_server: LiveServer) -> Non
 
 def test_metrics_stay_small_under_random_methods(ops_server: LiveServer) -> None:
     """Regression: the method label had no bound, so 2,000 requests with unique 4 KB method names (each a 405)
-    grew /metrics from 34 KB to 165 MB. Unknown methods are counted together as OTHER."""
+    grew /metrics from 34 KB to 165 MB. Unknown methods are counted together as OTHER; a method name the HTTP
+    parser (llhttp) does not know is refused by it with a 400 before the app sees it."""
     before = len(httpx.get(ops_server.url + "metrics").content)
     with httpx.Client(base_url=ops_server.url) as client:
         for i in range(300):
-            assert client.request(f"X{i:04d}" + "M" * 4000, "health").status_code == 405
+            assert client.request(f"X{i:04d}" + "M" * 4000, "health").status_code in (400, 405)
+        for method in ("PROPFIND", "MKCOL", "LOCK", "UNLOCK", "SEARCH") * 4:  # methods HTTP knows, not ours
+            assert client.request(method, "health").status_code == 405
     text = httpx.get(ops_server.url + "metrics").text
     assert len(text) < before + 20_000, "the exposition grew with the methods sent"
-    assert "MMMM" not in text
+    assert "MMMM" not in text and "PROPFIND" not in text
     assert sample(metric_values(text), "backchannel_http_requests_total", method="OTHER", route="/health",
-                  status="405") >= 300
+                  status="405") >= 20
 
 
 @embedded_only

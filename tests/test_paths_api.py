@@ -12,7 +12,7 @@ import pytest
 import rdflib
 
 from kg.store.embedded import OxigraphStore
-from tests.support import LiveServer
+from tests.support import LiveServer, embedded_only
 
 BC = "https://w3id.org/backchannel/def#"
 
@@ -251,3 +251,14 @@ def test_expand_path_queries_for_the_sparql_endpoint(kg_store: OxigraphStore) ->
         rewrite(query.replace("Montville", "Montvile"), {})
     answer = answer_for(caught.value)
     assert answer.status == 404 and detail_of(caught.value, answer).startswith("SERVICE bc:paths: ")
+
+
+@embedded_only
+def test_the_same_question_again_is_answered_from_memory(server: LiveServer) -> None:
+    params: dict[str, str | int] = {"from": "Joseph Montville", "to": "Oslo", "k": 2, "max_length": 5}
+    first = httpx.get(server.url + "paths", params=params, timeout=60)
+    again = httpx.get(server.url + "paths", params=params, timeout=60)
+    assert first.status_code == again.status_code == 200
+    assert again.headers["x-backchannel-cache"] == "hit" and again.content == first.content
+    other = httpx.get(server.url + "paths", params=params | {"k": 3}, timeout=60)
+    assert other.headers["x-backchannel-cache"] == "miss" and other.json()["count"] >= first.json()["count"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -33,6 +34,9 @@ def _logged_client(server: LiveServer, caplog: pytest.LogCaptureFixture, headers
     logger.addHandler(caplog.handler)
     try:
         httpx.get(server.url + "health", headers=headers | {"X-Request-ID": marker})
+        deadline = time.monotonic() + 10  # the line is written just after the last byte is sent
+        while time.monotonic() < deadline and not any(marker in r.getMessage() for r in caplog.records):
+            time.sleep(0.01)
     finally:
         logger.removeHandler(caplog.handler)
     records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "backchannel.access"]
@@ -83,3 +87,19 @@ def test_a_kept_alive_connection_still_serves_requests_and_times_out_a_slow_seco
         assert first.startswith(b"HTTP/1.1 200 "), first[:200]
         sock.sendall(b"GET /health HTTP/1.1\r\n")  # a second request whose head never ends
         assert b"HTTP/1.1 408 " in _read_until_closed(sock)
+
+
+def test_an_endless_request_head_gets_431_and_its_connection_closed(plain: LiveServer) -> None:
+    """Regression: h11 refused a head past its buffer, httptools (llhttp) kept reading one for as long as it came
+    (memory grew with it): past 1 MiB the answer is 431 and the connection is closed."""
+    with socket.create_connection(("127.0.0.1", plain.settings.port)) as sock:
+        sock.settimeout(TIMEOUT)
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        try:
+            for _ in range(64):  # 4 MiB in all, unless the server closes first
+                sock.sendall(b"a" * 65536)
+        except OSError:
+            pass  # closed on us: the answer is already waiting
+        answer = _read_until_closed(sock)
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+    assert httpx.get(plain.url + "health").status_code == 200

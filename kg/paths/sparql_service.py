@@ -338,6 +338,16 @@ def _sparql_term(value: object) -> str:
     return f'"{escaped}"'
 
 
+def mentions_paths(query_text: str) -> bool:
+    """Whether a query may hold ``SERVICE bc:paths`` (every spelling of its IRI contains ``paths``); if not, no
+    rewriter needs to see it.
+
+    >>> mentions_paths("SELECT * { SERVICE bc:paths { } }"), mentions_paths("ASK { ?s ?p ?o }")
+    (True, False)
+    """
+    return "paths" in query_text
+
+
 def paths_rewriter(service: PathEngines) -> QueryRewriter:
     """The SPARQL endpoint's rewriter for ``SERVICE bc:paths``, answered by the engine ``service`` chooses.
 
@@ -346,7 +356,7 @@ def paths_rewriter(service: PathEngines) -> QueryRewriter:
     """
 
     def rewrite(query_text: str, prefixes: dict[str, str]) -> str | None:
-        if "paths" not in query_text:  # every spelling of bc:paths contains it: skip the tokenizer otherwise
+        if not mentions_paths(query_text):  # skip the tokenizer
             return None
         chosen = service.engine()
 

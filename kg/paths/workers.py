@@ -38,7 +38,7 @@ from kg.paths.bodies import influence_body, paths_body, ranking_body
 from kg.paths.engines import PathEngines
 from kg.paths.model import PathOptions, SearchTimeout
 from kg.paths.names import AmbiguousName, UnknownThing
-from kg.paths.sparql_service import QueryRewriter, paths_rewriter
+from kg.paths.sparql_service import QueryRewriter, mentions_paths, paths_rewriter
 from kg.pool import Context, Packed, PoolErrors, ProcessPool, pack, serve
 from kg.settings import Settings
 from kg.store.base import QueryBusy, Store, WorkerDied
@@ -248,7 +248,7 @@ class PathWorkers:
         """The SPARQL endpoint's rewriter for ``SERVICE bc:paths``, run in a path worker."""
 
         def rewrite(query_text: str, prefixes: dict[str, str]) -> str | None:
-            if "paths" not in query_text:  # every spelling of bc:paths contains it: no worker needed otherwise
+            if not mentions_paths(query_text):  # no worker needed
                 return None
             rewritten: str | None = self.ask(Rewrite(query_text, tuple(prefixes.items())))
             return rewritten

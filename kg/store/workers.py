@@ -19,7 +19,8 @@ b'o\\r\\nx\\r\\n'
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from itertools import islice
+from typing import IO, Literal, cast
 
 import pyoxigraph as ox
 
@@ -69,38 +70,22 @@ def open_snapshot_store(snapshot: Snapshot) -> ox.Store:
 
 
 def execute(store: ox.Store, request: QueryRequest) -> QueryResponse:
-    """Run ``request`` on a pyoxigraph store and serialise the answer (used inside the workers)."""
-    from kg.store.results import parse_term, write_ask, write_graph, write_select
+    """Run ``request`` on a pyoxigraph store and serialise the answer (used inside the workers).
 
-    # The protocol's dataset (named graphs alone: the default graph is empty, SPARQL 1.1 Query 13.2); else the union.
-    dataset = bool(request.default_graphs or request.named_graphs)
-    substitutions = {ox.Variable(k): parse_term(v) for k, v in request.substitutions}
+    SELECT answers in SPARQL JSON are written by pyoxigraph itself (no Python object per row or term) and
+    read back natively to count their rows; only an answer past ``max_rows`` or ``max_bytes`` (cut, and said so)
+    or in XML or CSV is written row by row in Python (:mod:`kg.store.results`).
+    """
+    from kg.store.results import write_ask, write_graph
+
     try:
-        result = store.query(
-            request.query,
-            base_iri=request.base_iri,
-            prefixes=dict(request.prefixes) or None,
-            use_default_graph_as_union=not dataset,
-            default_graph=[ox.NamedNode(g) for g in request.default_graphs] if dataset else None,
-            named_graphs=[ox.NamedNode(g) for g in request.named_graphs] if dataset else None,
-            substitutions=substitutions or None,
-        )
+        result = _evaluate(store, request)
         if isinstance(result, ox.QueryBoolean):
             return QueryResponse("ask", write_ask(bool(result), request.select_type), request.select_type, 1)
         if isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
-            rows: list[dict[str, Term | None]] = []
-            truncated = False
-            size = 0
-            for solution in result:
-                row = {v: solution[v] for v in variables}
-                size += sum(len(str(term)) + 16 for term in row.values() if term is not None)
-                if len(rows) == request.max_rows or size > request.max_bytes:
-                    truncated = True
-                    break
-                rows.append(row)
-            body = write_select(variables, rows, request.select_type)
-            return QueryResponse("select", body, request.select_type, len(rows), truncated)
+            native = _native_select(result, request)
+            return native if native is not None else _select(_evaluate(store, request), request)
+        assert isinstance(result, ox.QueryTriples)
         triples: list[ox.Triple] = []
         truncated = False
         size = 0
@@ -118,6 +103,102 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryResponse:
         raise
     except (OSError, ValueError, TypeError, RuntimeError) as err:
         raise QueryEvaluationError(str(err)) from None
+
+
+def _evaluate(store: ox.Store, request: QueryRequest) -> object:
+    """The result iterator (or boolean) of ``request`` on ``store``."""
+    from kg.store.results import parse_term
+
+    # The protocol's dataset (named graphs alone: the default graph is empty, SPARQL 1.1 Query 13.2); else the union.
+    dataset = bool(request.default_graphs or request.named_graphs)
+    substitutions = {ox.Variable(k): parse_term(v) for k, v in request.substitutions}
+    return store.query(
+        request.query,
+        base_iri=request.base_iri,
+        prefixes=dict(request.prefixes) or None,
+        use_default_graph_as_union=not dataset,
+        default_graph=[ox.NamedNode(g) for g in request.default_graphs] if dataset else None,
+        named_graphs=[ox.NamedNode(g) for g in request.named_graphs] if dataset else None,
+        substitutions=substitutions or None,
+    )
+
+
+NATIVE_SELECT = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
+                 "application/json": ox.QueryResultsFormat.JSON}
+"""SELECT result types pyoxigraph writes and reads back, to the same answers as :func:`kg.store.results.write_select`
+(CSV cannot be read back, XML must be checked for characters XML 1.0 forbids, and pyoxigraph's TSV writes numbers
+in their short form)."""
+
+
+class _Capped:
+    """A binary writer that refuses to grow past ``limit`` bytes (pyoxigraph writes an answer into it)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.over = False
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.size > self.limit:
+            self.over = True
+            raise OSError("the answer passed its size limit")
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing is buffered here."""
+
+
+def _native_select(result: ox.QuerySolutions, request: QueryRequest) -> QueryResponse | None:
+    """The answer written by pyoxigraph, or None when it must be written in Python (its format, or a cut)."""
+    from kg.store.results import write_select
+
+    fmt = NATIVE_SELECT.get(request.select_type)
+    if fmt is None:
+        return None
+    out = _Capped(request.max_bytes)
+    try:
+        result.serialize(cast(IO[bytes], out), format=fmt)
+    except OSError:
+        if out.over:
+            return None  # written again in Python, cut at max_bytes
+        raise
+    body = b"".join(out.parts)
+    solutions = ox.parse_query_results(body, format=fmt)
+    assert isinstance(solutions, ox.QuerySolutions)
+    rows = 0
+    for _ in solutions:
+        rows += 1
+        if rows > request.max_rows:  # cut at max_rows: the first rows, written in Python
+            again = ox.parse_query_results(body, format=fmt)
+            assert isinstance(again, ox.QuerySolutions)
+            variables = [v.value for v in again.variables]
+            kept = [{v: solution[v] for v in variables} for solution in islice(again, request.max_rows)]
+            return QueryResponse("select", write_select(variables, kept, request.select_type), request.select_type,
+                                 len(kept), True)
+    return QueryResponse("select", body, request.select_type, rows)
+
+
+def _select(result: object, request: QueryRequest) -> QueryResponse:
+    """A SELECT answer written row by row, cut at ``max_rows`` rows or ``max_bytes`` of terms."""
+    from kg.store.results import write_select
+
+    assert isinstance(result, ox.QuerySolutions)
+    variables = [v.value for v in result.variables]
+    rows: list[dict[str, Term | None]] = []
+    truncated = False
+    size = 0
+    for solution in result:
+        row = {v: solution[v] for v in variables}
+        size += sum(len(str(term)) + 16 for term in row.values() if term is not None)
+        if len(rows) == request.max_rows or size > request.max_bytes:
+            truncated = True
+            break
+        rows.append(row)
+    body = write_select(variables, rows, request.select_type)
+    return QueryResponse("select", body, request.select_type, len(rows), truncated)
 
 
 def try_update(snapshot: Snapshot, sparql: str) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Any, TypeVar
@@ -67,6 +68,48 @@ class VersionCache:
                 if self._version == version:
                     self._values[key] = value
             return value
+
+
+class BodyCache:
+    """Answers' bytes by store version and key: a thread-safe LRU of at most ``max_entries`` answers and
+    ``max_bytes`` in all (an answer over an eighth of that is not kept). A new version makes every older entry
+    unreachable; they age out.
+
+    >>> cache = BodyCache(max_entries=2)
+    >>> cache.get("v1", "doc/a", lambda: b"made once")
+    b'made once'
+    >>> cache.get("v1", "doc/a", lambda: b"not made again"), cache.get("v2", "doc/a", lambda: b"a new version")
+    (b'made once', b'a new version')
+    """
+
+    def __init__(self, max_entries: int = 4096, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._entries: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def has(self, version: str, key: str) -> bool:
+        """Whether the bytes of ``key`` at ``version`` are kept."""
+        with self._lock:
+            return (version, key) in self._entries
+
+    def get(self, version: str, key: str, build: Callable[[], bytes]) -> bytes:
+        """The bytes of ``key`` at ``version``, built (and kept) if they are not here."""
+        with self._lock:
+            body = self._entries.get((version, key))
+            if body is not None:
+                self._entries.move_to_end((version, key))
+                return body
+        body = build()
+        if self.max_entries > 0 and len(body) <= self.max_bytes // 8:
+            with self._lock:
+                old = self._entries.pop((version, key), None)
+                self.bytes += len(body) - (len(old) if old is not None else 0)
+                self._entries[(version, key)] = body
+                while len(self._entries) > self.max_entries or self.bytes > self.max_bytes:
+                    self.bytes -= len(self._entries.popitem(last=False)[1])
+        return body
 
 
 def etag(version: str, *parts: str) -> str:

@@ -1,12 +1,9 @@
 """Limits on requests: headers (a clean 431 instead of whatever the HTTP server does) and bodies (413).
 
-uvicorn (h11) refuses a request head it has not finished reading past 16 KiB
-with a bare ``400 Invalid HTTP request received.``, but a head that arrives in
-one read is accepted up to about 64 KiB, with any number of fields — so the
-same request passes or fails with the network's timing. This pure ASGI
-middleware makes the rule explicit: at most :data:`MAX_HEADER_BYTES` of header
-names and values and :data:`MAX_HEADER_FIELDS` fields, else
-``431 Request Header Fields Too Large`` saying which limit was passed.
+The HTTP server reads request heads up to 1 MiB (:mod:`service.http.serving`); the rule for headers is
+explicit and does not depend on the network's timing: at most :data:`MAX_HEADER_BYTES` of header names and
+values and :data:`MAX_HEADER_FIELDS` fields, else ``431 Request Header Fields Too Large`` saying which limit
+was passed (answered by :class:`service.http.front.Front`).
 
 >>> header_problem([(b"host", b"x")]) is None
 True
@@ -22,9 +19,6 @@ import asyncio
 from collections.abc import Sequence
 
 from fastapi import HTTPException, Request
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from service.http.problem import problem
 
 MAX_HEADER_BYTES = 16 * 1024
 """Header names and values together (the request line is not counted: long GET queries stay possible)."""
@@ -39,22 +33,6 @@ def header_problem(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
     if size > MAX_HEADER_BYTES:
         return f"the request headers take {size} bytes; at most {MAX_HEADER_BYTES} are accepted"
     return None
-
-
-class HeaderLimits:
-    """Answer 431 to requests whose headers are too large or too many (see the module doc)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            reason = header_problem(scope.get("headers", ()))
-            if reason is not None:
-                response = problem(431, "Request Header Fields Too Large", reason, headers={"Connection": "close"})
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 def too_large(limit: int) -> HTTPException:

@@ -1,35 +1,20 @@
 """Observability: request ids, one JSON access-log line per request, Prometheus metrics, fallback security headers.
 
-:func:`install` puts a pure ASGI middleware (:class:`Observe`) in front of the app
-(not Starlette's ``BaseHTTPMiddleware``, which breaks streaming and background
-tasks) that counts into the app's :class:`Metrics` (its own ``CollectorRegistry``,
-kept in the app's state); ``GET /metrics`` (:mod:`service.ops`) exposes it.
+The pieces :class:`service.http.front.Front` (the one middleware in front of the app) uses per request: the
+request id (the client's ``X-Request-ID`` if it is a sane token, else a fresh one), the route *template* a
+request is counted under (``/id/{kind}/{slug}``, never the raw path), the app's :class:`Metrics` (its own
+``CollectorRegistry``, kept in the app's state; ``GET /metrics`` in :mod:`service.ops` exposes it), the
+access-log record and the fallback security headers:
 
-Per request the middleware
+- every label of the metrics has a closed set of values: the method one of the standard ones or ``OTHER``, the
+  route a template of ours or ``<unmatched>``, the status a number; so no request can grow ``/metrics``;
+- SPARQL queries that really ran (``X-Backchannel-Cache: miss``) are timed apart;
+- ``X-Content-Type-Options: nosniff`` goes on every answer and, on HTML answers that lack them, the site's one
+  policy (:func:`service.http.headers.security_headers`: scripts, styles and connections from this origin only, no
+  framing, no plugins); on SVG answers that lack one, a CSP that runs and loads nothing.
 
-- takes the client's ``X-Request-ID`` if it is a sane token (else makes one),
-  puts it in ``request.state.request_id`` and echoes it in the response;
-- counts the request by method (the standard ones, else ``OTHER``), route *template*
-  (``/id/{kind}/{slug}``, never the raw path) and status, and times it: every label has
-  a closed set of values, so no request can grow ``/metrics``;
-- times SPARQL queries that really ran (``X-Backchannel-Cache: miss``);
-- adds ``X-Content-Type-Options: nosniff`` to every answer and, to HTML answers
-  that lack them, the site's one policy (:func:`service.http.headers.security_headers`:
-  scripts, styles and connections from this origin only, no framing, no plugins); to SVG
-  answers that lack one, a CSP that runs and loads nothing;
-- writes one JSON line to the ``backchannel.access`` logger.
-
->>> from fastapi import FastAPI
->>> from fastapi.testclient import TestClient
->>> app = FastAPI()
->>> @app.get("/hello/{name}")
-... def hello(name: str) -> dict[str, str]:
-...     return {"hello": name}
 >>> metrics = Metrics()
->>> install(app, metrics)
->>> client = TestClient(app)
->>> client.get("/hello/ada", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
-'abc-123'
+>>> metrics.observe("GET", "/hello/{name}", 200, 0.01, None)
 >>> metrics.requests.labels("GET", "/hello/{name}", "200")._value.get()
 1.0
 >>> b'route="/hello/{name}"' in metrics.exposition()
@@ -38,14 +23,14 @@ True
 
 from __future__ import annotations
 
-import asyncio
-import json
+import itertools
 import logging
+import os
 import re
 import sys
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -60,10 +45,9 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.routing import Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from service.http.headers import PICTURE_CSP, security_headers
-from service.http.limits import HeaderLimits
 
 ACCESS_LOGGER = "backchannel.access"
 REQUEST_ID = "x-request-id"
@@ -86,8 +70,8 @@ sets it; no page needs a laxer one since /docs is served from our own bundle).""
 _SANE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 
-def request_id(given: str | None) -> str:
-    """The client's request id if it is a short token of safe characters, else a fresh one.
+def request_id(given: str | None, fresh: Callable[[], str] = lambda: uuid.uuid4().hex) -> str:
+    """The client's request id if it is a short token of safe characters, else a fresh one (``fresh()``).
 
     >>> request_id("abc-123")
     'abc-123'
@@ -96,7 +80,24 @@ def request_id(given: str | None) -> str:
     """
     if given and _SANE_ID.fullmatch(given):
         return given
-    return uuid.uuid4().hex
+    return fresh()
+
+
+class RequestIds:
+    """Fresh request ids without a system call each: a random prefix per server, then a counter (32 hex digits).
+
+    >>> ids = RequestIds()
+    >>> first, second = ids(), ids()
+    >>> len(first), first[:16] == second[:16], int(second[16:], 16) - int(first[16:], 16)
+    (32, True, 1)
+    """
+
+    def __init__(self) -> None:
+        self._prefix = uuid.uuid4().hex[:16]
+        self._numbers = itertools.count(int.from_bytes(os.urandom(4)))
+
+    def __call__(self) -> str:
+        return f"{self._prefix}{next(self._numbers) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
 def method_label(method: str) -> str:
@@ -235,73 +236,27 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-# --- the middleware ------------------------------------------------------------------------
+# --- per request -----------------------------------------------------------------------------
 
 
-def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+def header_value(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+    """The value of the (lower-case) header ``name``, or None.
+
+    >>> header_value([(b"accept", b"text/turtle")], b"accept")
+    'text/turtle'
+    """
     for key, value in headers:
         if key.lower() == name:
             return value.decode("latin-1")
     return None
 
 
-class Observe:
-    """Pure ASGI middleware: request id, metrics, access log and fallback security headers (see the module doc)."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics, logger: logging.Logger) -> None:
-        self.app = app
-        self.metrics = metrics
-        self.logger = logger
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        rid = request_id(_header(scope.get("headers", ()), REQUEST_ID.encode()))
-        scope.setdefault("state", {})["request_id"] = rid
-        status = 0
-        size = 0
-        cache: str | None = None
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status, size, cache
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() != REQUEST_ID.encode()]
-                headers.append((REQUEST_ID.encode(), rid.encode()))
-                _add_security_headers(headers)
-                cache = _header(headers, b"x-backchannel-cache")
-                message = dict(message, headers=headers)
-            elif message["type"] == "http.response.body":
-                size += len(message.get("body", b""))
-            await send(message)
-
-        self.metrics.in_flight.inc()
-        try:
-            await self.app(scope, receive, send_wrapper)
-        except asyncio.CancelledError:
-            status = status or 499  # the client went away before an answer started
-            raise
-        except BaseException:
-            status = status or 500  # the error middleware outside answers 500
-            raise
-        finally:
-            self.metrics.in_flight.dec()
-            duration = time.perf_counter() - start
-            route = route_template(scope)
-            self.metrics.observe(scope.get("method", ""), route, status or 499, duration, cache)
-            if self.logger.isEnabledFor(logging.INFO):
-                record = access_record(scope, rid, status or 499, duration, size)
-                self.logger.info(json.dumps(record, ensure_ascii=False))
-
-
-def _add_security_headers(headers: list[tuple[bytes, bytes]]) -> None:
+def add_security_headers(headers: list[tuple[bytes, bytes]]) -> None:
     """nosniff on every answer; on HTML answers, the fallback headers a route did not set."""
     present = {k.lower() for k, _ in headers}
     if b"x-content-type-options" not in present:
         headers.append((b"x-content-type-options", b"nosniff"))
-    content_type = (_header(headers, b"content-type") or "").lower()
+    content_type = (header_value(headers, b"content-type") or "").lower()
     if content_type.startswith(("text/html", "application/xhtml+xml")):
         for name, value in HTML_FALLBACK_HEADERS.items():
             if name.lower().encode() not in present:
@@ -322,8 +277,3 @@ def access_logger() -> logging.Logger:
         logger.setLevel(logging.INFO)
     return logger
 
-
-def install(app: Any, metrics: Metrics) -> None:
-    """Put :class:`Observe` (counting into ``metrics``) and the header limits in front of ``app``."""
-    app.add_middleware(HeaderLimits)  # inside Observe: its 431s are counted and logged
-    app.add_middleware(Observe, metrics=metrics, logger=access_logger())

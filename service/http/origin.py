@@ -5,8 +5,8 @@ or a ``url`` field of a JSON answer, it lets anyone make our answers point elsew
 So:
 
 - routes that write absolute URLs build them with :func:`public_url` from ``base_iri``;
-- :class:`ConfiguredOrigin` (a pure ASGI middleware) replaces the ``Host`` header and the scheme of every request
-  with the base IRI's before the app sees them, so what Starlette and FastAPI build from the request themselves
+- :class:`service.http.front.Front` (the one middleware) replaces the ``Host`` header and the scheme of every
+  request with the base IRI's before the app sees them, so what Starlette and FastAPI build from the request themselves
   (the redirect of ``/sparql/`` to ``/sparql``) points to the public address too.
 
 >>> from kg.settings import Settings
@@ -19,9 +19,7 @@ So:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import urlencode, urlsplit
-
-from starlette.types import ASGIApp, Receive, Scope, Send
+from urllib.parse import urlencode
 
 from kg.settings import Settings
 
@@ -31,18 +29,3 @@ def public_url(settings: Settings, path: str, params: Iterable[tuple[str, str]] 
     query = urlencode(list(params))
     return settings.base_iri + path.lstrip("/") + (f"?{query}" if query else "")
 
-
-class ConfiguredOrigin:
-    """Give every HTTP request the base IRI's host and scheme (see the module doc)."""
-
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
-        parts = urlsplit(settings.base_iri)
-        self.host = parts.netloc.encode("latin-1")
-        self.scheme = parts.scheme
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":  # in place: the middleware outside reads what routing adds to this scope
-            scope["headers"] = [(b"host", self.host), *((k, v) for k, v in scope.get("headers", ()) if k != b"host")]
-            scope["scheme"] = self.scheme
-        await self.app(scope, receive, send)

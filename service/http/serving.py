@@ -1,6 +1,10 @@
-"""How the HTTP server runs the app: forwarded headers only from configured proxies, and a request-head timeout.
+"""How the HTTP server runs the app: a fast parser and loop, forwarded headers only from configured proxies, and
+request-head limits.
 
 :func:`server_config` is the one uvicorn configuration of ``backchannel serve`` (and of the test servers):
+
+- **httptools and uvloop.** The HTTP/1.1 parser is ``httptools`` (llhttp, in C) and the event loop ``uvloop``
+  (libuv): under load the server process spent most of its time in the pure-Python parser h11 (bench/RESULTS.md).
 
 - **Forwarded headers.** uvicorn believes ``X-Forwarded-For`` / ``X-Forwarded-Proto`` from loopback by default,
   so with nothing in front a client could write any address into the access log. They are believed only from the
@@ -10,11 +14,15 @@
   seconds from the connection (or from the first byte of the next request on a kept-alive connection); a slower
   client gets ``408 Request Timeout`` and its connection is closed. Bodies have their own limit
   (``body_timeout``, :func:`service.http.limits.read_body`).
+- **Enormous request heads.** h11 refused a head past its buffer; llhttp keeps reading one. A head longer than
+  :data:`MAX_HEAD_BYTES` (the request line with its query included) gets ``431 Request Header Fields Too Large`` and
+  the connection is closed; below that, :class:`service.http.limits.HeaderLimits` answers 431 for headers past
+  16 KiB or 100 fields.
 
 >>> from kg.settings import Settings
 >>> config = server_config(object(), Settings(trusted_proxies=[], header_timeout=3))
->>> config.proxy_headers, config.http.head_timeout
-(False, 3.0)
+>>> config.proxy_headers, config.http.head_timeout, config.http.__mro__[2].__name__, config.loop
+(False, 3.0, 'HttpToolsProtocol', 'uvloop')
 >>> server_config(object(), Settings(trusted_proxies=["10.0.0.1"])).forwarded_allow_ips
 ['10.0.0.1']
 """
@@ -25,26 +33,44 @@ import asyncio
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from kg.settings import Settings
+
+MAX_HEAD_BYTES = 1024 * 1024
+"""The longest request head (request line and headers) read before answering 431 and closing the connection."""
 
 TIMED_OUT = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
              b"content-length: 52\r\n\r\nthe request head did not arrive in time; send it now")
 """What a client that is too slow to send its request head receives before its connection is closed."""
+TOO_LONG = (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+            b"connection: close\r\ncontent-length: 45\r\n\r\nthe request head is longer than 1048576 bytes")
+"""What a client whose request head passes :data:`MAX_HEAD_BYTES` receives before its connection is closed."""
+LINGER = 2.0
+"""Seconds a refused connection stays open after its answer (what arrives meanwhile is dropped)."""
 
 
-class HeadTimeout(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol, closing a connection whose request head takes longer than ``head_timeout``."""
+class HeadTimeout(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol (httptools), closing a connection whose request head takes longer than
+    ``head_timeout`` or is longer than :data:`MAX_HEAD_BYTES`."""
 
     head_timeout: float = 10.0
     _head_timer: asyncio.TimerHandle | None = None
+    _head_bytes: int = 0
+    _refused: bool = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
 
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # what a refused client still sends is dropped until the connection closes
+        if self._awaiting_head():
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._refuse(TOO_LONG)
+                return
         super().data_received(data)
         if not self._awaiting_head():
             self._disarm()
@@ -63,15 +89,27 @@ class HeadTimeout(H11Protocol):
         self._head_timer = self.loop.call_later(self.head_timeout, self._expired)
 
     def _disarm(self) -> None:
+        self._head_bytes = 0
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
 
     def _expired(self) -> None:
         self._head_timer = None
-        if self._awaiting_head() and not self.transport.is_closing():
-            self.transport.write(TIMED_OUT)
-            self.transport.close()
+        if self._awaiting_head():
+            self._refuse(TIMED_OUT)
+
+    def _refuse(self, answer: bytes) -> None:
+        """Answer, close our side, and drop the connection a moment later: closing at once while the client is still
+        sending would reset it, and the client would never read the answer."""
+        self._disarm()
+        if self.transport.is_closing() or self._refused:
+            return
+        self._refused = True
+        self.transport.write(answer)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER, self.transport.close)
 
 
 def head_timeout_protocol(seconds: float) -> type[HeadTimeout]:
@@ -84,7 +122,7 @@ def server_config(app: Any, settings: Settings, log_level: str = "info", **extra
     trusted = list(settings.trusted_proxies)
     return uvicorn.Config(
         app, host=settings.host, port=settings.port, log_level=log_level,
-        http=head_timeout_protocol(settings.header_timeout),
+        http=head_timeout_protocol(settings.header_timeout), loop="uvloop",
         proxy_headers=bool(trusted), forwarded_allow_ips=trusted,
         **({"timeout_graceful_shutdown": 30} | extra),
     )

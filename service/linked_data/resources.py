@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -32,7 +32,7 @@ from service.linked_data import http
 from service.linked_data.pages import Links
 from service.state import AppState, get_state
 
-Handler = Callable[..., Response]
+Handler = Callable[..., Response] | Callable[..., Awaitable[Response]]
 
 
 def documented(*media_types: str, redirect: bool = False) -> dict[int | str, dict[str, Any]]:

@@ -27,8 +27,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from kg.namespaces import GENID, VOCAB, all_prefixes
+from kg.paths.engines import is_embedded
 from kg.publish import describe as kd
 from kg.publish import jsonld
 from kg.publish.documents import write_document
@@ -104,7 +106,36 @@ def iri_of_document(path: str, settings: Settings) -> str:
 
 @read_only(router, "/doc/{path:path}", *http.DOCUMENT_TYPES,
            summary="The document about a thing: HTML or RDF, negotiated or by suffix")
-def document(path: str, request: Request, state: State, format: str | None = None) -> Response:
+async def document(path: str, request: Request, state: State, format: str | None = None) -> Response:
+    kept = _kept_document(path, request, state, format)
+    if kept is not None:  # the bytes are in memory: answered on the event loop, without a thread or the store
+        return kept
+    return await run_in_threadpool(_document, path, request, state, format)
+
+
+def _kept_document(path: str, request: Request, state: AppState, format_param: str | None) -> Response | None:
+    """The document at ``path`` if its bytes for the negotiated type are kept for the store's current version (on
+    the embedded store, whose version is known without asking anyone)."""
+    if path.startswith("source/") or not is_embedded(state.store):
+        return None
+    stem, fixed = split_suffix(path)
+    if not stem:
+        return None
+    try:
+        media = fixed or document_type(request.headers.get("accept"), format_param, http.DOCUMENT_TYPES)
+    except HTTPException:
+        return None  # the long way says first whether the thing exists (404 before 406)
+    if not state.documents.has(state.store.version, _document_key("doc/" + stem, media)):
+        return None
+    return describe_response(request, state, iri_of_document(stem, state.settings), "doc/" + stem, fixed,
+                             format_param)
+
+
+def _document_key(path: str, media: str) -> str:
+    return f"{path}\x00{media}"
+
+
+def _document(path: str, request: Request, state: AppState, format: str | None = None) -> Response:
     settings, store = state.settings, state.store
     if path.startswith("source/") and (path.endswith("/content") or "/content." in path):
         return source_content(request, state, path)
@@ -143,6 +174,10 @@ def describe_response(request: Request, state: AppState, iri: str, path: str, fi
             name, more = "source.html", {"source": source_info(state, iri)}
         return state.pages.render(name, page=page, things=path_ends(state), **more)
 
+    if template is None and context is None:  # a thing's document: the same bytes until the store changes
+        version = store.version
+        return serve(request, state, key=path, media_type=media, vary=vary, extra=extra,
+                     build=lambda: state.documents.get(version, _document_key(path, media), build))
     return serve(request, state, key=path, media_type=media, build=build, vary=vary, extra=extra)
 
 

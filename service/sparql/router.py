@@ -28,6 +28,12 @@ Contract (see also the service description, GET /sparql):
 A browser (``text/html`` preferred) doing GET /sparql without a query gets the
 query editor (:func:`service.ui.router.editor_page`). Errors are mapped once, in
 :mod:`service.errors`: this module raises the store's exceptions.
+
+The hot path: ``/sparql`` is served by a plain Starlette route (:func:`hot_route`, ahead of every FastAPI route;
+the FastAPI declaration of the same handler documents it in the OpenAPI description), so no dependency or
+validation work runs per request. The checks of a query text are remembered per distinct text
+(:class:`service.sparql.cache.QueryPlans`), the negotiated types per ``Accept`` and ``format=``, and a query
+without ``paths`` in it never waits for a rewriter.
 """
 
 from __future__ import annotations
@@ -37,8 +43,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
 from kg.namespaces import all_prefixes
+from kg.paths.sparql_service import mentions_paths
 from kg.settings import Settings
 from kg.store.base import QueryRequest, QueryResponse, UpdateSyntaxError
 from kg.store.formats import GRAPH_TYPES, SELECT_TYPES, media_type_for, names_for
@@ -60,7 +68,7 @@ from service.sparql.protocol import (
 )
 from service.sparql.relay import Relay, pin_targets
 from service.sparql.silent import silence_refused
-from service.state import AppState, State
+from service.state import AppState, get_state
 from service.ui.router import editor_page
 
 router = APIRouter(tags=["SPARQL"])
@@ -196,7 +204,8 @@ _DOC = __doc__ or ""
         },
     },
 )
-async def sparql(request: Request, state: State) -> Response:
+async def sparql(request: Request) -> Response:
+    state = get_state(request)
     settings = state.settings
     if request.method == "POST" and split_media_type(request.headers.get("content-type"))[0] == UPDATE_TYPE:
         # an update needs the token: an unauthenticated one is refused before a byte of its body is read
@@ -210,6 +219,11 @@ async def sparql(request: Request, state: State) -> Response:
     if proto.operation == "update":
         return await _update(request, state, proto)
     return await _query(request, state, proto)
+
+
+def hot_route() -> Route:
+    """``/sparql`` (GET, HEAD, POST) as a plain Starlette route: the app puts it ahead of the FastAPI routes."""
+    return Route("/sparql", sparql, methods=["GET", "HEAD", "POST"], name="sparql_hot")
 
 
 @router.options("/sparql", include_in_schema=False)
@@ -234,21 +248,31 @@ def sparql_other_methods(request: Request) -> Response:
     )
 
 
+async def _analysis(state: AppState, text: str, prefixes: dict[str, str], endpoint: str) -> Analysis:
+    """The checks of ``text``, remembered per distinct text (a long text is lexed in a thread, not on the loop)."""
+    plans = state.sparql.plans
+    analysis = plans.get(text)
+    if analysis is None:
+        if len(text) < INLINE_ANALYSIS:
+            analysis = analyse(text, prefixes, endpoint)
+        else:
+            analysis = await run_in_threadpool(analyse, text, prefixes, endpoint)
+        plans.put(text, analysis)
+    return analysis
+
+
 async def _query(request: Request, state: AppState, proto: ProtocolRequest) -> Response:
     settings, store = state.settings, state.store
-    endpoint = endpoint_iri(settings)
-    prefixes = all_prefixes(settings.id_base)
+    endpoint = state.sparql.endpoint
+    prefixes = state.sparql.prefixes
     accept = request.headers.get("accept")
-    text = await _rewrite(state, proto.text, prefixes)
-    if len(text) < INLINE_ANALYSIS:
-        analysis = analyse(text, prefixes, endpoint)
-    else:  # lexing a long text takes a while: not on the event loop
-        analysis = await run_in_threadpool(analyse, text, prefixes, endpoint)
+    text = await _rewrite(state, proto.text, prefixes) if mentions_paths(proto.text) else proto.text
+    analysis = await _analysis(state, text, prefixes, endpoint)
     skipped: tuple[str, ...] = ()
     if analysis.targets:  # a refused SERVICE SILENT becomes a no-op, a refused SERVICE a 403; the rest are pinned
         text, skipped = await run_in_threadpool(_federate_query, text, analysis, prefixes, settings, state.relay)
 
-    select_type, graph_type = result_types(accept, proto.param("format"))
+    select_type, graph_type = state.sparql.result_types(accept, proto.param("format"), result_types)
     if select_type is None and graph_type is None:
         raise _not_acceptable(accept, "a query", [*SELECT_TYPES, *GRAPH_TYPES])
     if analysis.form in ("SELECT", "ASK") and select_type is None:
@@ -269,7 +293,7 @@ async def _query(request: Request, state: AppState, proto: ProtocolRequest) -> R
         named_graphs=named_graphs,
         max_rows=settings.max_rows,
         base_iri=endpoint,
-        prefixes=tuple(prefixes.items()),
+        prefixes=state.sparql.prefix_items,
     )
     cacheable = not analysis.services and not analysis.volatile
     version = store.version
