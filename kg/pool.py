@@ -119,6 +119,8 @@ class ProcessPool:
         """Workers killed at a time limit or found dead, so far."""
         self.started = 0
         """Worker processes started, so far."""
+        self._starting = 0
+        """Workers being started (counted against ``max_size`` before their process exists)."""
         for _ in range(size):
             self._idle.put(self._spawn())
 
@@ -128,12 +130,29 @@ class ProcessPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _spawn(self) -> _Worker:
-        worker = _Worker(self.module, self.memory_mb)
+    def _spawn(self, reserved: bool = False) -> _Worker:
+        """Start a worker; ``reserved``: its place was taken by :meth:`_reserve`."""
+        try:
+            worker = _Worker(self.module, self.memory_mb)
+        finally:
+            if reserved:
+                with self._lock:
+                    self._starting -= 1
         with self._lock:
             self._workers.add(worker)
             self.started += 1
         return worker
+
+    def _reserve(self, only_if_idle_empty: bool = False) -> bool:
+        """Take a place for a new worker if the pool may grow (checked and taken at once, so concurrent jobs never
+        start more than ``max_size``)."""
+        with self._lock:
+            if self._closed or len(self._workers) + self._starting >= self.max_size:
+                return False
+            if only_if_idle_empty and not self._idle.empty():
+                return False
+            self._starting += 1
+            return True
 
     @property
     def workers(self) -> int:
@@ -150,20 +169,16 @@ class ProcessPool:
         try:
             worker = self._idle.get_nowait()
         except queue.Empty:
-            with self._lock:
-                grow = len(self._workers) < self.max_size and not self._closed
-            if grow:
-                worker = self._spawn()
+            if self._reserve():
+                worker = self._spawn(reserved=True)
             else:
                 try:
                     worker = self._idle.get(timeout=timeout)
                 except queue.Empty:
                     raise self.errors.timeout(
                         f"no {self.errors.what} worker became free within {timeout:g} s; try again shortly") from None
-        with self._lock:  # keep a spare, so the next job does not wait for a process to start
-            spare = self._idle.empty() and len(self._workers) < self.max_size and not self._closed
-        if spare:
-            self._idle.put(self._spawn())
+        if self._reserve(only_if_idle_empty=True):  # keep a spare, so the next job does not wait for a process to start
+            self._idle.put(self._spawn(reserved=True))
         return worker
 
     def _release(self, worker: _Worker) -> None:

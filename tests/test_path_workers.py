@@ -101,6 +101,18 @@ def test_steady_concurrent_jobs_keep_their_workers() -> None:
         assert pool.workers == pool.started
 
 
+def test_concurrent_jobs_never_start_more_than_max_size_workers() -> None:
+    """Regression: the pool checked its size and started a worker in two steps, so jobs arriving together could each
+    see room and start one: six processes were started for a pool of at most four (a flaky CI run)."""
+    with ProcessPool("kg.pool", ERRORS, size=1, max_size=2, linger=60) as pool:
+        threads = [threading.Thread(target=pool.run, args=(("sleep", 0.3), 30)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert pool.started <= 2 and pool.workers <= 2
+
+
 def test_jobs_past_the_queue_are_refused_at_once() -> None:
     with ProcessPool("kg.pool", ERRORS, size=1, max_size=1, max_waiting=0) as pool:
         thread = threading.Thread(target=pool.run, args=(("sleep", 2), 30))
