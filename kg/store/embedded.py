@@ -17,24 +17,23 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from kg.store.base import (
-    QueryEvaluationError,
     QueryRequest,
     QueryResponse,
     QuerySyntaxError,
     QueryTimeout,
     StoreError,
-    Term,
     UpdateFailed,
     UpdateSyntaxError,
 )
 from kg.store.formats import GRAPH_TYPES, parse_rdf
 from kg.store.nesting import check_nesting
+from kg.store.reads import OxigraphReads
 from kg.store.updates import evaluates
 from kg.store.workers import QueryPool, Snapshot, execute
 
@@ -57,7 +56,7 @@ def _graph_term(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
     return ox.NamedNode(graph) if graph else ox.DefaultGraph()
 
 
-class OxigraphStore:
+class OxigraphStore(OxigraphReads):
     """The embedded store: pyoxigraph on disk (a directory) or in memory (``":memory:"``).
 
     Trusted queries (``select``, ``ask``, ``construct``) run in the calling
@@ -117,32 +116,6 @@ class OxigraphStore:
         self._last_modified = time.time()
 
     # --- queries ---------------------------------------------------------
-    def _query(self, query: str, bindings: Mapping[str, Term] | None) -> object:
-        subs = {ox.Variable(k): v for k, v in (bindings or {}).items()} or None
-        try:
-            return self.raw.query(query, use_default_graph_as_union=True, substitutions=subs)
-        except SyntaxError as err:
-            raise QuerySyntaxError(str(err)) from None
-
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term]]:
-        result = self._query(query, bindings)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryEvaluationError("not a SELECT query")
-        names = [v.value for v in result.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in result]
-
-    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
-        result = self._query(query, bindings)
-        if not isinstance(result, ox.QueryBoolean):
-            raise QueryEvaluationError("not an ASK query")
-        return bool(result)
-
-    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
-        result = self._query(query, bindings)
-        if not isinstance(result, ox.QueryTriples):
-            raise QueryEvaluationError("not a CONSTRUCT or DESCRIBE query")
-        return list(result)
-
     def execute(self, request: QueryRequest, timeout: float) -> QueryResponse:
         check_nesting(request.query)  # the parser would crash the worker
         return self._workers().run(request, self.snapshot(), timeout)

@@ -16,22 +16,20 @@ searches it through the :class:`kg.store.base.Store` interface, like the server 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
 from kg.store.base import (
-    QueryEvaluationError,
     QueryRequest,
     QueryResponse,
-    QuerySyntaxError,
     StoreError,
-    Term,
 )
+from kg.store.reads import OxigraphReads
 from kg.store.workers import Snapshot, execute, open_snapshot_store
 
 
-class SnapshotStore:
+class SnapshotStore(OxigraphReads):
     """A :class:`kg.store.base.Store` that reads one snapshot (``raw``) and refuses writes."""
 
     def __init__(self, raw: ox.Store, version: str) -> None:
@@ -46,32 +44,6 @@ class SnapshotStore:
     @property
     def last_modified(self) -> float:
         return self._opened
-
-    def _query(self, query: str, bindings: Mapping[str, Term] | None) -> object:
-        subs = {ox.Variable(k): v for k, v in (bindings or {}).items()} or None
-        try:
-            return self.raw.query(query, use_default_graph_as_union=True, substitutions=subs)
-        except SyntaxError as err:
-            raise QuerySyntaxError(str(err)) from None
-
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term]]:
-        result = self._query(query, bindings)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryEvaluationError("not a SELECT query")
-        names = [v.value for v in result.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in result]
-
-    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
-        result = self._query(query, bindings)
-        if not isinstance(result, ox.QueryBoolean):
-            raise QueryEvaluationError("not an ASK query")
-        return bool(result)
-
-    def construct(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
-        result = self._query(query, bindings)
-        if not isinstance(result, ox.QueryTriples):
-            raise QueryEvaluationError("not a CONSTRUCT or DESCRIBE query")
-        return list(result)
 
     def execute(self, request: QueryRequest, timeout: float) -> QueryResponse:
         return execute(self.raw, request)  # already in a worker, which its pool stops at its own limit
