@@ -2,14 +2,19 @@
 
 What an untrusted request can make expensive (a SPARQL query, a path search, rendering a big answer) runs in a
 worker process: the operating system can stop it at any time and its memory is capped, so the server keeps
-answering ``/health`` and light requests meanwhile (workers run at the server's CPU priority for now,
-:data:`NICENESS`: a niced worker starved on a busy machine). Two kinds of
+answering ``/health`` and light requests meanwhile. Workers start at the server's CPU priority (a worker niced
+from the start starved on a busy machine); a job still running after :data:`DEMOTE_AFTER` seconds has its worker
+demoted to :data:`DEMOTED_NICENESS` (the scheduler's "long jobs yield to short ones"): a flood of runaways then
+leaves the CPU to the server and to new, short jobs, and still gets all the CPU nobody else wants. A demoted worker
+is let go after its job (a process cannot raise its priority again), so a later job never lands on it. Two kinds of
 workers use this pool: SPARQL queries (:mod:`kg.store.workers`) and path, name and influence questions
 (:mod:`kg.paths.workers`).
 
 **The pool** keeps ``size`` workers warm, starts more when all are busy (up to ``max_size``: a few runaways cannot
 starve light jobs), keeps one idle spare while it is below ``max_size`` (so the next job never waits for a process
-to start), and lets a surplus worker go once it has been idle for ``linger`` seconds (memory returns after a
+to start), has every new worker run the ``warm`` job first (a query worker opens the store's current version, so
+the job that gets a new worker does not pay for that), hands out a worker that has finished warming up before one
+that has not, and lets a surplus worker go once it has been idle for ``linger`` seconds (memory returns after a
 flood, while steady concurrent load keeps its workers: letting one go as soon as it was idle made eight clients
 start a process per query). Beyond
 ``max_size``, up to ``max_waiting`` jobs wait; more are refused at once. A job past its time limit kills its worker
@@ -36,6 +41,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -45,8 +51,20 @@ from typing import Any
 LINGER = 60.0
 """Seconds a worker beyond the ``size`` kept warm stays idle before it is let go."""
 NICENESS = 0
-"""How much lower the workers' CPU priority is than the server's (``nice``). 0: with a higher value a flood of
-expensive jobs left the server its CPU, but a worker starved (and timed out) whenever the machine was busy."""
+"""How much lower the workers' CPU priority is than the server's (``nice``) when they start. 0: with a higher value
+a flood of expensive jobs left the server its CPU, but a worker starved (and timed out) whenever the machine was
+busy."""
+DEMOTE_AFTER = 0.5
+"""Seconds a job runs before its worker is demoted to :data:`DEMOTED_NICENESS` (0: never)."""
+DEMOTED_NICENESS = 19
+"""The ``nice`` value of a worker whose job has run past :data:`DEMOTE_AFTER`: the lowest priority, about 1.5 % of
+the CPU weight of the server and of workers running short jobs (Linux's weights: 15 against 1024), so runaways
+being replaced at the server's priority is all that competes with a light job."""
+
+CHURN_WINDOW = 5.0
+"""Seconds over which retired workers count towards keeping more spares (see ``ProcessPool._spares``)."""
+MAX_SPARES = 3
+"""Most idle workers kept as spares while workers are being retired."""
 
 START_ALLOWANCE = 60.0
 """Seconds a worker may take to pick a job up (a new process importing its modules on a busy machine) before the
@@ -86,6 +104,27 @@ class _Worker:
         self.state: Hashable | None = None
         """What the worker holds open (a snapshot): it must not be deleted while the worker lives."""
         self.idle_since = time.monotonic()
+        self.demoted = False
+        """Whether its CPU priority was lowered (a long job): it is let go after the job."""
+        self.warming = False
+        """Whether it is still running the pool's warm-up job (its replies are still to be read)."""
+
+    def warmed(self, wait: float = 0.0) -> bool:
+        """Whether the warm-up job is over, reading its replies for up to ``wait`` seconds (raises EOFError or
+        OSError if the worker died meanwhile)."""
+        while self.warming and self.inbox.poll(wait):
+            status, _ = self.inbox.recv()
+            self.warming = status in ("started", "preparing")  # "ok" or "error": over (an error is not the job's)
+        return not self.warming
+
+    def demote(self) -> None:
+        """Lower the process's CPU priority to :data:`DEMOTED_NICENESS` (a process may always lower its own)."""
+        try:
+            pid = self.process.pid
+            os.setpriority(os.PRIO_PROCESS, pid, max(DEMOTED_NICENESS, os.getpriority(os.PRIO_PROCESS, pid)))
+        except (ProcessLookupError, PermissionError):  # it just ended, or the system forbids it: nothing to lower
+            return
+        self.demoted = True
 
     def kill(self) -> None:
         self.process.kill()
@@ -103,13 +142,17 @@ class ProcessPool:
     """Worker processes running ``python -m module`` (see the module documentation)."""
 
     def __init__(self, module: str, errors: PoolErrors, *, size: int = 2, max_size: int = 16, max_waiting: int = 64,
-                 memory_mb: int | None = None, linger: float = LINGER) -> None:
+                 memory_mb: int | None = None, linger: float = LINGER, demote_after: float = DEMOTE_AFTER,
+                 warm: tuple[object, Hashable | None] | None = None) -> None:
         self.module = module
+        self.demote_after = demote_after
         self.errors = errors
         self.memory_mb = memory_mb
         self.size = size
         self.max_size = max(size, max_size)
         self.linger = linger
+        self.warm = warm
+        """A job every new worker runs first (and the state it holds open), or None; the caller keeps it current."""
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(self.max_size + max_waiting)
         self._lock = threading.Lock()
@@ -119,6 +162,10 @@ class ProcessPool:
         """Workers killed at a time limit or found dead, so far."""
         self.started = 0
         """Worker processes started, so far."""
+        self.demoted = 0
+        """Jobs whose worker was demoted (ran past ``demote_after``), so far."""
+        self._retired: deque[float] = deque()
+        """When workers were retired lately (see :meth:`_spares`)."""
         self._starting = 0
         """Workers being started (counted against ``max_size`` before their process exists)."""
         for _ in range(size):
@@ -138,18 +185,23 @@ class ProcessPool:
             if reserved:
                 with self._lock:
                     self._starting -= 1
+        warm = self.warm
+        if warm is not None:
+            job, worker.state = warm
+            worker.warming = True
+            worker.outbox.send(job)
         with self._lock:
             self._workers.add(worker)
             self.started += 1
         return worker
 
-    def _reserve(self, only_if_idle_empty: bool = False) -> bool:
+    def _reserve(self, spares: int = 0) -> bool:
         """Take a place for a new worker if the pool may grow (checked and taken at once, so concurrent jobs never
-        start more than ``max_size``)."""
+        start more than ``max_size``); with ``spares``, only if fewer workers than that are idle."""
         with self._lock:
             if self._closed or len(self._workers) + self._starting >= self.max_size:
                 return False
-            if only_if_idle_empty and not self._idle.empty():
+            if spares and self._idle.qsize() >= spares:
                 return False
             self._starting += 1
             return True
@@ -165,9 +217,22 @@ class ProcessPool:
         with self._lock:
             return {w.state for w in self._workers if w.state is not None}
 
+    def _take_idle(self) -> _Worker:
+        """An idle worker, one that has finished warming up if there is one (the most recently used first)."""
+        with self._idle.mutex:
+            waiting = self._idle.queue
+            for index in range(len(waiting) - 1, -1, -1):
+                try:
+                    ready = waiting[index].warmed()
+                except (EOFError, OSError):  # it died while warming up: _exchange finds that out and replaces it
+                    ready = True
+                if ready:
+                    return waiting.pop(index)
+        return self._idle.get_nowait()
+
     def _acquire(self, timeout: float) -> _Worker:
         try:
-            worker = self._idle.get_nowait()
+            worker = self._take_idle()
         except queue.Empty:
             if self._reserve():
                 worker = self._spawn(reserved=True)
@@ -177,9 +242,19 @@ class ProcessPool:
                 except queue.Empty:
                     raise self.errors.timeout(
                         f"no {self.errors.what} worker became free within {timeout:g} s; try again shortly") from None
-        if self._reserve(only_if_idle_empty=True):  # keep a spare, so the next job does not wait for a process to start
+        if self._reserve(spares=self._spares()):  # so the next job does not wait for a process to start
             self._idle.put(self._spawn(reserved=True))
         return worker
+
+    def _spares(self) -> int:
+        """How many idle workers to keep: one, and one more for each worker retired in the last
+        :data:`CHURN_WINDOW` seconds (at most :data:`MAX_SPARES`): while runaways are being killed and replaced,
+        the jobs that arrive meanwhile (runaways too) take spares faster than one can warm up."""
+        now = time.monotonic()
+        with self._lock:
+            while self._retired and now - self._retired[0] > CHURN_WINDOW:
+                self._retired.popleft()
+            return min(MAX_SPARES, 1 + len(self._retired))
 
     def _release(self, worker: _Worker) -> None:
         """Give a worker back; let surplus workers that have been idle for ``linger`` seconds go (memory returns)."""
@@ -225,34 +300,49 @@ class ProcessPool:
         """Send ``job`` to ``worker`` and wait for its last word: (status, payload). A worker that overran, died or
         said it cannot go on is retired; any other goes back to the pool."""
         deadline = time.monotonic() + START_ALLOWANCE + timeout  # until the worker says it started the job
-        if state is not None:
-            worker.state = state
+        demote_at = float("inf")  # set once the job has started
         try:
+            if not worker.warmed(START_ALLOWANCE + timeout):  # still warming up after all that time: stuck
+                self._retire(worker)
+                return "timeout", None
+            if state is not None:
+                worker.state = state
             worker.outbox.send(job)
             while True:
-                if not worker.inbox.poll(max(0.0, deadline - time.monotonic())):
+                if not worker.inbox.poll(max(0.0, min(deadline, demote_at) - time.monotonic())):
+                    if time.monotonic() < deadline:  # a long job: it yields the CPU to short ones from now on
+                        demote_at = float("inf")
+                        worker.demote()
+                        self.demoted += worker.demoted
+                        continue
                     self._retire(worker)
                     return "timeout", None
                 status, payload = worker.inbox.recv()
                 if status == "started":  # the time limit counts from here, not from a process still starting
                     deadline = time.monotonic() + timeout
+                    if self.demote_after > 0:
+                        demote_at = time.monotonic() + self.demote_after
                     continue
                 if status != "preparing":
                     break
                 deadline = time.monotonic() + prepare_timeout + timeout
+                demote_at = float("inf")  # loading a new version is not the job's own work: not demoted for it
         except (EOFError, OSError):
             self._retire(worker)
             return "lost", f"the {self.errors.what} worker died while running the {self.errors.what}"
         if status == "died":
             self._retire(worker)
+        elif worker.demoted:
+            self._retire(worker, killed=False)
         else:
             self._release(worker)
         return status, payload
 
-    def _retire(self, worker: _Worker) -> None:
-        """Kill a worker (stuck or dead); keep ``size`` warm ones."""
+    def _retire(self, worker: _Worker, killed: bool = True) -> None:
+        """Kill a worker (stuck, dead or demoted); keep ``size`` warm ones."""
         with self._lock:
-            self.killed += 1
+            self.killed += killed
+            self._retired.append(time.monotonic())
             self._workers.discard(worker)
             refill = not self._closed and len(self._workers) < self.size
         worker.kill()
@@ -352,11 +442,23 @@ def limit_memory(memory_mb: int) -> None:
 
 
 def _echo(job: Any, context: Context) -> Any:
-    """The handler of ``python -m kg.pool``, for tests of the pool itself: ("echo", x) answers x; ("fail", message)
-    raises ValueError; ("sleep", seconds) sleeps; ("prepare", seconds) says it prepares, then sleeps;
-    ("prepare-then-sleep", seconds) says it prepares, then that it is ready, then sleeps; ("allocate", mebibytes)
-    allocates that much and answers its size."""
+    """The handler of ``python -m kg.pool``, for tests of the pool itself:
+
+    - ("echo", x) answers x; ("fail", message) raises ValueError; ("pid", _) answers the worker's pid;
+    - ("sleep", seconds) sleeps; ("prepare", seconds) says it prepares, then sleeps; ("prepare-then-sleep", seconds)
+      says it prepares, then that it is ready, then sleeps;
+    - ("allocate", mebibytes) allocates that much and answers its size;
+    - ("niceness", seconds) sleeps, then answers its own ``nice`` value;
+    - ("touch", folder) creates the file ``folder/<its pid>``.
+    """
     kind, value = job
+    if kind == "touch":
+        Path(value, str(os.getpid())).touch()
+    if kind == "pid":
+        return os.getpid()
+    if kind == "niceness":
+        time.sleep(value)
+        return os.getpriority(os.PRIO_PROCESS, 0)
     if kind == "fail":
         raise ValueError(value)
     if kind == "prepare-then-sleep":

@@ -14,12 +14,13 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from kg.pool import PoolErrors, ProcessPool
+from kg.pool import DEMOTED_NICENESS, PoolErrors, ProcessPool
 from kg.store.base import QueryBusy
 from service.state import AppState
 from tests.support import LiveServer, children, embedded_only, start_server
@@ -99,6 +100,33 @@ def test_steady_concurrent_jobs_keep_their_workers() -> None:
                 thread.join()
         assert pool.started <= 5  # four busy at once and a spare; none started again
         assert pool.workers == pool.started
+
+
+def test_a_long_job_yields_the_cpu_to_short_ones_and_its_worker_goes_after_it() -> None:
+    """Regression: six runaway queries held six workers at the server's priority on two cores, so a light query
+    that needed a new worker waited 1.4 s for it to start. A job past ``demote_after`` now runs niced (19), and its
+    worker is let go after the job, so no later job runs at that priority."""
+    with ProcessPool("kg.pool", ERRORS, size=1, max_size=2, demote_after=0.3) as pool:
+        before = os.getpriority(os.PRIO_PROCESS, 0)
+        assert pool.run(("niceness", 0), timeout=30) == before  # a short job keeps the server's priority
+        assert pool.run(("niceness", 1), timeout=30) == max(before, DEMOTED_NICENESS)
+        assert (pool.demoted, pool.killed) == (1, 0)
+        assert pool.run(("niceness", 0), timeout=30) == before  # the demoted worker is gone
+        assert pool.workers <= 2
+
+
+def test_a_new_worker_warms_up_before_its_first_job(tmp_path: Path) -> None:
+    """Regression: a light query that got a new worker (runaways held the others) waited for it to open the store
+    (200–700 ms on a busy machine). Every new worker now runs the pool's ``warm`` job as soon as it starts (a query
+    worker opens the current version), and one that has finished warming up is handed out first."""
+    with ProcessPool("kg.pool", ERRORS, size=1, max_size=2, warm=(("touch", str(tmp_path)), None)) as pool:
+        first = pool.run(("pid", None), timeout=30)
+        assert (tmp_path / str(first)).exists()  # it warmed up before its first job
+        pool.warm = (("touch", str(tmp_path)), None)
+        with pytest.raises(TimeoutError):
+            pool.run(("sleep", 60), timeout=0.5)  # its worker is killed; the one started instead warms up too
+        replaced = pool.run(("pid", None), timeout=30)
+        assert replaced != first and (tmp_path / str(replaced)).exists()
 
 
 def test_concurrent_jobs_never_start_more_than_max_size_workers() -> None:

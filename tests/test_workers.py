@@ -99,7 +99,8 @@ def test_queries_see_writes_made_after_an_earlier_snapshot(tmp_path: Path) -> No
     store.add_to_graph("http://ex/g", b"<http://ex/c> <http://ex/p> 3 .", "text/turtle")
     assert b"true" in store.execute(QueryRequest("ASK { <http://ex/c> ?p ?o }"), 10).body
     kept = list((tmp_path / "store.snapshots").iterdir())
-    assert len(kept) <= 2, f"snapshots no worker holds are removed: {kept}"
+    # the current version, the one the worker that answered held until then, the one its spare warmed up with
+    assert len(kept) <= 3, f"snapshots no worker holds are removed: {kept}"
     store.close()
 
 

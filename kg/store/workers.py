@@ -286,7 +286,12 @@ class QueryPool:
         return {s for s in self.pool.states_in_use() if isinstance(s, Snapshot)}
 
     def run(self, request: QueryRequest, snapshot: Snapshot, timeout: float) -> QueryResponse:
-        """Run ``request`` against ``snapshot``; raise :class:`QueryTimeout` after ``timeout`` seconds."""
+        """Run ``request`` against ``snapshot``; raise :class:`QueryTimeout` after ``timeout`` seconds.
+
+        Every worker started from now on first opens ``snapshot`` (answering :data:`WARM_UP`), so the query that gets
+        it does not wait for that.
+        """
+        self.pool.warm = ((snapshot, WARM_UP), snapshot)
         answer: QueryResponse = self.pool.run((snapshot, request), timeout, prepare_timeout=timeout, state=snapshot)
         return answer
 
@@ -297,6 +302,10 @@ class QueryPool:
     def close(self) -> None:
         """Stop every worker."""
         self.pool.close()
+
+
+WARM_UP = QueryRequest("ASK {}")
+"""What a new query worker answers first: it opens the current version and loads the answer writers."""
 
 
 def worker_main() -> None:
