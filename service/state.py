@@ -60,8 +60,10 @@ class AppState:
     on a remote store, which runs SERVICE and LOAD itself."""
     documents: BodyCache = field(default_factory=BodyCache)
     """The bytes of linked-data documents (RDF and HTML) by store version, path and media type."""
-    path_answers: BodyCache = field(default_factory=lambda: BodyCache(max_entries=512))
-    """``GET /paths`` answers of the in-memory engine (the same for the same question and store version)."""
+    path_answers: BodyCache = field(default_factory=lambda: BodyCache(max_entries=512, max_bytes=16 * 1024 * 1024))
+    """``GET /paths`` answers of the in-memory engine (the same for the same question and store version); an answer
+    over 2 MiB (``mode=all`` with a high limit) is not kept: it would be asked again rarely, and a flood of them
+    left the server 30 MiB bigger."""
     suggester: LatestSuggester = field(default_factory=LatestSuggester)
     """The "did you mean" index of the 404s (:mod:`kg.publish.suggest`), rebuilt per store version."""
 

@@ -106,10 +106,17 @@ def graph_statistics(state: AppState) -> Statistics:
                                  lambda: statistics(state.store, state.settings.id_base))
 
 
+def name_index(state: AppState) -> Suggester:
+    """The index of every name in the store's current version (built once per version, in the background after
+    the first; :func:`service.app.warm_up` builds the first at start-up, so no 404 waits for it)."""
+    store = state.store
+    return state.suggester.get(store.version, lambda: Suggester(kd.label_index(store)))
+
+
 def not_found(request: Request, state: AppState, iri: str, within: str, detail: str | None = None) -> Response:
     """404 for an unknown IRI, with the things whose names are nearest: HTML for browsers, problem+json else."""
-    store, links = state.store, state.pages.links
-    index = state.suggester.get(store.version, lambda: Suggester(kd.label_index(store)))
+    links = state.pages.links
+    index = name_index(state)
     slug = iri[len(within):] if iri.startswith(within) else iri
     words = slug.rsplit("/", 1)[-1] or slug
     # bounded work per question (kg.publish.suggest): no path, however long, makes this slow
