@@ -27,15 +27,16 @@ from fastapi import APIRouter, FastAPI
 from starlette.types import ASGIApp
 
 import kg
-from kg.paths.workers import PathWorkers
 from kg.settings import Settings
 from kg.store.base import Store
 from kg.store.embedded import OxigraphStore, serving_file
 from kg.store.factory import store_from_settings
 from service import errors, openapi, ops, paths, queries
 from service.http.front import middleware_stack
+from service.http.memory import Trimmer, configure_allocator, freeze_start_up
 from service.linked_data import dataset
 from service.linked_data import router as linked_data
+from service.linked_data.resources import catalogue, name_index
 from service.sparql import graph_store
 from service.sparql import router as sparql
 from service.state import AppState, build_state
@@ -67,10 +68,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         # plus the usual 40 for everything else, so a flood of expensive requests never starves the cheap ones.
         to_thread.current_default_thread_limiter().total_tokens = waiting_threads(settings) + 40
         record = announce(settings, opened)
-        threading.Thread(target=warm_up, args=(state.path_workers,), name="path-warm-up", daemon=True).start()
+        threading.Thread(target=warm_up, args=(state, owned), name="warm-up", daemon=True).start()
+        if owned:
+            configure_allocator()
+        trimmer = Trimmer()
         try:
             yield
         finally:
+            trimmer.close()
             if record is not None:
                 record.unlink(missing_ok=True)
             state.path_workers.close()
@@ -109,17 +114,24 @@ def announce(settings: Settings, store: Store) -> Path | None:
     return record
 
 
-def warm_up(workers: PathWorkers) -> None:
-    """Have a path worker load the graph now (what ``/ready`` asks), so that the first path, name or influence
-    question does not wait for a worker to start and build its projection. Runs in a thread at start-up; a failure
-    is only logged (``/ready`` reports it, and the first question tries again)."""
+def warm_up(state: AppState, freeze: bool = False) -> None:
+    """Build the name index and the catalogue of the 404 suggestions and have a path worker load the graph now (what
+    ``/ready`` asks), so that neither the first unknown IRI nor the first path, name or influence question waits for
+    them (and the server's memory at rest already holds them). With ``freeze`` (a served app, not one a test
+    made around its own store), what start-up made is then exempt from the cycle collector
+    (:func:`service.http.memory.freeze_start_up`). Runs in a thread at start-up; a failure is only logged
+    (``/ready`` reports it, and the first question tries again)."""
     try:
-        problem, _ = workers.readiness()
+        name_index(state).suggest("warm up")  # the index, and numpy's first search
+        catalogue(state)  # the names the suggestions are shown by
+        problem, _ = state.path_workers.readiness()
     except Exception as err:  # noqa: BLE001 - the workers may be closing, or the store failing: /ready tells
         log.info("path workers not warmed up: %s", err)
         return
     if problem is not None:
         log.info("path workers not warmed up: %s", problem)
+    if freeze:
+        freeze_start_up()
 
 
 def waiting_threads(settings: Settings) -> int:
