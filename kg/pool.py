@@ -3,7 +3,7 @@
 What an untrusted request can make expensive (a SPARQL query, a path search, rendering a big answer) runs in a
 worker process: the operating system can stop it at any time and its memory is capped, so the server keeps
 answering ``/health`` and light requests meanwhile. Workers start at the server's CPU priority (a worker niced
-from the start starved on a busy machine); a job still running after :data:`DEMOTE_AFTER` seconds has its worker
+from the start starved on a busy machine); a job that has used :data:`DEMOTE_AFTER` seconds of CPU has its worker
 demoted to :data:`DEMOTED_NICENESS` (the scheduler's "long jobs yield to short ones"): a flood of runaways then
 leaves the CPU to the server and to new, short jobs, and still gets all the CPU nobody else wants. A demoted worker
 is let go after its job (a process cannot raise its priority again), so a later job never lands on it. Two kinds of
@@ -55,7 +55,10 @@ NICENESS = 0
 a flood of expensive jobs left the server its CPU, but a worker starved (and timed out) whenever the machine was
 busy."""
 DEMOTE_AFTER = 0.5
-"""Seconds a job runs before its worker is demoted to :data:`DEMOTED_NICENESS` (0: never)."""
+"""Seconds of CPU a job uses before its worker is demoted to :data:`DEMOTED_NICENESS` (0: never). CPU, not wall
+time: eight concurrent queries on two cores each take four times their CPU time, and would all be demoted."""
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+"""Clock ticks a second (the unit of ``/proc/PID/stat``)."""
 DEMOTED_NICENESS = 19
 """The ``nice`` value of a worker whose job has run past :data:`DEMOTE_AFTER`: the lowest priority, about 1.5 % of
 the CPU weight of the server and of workers running short jobs (Linux's weights: 15 against 1024), so runaways
@@ -116,6 +119,16 @@ class _Worker:
             status, _ = self.inbox.recv()
             self.warming = status in ("started", "preparing")  # "ok" or "error": over (an error is not the job's)
         return not self.warming
+
+    def cpu_seconds(self) -> float:
+        """CPU time the process has used so far (``/proc/PID/stat``); infinity where it cannot be read (then a job
+        is demoted by its wall time alone)."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _TICKS
+        except (OSError, IndexError, ValueError):
+            return float("inf")
 
     def demote(self) -> None:
         """Lower the process's CPU priority to :data:`DEMOTED_NICENESS` (a process may always lower its own)."""
@@ -301,6 +314,7 @@ class ProcessPool:
         said it cannot go on is retired; any other goes back to the pool."""
         deadline = time.monotonic() + START_ALLOWANCE + timeout  # until the worker says it started the job
         demote_at = float("inf")  # set once the job has started
+        cpu_start = 0.0
         try:
             if not worker.warmed(START_ALLOWANCE + timeout):  # still warming up after all that time: stuck
                 self._retire(worker)
@@ -310,8 +324,12 @@ class ProcessPool:
             worker.outbox.send(job)
             while True:
                 if not worker.inbox.poll(max(0.0, min(deadline, demote_at) - time.monotonic())):
-                    if time.monotonic() < deadline:  # a long job: it yields the CPU to short ones from now on
-                        demote_at = float("inf")
+                    if time.monotonic() < deadline:
+                        used = worker.cpu_seconds() - cpu_start
+                        if used < self.demote_after:  # it waited for the CPU (a busy machine): look again later
+                            demote_at = time.monotonic() + max(0.05, self.demote_after - used)
+                            continue
+                        demote_at = float("inf")  # a long job: it yields the CPU to short ones from now on
                         worker.demote()
                         self.demoted += worker.demoted
                         continue
@@ -322,6 +340,7 @@ class ProcessPool:
                     deadline = time.monotonic() + timeout
                     if self.demote_after > 0:
                         demote_at = time.monotonic() + self.demote_after
+                        cpu_start = worker.cpu_seconds()
                     continue
                 if status != "preparing":
                     break
@@ -448,7 +467,8 @@ def _echo(job: Any, context: Context) -> Any:
     - ("sleep", seconds) sleeps; ("prepare", seconds) says it prepares, then sleeps; ("prepare-then-sleep", seconds)
       says it prepares, then that it is ready, then sleeps;
     - ("allocate", mebibytes) allocates that much and answers its size;
-    - ("niceness", seconds) sleeps, then answers its own ``nice`` value;
+    - ("niceness", seconds) sleeps, then answers its own ``nice`` value; ("spin", seconds) uses that much CPU,
+      then answers its own ``nice`` value;
     - ("touch", folder) creates the file ``folder/<its pid>``.
     """
     kind, value = job
@@ -458,6 +478,11 @@ def _echo(job: Any, context: Context) -> Any:
         return os.getpid()
     if kind == "niceness":
         time.sleep(value)
+        return os.getpriority(os.PRIO_PROCESS, 0)
+    if kind == "spin":
+        until = time.process_time() + value
+        while time.process_time() < until:
+            pass
         return os.getpriority(os.PRIO_PROCESS, 0)
     if kind == "fail":
         raise ValueError(value)
