@@ -57,12 +57,13 @@ busy."""
 DEMOTE_AFTER = 0.5
 """Seconds of CPU a job uses before its worker is demoted to :data:`DEMOTED_NICENESS` (0: never). CPU, not wall
 time: eight concurrent queries on two cores each take four times their CPU time, and would all be demoted."""
-_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-"""Clock ticks a second (the unit of ``/proc/PID/stat``)."""
 DEMOTED_NICENESS = 19
-"""The ``nice`` value of a worker whose job has run past :data:`DEMOTE_AFTER`: the lowest priority, about 1.5 % of
+"""The ``nice`` value of a worker whose job has used :data:`DEMOTE_AFTER` of CPU: the lowest priority, about 1.5 % of
 the CPU weight of the server and of workers running short jobs (Linux's weights: 15 against 1024), so runaways
 being replaced at the server's priority is all that competes with a light job."""
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+"""Clock ticks a second (the unit of ``/proc/PID/stat``)."""
 
 CHURN_WINDOW = 5.0
 """Seconds over which retired workers count towards keeping more spares (see ``ProcessPool._spares``)."""
