@@ -32,6 +32,15 @@ ERRORS = PoolErrors(busy=QueryBusy, timeout=TimeoutError, died=MemoryError, what
 
 # --- the pool ------------------------------------------------------------------------------------------------
 
+def run_together(pool: ProcessPool, job: object, count: int) -> None:
+    """Run ``count`` copies of ``job`` in ``pool`` at once, from as many threads, and wait for them all."""
+    threads = [threading.Thread(target=pool.run, args=(job, 30)) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def test_a_job_past_its_limit_is_stopped_and_its_worker_replaced() -> None:
     with ProcessPool("kg.pool", ERRORS, size=1, max_size=1) as pool:
         with pytest.raises(TimeoutError, match="limit of 1 s"):
@@ -80,11 +89,7 @@ def test_errors_come_back_as_themselves_and_the_worker_carries_on() -> None:
 
 def test_surplus_workers_go_once_the_flood_is_over() -> None:
     with ProcessPool("kg.pool", ERRORS, size=1, max_size=4, linger=0) as pool:
-        threads = [threading.Thread(target=pool.run, args=(("sleep", 1), 30)) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_together(pool, ("sleep", 1), 4)
         assert pool.workers <= 2  # the one kept warm and its spare
 
 
@@ -93,11 +98,7 @@ def test_steady_concurrent_jobs_keep_their_workers() -> None:
     new process for almost every query (0.7 queries a second on the benchmark instead of hundreds)."""
     with ProcessPool("kg.pool", ERRORS, size=1, max_size=4, linger=60) as pool:
         for _ in range(5):
-            threads = [threading.Thread(target=pool.run, args=(("sleep", 0.2), 30)) for _ in range(4)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            run_together(pool, ("sleep", 0.2), 4)
         assert pool.started <= 5  # four busy at once and a spare; none started again
         assert pool.workers == pool.started
 
@@ -135,11 +136,7 @@ def test_concurrent_jobs_never_start_more_than_max_size_workers() -> None:
     """Regression: the pool checked its size and started a worker in two steps, so jobs arriving together could each
     see room and start one: six processes were started for a pool of at most four (a flaky CI run)."""
     with ProcessPool("kg.pool", ERRORS, size=1, max_size=2, linger=60) as pool:
-        threads = [threading.Thread(target=pool.run, args=(("sleep", 0.3), 30)) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        run_together(pool, ("sleep", 0.3), 8)
         assert pool.started <= 2 and pool.workers <= 2
 
 
