@@ -68,9 +68,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         # plus the usual 40 for everything else, so a flood of expensive requests never starves the cheap ones.
         to_thread.current_default_thread_limiter().total_tokens = waiting_threads(settings) + 40
         record = announce(settings, opened)
-        threading.Thread(target=warm_up, args=(state, owned), name="warm-up", daemon=True).start()
         if owned:
-            configure_allocator()
+            configure_allocator()  # before the threads below and the request threads allocate
+        threading.Thread(target=warm_up, args=(state, owned), name="warm-up", daemon=True).start()
         trimmer = Trimmer()
         try:
             yield
@@ -126,7 +126,7 @@ def warm_up(state: AppState, freeze: bool = False) -> None:
         catalogue(state)  # the names the suggestions are shown by
         problem, _ = state.path_workers.readiness()
     except Exception as err:  # noqa: BLE001 - the workers may be closing, or the store failing: /ready tells
-        log.info("path workers not warmed up: %s", err)
+        log.info("not warmed up: %s", err)
         return
     if problem is not None:
         log.info("path workers not warmed up: %s", problem)
