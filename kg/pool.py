@@ -50,10 +50,6 @@ from typing import Any
 
 LINGER = 60.0
 """Seconds a worker beyond the ``size`` kept warm stays idle before it is let go."""
-NICENESS = 0
-"""How much lower the workers' CPU priority is than the server's (``nice``) when they start. 0: with a higher value
-a flood of expensive jobs left the server its CPU, but a worker starved (and timed out) whenever the machine was
-busy."""
 DEMOTE_AFTER = 0.5
 """Seconds of CPU a job uses before its worker is demoted to :data:`DEMOTED_NICENESS` (0: never). CPU, not wall
 time: eight concurrent queries on two cores each take four times their CPU time, and would all be demoted."""
@@ -332,7 +328,8 @@ class ProcessPool:
                             continue
                         demote_at = float("inf")  # a long job: it yields the CPU to short ones from now on
                         worker.demote()
-                        self.demoted += worker.demoted
+                        with self._lock:
+                            self.demoted += worker.demoted
                         continue
                     self._retire(worker)
                     return "timeout", None
@@ -428,7 +425,6 @@ def serve(handle: Handler, packer: Callable[[BaseException], Packed] = pack) -> 
     ends the worker (it may be left in a bad state), which the parent reports and replaces.
     """
     limit_memory(int(sys.argv[4]) if len(sys.argv) > 4 else 0)
-    os.nice(NICENESS)
     inbox = Connection(int(sys.argv[2]), writable=False)
     outbox = Connection(int(sys.argv[3]), readable=False)
     context = Context(outbox)
