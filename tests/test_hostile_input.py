@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import threading
 import time
 from collections.abc import Iterator
 
@@ -209,6 +210,54 @@ def test_enormous_bodies_get_413(client: httpx.Client) -> None:
     assert_clean_4xx(client.put("store", params={"graph": "http://ex/big"}, content=turtle, headers={
         "Content-Type": "text/turtle"}), 401)
 
+
+
+def _everything_back(server: LiveServer, head: bytes, body: bytes) -> bytes:
+    """Send ``head`` and then ``body`` in 16 KiB pieces (from a thread, the way a client streams an upload) while
+    reading all the server sends until it closes the connection."""
+    with socket.create_connection(("127.0.0.1", server.settings.port), timeout=TIMEOUT) as sock:
+        def send() -> None:
+            with contextlib.suppress(OSError):  # the server stops reading once it has answered
+                sock.sendall(head)
+                for start in range(0, len(body), 16384):
+                    sock.sendall(body[start:start + 16384])
+
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
+        data = b""
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                data += chunk
+        sender.join(TIMEOUT)
+        return data
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_the_rest_of_a_refused_body_is_not_read_as_a_next_request(hostile: LiveServer, chunked: bool) -> None:
+    """Regression (CI, 2026-12-02): after a 413, the 2 MiB still on its way was counted as the next request's head,
+    and a stray 431 answered the client's next request on the same connection."""
+    body = b"#" + b"x" * (2 * 1024 * 1024)
+    if chunked:
+        framed = b"".join(b"%x\r\n" % len(body[i:i + 16384]) + body[i:i + 16384] + b"\r\n"
+                          for i in range(0, len(body), 16384)) + b"0\r\n\r\n"
+        head = b"Transfer-Encoding: chunked\r\n"
+    else:
+        framed, head = body, b"Content-Length: %d\r\n" % len(body)
+    answer = _everything_back(hostile, b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                                       + head + b"\r\n", framed)
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:300]
+    assert answer.count(b"HTTP/1.1 ") == 1, answer[:2000]
+    assert b"connection: close" in answer.lower()
+
+
+def test_an_anonymous_update_with_its_body_gets_one_answer(hostile: LiveServer) -> None:
+    """The 401 is sent before the body is read; the body that follows is dropped, not parsed as a request."""
+    body = b"#" + b"x" * (2 * 1024 * 1024)
+    answer = _everything_back(hostile, b"POST /sparql HTTP/1.1\r\nHost: x\r\n"
+                                       b"Content-Type: application/sparql-update\r\n"
+                                       b"Content-Length: %d\r\n\r\n" % len(body), body)
+    assert answer.startswith(b"HTTP/1.1 401 "), answer[:300]
+    assert answer.count(b"HTTP/1.1 ") == 1, answer[:2000]
 
 
 def test_a_declared_content_length_over_the_limit_is_refused_before_reading(hostile: LiveServer) -> None:

@@ -36,7 +36,9 @@ def header_problem(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
 
 
 def too_large(limit: int) -> HTTPException:
-    return HTTPException(413, f"the request body is larger than the limit of {limit} bytes")
+    """413, closing the connection: the rest of the body is not read (:mod:`service.http.serving`)."""
+    return HTTPException(413, f"the request body is larger than the limit of {limit} bytes",
+                         headers={"Connection": "close"})
 
 
 async def read_body(request: Request, limit: int, timeout: float | None = None) -> bytes:

@@ -18,6 +18,12 @@ request-head limits.
   :data:`MAX_HEAD_BYTES` (the request line with its query included) gets ``431 Request Header Fields Too Large`` and
   the connection is closed; below that, :class:`service.http.limits.HeaderLimits` answers 431 for headers past
   16 KiB or 100 fields.
+- **Answers given before the body arrived.** A request refused before its body is read (``413`` past the body limit,
+  ``401`` for an anonymous write) leaves the rest of that body on its way. uvicorn would read it as part of the
+  connection and, once the answer was sent, count it against the next request head (a 2 MiB body after a 413 got a
+  stray 431). Instead the connection is closed gently: our side half-closes after the answer, what the client still
+  sends is dropped, and the socket closes :data:`LINGER` seconds later (closing at once, with unread data, would
+  reset the connection before the client read the answer).
 
 >>> from kg.settings import Settings
 >>> config = server_config(object(), Settings(trusted_proxies=[], header_timeout=3))
@@ -58,6 +64,8 @@ class HeadTimeout(HttpToolsProtocol):
     _head_timer: asyncio.TimerHandle | None = None
     _head_bytes: int = 0
     _refused: bool = False
+    _body_cycle: Any = None
+    """The request whose head has been parsed and whose body is still arriving, if any."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -81,9 +89,29 @@ class HeadTimeout(HttpToolsProtocol):
         self._disarm()
         super().connection_lost(exc)
 
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._body_cycle = self.cycle
+            self.cycle.transport = _CycleTransport(self, self.cycle)  # type: ignore[assignment]
+
+    def on_message_complete(self) -> None:
+        self._body_cycle = None
+        super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._answered_early():
+            self._refuse(b"")
+
+    def _answered_early(self, cycle: Any = None) -> bool:
+        """The request (``cycle``, or any) has been answered while its body is still arriving."""
+        body = self._body_cycle
+        return body is not None and body.response_complete and (cycle is None or cycle is body)
+
     def _awaiting_head(self) -> bool:
-        """No request is being answered: the connection waits for (the rest of) a request head."""
-        return self.cycle is None or self.cycle.response_complete
+        """No request is being answered or read: the connection waits for (the rest of) a request head."""
+        return (self.cycle is None or self.cycle.response_complete) and self._body_cycle is None
 
     def _arm(self) -> None:
         self._head_timer = self.loop.call_later(self.head_timeout, self._expired)
@@ -106,10 +134,33 @@ class HeadTimeout(HttpToolsProtocol):
         if self.transport.is_closing() or self._refused:
             return
         self._refused = True
-        self.transport.write(answer)
+        if answer:
+            self.transport.write(answer)
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.loop.call_later(LINGER, self.transport.close)
+
+
+class _CycleTransport:
+    """The connection as one request's response sees it: closing it (uvicorn does after a ``Connection: close``
+    answer) while that request's body is still arriving closes gently instead (see :meth:`HeadTimeout._refuse`)."""
+
+    def __init__(self, protocol: HeadTimeout, cycle: Any) -> None:
+        self._protocol = protocol
+        self._cycle = cycle
+        self._transport = protocol.transport
+
+    def write(self, data: bytes) -> None:
+        self._transport.write(data)
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def close(self) -> None:
+        if self._protocol._answered_early(self._cycle):
+            self._protocol._refuse(b"")
+        else:
+            self._transport.close()
 
 
 def head_timeout_protocol(seconds: float) -> type[HeadTimeout]:
