@@ -380,6 +380,34 @@ def test_counts_after_the_first_run_off_the_request_thread(scratch: tuple[Remote
     assert threads[len(first):] and set(threads[len(first):]) == {"backchannel-fingerprint"}
 
 
+def test_closing_waits_for_a_background_count(tmp_path: Path) -> None:
+    """Regression (CI, 2026-12-02): a store closed while its background count ran left that thread to send on a
+    closed client ("Cannot send a request, as the client has been closed")."""
+    failures: list[BaseException] = []
+    with OxigraphServer.start() as server, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(threading, "excepthook", lambda args: failures.append(args.exc_value))
+        store = server.store()
+        _ = store.version  # the first reading, in this thread
+        store.fingerprint_interval = 0
+        select = store._select
+        started = threading.Event()
+
+        def slow_select(query: str, **options: Any) -> list[dict[str, Term]]:
+            started.set()
+            time.sleep(0.3)
+            return select(query, **options)
+
+        patch.setattr(store, "_select", slow_select)
+        _ = store.version  # starts a background count
+        assert started.wait(10)
+        store.close()
+        _ = store.version  # a closed store starts no count
+        background = [t for t in threading.enumerate() if t.name == "backchannel-fingerprint"]
+        for thread in background:
+            thread.join(10)
+    assert not failures
+
+
 # --- time limits, failures and retries ---------------------------------------------------------------------
 
 CROSS = "{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

@@ -187,6 +187,7 @@ class RemoteStore:
         self._backoff = 1.0  # doubles while counting fails or times out
         self._after_write = False
         self._fingerprint_lock = threading.Lock()
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"RemoteStore({self.endpoints.query!r})"
@@ -229,8 +230,8 @@ class RemoteStore:
             return
         if time.monotonic() - self._checked_at < self.fingerprint_interval * self._backoff:
             return
-        if not self._fingerprint_lock.acquire(blocking=False):
-            return  # another thread is reading it; use the current value
+        if self._closed or not self._fingerprint_lock.acquire(blocking=False):
+            return  # another thread is reading it (use the current value), or the store is closed
         threading.Thread(target=self._read_fingerprint, name="backchannel-fingerprint", daemon=True).start()
 
     def _read_fingerprint(self) -> None:
@@ -504,7 +505,14 @@ class RemoteStore:
                 self._changed()
 
     def close(self) -> None:
-        self.http.close()
+        """Close the connections, after a background count under way (at most a few seconds: its limit)."""
+        self._closed = True
+        waited = self._fingerprint_lock.acquire(timeout=min(self.timeout, 5.0) * 2 + 1)
+        try:
+            self.http.close()
+        finally:
+            if waited:
+                self._fingerprint_lock.release()
 
 
 
