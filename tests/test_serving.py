@@ -103,3 +103,50 @@ def test_an_endless_request_head_gets_431_and_its_connection_closed(plain: LiveS
         answer = _read_until_closed(sock)
     assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
     assert httpx.get(plain.url + "health").status_code == 200
+
+
+def _read_answer(sock: socket.socket) -> bytes:
+    """One answer with a Content-Length body."""
+    sock.settimeout(TIMEOUT)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        assert chunk, f"the connection was closed before an answer: {data[:200]!r}"
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))
+    while len(body) < length:
+        chunk = sock.recv(4096)
+        assert chunk, "the connection was closed in the middle of an answer"
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+UPDATE = b"INSERT DATA { <http://x/a> <http://x/b> 1 }"
+UPDATE_HEAD = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-update\r\n"
+               b"Content-Length: %d\r\n\r\n" % len(UPDATE))
+
+
+def test_a_connection_answered_before_its_small_body_arrived_is_kept(plain: LiveServer) -> None:
+    """Regression: an update refused before its body arrived (httpx sends the body in a second write) closed the
+    connection, and the client's next request on it failed ("Server disconnected without sending a response")."""
+    with socket.create_connection(("127.0.0.1", plain.settings.port)) as sock:
+        sock.sendall(UPDATE_HEAD)
+        first = _read_answer(sock)  # answered before a byte of the body was sent
+        sock.sendall(UPDATE)
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        second = _read_answer(sock)
+    assert first.split(b" ", 2)[1] in (b"401", b"403"), first[:200]
+    assert second.startswith(b"HTTP/1.1 200 "), second[:200]
+
+
+def test_a_body_that_stops_after_an_early_answer_is_not_waited_for(plain: LiveServer) -> None:
+    with socket.create_connection(("127.0.0.1", plain.settings.port)) as sock:
+        sock.sendall(UPDATE_HEAD)
+        first = _read_answer(sock)
+        sock.sendall(b"INSERT")  # and no more
+        started = time.monotonic()
+        assert _read_until_closed(sock) == b""
+    assert first.split(b" ", 2)[1] in (b"401", b"403")
+    assert time.monotonic() - started < TIMEOUT

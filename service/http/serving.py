@@ -18,12 +18,14 @@ request-head limits.
   :data:`MAX_HEAD_BYTES` (the request line with its query included) gets ``431 Request Header Fields Too Large`` and
   the connection is closed; below that, :class:`service.http.limits.HeaderLimits` answers 431 for headers past
   16 KiB or 100 fields.
-- **Answers given before the body arrived.** A request refused before its body is read (``413`` past the body limit,
-  ``401`` for an anonymous write) leaves the rest of that body on its way. uvicorn would read it as part of the
-  connection and, once the answer was sent, count it against the next request head (a 2 MiB body after a 413 got a
-  stray 431). Instead the connection is closed gently: our side half-closes after the answer, what the client still
-  sends is dropped, and the socket closes :data:`LINGER` seconds later (closing at once, with unread data, would
-  reset the connection before the client read the answer).
+- **Answers given before the body arrived.** A request answered before its body is read (``413`` past the body
+  limit, ``401`` or ``403`` for a write) leaves the rest of that body on its way; it is read and dropped, never
+  taken for the next request's head (a 2 MiB body after a 413 once got a stray 431). An answer that says
+  ``Connection: close`` (the 413) closes the connection gently: our side half-closes after the answer, what the
+  client still sends is dropped, and the socket closes :data:`LINGER` seconds later (closing at once, with unread
+  data, would reset the connection before the client read the answer). Any other early answer keeps the
+  connection for the next request, unless more than :data:`MAX_DRAIN_BYTES` of the body follow, or they take
+  longer than ``head_timeout``: then it is closed the same way.
 
 >>> from kg.settings import Settings
 >>> config = server_config(object(), Settings(trusted_proxies=[], header_timeout=3))
@@ -52,6 +54,8 @@ TIMED_OUT = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset
 TOO_LONG = (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
             b"connection: close\r\ncontent-length: 45\r\n\r\nthe request head is longer than 1048576 bytes")
 """What a client whose request head passes :data:`MAX_HEAD_BYTES` receives before its connection is closed."""
+MAX_DRAIN_BYTES = 1024 * 1024
+"""The most of an answered request's body read (and dropped) to keep its connection for the next request."""
 LINGER = 2.0
 """Seconds a refused connection stays open after its answer (what arrives meanwhile is dropped)."""
 
@@ -66,6 +70,7 @@ class HeadTimeout(HttpToolsProtocol):
     _refused: bool = False
     _body_cycle: Any = None
     """The request whose head has been parsed and whose body is still arriving, if any."""
+    _drained: int = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -79,8 +84,13 @@ class HeadTimeout(HttpToolsProtocol):
             if self._head_bytes > MAX_HEAD_BYTES:
                 self._refuse(TOO_LONG)
                 return
+        elif self._answered_early():
+            self._drained += len(data)
+            if self._drained > MAX_DRAIN_BYTES:
+                self._refuse(b"")
+                return
         super().data_received(data)
-        if not self._awaiting_head():
+        if not (self._awaiting_head() or self._answered_early()):
             self._disarm()
         elif self._head_timer is None:  # the first bytes of the next request on a kept-alive connection
             self._arm()
@@ -92,17 +102,19 @@ class HeadTimeout(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         super().on_headers_complete()
         if self.cycle is not None and not self.cycle.response_complete:
-            self._body_cycle = self.cycle
+            self._body_cycle, self._drained = self.cycle, 0
             self.cycle.transport = _CycleTransport(self, self.cycle)  # type: ignore[assignment]
 
     def on_message_complete(self) -> None:
+        if self._answered_early():
+            self._disarm()  # the dropped body is over: the next request head gets its own time
         self._body_cycle = None
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        if self._answered_early():
-            self._refuse(b"")
+        if self._answered_early() and self._head_timer is None:
+            self._arm()  # the rest of the body has head_timeout to arrive
 
     def _answered_early(self, cycle: Any = None) -> bool:
         """The request (``cycle``, or any) has been answered while its body is still arriving."""
@@ -126,6 +138,8 @@ class HeadTimeout(HttpToolsProtocol):
         self._head_timer = None
         if self._awaiting_head():
             self._refuse(TIMED_OUT)
+        elif self._answered_early():
+            self._refuse(b"")
 
     def _refuse(self, answer: bytes) -> None:
         """Answer, close our side, and drop the connection a moment later: closing at once while the client is still
