@@ -441,6 +441,39 @@ def test_shortest_length_matches_networkx(seed: int, n: int, density: float, dir
             assert len(result.paths) == min(5, sum(1 for _ in nx.all_shortest_paths(graph, s, t)))
 
 
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(4, 16), hops=st.integers(1, 5), directed=st.booleans())
+def test_the_hop_bounded_search_finds_the_cheapest_path_within_its_hops(seed: int, n: int, hops: int,
+                                                                          directed: bool) -> None:
+    """The hop-bounded search (used when the cheapest path is too long) prunes what cannot reach the target in the
+    hops left (:func:`kg.paths.search._near`); it must still find the cheapest path of at most ``hops`` hops, as
+    an exhaustive walk over every simple path does."""
+    from kg.paths.ranking import node_cost
+    from kg.paths.search import _Clock, _dijkstra
+
+    quads, _ = synthetic(seed, n, n * 2)
+    proj = projection_from_quads(quads)
+    nodes = list(proj.nodes())
+    if len(nodes) < 2:
+        return
+    s, t = random.Random(seed).sample(nodes, 2)
+    comp = compile_constraints(proj, Constraints(max_length=8, directed=directed), (s, t))
+    tabs = tables(proj)
+    graph = nx.DiGraph() if directed else nx.Graph()
+    for u in nodes:
+        graph.add_node(u)
+        for e in range(proj.out_off[u], proj.out_off[u + 1]):
+            graph.add_edge(u, proj.out_dst[e])
+    every = [p for p in nx.all_simple_paths(graph, s, t, cutoff=hops)] if s in graph and t in graph else []
+    best = min((node_cost(proj, p, comp, tabs) for p in every), default=None)
+    found = _dijkstra(proj, s, t, comp, tabs, hops, set(), set(), _Clock(10))
+    if best is None:
+        assert found is None
+    else:
+        assert found is not None and len(found) - 1 <= hops
+        assert math.isclose(node_cost(proj, found, comp, tabs), best)
+
+
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(5, 18))
 def test_k_best_and_all_paths_match_networkx(seed: int, n: int) -> None:

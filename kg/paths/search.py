@@ -4,14 +4,15 @@ SPARQL property paths say *whether* two things connect; this module says *how*. 
 
 - ``shortest``: the paths with the fewest hops (bidirectional breadth-first search that keeps every
   parent, so all shortest paths are known), the best ``k`` of them by the ranking below;
-- ``k``: the ``k`` best paths of at most ``max_length`` hops by the ranking (Yen's algorithm, 1971,
-  over a hop-bounded Dijkstra);
+- ``k``: the ``k`` best paths of at most ``max_length`` hops by the ranking (Yen's algorithm, 1971, over a
+  bidirectional Dijkstra, and a hop-bounded one when the cheapest path is too long);
 - ``all``: every simple path of at most ``max_length`` hops, shortest first, up to ``limit``.
 
 **Ranking** (:mod:`kg.paths.ranking`): the paths that tell the most first: specific relations are cheap, generic
 ones and outside facts cost more, a hub costs (the topic of the graph does not). The searches find paths in
-order of that additive cost; mode ``k`` then ranks twice as many as asked for by the whole-path adjustments (time
-order, a link only through a broad concept), which are bounded (:func:`_k_ranked`).
+order of that additive cost; mode ``k`` then ranks up to twice as many as asked for by the whole-path adjustments
+(time order, a link only through a broad concept), which are bounded (:func:`_k_ranked`), and stops taking more as
+soon as no further path could rank in the k best.
 **Constraints** (:mod:`kg.paths.constraints`) limit what a path may go through.
 
 **Caps.** ``max_length`` ≤ 8, ``k`` ≤ 50, ``limit`` ≤ 1000, and every search has a time budget
@@ -54,7 +55,7 @@ from kg.paths.model import (
 )
 from kg.paths.names import name_index
 from kg.paths.projection import Projection
-from kg.paths.ranking import Tables, make_path, node_cost, tables
+from kg.paths.ranking import TIME_BONUS, Tables, make_path, node_cost, tables
 
 # --- neighbourhoods ------------------------------------------------------------------------------
 
@@ -226,10 +227,39 @@ def _shortest_paths(proj: Projection, s: int, t: int, comp: Compiled, k: int, cl
 
 # --- k best paths: Yen's algorithm over a hop-bounded Dijkstra --------------------------------
 
+NEAR_DEPTH = 2
+"""How many hops around the target the hop-bounded search knows distances for (to prune its last hops)."""
+NEAR_WORK = 50_000
+"""The most relations read to know them; past that the search goes on without (a hub's second ring)."""
+
+
+def _near(proj: Projection, t: int, comp: Compiled, clock: _Clock) -> dict[int, int]:
+    """Hops to ``t`` of the things at most :data:`NEAR_DEPTH` hops from it by allowed relations (a lower bound of
+    their distance in any search with more banned): ``{t: 0}`` plus the rings that cost at most :data:`NEAR_WORK`.
+    """
+    near, ring, work = {t: 0}, [t], 0
+    for depth in range(1, NEAR_DEPTH + 1):
+        nxt: list[int] = []
+        for v in ring:
+            for w, _ in neighbours(proj, v, comp, outward=False):
+                work += 1
+                if w not in near and (comp.node_ok is None or comp.node_ok(w)):
+                    near[w] = depth
+                    nxt.append(w)
+            if work > NEAR_WORK:
+                return {w: d for w, d in near.items() if d < depth}  # this ring is incomplete: not a bound
+        clock.check()
+        ring = nxt
+    return near
+
+
 def _dijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, max_hops: int,
               banned_nodes: set[int], banned_edges: set[tuple[int, int]], clock: _Clock) -> list[int] | None:
-    """Cheapest path s → t with at most ``max_hops`` hops (exact: labels are Pareto-pruned on hops)."""
+    """Cheapest path s → t with at most ``max_hops`` hops (exact: labels are Pareto-pruned on hops). A thing from
+    which ``t`` is further than the hops left is not entered (:func:`_near` knows the last rings)."""
     pen = tabs.node_pen
+    near = _near(proj, t, comp, clock)
+    known = max(near.values())  # distances up to this are known: a thing not in near is further
     node_ok, pred_ok = comp.node_ok, comp.pred_ok
     channels = _channels(proj, comp.directed, True, tabs)
     labels: list[tuple[int, int]] = [(s, -1)]
@@ -264,8 +294,9 @@ def _dijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, ma
                 if w != t:
                     if node_ok is not None and not node_ok(w):
                         continue
-                    if nh >= max_hops:
-                        continue
+                    left = max_hops - nh
+                    if left <= known and near.get(w, known + 1) > left:
+                        continue  # t is further than the hops left (this covers left == 0)
                     step = c + pen[w]
                 else:
                     step = c
@@ -360,11 +391,13 @@ def _cheapest(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, ma
 
 
 def _k_best(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: _Clock,
-            tabs: Tables) -> list[list[int]]:
-    """Yen's k shortest simple paths; spur searches skip what could not enter the k best."""
+            tabs: Tables) -> Iterator[list[int]]:
+    """Yen's k shortest simple paths, cheapest first, as they are found (a caller may stop early); spur searches
+    skip what could not enter the k best."""
     first = _cheapest(proj, s, t, comp, tabs, comp.max_length, set(), set(), clock)
     if first is None:
-        return []
+        return
+    yield first
     found: list[list[int]] = [first]
     candidates: list[tuple[float, list[int], int]] = []
     known: set[tuple[int, ...]] = {tuple(first)}
@@ -394,11 +427,12 @@ def _k_best(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: _Cl
             break
         _, path, deviation = heapq.heappop(candidates)
         found.append(path)
-    return found
+        yield path
 
 
 POOL = 2
-"""Mode ``k`` ranks ``POOL * k`` paths (at least ``k + 4``), taken in order of additive cost, by their final cost."""
+"""Mode ``k`` ranks at most ``POOL * k`` paths (at least ``k + 4``), taken in order of additive cost, by their
+final cost."""
 
 
 def _k_ranked(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: _Clock, tabs: Tables,
@@ -406,9 +440,17 @@ def _k_ranked(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: _
     """The k best paths by their final cost, among the ``POOL * k`` (at least ``k + 4``) cheapest by additive cost
     (Yen's algorithm). The whole-path adjustments are bounded (at most :data:`kg.paths.ranking.TIME_BONUS`
     gained), so a path outside the pool could only enter the k best when its additive cost is within that bound
-    of the last path taken."""
-    node_paths = _k_best(proj, s, t, comp, max(POOL * k, k + 4), clock, tabs)
-    return sorted((make_path(proj, p, comp, tabs, shortest) for p in node_paths), key=_rank)[:k]
+    of the last path taken; and once the k-th best final cost is below the additive cost of the last path taken
+    less that bonus, no later path (Yen finds them in order of additive cost) can enter: the search stops there.
+    """
+    made: list[Path] = []
+    for nodes in _k_best(proj, s, t, comp, max(POOL * k, k + 4), clock, tabs):
+        path = make_path(proj, nodes, comp, tabs, shortest)
+        made.append(path)
+        if len(made) >= k and path.base_cost is not None \
+                and sorted(p.cost for p in made)[k - 1] < path.base_cost - TIME_BONUS - 1e-6:
+            break
+    return sorted(made, key=_rank)[:k]
 
 
 # --- all simple paths up to a length ------------------------------------------------------------
