@@ -323,6 +323,7 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
     pops = 0
     ordered = tabs.ordered
     ends = {s, t}  # the ends of the path have no penalty
+    banned_ends = ({a for a, _ in banned_edges}, {b for _, b in banned_edges})  # as each side meets them
     # A hop u–w costs its relation's cost (at least 1) + half the penalty of each of its two nodes (the ends
     # of the path have none): summed over a path this is exactly the path's cost, and it is the same seen from
     # either end, so both searches can stop scanning a neighbourhood (least penalised first) early.
@@ -341,11 +342,13 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
         top_other = heaps[1 - side][0][0] if heaps[1 - side] else math.inf
         if base + 1.0 + top_other >= best:
             continue  # no hop from v (a hub, often) can lead to a cheaper path
-        mine, other, banned_here = dist[side], dist[1 - side], done[side]
+        mine, other, banned_here, parents, heap = dist[side], dist[1 - side], done[side], parent[side], heaps[side]
+        edges_banned = v in banned_ends[side]  # some relation of v is banned (rare: only the spur node's)
+        room = best - base - 1.0 - top_other  # a neighbour whose half penalty reaches this is too dear
         for dst, off, prd, cst in channels[side]:
             a, b = off[v], off[v + 1]
             for w, p, c in zip(dst[a:b], prd[a:b], _costs(tabs, prd, cst, a, b), strict=True):
-                if base + 1.0 + half[w] + top_other >= best:
+                if half[w] >= room:
                     if ordered:
                         break  # neighbours come least connected first: the rest cost at least as much
                     continue  # a fetched subgraph (frontier engine) is not ordered by these penalties
@@ -353,7 +356,7 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
                     continue
                 if w in banned_nodes or w in banned_here:
                     continue
-                if (v, w) in banned_edges if side == 0 else (w, v) in banned_edges:
+                if edges_banned and ((v, w) in banned_edges if side == 0 else (w, v) in banned_edges):
                     continue
                 if node_ok is not None and not node_ok(w):
                     continue
@@ -362,10 +365,11 @@ def _bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, 
                     continue  # cannot be on a path cheaper than the best one found (or the bound)
                 if new < mine.get(w, math.inf):
                     mine[w] = new
-                    parent[side][w] = v
-                    heapq.heappush(heaps[side], (new, w))
+                    parents[w] = v
+                    heapq.heappush(heap, (new, w))
                     if w in other and new + other[w] < best:
                         best, meet = new + other[w], w
+                        room = best - base - 1.0 - top_other
     if meet < 0:
         return None
     head, v = [], meet
