@@ -446,10 +446,11 @@ def test_shortest_length_matches_networkx(seed: int, n: int, density: float, dir
 def test_the_hop_bounded_search_finds_the_cheapest_path_within_its_hops(seed: int, n: int, hops: int,
                                                                           directed: bool) -> None:
     """The hop-bounded search (used when the cheapest path is too long) prunes what cannot reach the target in the
-    hops left (:func:`kg.paths.search._near`); it must still find the cheapest path of at most ``hops`` hops, as
+    hops left (:func:`kg.paths.kbest.near_target`); it must still find the cheapest path of at most ``hops`` hops, as
     an exhaustive walk over every simple path does."""
+    from kg.paths.kbest import hop_bounded
     from kg.paths.ranking import node_cost
-    from kg.paths.search import _Clock, _dijkstra
+    from kg.paths.walking import Clock
 
     quads, _ = synthetic(seed, n, n * 2)
     proj = projection_from_quads(quads)
@@ -466,12 +467,47 @@ def test_the_hop_bounded_search_finds_the_cheapest_path_within_its_hops(seed: in
             graph.add_edge(u, proj.out_dst[e])
     every = [p for p in nx.all_simple_paths(graph, s, t, cutoff=hops)] if s in graph and t in graph else []
     best = min((node_cost(proj, p, comp, tabs) for p in every), default=None)
-    found = _dijkstra(proj, s, t, comp, tabs, hops, set(), set(), _Clock(10))
+    found = hop_bounded(proj, s, t, comp, tabs, hops, set(), set(), Clock(10))
     if best is None:
         assert found is None
     else:
         assert found is not None and len(found) - 1 <= hops
         assert math.isclose(node_cost(proj, found, comp, tabs), best)
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(4, 18), share=st.floats(0.0, 2.0), most=st.integers(1, 50),
+       directed=st.booleans())
+def test_the_spur_search_finds_what_the_bidirectional_search_finds(seed: int, n: int, share: float, most: int,
+                                                                    directed: bool) -> None:
+    """A spur search is A* with the costs of one backward search from the target as its estimate (grown to any
+    radius, or cut at any size): with things and relations banned, it must find a path exactly as cheap as the
+    bidirectional Dijkstra does, or none when that finds none."""
+    from kg.paths.kbest import ToTarget, astar, bidijkstra
+    from kg.paths.ranking import node_cost
+    from kg.paths.walking import Clock
+
+    quads, _ = synthetic(seed, n, n * 2)
+    proj = projection_from_quads(quads)
+    nodes = list(proj.nodes())
+    if len(nodes) < 3:
+        return
+    rng = random.Random(seed)
+    s, t = rng.sample(nodes, 2)
+    comp = compile_constraints(proj, Constraints(max_length=8, directed=directed), (s, t))
+    tabs = tables(proj)
+    banned = set(rng.sample([v for v in nodes if v not in (s, t)], rng.randint(0, min(3, len(nodes) - 2))))
+    out = [proj.out_dst[e] for e in range(proj.out_off[s], proj.out_off[s + 1])]
+    banned_edges = {(s, w) for w in out[: rng.randint(0, len(out))]}
+    back = ToTarget(proj, t, comp, tabs)
+    back.grow(share * 10, Clock(10), most)
+    expected = bidijkstra(proj, s, t, comp, tabs, banned, banned_edges, Clock(10))
+    found = astar(proj, s, t, comp, tabs, back, banned, banned_edges, Clock(10))
+    if expected is None:
+        assert found is None
+    else:
+        assert found is not None and found[0] == s and found[-1] == t and not banned & set(found)
+        assert math.isclose(node_cost(proj, found, comp, tabs), node_cost(proj, expected, comp, tabs))
 
 
 @settings(max_examples=25, deadline=None)
