@@ -235,7 +235,7 @@ class ToTarget:
                     if node_ok is not None and not node_ok(w):
                         continue  # (a spur search starts from things that pass the node test, or from the source)
                     new = through + c
-                    if new < best.get(w, math.inf):
+                    if new < until and new < best.get(w, math.inf):  # (beyond until: the radius says enough)
                         best[w] = new
                         heapq.heappush(heap, (new, w))
         self.radius = min(heap[0][0], until) if heap else until  # what was not read costs at least until
@@ -252,7 +252,7 @@ def astar(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, back: 
     pen = tabs.node_pen
     node_ok, pred_ok = comp.node_ok, comp.pred_ok
     channels = channels_for(proj, comp.directed, True, tabs)
-    estimate = back.bound
+    estimate, radius = back.settled.get, back.radius  # back.bound, inlined
     g = {s: 0.0}
     parent = {s: -1}
     closed: set[int] = set()
@@ -301,7 +301,7 @@ def astar(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, back: 
                 if new < g.get(w, math.inf):
                     g[w] = new
                     parent[w] = v
-                    heapq.heappush(heap, (new + estimate(w), new, w))
+                    heapq.heappush(heap, (new + estimate(w, radius), new, w))
     return None
 
 
