@@ -64,6 +64,9 @@ class AppState:
     """``GET /paths`` answers of the in-memory engine (the same for the same question and store version); an answer
     over 2 MiB (``mode=all`` with a high limit) is not kept: it would be asked again rarely, and a flood of them
     left the server 30 MiB bigger."""
+    path_requests: BodyCache = field(default_factory=lambda: BodyCache(max_entries=512, max_bytes=16 * 1024 * 1024))
+    """``GET /paths`` answers by their request as sent (:mod:`service.http.memo`): a repeated question is answered
+    without parsing its parameters again."""
     suggester: LatestSuggester = field(default_factory=LatestSuggester)
     """The "did you mean" index of the 404s (:mod:`kg.publish.suggest`), rebuilt per store version."""
 

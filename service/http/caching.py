@@ -96,12 +96,23 @@ class BodyCache:
 
     def get(self, version: str, key: str, build: Callable[[], bytes]) -> bytes:
         """The bytes of ``key`` at ``version``, built (and kept) if they are not here."""
+        body = self.peek(version, key)
+        if body is None:
+            body = build()
+            self.put(version, key, body)
+        return body
+
+    def peek(self, version: str, key: str) -> bytes | None:
+        """The bytes of ``key`` at ``version`` if they are kept (now the most recently used)."""
         with self._lock:
             body = self._entries.get((version, key))
             if body is not None:
                 self._entries.move_to_end((version, key))
-                return body
-        body = build()
+            return body
+
+    def put(self, version: str, key: str, body: bytes) -> None:
+        """Keep ``body`` (unless it is over an eighth of ``max_bytes``), dropping the least recently used past the
+        limits."""
         if self.max_entries > 0 and len(body) <= self.max_bytes // 8:
             with self._lock:
                 old = self._entries.pop((version, key), None)
@@ -109,7 +120,6 @@ class BodyCache:
                 self._entries[(version, key)] = body
                 while len(self._entries) > self.max_entries or self.bytes > self.max_bytes:
                     self.bytes -= len(self._entries.popitem(last=False)[1])
-        return body
 
 
 def etag(version: str, *parts: str) -> str:
