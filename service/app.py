@@ -34,7 +34,7 @@ from kg.store.embedded import OxigraphStore, serving_file
 from kg.store.factory import store_from_settings
 from service import errors, openapi, ops, paths, queries
 from service.http.front import middleware_stack
-from service.http.memo import memo_route
+from service.http.memo import memo_route, validated
 from service.http.memory import Trimmer, configure_allocator, freeze_start_up
 from service.linked_data import dataset
 from service.linked_data import router as linked_data
@@ -101,9 +101,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for router in ROUTERS:
         app.include_router(router)
     app.router.routes.insert(0, sparql.hot_route())  # /sparql reads and writes without FastAPI's per-request work
-    # a repeated /paths question answered from memory before FastAPI parses its parameters
-    app.router.routes.insert(0, memo_route(app.router.routes, "/paths", state.path_requests,
-                                           lambda: state.store.version if is_embedded(state.store) else None))
+    # a repeated /paths question or /doc request answered from memory before FastAPI parses its parameters
+    def version() -> str | None:
+        return state.store.version if is_embedded(state.store) else None
+
+    routes = app.router.routes
+    routes.insert(0, memo_route(routes, "/paths", "/paths", state.path_requests, version))
+    routes.insert(0, memo_route(routes, "/doc/{path:path}", "/doc/x", state.document_requests, version, validated))
     return app
 
 

@@ -93,3 +93,44 @@ def test_other_methods_are_answered_as_before(live: LiveServer) -> None:
     head = httpx.head(live.url + "paths", params=QUESTION, timeout=60)
     post = httpx.post(live.url + "paths", params=QUESTION, timeout=60)
     assert head.status_code == post.status_code == 405
+
+
+def documents(server: LiveServer) -> BodyCache:
+    app: Any = server.server.config.app
+    cache: BodyCache = app.state.backchannel.document_requests
+    return cache
+
+
+def test_a_document_asked_again_is_the_same_and_still_validated(live: LiveServer) -> None:
+    url = live.url + "doc/person/joseph-v-montville"
+    first = httpx.get(url, headers={"Accept": "text/turtle"}, timeout=60)
+    again = httpx.get(url, headers={"Accept": "text/turtle"}, timeout=60)
+    assert first.status_code == again.status_code == 200 and again.content == first.content
+    for header in ("etag", "last-modified", "vary", "content-type", "link", "cache-control"):
+        assert again.headers.get(header) == first.headers.get(header), header
+    assert len(documents(live)._entries) == 1
+    current = httpx.get(url, headers={"Accept": "text/turtle", "If-None-Match": first.headers["etag"]}, timeout=60)
+    assert current.status_code == 304
+    page = httpx.get(url, headers={"Accept": "text/html"}, timeout=60)
+    assert page.headers["content-type"].startswith("text/html") and b"Montville" in page.content
+    assert httpx.get(url, headers={"Accept": "text/html"}, timeout=60).content == page.content
+
+
+def test_a_document_after_a_write_tells_the_new_fact(live: LiveServer) -> None:
+    url = live.url + "doc/person/joseph-v-montville"
+    before = httpx.get(url, headers={"Accept": "application/n-triples"}, timeout=60)
+    assert httpx.get(url, headers={"Accept": "application/n-triples"}, timeout=60).content == before.content
+    iri = live.url + "id/person/joseph-v-montville"
+    put = httpx.put(live.url + "store", params={"graph": "http://example.org/new"},
+                    content=f'<{iri}> <http://example.org/nickname> "Joe" .'.encode(),
+                    headers={"Content-Type": "application/n-triples", "Authorization": f"Bearer {TOKEN}"}, timeout=60)
+    assert put.status_code in (201, 204), put.text
+    after = httpx.get(url, headers={"Accept": "application/n-triples"}, timeout=60)
+    assert b'"Joe"' in after.content and b'"Joe"' not in before.content
+    assert after.headers["etag"] != before.headers["etag"]
+
+
+def test_an_unknown_document_is_not_kept(live: LiveServer) -> None:
+    url = live.url + "doc/person/nobody-at-all"
+    assert httpx.get(url, timeout=60).status_code == httpx.get(url, timeout=60).status_code == 404
+    assert not documents(live)._entries

@@ -7,8 +7,10 @@ the route; 485 requests a second). :class:`Memo` stands in front of one such rou
 
 - the key is the store's version, the path, the query string and ``Accept``, exactly as sent (on the embedded
   store, whose version is known without asking anyone; on a remote store every request goes to the route);
-- a ``GET`` whose key gave a ``200`` that the route marked as kept (it says ``X-Backchannel-Cache``) is answered
-  from memory, with the same headers and ``X-Backchannel-Cache: hit``;
+- a ``GET`` whose key gave a ``200`` that may be kept is answered from memory with the same headers (and
+  ``X-Backchannel-Cache: hit`` where the route says ``X-Backchannel-Cache``). What may be kept: for ``/paths``
+  an answer the route marked with ``X-Backchannel-Cache`` (its own cache's, the in-memory engine's); for
+  ``/doc/…`` one with an ``ETag`` (made from the store's version, the path and the type);
 - anything else goes to the route as before (its errors, its negotiation, its own cache), and its answer is kept
   when it qualifies. A request with ``If-None-Match``, ``If-Modified-Since``, ``Origin``, ``Authorization`` or a
   ``Range`` always goes to the route: its answer depends on more than the key.
@@ -52,10 +54,12 @@ def unpack(blob: bytes) -> tuple[list[tuple[bytes, bytes]], bytes]:
 class Memo:
     """The ASGI app of a plain route in front of ``route`` (see the module documentation)."""
 
-    def __init__(self, route: BaseRoute, cache: BodyCache, version: Callable[[], str | None]) -> None:
+    def __init__(self, route: BaseRoute, cache: BodyCache, version: Callable[[], str | None],
+                 keep: Callable[[list[tuple[bytes, bytes]]], bool] | None = None) -> None:
         self.route = route
         self.cache = cache
         self.version = version
+        self.keep = keep or marked
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["route"] = self.route  # (metrics and the access log name the route's template)
@@ -78,7 +82,7 @@ class Memo:
         if blob is not None:
             headers, body = unpack(blob)
             await send({"type": "http.response.start", "status": 200,
-                        "headers": [*headers, (KEPT, b"hit")]})
+                        "headers": [(name, b"hit" if name == KEPT else value) for name, value in headers]})
             await send({"type": "http.response.body", "body": body})
             return
         status: list[int] = []
@@ -94,15 +98,28 @@ class Memo:
             await send(message)
 
         await self.route.handle(scope, receive, keep)
-        if status == [200] and any(name == KEPT for name, _ in sent):
-            self.cache.put(version, key, pack([(n, v) for n, v in sent if n != KEPT], b"".join(parts)))
+        if status == [200] and self.keep(sent):
+            self.cache.put(version, key, pack(sent, b"".join(parts)))
 
 
-def memo_route(routes: list[BaseRoute], path: str, cache: BodyCache, version: Callable[[], str | None]) -> Route:
-    """A plain route at ``path`` with a :class:`Memo` in front of the route that answers GET ``path`` among
-    ``routes`` (and its methods); the app puts it first. ``version()`` is the store's version, or None where
-    reading it may wait (a remote store): then every request goes to the route."""
-    scope: Scope = {"type": "http", "path": path, "method": "GET", "root_path": ""}
+def marked(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the route said its answer is kept for everyone at this version (``X-Backchannel-Cache``)."""
+    return any(name == KEPT for name, _ in headers)
+
+
+def validated(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the answer has a strong validator made from the store's version (``ETag``), and no cookie."""
+    names = {name for name, _ in headers}
+    return b"etag" in names and b"set-cookie" not in names
+
+
+def memo_route(routes: list[BaseRoute], path: str, sample: str, cache: BodyCache, version: Callable[[], str | None],
+               keep: Callable[[list[tuple[bytes, bytes]]], bool] | None = None) -> Route:
+    """A plain route at ``path`` (a template) with a :class:`Memo` in front of the route among ``routes`` that
+    answers GET ``sample`` (a path it matches), with that route's methods; the app puts it first. ``version()`` is
+    the store's version, or None where reading it may wait (a remote store): then every request goes to the route.
+    ``keep`` says from an answer's headers whether it may be kept (:func:`marked` by default)."""
+    scope: Scope = {"type": "http", "path": sample, "method": "GET", "root_path": ""}
     route = next(r for r in routes if r.matches(scope)[0] is Match.FULL)
     methods = sorted(getattr(route, "methods", None) or {"GET"})
-    return Route(path, Memo(route, cache, version), methods=methods, name=f"memo:{path}")
+    return Route(path, Memo(route, cache, version, keep), methods=methods, name=f"memo:{path}")
