@@ -191,7 +191,7 @@ def bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, b
 
 
 class ToTarget:
-    """Costs to ``t`` from one backward Dijkstra in the graph without bans, grown on demand and shared by the spur
+    """Costs to ``t`` from one backward Dijkstra in the graph without bans, grown once and shared by the spur
     searches of one question (they all end at ``t``): the exact cost where it has settled a thing, and its
     radius (the least cost it has not settled yet) as a lower bound elsewhere. Banning things or relations only
     raises costs, so both are lower bounds in every spur search, and consistent ones (:func:`astar`)."""
@@ -212,7 +212,8 @@ class ToTarget:
                     self.into_t[w] = c
 
     def grow(self, until: float, clock: Clock, most: int = 1 << 62) -> None:
-        """Settle every thing whose cost to ``t`` is below ``until``, or the ``most`` nearest."""
+        """Settle every thing whose cost to ``t`` is below ``until``, or the ``most`` nearest. Call it once: what
+        it did not read (the relations of a thing whose cost already reaches ``until``) it never reads later."""
         pen, node_ok, pred_ok, t = self.tabs.node_pen, self.comp.node_ok, self.comp.pred_ok, self.t
         heap, settled, best = self.heap, self.settled, self.best
         pops = 0
