@@ -67,7 +67,7 @@ class AppState:
     path_requests: BodyCache = field(default_factory=lambda: BodyCache(max_entries=512, max_bytes=16 * 1024 * 1024))
     """``GET /paths`` answers by their request as sent (:mod:`service.http.memo`): a repeated question is answered
     without parsing its parameters again."""
-    document_requests: BodyCache = field(default_factory=lambda: BodyCache(max_bytes=32 * 1024 * 1024))
+    document_requests: BodyCache = field(default_factory=lambda: BodyCache(max_bytes=16 * 1024 * 1024))
     """``GET /doc/…`` answers by their request as sent (:mod:`service.http.memo`)."""
     suggester: LatestSuggester = field(default_factory=LatestSuggester)
     """The "did you mean" index of the 404s (:mod:`kg.publish.suggest`), rebuilt per store version."""

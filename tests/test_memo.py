@@ -134,3 +134,25 @@ def test_an_unknown_document_is_not_kept(live: LiveServer) -> None:
     url = live.url + "doc/person/nobody-at-all"
     assert httpx.get(url, timeout=60).status_code == httpx.get(url, timeout=60).status_code == 404
     assert not documents(live)._entries
+
+
+def test_made_up_parameters_are_answered_but_not_kept(live: LiveServer) -> None:
+    """A flood of one question with a different junk parameter each time must not fill the memory with copies."""
+    for n in range(5):
+        answer = ask(live, QUESTION | {"junk": n})
+        assert answer.status_code == 200
+        doc = httpx.get(live.url + f"doc/person/joseph-v-montville?x={n}", headers={"Accept": "text/turtle"},
+                        timeout=60)
+        assert doc.status_code == 200
+    assert not kept(live)._entries and not documents(live)._entries
+    assert ask(live, QUESTION | {"k": 2}).status_code == 200  # a parameter the route takes is kept
+    assert len(kept(live)._entries) == 1
+
+
+def test_an_answer_from_memory_is_counted_under_its_route(live: LiveServer) -> None:
+    ask(live)
+    ask(live)
+    metrics = httpx.get(live.url + "metrics", timeout=60).text
+    line = next(row for row in metrics.splitlines() if row.startswith("backchannel_http_requests_total{")
+                and 'route="/paths"' in row and 'status="200"' in row)
+    assert float(line.rsplit(" ", 1)[1]) >= 2

@@ -12,8 +12,10 @@ the route; 485 requests a second). :class:`Memo` stands in front of one such rou
   an answer the route marked with ``X-Backchannel-Cache`` (its own cache's, the in-memory engine's); for
   ``/doc/…`` one with an ``ETag`` (made from the store's version, the path and the type);
 - anything else goes to the route as before (its errors, its negotiation, its own cache), and its answer is kept
-  when it qualifies. A request with ``If-None-Match``, ``If-Modified-Since``, ``Origin``, ``Authorization`` or a
-  ``Range`` always goes to the route: its answer depends on more than the key.
+  when it qualifies. A query parameter the route does not take sends the request to the route unkept (made-up
+  parameters would otherwise fill the cache with copies of one answer). A request with ``If-None-Match``,
+  ``If-Modified-Since``, ``Origin``, ``Authorization`` or a ``Range`` always goes to the route: its answer depends
+  on more than the key.
 
 Kept answers live in a :class:`service.http.caching.BodyCache` (bounded in entries and bytes; a new store version
 makes the old ones unreachable).
@@ -26,7 +28,10 @@ makes the old ones unreachable).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qsl
 
+from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Message, Receive, Scope, Send
 
@@ -55,15 +60,22 @@ class Memo:
     """The ASGI app of a plain route in front of ``route`` (see the module documentation)."""
 
     def __init__(self, route: BaseRoute, cache: BodyCache, version: Callable[[], str | None],
-                 keep: Callable[[list[tuple[bytes, bytes]]], bool] | None = None) -> None:
+                 keep: Callable[[list[tuple[bytes, bytes]]], bool] | None = None,
+                 names: frozenset[str] = frozenset()) -> None:
         self.route = route
         self.cache = cache
         self.version = version
         self.keep = keep or marked
+        self.names = names
+        """The query parameters the route takes: a request with any other goes to the route, unkept (otherwise
+        made-up parameters would fill the cache with copies of one answer)."""
+        self.front: BaseRoute = route
+        """The route the metrics and the access log name for an answer from memory (the plain route in front)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope["route"] = self.route  # (metrics and the access log name the route's template)
-        if scope["method"] != "GET":
+        scope["route"] = self.front  # (metrics and the access log name the route's template)
+        query = scope.get("query_string", b"").decode("latin-1")
+        if scope["method"] != "GET" or (query and not {k for k, _ in parse_qsl(query, True)} <= self.names):
             await self.route.handle(scope, receive, send)
             return
         accept = b""
@@ -77,7 +89,7 @@ class Memo:
         if version is None:  # (a store whose version is not known without asking it: nothing is kept)
             await self.route.handle(scope, receive, send)
             return
-        key = "\x00".join((scope["path"], scope.get("query_string", b"").decode("latin-1"), accept.decode("latin-1")))
+        key = "\x00".join((scope["path"], query, accept.decode("latin-1")))
         blob = self.cache.peek(version, key)
         if blob is not None:
             headers, body = unpack(blob)
@@ -115,11 +127,26 @@ def validated(headers: list[tuple[bytes, bytes]]) -> bool:
 
 def memo_route(routes: list[BaseRoute], path: str, sample: str, cache: BodyCache, version: Callable[[], str | None],
                keep: Callable[[list[tuple[bytes, bytes]]], bool] | None = None) -> Route:
-    """A plain route at ``path`` (a template) with a :class:`Memo` in front of the route among ``routes`` that
-    answers GET ``sample`` (a path it matches), with that route's methods; the app puts it first. ``version()`` is
-    the store's version, or None where reading it may wait (a remote store): then every request goes to the route.
-    ``keep`` says from an answer's headers whether it may be kept (:func:`marked` by default)."""
+    """A plain GET route at ``path`` (a template) with a :class:`Memo` in front of the route among ``routes`` that
+    answers GET ``sample`` (a path it matches); the app puts it first (other methods go on to that route).
+    ``version()`` is the store's version, or None where reading it may wait (a remote store): then every request
+    goes to the route. ``keep`` says from an answer's headers whether it may be kept (:func:`marked` by default)."""
     scope: Scope = {"type": "http", "path": sample, "method": "GET", "root_path": ""}
     route = next(r for r in routes if r.matches(scope)[0] is Match.FULL)
-    methods = sorted(getattr(route, "methods", None) or {"GET"})
-    return Route(path, Memo(route, cache, version, keep), methods=methods, name=f"memo:{path}")
+    endpoint = _endpoint(route, path)
+    names = frozenset(p.alias for p in endpoint.dependant.query_params) if endpoint is not None else frozenset()
+    memo = Memo(route, cache, version, keep, names)
+    front = Route(path, memo, methods=["GET"], name=f"memo:{path}")
+    memo.front = front
+    return front
+
+
+def _endpoint(route: Any, path: str) -> APIRoute | None:
+    """The FastAPI route for GET ``path`` within ``route`` (an included router holds its routes)."""
+    if isinstance(route, APIRoute):
+        return route if route.path == path and "GET" in (route.methods or ()) else None
+    inner = getattr(route, "original_router", route)
+    for child in getattr(inner, "routes", ()):
+        if child is not route and (found := _endpoint(child, path)) is not None:
+            return found
+    return None
