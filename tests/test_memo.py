@@ -156,3 +156,30 @@ def test_an_answer_from_memory_is_counted_under_its_route(live: LiveServer) -> N
     line = next(row for row in metrics.splitlines() if row.startswith("backchannel_http_requests_total{")
                 and 'route="/paths"' in row and 'status="200"' in row)
     assert float(line.rsplit(" ", 1)[1]) >= 2
+
+
+def test_an_answer_that_varies_by_a_header_outside_the_key_is_not_kept() -> None:
+    """A route whose answer varies by ``Accept-Encoding`` (not in the key) is always asked; one that varies by
+    ``Accept`` alone is kept."""
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from service.http.memo import memo_route
+
+    calls: list[str] = []
+
+    def answer(request: Any) -> Response:
+        calls.append(request.url.path)
+        vary = "Accept-Encoding" if request.url.path == "/encoded" else "Accept"
+        return Response(b"same", headers={"Vary": vary, "X-Backchannel-Cache": "miss"})
+
+    routes: list[Any] = [Route("/encoded", answer), Route("/plain", answer)]
+    cache = BodyCache()
+    routes.insert(0, memo_route(routes, "/encoded", "/encoded", cache, lambda: "v1"))
+    routes.insert(0, memo_route(routes, "/plain", "/plain", cache, lambda: "v1"))
+    with TestClient(Starlette(routes=routes)) as client:
+        for _ in range(2):
+            assert client.get("/encoded").content == client.get("/plain").content == b"same"
+    assert calls == ["/encoded", "/plain", "/encoded"]

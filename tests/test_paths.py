@@ -483,7 +483,7 @@ def test_the_spur_search_finds_what_the_bidirectional_search_finds(seed: int, n:
     """A spur search is A* with the costs of one backward search from the target as its estimate (grown to any
     radius, or cut at any size): with things and relations banned, it must find a path exactly as cheap as the
     bidirectional Dijkstra does, or none when that finds none."""
-    from kg.paths.kbest import ToTarget, astar, bidijkstra
+    from kg.paths.kbest import astar, bidijkstra, to_target
     from kg.paths.ranking import node_cost
     from kg.paths.walking import Clock
 
@@ -499,8 +499,7 @@ def test_the_spur_search_finds_what_the_bidirectional_search_finds(seed: int, n:
     banned = set(rng.sample([v for v in nodes if v not in (s, t)], rng.randint(0, min(3, len(nodes) - 2))))
     out = [proj.out_dst[e] for e in range(proj.out_off[s], proj.out_off[s + 1])]
     banned_edges = {(s, w) for w in out[: rng.randint(0, len(out))]}
-    back = ToTarget(proj, t, comp, tabs)
-    back.grow(share * 10, Clock(10), most)
+    back = to_target(proj, t, comp, tabs, share * 10, Clock(10), most)
     expected = bidijkstra(proj, s, t, comp, tabs, banned, banned_edges, Clock(10))
     found = astar(proj, s, t, comp, tabs, back, banned, banned_edges, Clock(10))
     if expected is None:

@@ -380,7 +380,7 @@ def test_counts_after_the_first_run_off_the_request_thread(scratch: tuple[Remote
     assert threads[len(first):] and set(threads[len(first):]) == {"backchannel-fingerprint"}
 
 
-def test_closing_waits_for_a_background_count(tmp_path: Path) -> None:
+def test_closing_waits_for_a_background_count() -> None:
     """Regression (CI, 2026-12-02): a store closed while its background count ran left that thread to send on a
     closed client ("Cannot send a request, as the client has been closed")."""
     failures: list[BaseException] = []

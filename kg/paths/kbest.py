@@ -1,7 +1,7 @@
 """The k best paths by cost: Yen's algorithm (1971) over cheapest-path searches with bans.
 
 The first path comes from a bidirectional Dijkstra; every spur search ends at the same target, so one backward
-search from it (:class:`ToTarget`) gives each of them exact costs near the target and a lower bound elsewhere,
+search from it (:func:`to_target`) gives each of them exact costs near the target and a lower bound elsewhere,
 and they run as A* (:func:`astar`); a spur path longer than its hop budget is searched again by an exact
 hop-bounded Dijkstra (:func:`hop_bounded`), which skips what cannot reach the target in the hops left.
 :func:`k_ranked` then ranks them by their final cost, stopping as soon as no further path could rank.
@@ -25,6 +25,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from kg.paths.constraints import Compiled
 from kg.paths.model import Path
@@ -190,60 +191,62 @@ def bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, b
     return head[::-1] + tail
 
 
+@dataclass(frozen=True)
 class ToTarget:
-    """Costs to ``t`` from one backward Dijkstra in the graph without bans, grown once and shared by the spur
-    searches of one question (they all end at ``t``): the exact cost where it has settled a thing, and its
-    radius (the least cost it has not settled yet) as a lower bound elsewhere. Banning things or relations only
-    raises costs, so both are lower bounds in every spur search, and consistent ones (:func:`astar`)."""
+    """Costs to ``t`` from one backward Dijkstra in the graph without bans (:func:`to_target`), shared by the spur
+    searches of one question (they all end at ``t``): the exact cost where it settled a thing, and its ``radius``
+    as a lower bound elsewhere. Banning things or relations only raises costs, so both are lower bounds in every
+    spur search, and consistent ones (:func:`astar`)."""
 
-    def __init__(self, proj: Projection, t: int, comp: Compiled, tabs: Tables) -> None:
-        self.proj, self.t, self.comp, self.tabs = proj, t, comp, tabs
-        self.settled: dict[int, float] = {}
-        self.best: dict[int, float] = {t: 0.0}
-        self.heap: list[tuple[float, int]] = [(0.0, t)]
-        self.channels = channels_for(proj, comp.directed, False, tabs)
-        self.radius = 0.0
-        self.into_t: dict[int, float] = {}
-        """The cheapest allowed relation from each thing to ``t``."""
-        for dst, off, prd, cst in self.channels:
-            a, b = off[t], off[t + 1]
+    settled: dict[int, float]
+    """The cost to ``t`` of each thing settled."""
+    radius: float
+    """What any other thing costs at least."""
+    into_t: dict[int, float]
+    """The cheapest allowed relation from each thing to ``t`` (:func:`astar` meets ``t`` through it)."""
+
+
+def to_target(proj: Projection, t: int, comp: Compiled, tabs: Tables, until: float, clock: Clock,
+              most: int = 1 << 62) -> ToTarget:
+    """The backward search from ``t``: every thing whose cost to ``t`` is below ``until`` settled, or the ``most``
+    nearest. The relations of a thing whose own cost already reaches ``until`` (a hub, often) are not read: none
+    of its neighbours could be settled."""
+    pen, node_ok, pred_ok = tabs.node_pen, comp.node_ok, comp.pred_ok
+    channels = channels_for(proj, comp.directed, False, tabs)
+    into_t: dict[int, float] = {}
+    for dst, off, prd, cst in channels:
+        a, b = off[t], off[t + 1]
+        for w, p, c in zip(dst[a:b], prd[a:b], hop_costs(tabs, prd, cst, a, b), strict=True):
+            if (pred_ok is None or p in pred_ok) and c < into_t.get(w, math.inf):
+                into_t[w] = c
+    settled: dict[int, float] = {}
+    best = {t: 0.0}
+    heap = [(0.0, t)]
+    pops = 0
+    while heap and heap[0][0] < until and len(settled) < most:
+        cost, v = heapq.heappop(heap)
+        if v in settled:
+            continue
+        settled[v] = cost
+        pops += 1
+        if pops & 63 == 0:
+            clock.check()
+        through = cost + (pen[v] if v != t else 0.0)  # what a hop into v costs beyond the hop itself
+        if through + 1.0 >= until:
+            continue
+        for dst, off, prd, cst in channels:
+            a, b = off[v], off[v + 1]
             for w, p, c in zip(dst[a:b], prd[a:b], hop_costs(tabs, prd, cst, a, b), strict=True):
-                if (comp.pred_ok is None or p in comp.pred_ok) and c < self.into_t.get(w, math.inf):
-                    self.into_t[w] = c
-
-    def grow(self, until: float, clock: Clock, most: int = 1 << 62) -> None:
-        """Settle every thing whose cost to ``t`` is below ``until``, or the ``most`` nearest. Call it once: what
-        it did not read (the relations of a thing whose cost already reaches ``until``) it never reads later."""
-        pen, node_ok, pred_ok, t = self.tabs.node_pen, self.comp.node_ok, self.comp.pred_ok, self.t
-        heap, settled, best = self.heap, self.settled, self.best
-        pops = 0
-        while heap and heap[0][0] < until and len(settled) < most:
-            cost, v = heapq.heappop(heap)
-            if v in settled:
-                continue
-            settled[v] = cost
-            pops += 1
-            if pops & 63 == 0:
-                clock.check()
-            through = cost + (pen[v] if v != t else 0.0)  # what a hop into v costs beyond the hop itself
-            if through + 1.0 >= until:
-                continue  # (a hub, often) no neighbour of v can be settled now: not read at all
-            for dst, off, prd, cst in self.channels:
-                a, b = off[v], off[v + 1]
-                for w, p, c in zip(dst[a:b], prd[a:b], hop_costs(self.tabs, prd, cst, a, b), strict=True):
-                    if w in settled or (pred_ok is not None and p not in pred_ok):
-                        continue
-                    if node_ok is not None and not node_ok(w):
-                        continue  # (a spur search starts from things that pass the node test, or from the source)
-                    new = through + c
-                    if new < until and new < best.get(w, math.inf):  # (beyond until: the radius says enough)
-                        best[w] = new
-                        heapq.heappush(heap, (new, w))
-        self.radius = min(heap[0][0], until) if heap else until  # what was not read costs at least until
-
-    def bound(self, v: int) -> float:
-        """A lower bound of the cost from ``v`` to ``t`` (exact if settled)."""
-        return self.settled.get(v, self.radius)
+                if w in settled or (pred_ok is not None and p not in pred_ok):
+                    continue
+                if node_ok is not None and not node_ok(w):
+                    continue  # (a spur search starts from things that pass the node test, or from the source)
+                new = through + c
+                if new < until and new < best.get(w, math.inf):  # (beyond until: the radius says enough)
+                    best[w] = new
+                    heapq.heappush(heap, (new, w))
+    radius = min(heap[0][0], until) if heap else until  # what was not read costs at least until
+    return ToTarget(settled, radius, into_t)
 
 
 def astar(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, back: ToTarget, banned_nodes: set[int],
@@ -253,7 +256,7 @@ def astar(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, back: 
     pen = tabs.node_pen
     node_ok, pred_ok = comp.node_ok, comp.pred_ok
     channels = channels_for(proj, comp.directed, True, tabs)
-    estimate, radius = back.settled.get, back.radius  # back.bound, inlined
+    estimate, radius = back.settled.get, back.radius  # (exact where settled, the radius elsewhere)
     g = {s: 0.0}
     parent = {s: -1}
     closed: set[int] = set()
@@ -328,8 +331,8 @@ def k_best(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: Cloc
     if first is None:
         return
     yield first
-    back = ToTarget(proj, t, comp, tabs)  # every spur search ends at t: one backward search serves them all
-    back.grow(BACK_SHARE * node_cost(proj, first, comp, tabs), clock, BACK_NODES)
+    # every spur search ends at t: one backward search serves them all
+    back = to_target(proj, t, comp, tabs, BACK_SHARE * node_cost(proj, first, comp, tabs), clock, BACK_NODES)
     found: list[list[int]] = [first]
     candidates: list[tuple[float, list[int], int]] = []
     known: set[tuple[int, ...]] = {tuple(first)}

@@ -12,10 +12,10 @@ the route; 485 requests a second). :class:`Memo` stands in front of one such rou
   an answer the route marked with ``X-Backchannel-Cache`` (its own cache's, the in-memory engine's); for
   ``/doc/…`` one with an ``ETag`` (made from the store's version, the path and the type);
 - anything else goes to the route as before (its errors, its negotiation, its own cache), and its answer is kept
-  when it qualifies. A query parameter the route does not take sends the request to the route unkept (made-up
-  parameters would otherwise fill the cache with copies of one answer). A request with ``If-None-Match``,
-  ``If-Modified-Since``, ``Origin``, ``Authorization`` or a ``Range`` always goes to the route: its answer depends
-  on more than the key.
+  when it qualifies (never one whose ``Vary`` names a header outside the key). A query parameter the route does not
+  take sends the request to the route unkept (made-up parameters would otherwise fill the cache with copies of one
+  answer). A request with ``If-None-Match``, ``If-Modified-Since``, ``Origin``, ``Authorization`` or a ``Range``
+  always goes to the route: its answer depends on more than the key.
 
 Kept answers live in a :class:`service.http.caching.BodyCache` (bounded in entries and bytes; a new store version
 makes the old ones unreachable).
@@ -110,8 +110,24 @@ class Memo:
             await send(message)
 
         await self.route.handle(scope, receive, keep)
-        if status == [200] and self.keep(sent):
+        if status == [200] and keyed(sent) and self.keep(sent):
             self.cache.put(version, key, pack(sent, b"".join(parts)))
+
+
+KEYED = frozenset({"accept", "origin"})
+"""What an answer may vary by (its ``Vary``) and still be kept: ``Accept`` is in the key, and a request with an
+``Origin`` never reads what was kept."""
+
+
+def keyed(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the answer varies by nothing the key leaves out (``Vary: Accept-Encoding`` or ``*``: not kept).
+
+    >>> keyed([(b"vary", b"Accept, Origin")]), keyed([(b"vary", b"Accept-Encoding")]), keyed([])
+    (True, False, True)
+    """
+    named = {part.strip().lower() for name, value in headers if name == b"vary"
+             for part in value.decode("latin-1").split(",")}
+    return named <= KEYED
 
 
 def marked(headers: list[tuple[bytes, bytes]]) -> bool:
