@@ -27,6 +27,12 @@ under its own name (so the jobs' classes unpickle as the parent pickled them) an
 which calls :func:`serve` with a handler; the handler may say it is *preparing* (loading a new version of the
 data), which gives the job ``prepare_timeout`` more seconds.
 
+**On the wire** a job is one message and its answer one message (``(status, payload, cpu)``: the worker's CPU
+seconds ride along, so the pool knows where a job's CPU use starts without reading ``/proc``). A worker says
+``ready`` once, when it has started; a job is sent only to a worker that is ready and idle, so it is picked up at
+once and its time limit counts from the send. A job that prepares says so (``preparing``) and when it is done
+(``started``): the limit then counts from there.
+
 >>> errors = PoolErrors(busy=RuntimeError, timeout=TimeoutError, died=RuntimeError)
 >>> with ProcessPool("kg.pool", errors, size=1, max_size=1) as pool:
 ...     pool.run(("echo", 42), timeout=30), pool.workers
@@ -35,8 +41,10 @@ data), which gives the job ``prepare_timeout`` more seconds.
 
 from __future__ import annotations
 
+import math
 import os
 import queue
+import select
 import subprocess
 import sys
 import threading
@@ -101,20 +109,39 @@ class _Worker:
         os.close(child_out)
         self.inbox = Connection(parent_in, writable=False)
         self.outbox = Connection(parent_out, readable=False)
+        self._poller = select.poll()
+        self._poller.register(parent_in, select.POLLIN)
         self.state: Hashable | None = None
         """What the worker holds open (a snapshot): it must not be deleted while the worker lives."""
         self.idle_since = time.monotonic()
         self.demoted = False
         """Whether its CPU priority was lowered (a long job): it is let go after the job."""
-        self.warming = False
-        """Whether it is still running the pool's warm-up job (its replies are still to be read)."""
+        self.warming = True
+        """Whether it is still starting up: until it says ``ready``, and until the pool's warm-up job (if it was sent
+        one, :attr:`warm_job`) is over. Its replies are still to be read."""
+        self.warm_job = False
+        """Whether it was sent the pool's warm-up job."""
+        self.cpu = 0.0
+        """The CPU seconds it had used when it last spoke (at rest between jobs, where the next one starts)."""
+
+    def wait(self, seconds: float) -> bool:
+        """Whether the worker has something to say (or has died), waiting up to ``seconds`` for it."""
+        return bool(self._poller.poll(math.ceil(max(0.0, seconds) * 1000)))
+
+    def receive(self) -> tuple[str, Any]:
+        """Its next message: (status, payload); keeps the CPU time it carries."""
+        status, payload, self.cpu = self.inbox.recv()
+        return status, payload
 
     def warmed(self, wait: float = 0.0) -> bool:
-        """Whether the warm-up job is over, reading its replies for up to ``wait`` seconds (raises EOFError or
-        OSError if the worker died meanwhile)."""
-        while self.warming and self.inbox.poll(wait):
-            status, _ = self.inbox.recv()
-            self.warming = status in ("started", "preparing")  # "ok" or "error": over (an error is not the job's)
+        """Whether it has started up, reading its replies for up to ``wait`` seconds (raises EOFError or OSError if
+        the worker died meanwhile)."""
+        while self.warming and self.wait(wait):
+            status, _ = self.receive()
+            if status == "ready":
+                self.warming = self.warm_job
+            elif status in ("ok", "error"):  # the warm-up job is over (an error is not a job's)
+                self.warming = False
         return not self.warming
 
     def cpu_seconds(self) -> float:
@@ -198,7 +225,7 @@ class ProcessPool:
         warm = self.warm
         if warm is not None:
             job, worker.state = warm
-            worker.warming = True
+            worker.warm_job = True
             worker.outbox.send(job)
         with self._lock:
             self._workers.add(worker)
@@ -285,9 +312,10 @@ class ProcessPool:
         """Run ``job`` in a worker and return what its handler returned, or raise what it raised.
 
         The limit counts from when the worker picks the job up (a worker still starting has
-        :data:`START_ALLOWANCE` for that), and again from when it says it is ready after preparing. Past
-        ``timeout`` seconds (plus ``prepare_timeout`` while the worker says it is preparing) the worker is killed and
-        the pool's ``timeout`` error is raised. ``state`` is what the job makes the worker hold open.
+        :data:`START_ALLOWANCE` to say it is ready first), and again from when it says it is ready after
+        preparing. Past ``timeout`` seconds (plus ``prepare_timeout`` while the worker says it is preparing) the
+        worker is killed and the pool's ``timeout`` error is raised. ``state`` is what the job makes the worker hold
+        open.
         """
         if not self._slots.acquire(blocking=False):
             raise self.errors.busy(f"too many {self.errors.what}s are running or waiting; try again shortly")
@@ -309,18 +337,18 @@ class ProcessPool:
                   state: Hashable | None) -> tuple[str, Any]:
         """Send ``job`` to ``worker`` and wait for its last word: (status, payload). A worker that overran, died or
         said it cannot go on is retired; any other goes back to the pool."""
-        deadline = time.monotonic() + START_ALLOWANCE + timeout  # until the worker says it started the job
-        demote_at = float("inf")  # set once the job has started
-        cpu_start = 0.0
         try:
             if not worker.warmed(START_ALLOWANCE + timeout):  # still warming up after all that time: stuck
                 self._retire(worker)
                 return "timeout", None
             if state is not None:
                 worker.state = state
-            worker.outbox.send(job)
+            worker.outbox.send(job)  # a ready, idle worker: it picks the job up now
+            deadline = time.monotonic() + timeout
+            demote_at = time.monotonic() + self.demote_after if self.demote_after > 0 else float("inf")
+            cpu_start = worker.cpu
             while True:
-                if not worker.inbox.poll(max(0.0, min(deadline, demote_at) - time.monotonic())):
+                if not worker.wait(min(deadline, demote_at) - time.monotonic()):
                     if time.monotonic() < deadline:
                         used = worker.cpu_seconds() - cpu_start
                         if used < self.demote_after:  # it waited for the CPU (a busy machine): look again later
@@ -333,12 +361,12 @@ class ProcessPool:
                         continue
                     self._retire(worker)
                     return "timeout", None
-                status, payload = worker.inbox.recv()
-                if status == "started":  # the time limit counts from here, not from a process still starting
+                status, payload = worker.receive()
+                if status == "started":  # prepared: the time limit counts from here
                     deadline = time.monotonic() + timeout
                     if self.demote_after > 0:
                         demote_at = time.monotonic() + self.demote_after
-                        cpu_start = worker.cpu_seconds()
+                        cpu_start = worker.cpu
                     continue
                 if status != "preparing":
                     break
@@ -408,11 +436,16 @@ class Context:
 
     def preparing(self) -> None:
         """Say the job first loads data (a new version): the parent allows it ``prepare_timeout`` more seconds."""
-        self._outbox.send(("preparing", None))
+        say(self._outbox, "preparing")
 
     def ready(self) -> None:
         """Say the preparation is over: the job's own time limit starts now (the parent allows ``timeout``)."""
-        self._outbox.send(("started", None))
+        say(self._outbox, "started")
+
+
+def say(outbox: Connection, status: str, payload: Any = None) -> None:
+    """Send the parent one message: its status, its payload and this process's CPU seconds so far."""
+    outbox.send((status, payload, time.process_time()))
 
 
 Handler = Callable[[Any, Context], Any]
@@ -428,19 +461,19 @@ def serve(handle: Handler, packer: Callable[[BaseException], Packed] = pack) -> 
     inbox = Connection(int(sys.argv[2]), writable=False)
     outbox = Connection(int(sys.argv[3]), readable=False)
     context = Context(outbox)
+    say(outbox, "ready")  # started up: from now on a job is picked up as soon as it is sent
     while True:
         try:
             job = inbox.recv()
         except EOFError:
             return
-        outbox.send(("started", None))  # picked up: the time limit starts (a new process took a while to get here)
         try:
-            outbox.send(("ok", handle(job, context)))
+            say(outbox, "ok", handle(job, context))
         except MemoryError:
-            outbox.send(("died", "the worker ran out of memory (the job needs more than its cap)"))
+            say(outbox, "died", "the worker ran out of memory (the job needs more than its cap)")
             return
         except Exception as err:  # noqa: BLE001 - every failure goes back to the parent; the worker carries on
-            outbox.send(("error", packer(err)))
+            say(outbox, "error", packer(err))
 
 
 def limit_memory(memory_mb: int) -> None:

@@ -89,6 +89,23 @@ def test_a_kept_alive_connection_still_serves_requests_and_times_out_a_slow_seco
         assert b"HTTP/1.1 408 " in _read_until_closed(sock)
 
 
+def test_a_small_answer_arrives_whole_and_a_bodiless_one_is_not_held(plain: LiveServer) -> None:
+    """The head and the body of a small answer go out in one write (one read gets it all); a HEAD answer, which has
+    no body to wait for, still arrives, and the kept-alive connection serves the next request."""
+    with socket.create_connection(("127.0.0.1", plain.settings.port)) as sock:
+        sock.settimeout(TIMEOUT)
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = sock.recv(65536)
+        head, _, body = first.partition(b"\r\n\r\n")
+        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        assert first.startswith(b"HTTP/1.1 200 ") and length > 0 and len(body) == length, first
+        sock.sendall(b"HEAD /sparql HTTP/1.1\r\nHost: x\r\nAccept: text/turtle\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+
+
 def test_an_endless_request_head_gets_431_and_its_connection_closed(plain: LiveServer) -> None:
     """Regression: h11 refused a head past its buffer, httptools (llhttp) kept reading one for as long as it came
     (memory grew with it): past 1 MiB the answer is 431 and the connection is closed."""

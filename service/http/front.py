@@ -139,7 +139,7 @@ class Front:
             route = route_template(scope)
             self.metrics.observe(scope.get("method", ""), route, status or 499, duration, cache)
             if self.logger.isEnabledFor(logging.INFO):
-                record = access_record(scope, rid, status or 499, duration, size)
+                record = access_record(scope, rid, status or 499, duration, size, route=route)
                 self.logger.info(json.dumps(record, ensure_ascii=False))
 
 

@@ -56,6 +56,8 @@ TOO_LONG = (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text
 """What a client whose request head passes :data:`MAX_HEAD_BYTES` receives before its connection is closed."""
 MAX_DRAIN_BYTES = 1024 * 1024
 """The most of an answered request's body read (and dropped) to keep its connection for the next request."""
+COALESCE_BYTES = 64 * 1024
+"""The largest body written together with its answer's head (a bigger one is not copied for that)."""
 LINGER = 2.0
 """Seconds a refused connection stays open after its answer (what arrives meanwhile is dropped)."""
 
@@ -156,21 +158,48 @@ class HeadTimeout(HttpToolsProtocol):
 
 
 class _CycleTransport:
-    """The connection as one request's response sees it: closing it (uvicorn does after a ``Connection: close``
-    answer) while that request's body is still arriving closes gently instead (see :meth:`HeadTimeout._refuse`)."""
+    """The connection as one request's response sees it.
+
+    - The answer's head (uvicorn's first write) is held until its body follows, in the same step of the event loop
+      for a whole answer, and both go out in one write (one system call, not two) when the body is at most
+      :data:`COALESCE_BYTES`; a head without a body is written at the loop's next turn.
+    - Closing it (uvicorn does after a ``Connection: close`` answer) while that request's body is still arriving
+      closes gently instead (see :meth:`HeadTimeout._refuse`).
+    """
 
     def __init__(self, protocol: HeadTimeout, cycle: Any) -> None:
         self._protocol = protocol
         self._cycle = cycle
         self._transport = protocol.transport
+        self._head: bytes | None = None
+        self._wrote = False
 
     def write(self, data: bytes) -> None:
+        head = self._head
+        if head is not None:
+            self._head = None
+            if len(data) <= COALESCE_BYTES:
+                self._transport.write(head + data)
+                return
+            self._transport.write(head)
+        elif not self._wrote:  # the head: held for its body
+            self._wrote = True
+            self._head = bytes(data)
+            self._protocol.loop.call_soon(self._flush)
+            return
         self._transport.write(data)
+
+    def _flush(self) -> None:
+        """Write a head still held (its answer has no body, or the body is slow to come)."""
+        head, self._head = self._head, None
+        if head is not None:
+            self._transport.write(head)
 
     def is_closing(self) -> bool:
         return self._transport.is_closing()
 
     def close(self) -> None:
+        self._flush()
         if self._protocol._answered_early(self._cycle):
             self._protocol._refuse(b"")
         else:

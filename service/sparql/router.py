@@ -43,7 +43,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Route
 
 from kg.namespaces import all_prefixes
 from kg.paths.sparql_service import mentions_paths
@@ -54,6 +53,7 @@ from kg.store.results import write_graph
 from service.http.caching import etag_matches
 from service.http.limits import read_body
 from service.http.negotiation import choose, negotiate
+from service.http.observability import MarkedRoute
 from service.sparql.cache import etag
 from service.sparql.description import PREFIXES as SD_PREFIXES
 from service.sparql.description import describe
@@ -221,9 +221,9 @@ async def sparql(request: Request) -> Response:
     return await _query(request, state, proto)
 
 
-def hot_route() -> Route:
+def hot_route() -> MarkedRoute:
     """``/sparql`` (GET, HEAD, POST) as a plain Starlette route: the app puts it ahead of the FastAPI routes."""
-    return Route("/sparql", sparql, methods=["GET", "HEAD", "POST"], name="sparql_hot")
+    return MarkedRoute("/sparql", sparql, methods=["GET", "HEAD", "POST"], name="sparql_hot")
 
 
 @router.options("/sparql", include_in_schema=False)
