@@ -287,7 +287,8 @@ def astar(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, back: 
             g[t] = cost + hop
             parent[t] = v
             heapq.heappush(heap, (cost + hop, cost + hop, t))
-        room = min(bound, g.get(t, math.inf)) - cost - 1.0  # a neighbour whose penalty reaches this is too dear
+        limit = min(bound, g.get(t, math.inf))
+        room = limit - cost - 1.0  # a neighbour whose penalty reaches this is too dear
         for dst, off, prd, cst in channels:
             a, b = off[v], off[v + 1]
             for w, p, c in zip(dst[a:b], prd[a:b], hop_costs(tabs, prd, cst, a, b), strict=True):
@@ -303,9 +304,12 @@ def astar(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, back: 
                     continue
                 new = cost + c + pen[w]
                 if new < g.get(w, math.inf):
+                    f = new + estimate(w, radius)
+                    if f >= limit:
+                        continue  # popped only after t (or the bound) is reached: never on the answer
                     g[w] = new
                     parent[w] = v
-                    heapq.heappush(heap, (new + estimate(w, radius), new, w))
+                    heapq.heappush(heap, (f, new, w))
     return None
 
 
