@@ -574,3 +574,51 @@ def test_cli_path_and_influence(tmp_path: Path, capsys: pytest.CaptureFixture[st
             main(command)
         assert done.value.code == 0
         assert "usage: backchannel" in capsys.readouterr().out
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(3, 14), directed=st.booleans(), most=st.integers(1, 20))
+def test_a_target_said_walled_off_is_unreachable(seed: int, n: int, directed: bool, most: int) -> None:
+    """`cut_off` may say "walled off" only when the bidirectional search finds no path under the same bans."""
+    from kg.paths.kbest import bidijkstra, cut_off
+    from kg.paths.walking import Clock
+
+    quads, _ = synthetic(seed, n, n + n // 2)
+    proj = projection_from_quads(quads)
+    nodes = list(proj.nodes())
+    if len(nodes) < 3:
+        return
+    rng = random.Random(seed)
+    s, t = rng.sample(nodes, 2)
+    comp = compile_constraints(proj, Constraints(max_length=8, directed=directed), (s, t))
+    tabs = tables(proj)
+    banned = set(rng.sample([v for v in nodes if v not in (s, t)], rng.randint(0, min(3, len(nodes) - 2))))
+    out = [proj.out_dst[e] for e in range(proj.out_off[s], proj.out_off[s + 1])]
+    out += [proj.in_src[e] for e in range(proj.in_off[s], proj.in_off[s + 1])] if not directed else []
+    banned_edges = {(s, w) for w in out[: rng.randint(0, len(out))]}
+    if cut_off(proj, s, t, comp, banned, banned_edges, most):
+        assert bidijkstra(proj, s, t, comp, tabs, banned, banned_edges, Clock(10)) is None
+
+
+def test_a_spur_search_to_a_walled_off_leaf_gives_up_at_once() -> None:
+    """Regression: a k-best question whose target is a leaf (one relation) ran past its time limit on the bench's
+    1M-relation graph, because the spur search from the leaf's neighbour, with that one relation banned, walked the
+    whole graph to learn there was no way. It is now answered "no path" before any search step (a clock that has
+    already run out would stop a search at its first check)."""
+    from kg.paths.kbest import astar, cheapest, to_target
+    from kg.paths.walking import Clock
+
+    rng = random.Random(3)
+    quads = [ox.Quad(ox.NamedNode(f"{EX}n{a}"), ox.NamedNode(EX + "knows"), ox.NamedNode(f"{EX}n{b}"))
+             for a, b in ((rng.randrange(500), rng.randrange(500)) for _ in range(3000)) if a != b]
+    quads.append(ox.Quad(ox.NamedNode(f"{EX}n0"), ox.NamedNode(EX + "knows"), ox.NamedNode(f"{EX}leaf")))
+    proj = projection_from_quads(quads)
+    u, leaf = proj.node(f"{EX}n0"), proj.node(f"{EX}leaf")
+    assert u is not None and leaf is not None
+    comp = compile_constraints(proj, Constraints(max_length=8), (u, leaf))
+    tabs = tables(proj)
+    back = to_target(proj, leaf, comp, tabs, 5.0, Clock(10))
+    spent = Clock(0.0)
+    assert cheapest(proj, u, leaf, comp, tabs, 8, set(), {(u, leaf)}, spent, back=back) is None
+    with pytest.raises(SearchTimeout):  # what the search alone would do: it starts walking the graph
+        astar(proj, u, leaf, comp, tabs, back, set(), {(u, leaf)}, spent)

@@ -313,12 +313,47 @@ def astar(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, back: 
     return None
 
 
+CUT_OFF_LOOK = 64
+"""How many things around the target :func:`cut_off` reads to find it walled off by the bans."""
+
+
+def cut_off(proj: Projection, s: int, t: int, comp: Compiled, banned_nodes: set[int],
+            banned_edges: set[tuple[int, int]], most: int = CUT_OFF_LOOK) -> bool:
+    """Whether the bans wall ``t`` off from ``s``: walking back from ``t`` by allowed relations, without banned
+    things or relations, reaches fewer than ``most`` things and not ``s`` (exact when True; False says only that
+    it did not look further).
+
+    A spur search whose target is walled off (a leaf whose one relation is banned, often) would otherwise read
+    the whole graph to learn there is no way: an A* search grows from its start alone.
+    """
+    node_ok = comp.node_ok
+    seen, todo = {t}, [t]
+    while todo:
+        v = todo.pop()
+        for w, _ in neighbours(proj, v, comp, outward=False):
+            if w == s:
+                if (s, v) not in banned_edges:
+                    return False
+                continue
+            if w in seen or w in banned_nodes or (w, v) in banned_edges:
+                continue
+            if node_ok is not None and not node_ok(w):
+                continue
+            seen.add(w)
+            if len(seen) >= most:
+                return False
+            todo.append(w)
+    return True
+
+
 def cheapest(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, max_hops: int,
               banned_nodes: set[int], banned_edges: set[tuple[int, int]], clock: Clock,
               bound: float = math.inf, back: ToTarget | None = None) -> list[int] | None:
     """Cheapest path of at most ``max_hops`` hops: A* towards ``t`` with ``back``'s estimates (else bidirectional
     Dijkstra), and the exact hop-bounded search only when the cheapest path overall is too long."""
     if back is not None:
+        if cut_off(proj, s, t, comp, banned_nodes, banned_edges):
+            return None
         path = astar(proj, s, t, comp, tabs, back, banned_nodes, banned_edges, clock, bound)
     else:
         path = bidijkstra(proj, s, t, comp, tabs, banned_nodes, banned_edges, clock, bound)
