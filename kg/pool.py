@@ -41,6 +41,7 @@ once and its time limit counts from the send. A job that prepares says so (``pre
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import queue
@@ -474,6 +475,29 @@ def serve(handle: Handler, packer: Callable[[BaseException], Packed] = pack) -> 
             return
         except Exception as err:  # noqa: BLE001 - every failure goes back to the parent; the worker carries on
             say(outbox, "error", packer(err))
+
+
+def hold_still() -> None:
+    """Collect once, then exempt every object alive now from the cycle collector's later passes (``gc.freeze``).
+
+    A worker that holds big long-lived data (a path worker's projection: millions of objects) calls it once the
+    data is built: a full collection walked them all, a pause of 60–70 ms in the middle of a search. They are still
+    freed when nothing refers to them; call :func:`let_go` before dropping them, so cycles among them are
+    collected too.
+
+    >>> import gc
+    >>> hold_still(); gc.get_freeze_count() > 0
+    True
+    >>> let_go(); gc.get_freeze_count()
+    0
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def let_go() -> None:
+    """Undo :func:`hold_still`: what it exempted is collected again (call before dropping it)."""
+    gc.unfreeze()
 
 
 def limit_memory(memory_mb: int) -> None:

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import gc
 import logging
 import os
 import threading
 from collections.abc import Callable
+
+from kg.pool import hold_still
 
 log = logging.getLogger("backchannel.memory")
 
@@ -36,8 +37,7 @@ GROWTH = 2 * 1024 * 1024
 
 def freeze_start_up() -> None:
     """Collect once, then exempt every object alive now from later collections (call when start-up is over)."""
-    gc.collect()
-    gc.freeze()
+    hold_still()
 
 
 def _libc(function: str) -> Callable[..., int] | None:
