@@ -475,6 +475,25 @@ def test_the_hop_bounded_search_finds_the_cheapest_path_within_its_hops(seed: in
         assert math.isclose(node_cost(proj, found, comp, tabs), best)
 
 
+def _banned_case(seed: int, n: int, m: int, directed: bool, inward: bool) -> tuple[Any, ...] | None:
+    """A random graph (``n`` things, ``m`` relations), two ends s and t, up to three banned things and some of s's
+    relations banned (its outgoing ones, and with ``inward`` its incoming ones too), as a spur search sees them:
+    (projection, s, t, compiled constraints, tables, banned things, banned relations); None if too small."""
+    quads, _ = synthetic(seed, n, m)
+    proj = projection_from_quads(quads)
+    nodes = list(proj.nodes())
+    if len(nodes) < 3:
+        return None
+    rng = random.Random(seed)
+    s, t = rng.sample(nodes, 2)
+    comp = compile_constraints(proj, Constraints(max_length=8, directed=directed), (s, t))
+    banned = set(rng.sample([v for v in nodes if v not in (s, t)], rng.randint(0, min(3, len(nodes) - 2))))
+    out = [proj.out_dst[e] for e in range(proj.out_off[s], proj.out_off[s + 1])]
+    out += [proj.in_src[e] for e in range(proj.in_off[s], proj.in_off[s + 1])] if inward else []
+    banned_edges = {(s, w) for w in out[: rng.randint(0, len(out))]}
+    return proj, s, t, comp, tables(proj), banned, banned_edges
+
+
 @settings(max_examples=300, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(4, 18), share=st.floats(0.0, 2.0), most=st.integers(1, 50),
        directed=st.booleans())
@@ -487,18 +506,10 @@ def test_the_spur_search_finds_what_the_bidirectional_search_finds(seed: int, n:
     from kg.paths.ranking import node_cost
     from kg.paths.walking import Clock
 
-    quads, _ = synthetic(seed, n, n * 2)
-    proj = projection_from_quads(quads)
-    nodes = list(proj.nodes())
-    if len(nodes) < 3:
+    case = _banned_case(seed, n, n * 2, directed, inward=False)
+    if case is None:
         return
-    rng = random.Random(seed)
-    s, t = rng.sample(nodes, 2)
-    comp = compile_constraints(proj, Constraints(max_length=8, directed=directed), (s, t))
-    tabs = tables(proj)
-    banned = set(rng.sample([v for v in nodes if v not in (s, t)], rng.randint(0, min(3, len(nodes) - 2))))
-    out = [proj.out_dst[e] for e in range(proj.out_off[s], proj.out_off[s + 1])]
-    banned_edges = {(s, w) for w in out[: rng.randint(0, len(out))]}
+    proj, s, t, comp, tabs, banned, banned_edges = case
     back = to_target(proj, t, comp, tabs, share * 10, Clock(10), most)
     expected = bidijkstra(proj, s, t, comp, tabs, banned, banned_edges, Clock(10))
     found = astar(proj, s, t, comp, tabs, back, banned, banned_edges, Clock(10))
@@ -583,19 +594,10 @@ def test_a_target_said_walled_off_is_unreachable(seed: int, n: int, directed: bo
     from kg.paths.kbest import bidijkstra, cut_off
     from kg.paths.walking import Clock
 
-    quads, _ = synthetic(seed, n, n + n // 2)
-    proj = projection_from_quads(quads)
-    nodes = list(proj.nodes())
-    if len(nodes) < 3:
+    case = _banned_case(seed, n, n + n // 2, directed, inward=not directed)
+    if case is None:
         return
-    rng = random.Random(seed)
-    s, t = rng.sample(nodes, 2)
-    comp = compile_constraints(proj, Constraints(max_length=8, directed=directed), (s, t))
-    tabs = tables(proj)
-    banned = set(rng.sample([v for v in nodes if v not in (s, t)], rng.randint(0, min(3, len(nodes) - 2))))
-    out = [proj.out_dst[e] for e in range(proj.out_off[s], proj.out_off[s + 1])]
-    out += [proj.in_src[e] for e in range(proj.in_off[s], proj.in_off[s + 1])] if not directed else []
-    banned_edges = {(s, w) for w in out[: rng.randint(0, len(out))]}
+    proj, s, t, comp, tabs, banned, banned_edges = case
     if cut_off(proj, s, t, comp, banned, banned_edges, most):
         assert bidijkstra(proj, s, t, comp, tabs, banned, banned_edges, Clock(10)) is None
 
