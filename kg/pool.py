@@ -434,14 +434,20 @@ class Context:
 
     def __init__(self, outbox: Connection) -> None:
         self._outbox = outbox
+        self.prepared = False
+        """Whether the current job has said it is preparing (and not yet that it is ready)."""
 
     def preparing(self) -> None:
         """Say the job first loads data (a new version): the parent allows it ``prepare_timeout`` more seconds."""
         say(self._outbox, "preparing")
+        self.prepared = True
 
     def ready(self) -> None:
-        """Say the preparation is over: the job's own time limit starts now (the parent allows ``timeout``)."""
-        say(self._outbox, "started")
+        """Say the preparation is over: the job's own time limit starts now (the parent allows ``timeout``). Nothing
+        is sent when the job did not prepare: its limit has counted from its start."""
+        if self.prepared:
+            say(self._outbox, "started")
+            self.prepared = False
 
 
 def say(outbox: Connection, status: str, payload: Any = None) -> None:
@@ -468,6 +474,7 @@ def serve(handle: Handler, packer: Callable[[BaseException], Packed] = pack) -> 
             job = inbox.recv()
         except EOFError:
             return
+        context.prepared = False
         try:
             say(outbox, "ok", handle(job, context))
         except MemoryError:
