@@ -8,7 +8,8 @@ OxigraphStore, then measure
 - the projection: build time and memory (peak and retained RSS growth of the process);
 - shortest path in-process, p50/p99 over random reachable pairs: unconstrained, with a predicate
   excluded, and avoiding hubs (max_degree at the 99th percentile); k=5 (Yen);
-- the same shortest paths through HTTP (our service on a loopback port, JSON with explanations), one
+- the same shortest paths through HTTP (``backchannel serve`` as deployed, in its own process, on an on-disk
+  copy of the graph, once ``/ready`` answers and its start-up work is over; JSON with explanations), one
   request at a time from a Python client: a latency per request, where the client is not the limit
   (throughput of ``/paths`` under load is measured with ``wrk`` by the suite, ``python -m bench``);
 - baselines on the same projection: networkx ``bidirectional_shortest_path``, a compiled BFS
@@ -29,16 +30,15 @@ import os
 import platform
 import random
 import re
-import socket
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import httpx
 
+from bench import live, native
 from kg.paths.builder import build_projection
 from kg.paths.constraints import make_constraints
 from kg.paths.influence import scores
@@ -46,7 +46,6 @@ from kg.paths.model import Constraints, SearchTimeout
 from kg.paths.projection import Projection
 from kg.paths.search import search
 from kg.pool import hold_still
-from kg.settings import Settings
 from kg.store.base import QueryEvaluationError, QueryRequest, QueryTimeout
 from kg.store.embedded import OxigraphStore
 
@@ -137,47 +136,48 @@ def reachable_pairs(proj: Projection, count: int, seed: int = 11) -> list[tuple[
 
 # --- HTTP ----------------------------------------------------------------------------------------
 
-def serve(store: OxigraphStore) -> tuple[str, Callable[[], None]]:
-    import uvicorn
+def serve_deployed(data: Path, folder: Path) -> tuple[str, Callable[[], None]]:
+    """``backchannel serve`` on an on-disk store of ``data`` (N-Quads) in ``folder``, in its own process: its URL
+    and how to stop it, once ``/ready`` answers (the path workers hold the projection) and the server has finished
+    its start-up work (the name index and catalogue are built in a thread after ``/ready`` can answer; a request
+    during them shares the interpreter with them)."""
+    from bench import backends
 
-    from service.app import create_app
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/"
-    app = create_app(Settings(base_iri=url, store=":memory:", port=port), store=store)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "health", timeout=2).status_code < 500:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-
-    def stop() -> None:
-        server.should_exit = True
-        thread.join(30)
-
-    return url, stop
+    location = folder / "store"
+    disk = OxigraphStore(str(location))
+    disk.bulk_load(str(data), "application/n-quads")
+    disk.close()
+    service = backends.start_service("paths-bench", str(location), folder)
+    try:
+        service.wait_health()
+        if service.wait_ready(600) is None:
+            raise RuntimeError("the service was not ready within 600 s")
+        pid = service.process.process.pid
+        native.wait_idle(lambda: [pid, *live.children(pid)])
+    except BaseException:
+        service.stop()
+        raise
+    return service.process.url, service.stop
 
 
 # --- the run -------------------------------------------------------------------------------------
 
 def run(edges: int, pairs_count: int, k_pairs: int) -> tuple[list[tuple[str, str, str, str]], dict[str, str]]:
+    with tempfile.TemporaryDirectory(prefix="paths-bench-") as tmp:
+        return _run(Path(tmp), edges, pairs_count, k_pairs)
+
+
+def _run(folder: Path, edges: int, pairs_count: int,
+         k_pairs: int) -> tuple[list[tuple[str, str, str, str]], dict[str, str]]:
     rows: list[tuple[str, str, str, str]] = []  # measure, value, target, verdict / ratio
     info: dict[str, str] = {}
-    with tempfile.TemporaryDirectory(prefix="paths-bench-") as tmp:
-        data = Path(tmp) / "graph.nq"
-        started = time.perf_counter()
-        nodes = write_graph(data, edges)
-        info["graph"] = f"{edges:,} relations among {nodes:,} things (+ labels, types, dates), 20 predicates, 50 graphs"
-        store = OxigraphStore(":memory:")
-        store.bulk_load(str(data), "application/n-quads")
-        info["load"] = f"generated and bulk-loaded {len(store):,} quads in {time.perf_counter() - started:.1f} s"
+    data = folder / "graph.nq"
+    started = time.perf_counter()
+    nodes = write_graph(data, edges)
+    info["graph"] = f"{edges:,} relations among {nodes:,} things (+ labels, types, dates), 20 predicates, 50 graphs"
+    store = OxigraphStore(":memory:")
+    store.bulk_load(str(data), "application/n-quads")
+    info["load"] = f"generated and bulk-loaded {len(store):,} quads in {time.perf_counter() - started:.1f} s"
     try:
         # projection: time, peak and retained memory
         gc.collect()
@@ -215,8 +215,8 @@ def run(edges: int, pairs_count: int, k_pairs: int) -> tuple[list[tuple[str, str
                               pairs[:k_pairs])
         rows += _latency(f"k=5 (Yen), in-process ({k_pairs} pairs)", k_times, 20.0, k_to)
 
-        # HTTP
-        url, stop = serve(store)
+        # HTTP: `backchannel serve` as deployed, in its own process, once its start-up work is over
+        url, stop = serve_deployed(data, folder)
         try:
             with httpx.Client(timeout=60) as client:
                 client.get(url + "paths", params={"from": proj.iris[pairs[0][0]], "to": proj.iris[pairs[0][1]]})
