@@ -117,3 +117,18 @@ def test_workers_start_from_a_script_read_on_standard_input() -> None:
                             cwd=PROJECT_ROOT)
     assert result.returncode == 0, result.stderr
     assert "o\\r\\n1\\r\\n" in result.stdout
+
+
+def test_an_in_memory_store_never_closed_leaves_no_snapshot_folder() -> None:
+    """Regression: every in-memory store made a ``backchannel-snap-*`` folder in the temporary directory that only
+    ``close()`` removed, so stores that were simply dropped (a doctest, a script) left one each behind (188 of
+    them on the development machine). The folder now goes with the store."""
+    import gc
+
+    store = OxigraphStore()
+    store.update("INSERT DATA { GRAPH <http://ex/g> { <http://ex/a> <http://ex/p> 1 } }")
+    folder = Path(store.snapshot().path).parent
+    assert folder.name.startswith("backchannel-snap-") and any(folder.iterdir())
+    del store
+    gc.collect()
+    assert not folder.exists()

@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -91,7 +92,9 @@ class OxigraphStore(OxigraphReads):
             if self.in_memory
             else Path(self.location + ".snapshots")
         )
-        if not self.in_memory:
+        if self.in_memory:  # the folder goes with the store, even one never closed (or at the interpreter's exit)
+            self._discard_snapshots = weakref.finalize(self, shutil.rmtree, str(self._snap_dir), True)
+        else:
             shutil.rmtree(self._snap_dir, ignore_errors=True)
             self._snap_dir.mkdir(parents=True, exist_ok=True)
         self._pool_size = workers
@@ -297,7 +300,7 @@ class OxigraphStore(OxigraphReads):
                 self._pool.close()
                 self._pool = None
         if self.in_memory:
-            shutil.rmtree(self._snap_dir, ignore_errors=True)
+            self._discard_snapshots()
         else:
             self.raw.flush()
         # pyoxigraph has no close(): the RocksDB lock goes when the last reference does.
