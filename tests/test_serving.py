@@ -167,3 +167,38 @@ def test_a_body_that_stops_after_an_early_answer_is_not_waited_for(plain: LiveSe
         assert _read_until_closed(sock) == b""
     assert first.split(b" ", 2)[1] in (b"401", b"403")
     assert time.monotonic() - started < TIMEOUT
+
+
+def test_a_small_answer_is_one_write_and_a_head_alone_is_written_at_the_next_turn() -> None:
+    """The wrapper uvicorn writes a response through, seen from the socket's side (what a client's reads get):
+    a head and a small body leave in one write, a big body apart from its head, and a head with no body (HEAD, 304)
+    is not held past the event loop's next turn. (The test above passes either way on loopback; this one does not.)"""
+    import asyncio
+    from types import SimpleNamespace
+
+    from service.http.serving import COALESCE_BYTES, _CycleTransport
+
+    class Socket:
+        def __init__(self) -> None:
+            self.writes: list[bytes] = []
+
+        def write(self, data: bytes) -> None:
+            self.writes.append(data)
+
+    async def run() -> list[list[bytes]]:
+        seen = []
+        for body in (b"small", b"x" * (COALESCE_BYTES + 1), None):
+            sock = Socket()
+            protocol = SimpleNamespace(transport=sock, loop=asyncio.get_running_loop())
+            wire = _CycleTransport(protocol, object())  # type: ignore[arg-type]
+            wire.write(b"HEAD\r\n\r\n")
+            if body is not None:
+                wire.write(body)
+            await asyncio.sleep(0)  # the loop's next turn
+            seen.append(sock.writes)
+        return seen
+
+    small, big, alone = asyncio.run(run())
+    assert small == [b"HEAD\r\n\r\nsmall"]
+    assert big == [b"HEAD\r\n\r\n", b"x" * (COALESCE_BYTES + 1)]
+    assert alone == [b"HEAD\r\n\r\n"]
