@@ -128,6 +128,17 @@ def start_service(name: str, store: str, folder: Path) -> Service:
     return Service(name, live.LiveProcess(url, port, Path(store), process, log_path, values), started)
 
 
+def restart_ready_s(store: str, folder: Path, timeout: float) -> float | None:
+    """Seconds to ``/ready`` of a second ``backchannel serve`` on ``store`` (the first has stopped): the path
+    projection is read back from the file the first one wrote (:mod:`kg.paths.files`)."""
+    service = start_service("restarted", store, folder)
+    try:
+        service.wait_health()
+        return service.wait_ready(timeout)
+    finally:
+        service.stop()
+
+
 def start_oxigraph(folder: Path, timeout_s: float = 120.0) -> tuple[OxigraphServer, float]:
     """``oxigraph serve`` on the store in ``folder/db`` (loaded before); seconds to its first answer.
 

@@ -94,6 +94,8 @@ class Started:
 
     health_s: float | None = None
     ready_s: float | None = None
+    restart_ready_s: float | None = None
+    """``/ready`` again after a restart on the same store (the embedded store reads its projection file back)."""
     rss_up_mib: float | None = None
     rss_ready_mib: float | None = None
     workers_mib: float | None = None

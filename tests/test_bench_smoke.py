@@ -126,6 +126,10 @@ def test_every_server_answered(quick_run: tuple[str, dict]) -> None:
         assert "errors" not in row[1] and row[1] != "–", row
     paths = data["tables"]["paths"]["rows"][0]
     assert "failed" not in " ".join(paths), paths
+    startup = data["tables"]["startup"]
+    restarted = startup["head"].index("backchannel embedded restarted s to /ready")
+    row = next(row for row in startup["rows"] if row[0].startswith("paths-20k"))
+    assert NUMBER.match(row[restarted]), row  # a second server on the same store became ready
 
 
 def test_the_floor_bench_measures_both_servers_and_leaves_nothing() -> None:

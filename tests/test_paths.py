@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.paths import sentences
-from kg.paths.builder import ProjectionCache, build_projection, projection_from_quads
+from kg.paths.builder import build_projection, projection_from_quads
+from kg.paths.cache import ProjectionCache
 from kg.paths.constraints import compile_constraints, make_constraints
 from kg.paths.engines import PathEngines
 from kg.paths.explain import path_json, path_text, result_json

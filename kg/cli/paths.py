@@ -17,7 +17,7 @@ import sys
 
 from kg.cli.base import Handler, open_from
 from kg.paths.answers import PathEngine
-from kg.paths.builder import ProjectionCache
+from kg.paths.cache import ProjectionCache
 from kg.paths.engines import PathEngines
 from kg.paths.explain import node_json, path_text, result_json, text_report
 from kg.paths.influence import MAX_RANKING, MAX_RESULTS, MEASURES, RANKED_KINDS

@@ -22,9 +22,8 @@ from __future__ import annotations
 import array
 import gc
 import itertools
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -512,7 +511,7 @@ def build_projection(store: Store, version: str | None = None) -> Projection:
     raw = getattr(store, "raw", None)
     if not isinstance(raw, ox.Store):
         return projection_from_quads(store.quads(), version)
-    with _gc_paused():
+    with gc_paused():
         builder = _Builder()
         builder.read_oxigraph(raw)
         return builder.finish(version)
@@ -526,14 +525,14 @@ def projection_from_quads(quads: Iterable[ox.Quad], version: str = "0") -> Proje
     >>> projection_from_quads([q, q]).edge_count
     1
     """
-    with _gc_paused():
+    with gc_paused():
         builder = _Builder()
         builder.read(quads)
         return builder.finish(version)
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic GC: a build allocates many containers and frees none, so collections would only cost time."""
     enabled = gc.isenabled()
     gc.disable()
@@ -542,47 +541,3 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-class ProjectionCache:
-    """The projection of a store, rebuilt lazily when ``store.version`` changes (thread-safe).
-
-    >>> from kg.store.embedded import OxigraphStore
-    >>> store = OxigraphStore(":memory:")
-    >>> cache = ProjectionCache(store)
-    >>> cache.get().edge_count
-    0
-    >>> store.replace_graph("http://ex/g", b"<http://ex/a> <http://ex/p> <http://ex/b> .", "text/turtle")
-    >>> cache.get().edge_count, cache.get() is cache.get()
-    (1, True)
-    >>> store.close()
-    """
-
-    def __init__(self, store: Store, warm: Iterable[Callable[[Projection], object]] = ()) -> None:
-        self.store = store
-        self.warm = tuple(warm)
-        """Functions run on each new projection before it is handed out (precomputed indexes)."""
-        self._lock = threading.Lock()
-        self._current: Projection | None = None
-        self.builds = 0
-
-    def is_current(self) -> bool:
-        """Whether the projection of the store's current version is built (``get`` will not build)."""
-        current = self._current
-        return current is not None and current.version == self.store.version
-
-    def get(self) -> Projection:
-        """The projection of the store's current version (built now if the store changed)."""
-        version = self.store.version
-        current = self._current
-        if current is not None and current.version == version:
-            return current
-        with self._lock:
-            version = self.store.version
-            if self._current is None or self._current.version != version:
-                fresh = build_projection(self.store, version)
-                for prepare in self.warm:
-                    prepare(fresh)
-                self._current = fresh
-                self.builds += 1
-            return self._current

@@ -40,7 +40,8 @@ from kg.paths.answers import (
     PathAnswer,
     PathEngine,
 )
-from kg.paths.builder import ProjectionCache
+from kg.paths.cache import ProjectionCache
+from kg.paths.files import ProjectionFiles
 from kg.paths.frontier.engine import FrontierEngine
 from kg.paths.influence import Ranked, influenced, lineage, ranking
 from kg.paths.model import PathOptions
@@ -124,10 +125,11 @@ def choose_engine(setting: str, embedded: bool, quads: int | None, max_quads: in
 class PathEngines:
     """The engines of one store and the choice between them (per store version). Thread-safe."""
 
-    def __init__(self, store: Store, settings: Settings, projections: ProjectionCache | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings, projections: ProjectionCache | None = None,
+                 files: ProjectionFiles | None = None) -> None:
         self.store = store
         self.settings = settings
-        self.memory = MemoryEngine(projections or ProjectionCache(store, warm=(tables, name_index)))
+        self.memory = MemoryEngine(projections or ProjectionCache(store, warm=(tables, name_index), files=files))
         self._frontier: PathEngine | None = None
         self._lock = threading.Lock()
         self._size: tuple[str, int] | None = None

@@ -443,6 +443,14 @@ class Projection:
         """The relations whose object is v."""
         return [self.edge(self.in_edge[i], self.in_src[i]) for i in range(self.in_off[v], self.in_off[v + 1])]
 
+    # --- pickling (projection files, :mod:`kg.paths.files`) -----------------
+    def __getstate__(self) -> dict[str, Any]:
+        """The projection's data, without its derived artefacts and lock (made again on first use)."""
+        return {k: v for k, v in vars(self).items() if k not in ("_memo", "_memo_lock")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state, _memo={}, _memo_lock=threading.RLock())
+
     # --- derived artefacts ------------------------------------------------
     def memo(self, name: str, make: Callable[[], T]) -> T:
         """A value derived from this projection (a name index, influence scores), computed once."""

@@ -36,6 +36,7 @@ from typing import Any
 from kg.paths.answers import Direction
 from kg.paths.bodies import influence_body, paths_body, ranking_body
 from kg.paths.engines import PathEngines
+from kg.paths.files import ProjectionFiles
 from kg.paths.model import PathOptions, SearchTimeout
 from kg.paths.names import AmbiguousName, UnknownThing
 from kg.paths.sparql_service import QueryRewriter, mentions_paths, paths_rewriter
@@ -112,6 +113,8 @@ class Source:
 
     snapshot: Snapshot | None
     store: Store | None = None
+    projections: str | None = None
+    """The folder of projection files (:mod:`kg.paths.files`) when the snapshot is an on-disk checkpoint."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,9 @@ def _handler() -> Callable[[Job, Context], Any]:
             store = (open_snapshot(source.snapshot, source.snapshot.version) if source.snapshot is not None
                      else source.store)
             assert store is not None
-            held["current"] = ((key, job.settings), PathEngines(store, job.settings))
+            files = (ProjectionFiles.of_store(source.projections, source.snapshot.path)
+                     if source.projections is not None and source.snapshot is not None else None)
+            held["current"] = ((key, job.settings), PathEngines(store, job.settings, files=files))
         return _answer(held["current"][1], job.task, context)
 
     return handle
@@ -212,7 +217,9 @@ class PathWorkers:
 
     def _source(self) -> Source:
         if isinstance(self.store, OxigraphStore):
-            return Source(self.store.snapshot())
+            snapshot = self.store.snapshot()
+            keep = self.settings.paths_projection_files and snapshot.kind == "rocksdb"
+            return Source(snapshot, projections=self.store.location + ".projections" if keep else None)
         return Source(None, self.store)
 
     def ask(self, task: Task) -> Any:
