@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kg.paths import sentences
-from kg.paths.builder import build_projection, projection_from_quads
+from kg.paths.builder import _order, build_projection, projection_from_quads
 from kg.paths.cache import ProjectionCache
 from kg.paths.constraints import compile_constraints, make_constraints
 from kg.paths.engines import PathEngines
@@ -625,3 +625,16 @@ def test_a_spur_search_to_a_walled_off_leaf_gives_up_at_once() -> None:
     assert cheapest(proj, u, leaf, comp, tabs, 8, set(), {(u, leaf)}, spent, back=back) is None
     with pytest.raises(SearchTimeout):  # what the search alone would do: it starts walking the graph
         astar(proj, u, leaf, comp, tabs, back, set(), {(u, leaf)}, spent)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**20), st.integers(0, 7), st.integers(0, 2**40)), max_size=60))
+def test_the_projection_orders_rows_as_lexsort_does(rows: list[tuple[int, int, int]]) -> None:
+    """The packed-key sort of the projection build gives ``np.lexsort``'s stable order (also when the keys are
+    too wide to pack: 20 + 3 + 40 bits fit, 2**40 twice do not)."""
+    import numpy as np
+
+    columns = [np.array([row[i] for row in rows], dtype=np.int64) for i in range(3)]
+    assert _order(*columns).tolist() == np.lexsort(columns[::-1]).tolist()
+    wide = [columns[2], columns[2], columns[1]]
+    assert _order(*wide).tolist() == np.lexsort(wide[::-1]).tolist()
