@@ -30,7 +30,7 @@ from service.state import State
 
 router = APIRouter(tags=["operations"])
 
-@router.get("/health", summary="Liveness: the process answers", response_model=Health)
+@router.api_route("/health", methods=["GET", "HEAD"], summary="Liveness: the process answers", response_model=Health)
 async def health() -> dict[str, str]:
     return {"status": "ok"}  # on the event loop: no thread, so it answers even when every thread waits
 
@@ -58,8 +58,8 @@ def check_paths(paths: PathWorkers) -> tuple[str | None, dict[str, object]]:
         return f"the path engine could not be prepared: {err}", {}
 
 
-@router.get(
-    "/ready",
+@router.api_route(
+    "/ready", methods=["GET", "HEAD"],
     summary="Readiness: the store is open and answers, and the path projection is built (in-memory path engine)",
     responses={200: {"model": Ready, "description": "ready"},
                503: {"description": "not ready (the problem names the failing check)"}},

@@ -55,6 +55,14 @@ def test_health_answers_without_touching_the_store(ops_server: LiveServer) -> No
     assert response.json() == {"status": "ok"}
 
 
+def test_health_and_ready_answer_head_as_load_balancers_probe(ops_server: LiveServer) -> None:
+    """Regression: ``HEAD /health`` answered 405 (load balancers and ``curl -I`` probe with HEAD)."""
+    for path in ("health", "ready"):
+        response = httpx.head(ops_server.url + path, timeout=120)
+        assert response.status_code == 200, (path, response.status_code)
+        assert response.content == b""
+
+
 @embedded_only
 def test_ready_checks_the_store_answers_and_the_projection_is_built(ops_server: LiveServer) -> None:
     response = httpx.get(ops_server.url + "ready")
