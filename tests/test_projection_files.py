@@ -117,3 +117,14 @@ def test_a_file_naming_other_code_or_cut_short_is_built_again(tmp_path: Path, ca
     files.path.write_bytes(files.path.read_bytes()[:1000])
     assert files.load("v") is None
     assert "unreadable" in caplog.text
+
+
+def test_a_folder_that_cannot_be_written_only_costs_a_rebuild(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the folder should be")
+    files = ProjectionFiles(blocker / "projections", "k")
+    store = OxigraphStore(":memory:")
+    store.replace_graph(GRAPH, TURTLE, "text/turtle")
+    files.save(projection_from_quads(store.quads(), "v"))  # no exception: a warning
+    assert "cannot write the projection file" in caplog.text
+    assert files.load("v") is None
