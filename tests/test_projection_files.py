@@ -59,6 +59,8 @@ def test_a_restart_reads_the_projection_back_from_its_file(on_disk: Path) -> Non
     settings = Settings(store=str(on_disk))
     assert serve_once(on_disk, settings, "Alpha") == ["Alpha Person"]
     [written] = projection_files(on_disk)
+    kept = ProjectionFiles(written.parent, written.stem).load("x")  # what the worker wrote can be read back, whole
+    assert kept is not None and kept.version == "x" and {"names", "path-tables"} <= set(kept._memo)
     # the file is what a restart reads: replace its projection by one of other things, under the same key
     store = OxigraphStore(":memory:")
     store.replace_graph(GRAPH, TURTLE.replace(b"Alpha", b"Gamma"), "text/turtle")
