@@ -176,7 +176,7 @@ class Settings(BaseSettings):
     paths_projection_files: bool = Field(
         True, description="Keep the path projection of an on-disk store in files beside it (``{store}.projections``), "
         "named by the store's content, so that a restart reads it back (under a second at 1M relations) instead of "
-        "building it again (~25 s at 1M on disk)."
+        "building it again (15–25 s at 1M on disk)."
     )
     paths_build_timeout: float = Field(
         600.0, gt=0, description="Seconds a path worker may spend loading a new version of the graph (its "
