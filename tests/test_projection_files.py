@@ -130,3 +130,29 @@ def test_a_folder_that_cannot_be_written_only_costs_a_rebuild(tmp_path: Path, ca
     files.save(projection_from_quads(store.quads(), "v"))  # no exception: a warning
     assert "cannot write the projection file" in caplog.text
     assert files.load("v") is None
+
+
+def test_the_path_command_writes_the_file_a_server_then_reads(on_disk: Path) -> None:
+    """``backchannel path`` on an on-disk store names the file as a server does: a start after the command finds
+    it (no second file), and a second command reads it back."""
+    import subprocess
+    import sys
+
+    def path_command() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "service.cli", "--store", str(on_disk), "path", "Alpha Person", "Beta Person"],
+            capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parent.parent,
+        )
+
+    first = path_command()
+    assert first.returncode == 0, first.stderr
+    assert "Alpha Person" in first.stdout and "Beta Person" in first.stdout
+    [written] = projection_files(on_disk)
+    assert serve_once(on_disk, Settings(store=str(on_disk)), "Beta") == ["Beta Person"]
+    assert projection_files(on_disk) == [written]
+    # the command reads it back: a projection of other labels under the same name answers the next command
+    store = OxigraphStore(":memory:")
+    store.replace_graph(GRAPH, TURTLE.replace(b"Beta", b"Omega"), "text/turtle")
+    ProjectionFiles(written.parent, written.stem).save(projection_from_quads(store.quads(), "x"))
+    again = path_command()
+    assert again.returncode != 0 and "Omega Person" in again.stderr  # "Beta Person" is unknown there: a suggestion

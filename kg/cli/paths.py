@@ -20,6 +20,7 @@ from kg.paths.answers import PathEngine
 from kg.paths.cache import ProjectionCache
 from kg.paths.engines import PathEngines
 from kg.paths.explain import node_json, path_text, result_json, text_report
+from kg.paths.files import ProjectionFiles, folder_of
 from kg.paths.influence import MAX_RANKING, MAX_RESULTS, MEASURES, RANKED_KINDS
 from kg.paths.model import (
     MAX_ALL,
@@ -35,6 +36,8 @@ from kg.paths.names import AmbiguousName, UnknownThing
 from kg.paths.projection import KINDS, normalise_kind
 from kg.settings import Settings
 from kg.store.base import Store
+from kg.store.embedded import OxigraphStore
+from kg.store.readonly import open_snapshot
 
 
 def _fail(command: str, err: Exception) -> int:
@@ -48,7 +51,16 @@ def _fail(command: str, err: Exception) -> int:
 
 
 def _engine(store: Store, settings: Settings) -> PathEngine:
-    """The engine the settings choose (its projection, if in memory, is built without the web's warm-ups)."""
+    """The engine the settings choose. On an on-disk store its projection is read from the file a server or an
+    earlier command wrote, or built and written there (:mod:`kg.paths.files`: the next command or start reads
+    it back); elsewhere it is built without the web's warm-ups."""
+    if settings.paths_projection_files and isinstance(store, OxigraphStore) and not store.in_memory:
+        # read as a server's path workers read it: from a checkpoint, opened read-only, which names the file (a
+        # full read of the store itself may compact its tables, and a server would then look for another name)
+        snapshot = store.snapshot()
+        files = ProjectionFiles.of_store(folder_of(store.location), snapshot.path)
+        if files is not None:
+            return PathEngines(open_snapshot(snapshot, store.version), settings, files=files).engine()
     return PathEngines(store, settings, ProjectionCache(store)).engine()
 
 

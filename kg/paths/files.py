@@ -4,8 +4,10 @@ Building the projection of an on-disk store decodes every term through RocksDB: 
 graph that is ~25 s of CPU, and ``/ready`` waits for it. Reading the same projection back from its file takes
 under a second. A file is named by a key made of the store's content (:func:`fingerprint`: its table files)
 and of the code that builds projections (:func:`code_key`), so a changed store or a changed builder never
-reads a stale projection: it builds one and writes a new file. Files are read with an unpickler that knows
-only the projection's own classes (:class:`_Loader`); a file it cannot read is built again.
+reads a stale projection: it builds one and writes a new file (so does a compaction that rewrote table files
+with the same content: a rebuild, never a wrong answer). Files are read with an unpickler that knows only the
+projection's own classes (:class:`_Loader`); a file it cannot read is built again. The path workers and the
+``backchannel path`` and ``influence`` commands read and write the same files.
 
 >>> import tempfile
 >>> from kg.paths.builder import projection_from_quads
@@ -94,6 +96,15 @@ def fingerprint(folder: str | os.PathLike[str]) -> str | None:
     except OSError:
         return None
     return digest.hexdigest()[:32]
+
+
+def folder_of(store_location: str) -> str:
+    """Where the projection files of the on-disk store at ``store_location`` go.
+
+    >>> folder_of("/srv/backchannel/store")
+    '/srv/backchannel/store.projections'
+    """
+    return store_location + ".projections"
 
 
 def code_key() -> str:

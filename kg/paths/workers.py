@@ -36,7 +36,7 @@ from typing import Any
 from kg.paths.answers import Direction
 from kg.paths.bodies import influence_body, paths_body, ranking_body
 from kg.paths.engines import PathEngines
-from kg.paths.files import ProjectionFiles
+from kg.paths.files import ProjectionFiles, folder_of
 from kg.paths.model import PathOptions, SearchTimeout
 from kg.paths.names import AmbiguousName, UnknownThing
 from kg.paths.sparql_service import QueryRewriter, mentions_paths, paths_rewriter
@@ -219,7 +219,7 @@ class PathWorkers:
         if isinstance(self.store, OxigraphStore):
             snapshot = self.store.snapshot()
             keep = self.settings.paths_projection_files and snapshot.kind == "rocksdb"
-            return Source(snapshot, projections=self.store.location + ".projections" if keep else None)
+            return Source(snapshot, projections=folder_of(self.store.location) if keep else None)
         return Source(None, self.store)
 
     def ask(self, task: Task) -> Any:
