@@ -434,20 +434,23 @@ class Context:
 
     def __init__(self, outbox: Connection) -> None:
         self._outbox = outbox
-        self.prepared = False
-        """Whether the current job has said it is preparing (and not yet that it is ready)."""
+        self._prepared = False  # the current job has said it is preparing, and not yet that it is ready
 
     def preparing(self) -> None:
         """Say the job first loads data (a new version): the parent allows it ``prepare_timeout`` more seconds."""
         say(self._outbox, "preparing")
-        self.prepared = True
+        self._prepared = True
 
     def ready(self) -> None:
         """Say the preparation is over: the job's own time limit starts now (the parent allows ``timeout``). Nothing
         is sent when the job did not prepare: its limit has counted from its start."""
-        if self.prepared:
+        if self._prepared:
             say(self._outbox, "started")
-            self.prepared = False
+            self._prepared = False
+
+    def next_job(self) -> None:
+        """Forget what the last job said (a job that failed while preparing never said it was ready)."""
+        self._prepared = False
 
 
 def say(outbox: Connection, status: str, payload: Any = None) -> None:
@@ -474,7 +477,7 @@ def serve(handle: Handler, packer: Callable[[BaseException], Packed] = pack) -> 
             job = inbox.recv()
         except EOFError:
             return
-        context.prepared = False
+        context.next_job()
         try:
             say(outbox, "ok", handle(job, context))
         except MemoryError:

@@ -630,11 +630,13 @@ def test_a_spur_search_to_a_walled_off_leaf_gives_up_at_once() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 2**20), st.integers(0, 7), st.integers(0, 2**40)), max_size=60))
 def test_the_projection_orders_rows_as_lexsort_does(rows: list[tuple[int, int, int]]) -> None:
-    """The packed-key sort of the projection build gives ``np.lexsort``'s stable order (also when the keys are
-    too wide to pack: 20 + 3 + 40 bits fit, 2**40 twice do not)."""
+    """The packed-key sort of the projection build gives ``np.lexsort``'s stable order: packed (narrow keys, many
+    ties), packed or not (up to 21 + 3 + 41 bits) and too wide to pack (41 bits twice)."""
     import numpy as np
 
     columns = [np.array([row[i] for row in rows], dtype=np.int64) for i in range(3)]
     assert _order(*columns).tolist() == np.lexsort(columns[::-1]).tolist()
+    narrow = [column % 1000 for column in columns]  # 10 bits each: always packed
+    assert _order(*narrow).tolist() == np.lexsort(narrow[::-1]).tolist()
     wide = [columns[2], columns[2], columns[1]]
     assert _order(*wide).tolist() == np.lexsort(wide[::-1]).tolist()

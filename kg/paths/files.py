@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -107,8 +108,10 @@ def folder_of(store_location: str) -> str:
     return store_location + ".projections"
 
 
+@functools.cache
 def code_key() -> str:
-    """A key for the code that builds projections: this package's sources and the Python version.
+    """A key for the code that builds projections: this package's sources and the Python version (read once per
+    process: the code does not change under a running worker).
 
     >>> code_key() == code_key() and len(code_key()) == 16
     True
