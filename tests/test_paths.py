@@ -476,6 +476,57 @@ def test_the_hop_bounded_search_finds_the_cheapest_path_within_its_hops(seed: in
         assert math.isclose(node_cost(proj, found, comp, tabs), best)
 
 
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 30), until=st.floats(0.0, 30.0), directed=st.booleans())
+def test_the_native_backward_search_finds_the_python_costs_and_ways(seed: int, n: int, until: float,
+                                                                     directed: bool) -> None:
+    """scipy's Dijkstra over the reversed graph gives each thing the cost to the target the Python search gives
+    (the radius beyond it), and its way to the target costs that much."""
+    from kg.paths.backward import reverse_graph, to_target, to_target_native
+    from kg.paths.ranking import node_cost
+    from kg.paths.walking import Clock
+
+    quads, _ = synthetic(seed, n, n * 3)
+    proj = projection_from_quads(quads)
+    nodes = list(proj.nodes())
+    if len(nodes) < 2:
+        return
+    t = random.Random(seed).choice(nodes)
+    comp = compile_constraints(proj, Constraints(directed=directed), (t, t))
+    tabs = tables(proj)
+    slow = to_target(proj, t, comp, tabs, until, Clock(10))
+    fast = to_target_native(proj, t, comp, tabs, until, reverse_graph(proj, tabs, directed))
+    assert fast.into_t == slow.into_t
+    for v in nodes:
+        assert math.isclose(fast.estimate[v], slow.estimate[v], abs_tol=1e-9), v
+        for back in (slow, fast):
+            if back.estimate[v] < back.radius - 1e-9 and v != t:
+                way = [v]
+                while way[-1] != t:
+                    way.append(back.toward[way[-1]])
+                    assert len(way) <= len(nodes)
+                assert math.isclose(node_cost(proj, way, comp, tabs), back.estimate[v], abs_tol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(5, 25), directed=st.booleans())
+def test_the_k_best_costs_are_the_same_with_either_backward_search(seed: int, n: int, directed: bool) -> None:
+    """Whichever backward search serves the spur searches, the k best paths cost the same."""
+    from kg.paths.kbest import k_ranked
+    from kg.paths.walking import Clock
+
+    quads, _ = synthetic(seed, n, n * 3)
+    proj = projection_from_quads(quads)
+    nodes = list(proj.nodes())
+    if len(nodes) < 2:
+        return
+    s, t = random.Random(seed).sample(nodes, 2)
+    comp = compile_constraints(proj, Constraints(max_length=6, directed=directed), (s, t))
+    costs = [[p.cost for p in k_ranked(proj, s, t, comp, 5, Clock(10), tables(proj), None, native=native)]
+             for native in (False, True)]
+    assert costs[0] == costs[1]
+
+
 def _banned_case(seed: int, n: int, m: int, directed: bool, inward: bool) -> tuple[Any, ...] | None:
     """A random graph (``n`` things, ``m`` relations), two ends s and t, up to three banned things and some of s's
     relations banned (its outgoing ones, and with ``inward`` its incoming ones too), as a spur search sees them:
@@ -497,13 +548,15 @@ def _banned_case(seed: int, n: int, m: int, directed: bool, inward: bool) -> tup
 
 @settings(max_examples=300, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(4, 18), share=st.floats(0.0, 2.0), most=st.integers(1, 50),
-       directed=st.booleans())
+       directed=st.booleans(), native=st.booleans())
 def test_the_spur_search_finds_what_the_bidirectional_search_finds(seed: int, n: int, share: float, most: int,
-                                                                    directed: bool) -> None:
+                                                                    directed: bool, native: bool) -> None:
     """A spur search is A* with the costs of one backward search from the target as its estimate (grown to any
-    radius, or cut at any size): with things and relations banned, it must find a path exactly as cheap as the
-    bidirectional Dijkstra does, or none when that finds none."""
-    from kg.paths.kbest import astar, bidijkstra, to_target
+    radius, or cut at any size; in Python or native), and it stops where the way on from a thing is known and
+    open: with things and relations banned, it must find a path exactly as cheap as the bidirectional Dijkstra
+    does, or none when that finds none."""
+    from kg.paths.backward import reverse_graph, to_target, to_target_native
+    from kg.paths.kbest import astar, bidijkstra
     from kg.paths.ranking import node_cost
     from kg.paths.walking import Clock
 
@@ -511,7 +564,10 @@ def test_the_spur_search_finds_what_the_bidirectional_search_finds(seed: int, n:
     if case is None:
         return
     proj, s, t, comp, tabs, banned, banned_edges = case
-    back = to_target(proj, t, comp, tabs, share * 10, Clock(10), most)
+    if native:
+        back = to_target_native(proj, t, comp, tabs, share * 10, reverse_graph(proj, tabs, directed))
+    else:
+        back = to_target(proj, t, comp, tabs, share * 10, Clock(10), most)
     expected = bidijkstra(proj, s, t, comp, tabs, banned, banned_edges, Clock(10))
     found = astar(proj, s, t, comp, tabs, back, banned, banned_edges, Clock(10))
     if expected is None:
@@ -608,7 +664,8 @@ def test_a_spur_search_to_a_walled_off_leaf_gives_up_at_once() -> None:
     1M-relation graph, because the spur search from the leaf's neighbour, with that one relation banned, walked the
     whole graph to learn there was no way. It is now answered "no path" before any search step (a clock that has
     already run out would stop a search at its first check)."""
-    from kg.paths.kbest import astar, cheapest, to_target
+    from kg.paths.backward import to_target
+    from kg.paths.kbest import astar, cheapest
     from kg.paths.walking import Clock
 
     rng = random.Random(3)

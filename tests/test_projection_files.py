@@ -121,6 +121,26 @@ def test_a_file_naming_other_code_or_cut_short_is_built_again(tmp_path: Path, ca
     assert "unreadable" in caplog.text
 
 
+def test_a_projection_that_has_answered_k_best_questions_is_saved_readable(tmp_path: Path) -> None:
+    """Regression guard: the memo of a projection that has answered k-best questions holds a scipy matrix (the
+    reversed graph of :mod:`kg.paths.backward`), a class a projection file may not name; the file keeps only what
+    warming made, so it is read back rather than refused on every start."""
+    from kg.paths.backward import reverse_graph
+    from kg.paths.names import name_index
+    from kg.paths.ranking import tables
+
+    store = OxigraphStore(":memory:")
+    store.replace_graph(GRAPH, TURTLE, "text/turtle")
+    projection = projection_from_quads(store.quads(), "v")
+    name_index(projection)
+    assert reverse_graph(projection, tables(projection), False) is not None
+    files = ProjectionFiles(tmp_path, "k")
+    files.save(projection)
+    again = files.load("v2")
+    assert again is not None and again.iris == projection.iris
+    assert {"names", "path-tables"} <= set(again._memo) and not any(k.startswith("reverse") for k in again._memo)
+
+
 def test_a_folder_that_cannot_be_written_only_costs_a_rebuild(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the folder should be")

@@ -67,6 +67,10 @@ _ALLOWED = {
 }
 """The only classes a projection file may name (anything else is refused, not imported)."""
 
+_SAVED_MEMO = frozenset({"names", "path-tables", "thing-prefixes"})
+"""What a projection file keeps of the projection's memo: what warming it made, built from :data:`_ALLOWED` classes
+(a reversed graph for the k-best searches, a networkx graph, influence scores are made again when needed)."""
+
 
 def fingerprint(folder: str | os.PathLike[str]) -> str | None:
     """A key for the content of a RocksDB folder, or None when the folder is not one (or cannot be read).
@@ -174,7 +178,8 @@ class ProjectionFiles:
         return projection
 
     def save(self, projection: Projection) -> None:
-        """Write ``projection`` (and what its memo holds now) for this key; keep the newest files only.
+        """Write ``projection`` (and what its memo holds of :data:`_SAVED_MEMO`) for this key; keep the newest files
+        only.
 
         A folder that cannot be written is logged and left alone: the projection is simply built next time.
         """
@@ -183,7 +188,8 @@ class ProjectionFiles:
             self.folder.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=self.folder, suffix=".partial", delete=False) as file:
                 partial = Path(file.name)
-                pickle.dump((projection, dict(projection._memo)), file, protocol=pickle.HIGHEST_PROTOCOL)
+                memo = {name: value for name, value in projection._memo.items() if name in _SAVED_MEMO}
+                pickle.dump((projection, memo), file, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(partial, self.path)
             partial = None
             written = sorted(self.folder.glob("*.projection"), key=lambda p: p.stat().st_mtime, reverse=True)

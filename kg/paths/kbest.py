@@ -1,9 +1,10 @@
 """The k best paths by cost: Yen's algorithm (1971) over cheapest-path searches with bans.
 
 The first path comes from a bidirectional Dijkstra; every spur search ends at the same target, so one backward
-search from it (:func:`to_target`) gives each of them exact costs near the target and a lower bound elsewhere,
-and they run as A* (:func:`astar`); a spur path longer than its hop budget is searched again by an exact
-hop-bounded Dijkstra (:func:`hop_bounded`), which skips what cannot reach the target in the hops left.
+search from it (:mod:`kg.paths.backward`) gives each of them exact costs near the target and a lower bound
+elsewhere, and they run as A* (:func:`astar`), done as soon as they reach a thing whose cheapest way to the target
+the bans leave open; a spur path longer than its hop budget is searched again by an exact hop-bounded Dijkstra
+(:func:`hop_bounded`), which skips what cannot reach the target in the hops left.
 :func:`k_ranked` then ranks them by their final cost, stopping as soon as no further path could rank.
 
 >>> from kg.paths.builder import projection_from_quads
@@ -24,9 +25,9 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 
+from kg.paths.backward import ToTarget, backward
 from kg.paths.constraints import Compiled
 from kg.paths.model import Path
 from kg.paths.projection import Projection
@@ -191,72 +192,16 @@ def bidijkstra(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, b
     return head[::-1] + tail
 
 
-@dataclass(frozen=True)
-class ToTarget:
-    """Costs to ``t`` from one backward Dijkstra in the graph without bans (:func:`to_target`), shared by the spur
-    searches of one question (they all end at ``t``): the exact cost where it settled a thing, and its ``radius``
-    as a lower bound elsewhere. Banning things or relations only raises costs, so both are lower bounds in every
-    spur search, and consistent ones (:func:`astar`)."""
-
-    settled: dict[int, float]
-    """The cost to ``t`` of each thing settled."""
-    radius: float
-    """What any other thing costs at least."""
-    into_t: dict[int, float]
-    """The cheapest allowed relation from each thing to ``t`` (:func:`astar` meets ``t`` through it)."""
-
-
-def to_target(proj: Projection, t: int, comp: Compiled, tabs: Tables, until: float, clock: Clock,
-              most: int = 1 << 62) -> ToTarget:
-    """The backward search from ``t``: every thing whose cost to ``t`` is below ``until`` settled, or the ``most``
-    nearest. The relations of a thing whose own cost already reaches ``until`` (a hub, often) are not read: none
-    of its neighbours could be settled."""
-    pen, node_ok, pred_ok = tabs.node_pen, comp.node_ok, comp.pred_ok
-    channels = channels_for(proj, comp.directed, False, tabs)
-    into_t: dict[int, float] = {}
-    for dst, off, prd, cst in channels:
-        a, b = off[t], off[t + 1]
-        for w, p, c in zip(dst[a:b], prd[a:b], hop_costs(tabs, prd, cst, a, b), strict=True):
-            if (pred_ok is None or p in pred_ok) and c < into_t.get(w, math.inf):
-                into_t[w] = c
-    settled: dict[int, float] = {}
-    best = {t: 0.0}
-    heap = [(0.0, t)]
-    pops = 0
-    while heap and heap[0][0] < until and len(settled) < most:
-        cost, v = heapq.heappop(heap)
-        if v in settled:
-            continue
-        settled[v] = cost
-        pops += 1
-        if pops & 63 == 0:
-            clock.check()
-        through = cost + (pen[v] if v != t else 0.0)  # what a hop into v costs beyond the hop itself
-        if through + 1.0 >= until:
-            continue
-        for dst, off, prd, cst in channels:
-            a, b = off[v], off[v + 1]
-            for w, p, c in zip(dst[a:b], prd[a:b], hop_costs(tabs, prd, cst, a, b), strict=True):
-                if w in settled or (pred_ok is not None and p not in pred_ok):
-                    continue
-                if node_ok is not None and not node_ok(w):
-                    continue  # (a spur search starts from things that pass the node test, or from the source)
-                new = through + c
-                if new < until and new < best.get(w, math.inf):  # (beyond until: the radius says enough)
-                    best[w] = new
-                    heapq.heappush(heap, (new, w))
-    radius = min(heap[0][0], until) if heap else until  # what was not read costs at least until
-    return ToTarget(settled, radius, into_t)
-
-
 def astar(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, back: ToTarget, banned_nodes: set[int],
            banned_edges: set[tuple[int, int]], clock: Clock, bound: float = math.inf) -> list[int] | None:
     """Cheapest path s → t (no hop limit) by A* with ``back``'s costs to ``t`` as the estimate; None if none is
-    cheaper than ``bound``. The estimate is consistent, so each thing is expanded once."""
+    cheaper than ``bound``. The estimate is consistent, so each thing is expanded once; and exact where the
+    backward search settled a thing, so a thing taken there whose cheapest way on the bans leave open ends the
+    search (:func:`open_way`)."""
     pen = tabs.node_pen
     node_ok, pred_ok = comp.node_ok, comp.pred_ok
     channels = channels_for(proj, comp.directed, True, tabs)
-    estimate, radius = back.settled.get, back.radius  # (exact where settled, the radius elsewhere)
+    estimate, radius, toward = back.estimate, back.radius, back.toward  # (exact where below the radius)
     g = {s: 0.0}
     parent = {s: -1}
     closed: set[int] = set()
@@ -281,6 +226,14 @@ def astar(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, back: 
         pops += 1
         if pops & 63 == 0:
             clock.check()
+        if estimate[v] < radius:  # v's cheapest way to t is known: if the bans leave it open, nothing costs less
+            rest = open_way(v, t, toward, closed, banned_nodes, banned_edges)
+            if rest is not None:
+                path = []
+                while v >= 0:
+                    path.append(v)
+                    v = parent[v]
+                return path[::-1] + rest
         check_edges = v in edges_banned
         hop = into_t.get(v)  # the target is not met in the loop below: it may come after where the loop stops
         if hop is not None and not (check_edges and (v, t) in banned_edges) and cost + hop < g.get(t, math.inf):
@@ -304,13 +257,27 @@ def astar(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, back: 
                     continue
                 new = cost + c + pen[w]
                 if new < g.get(w, math.inf):
-                    f = new + estimate(w, radius)
+                    f = new + estimate[w]
                     if f >= limit:
                         continue  # popped only after t (or the bound) is reached: never on the answer
                     g[w] = new
                     parent[w] = v
                     heapq.heappush(heap, (f, new, w))
     return None
+
+
+def open_way(v: int, t: int, toward: Sequence[int], closed: set[int], banned_nodes: set[int],
+             banned_edges: set[tuple[int, int]]) -> list[int] | None:
+    """The rest of v's cheapest way to ``t`` (``toward``, from the backward search), after v; None if it passes a
+    banned thing or relation, or a thing the search has closed (it could be on the way to v)."""
+    rest, x = [], v
+    while x != t:
+        y = toward[x]
+        if y < 0 or y in closed or y in banned_nodes or (x, y) in banned_edges:
+            return None
+        rest.append(y)
+        x = y
+    return rest
 
 
 CUT_OFF_LOOK = 64
@@ -363,15 +330,16 @@ def cheapest(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, max
 
 
 def k_best(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: Clock,
-            tabs: Tables) -> Iterator[list[int]]:
+            tabs: Tables, native: bool | None = None) -> Iterator[list[int]]:
     """Yen's k shortest simple paths, cheapest first, as they are found (a caller may stop early); spur searches
-    skip what could not enter the k best."""
+    skip what could not enter the k best. ``native`` picks the backward search (:func:`kg.paths.backward.backward`:
+    by the graph's size when None)."""
     first = cheapest(proj, s, t, comp, tabs, comp.max_length, set(), set(), clock)
     if first is None:
         return
     yield first
     # every spur search ends at t: one backward search serves them all
-    back = to_target(proj, t, comp, tabs, BACK_SHARE * node_cost(proj, first, comp, tabs), clock, BACK_NODES)
+    back = backward(proj, t, comp, tabs, node_cost(proj, first, comp, tabs), clock, native)
     found: list[list[int]] = [first]
     candidates: list[tuple[float, list[int], int]] = []
     known: set[tuple[int, ...]] = {tuple(first)}
@@ -404,16 +372,6 @@ def k_best(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: Cloc
         yield path
 
 
-BACK_SHARE = 0.7
-"""How far the backward search from the target goes before the spur searches, as a share of the cheapest path's
-cost: further costs more once, and saves each spur search the part of its way inside that radius. On the bench's
-1M-relation graph (50 pairs, k=5, p50): 0.5 gave 133 ms, 0.6 41 ms, 0.7 45 ms, 0.8 61–71 ms, 1.0 ran out of
-time; 0.7 with :data:`BACK_NODES` had the lowest p90 and maximum (87 and 126 ms)."""
-
-BACK_NODES = 10_000
-"""The most things the backward search settles before the spur searches (its work, whatever the costs): a
-safeguard where the costs near the target are flat and the share above would reach far."""
-
 def rank(path: Path) -> tuple[float, int, tuple[int, ...]]:
     """How paths are ordered: by final cost, then by length, then by their nodes (a stable order for ties)."""
     return (path.cost, path.length, path.nodes)
@@ -425,7 +383,7 @@ final cost."""
 
 
 def k_ranked(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: Clock, tabs: Tables,
-              shortest: int | None) -> list[Path]:
+              shortest: int | None, native: bool | None = None) -> list[Path]:
     """The k best paths by their final cost, among the ``POOL * k`` (at least ``k + 4``) cheapest by additive cost
     (Yen's algorithm). The whole-path adjustments are bounded (at most :data:`kg.paths.ranking.TIME_BONUS`
     gained), so a path outside the pool could only enter the k best when its additive cost is within that bound
@@ -433,7 +391,7 @@ def k_ranked(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: Cl
     less that bonus, no later path (Yen finds them in order of additive cost) can enter: the search stops there.
     """
     made: list[Path] = []
-    for nodes in k_best(proj, s, t, comp, max(POOL * k, k + 4), clock, tabs):
+    for nodes in k_best(proj, s, t, comp, max(POOL * k, k + 4), clock, tabs, native):
         path = make_path(proj, nodes, comp, tabs, shortest)
         made.append(path)
         if len(made) >= k and path.base_cost is not None \
