@@ -52,7 +52,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from kg.paths.constraints import Compiled
 from kg.paths.projection import Projection
@@ -201,26 +200,27 @@ def reverse_graph(proj: Projection, tabs: Tables, directed: bool) -> csr_matrix 
 
 
 def _reversed(proj: Projection, tabs: Tables, directed: bool) -> csr_matrix:
-    """The matrix of :func:`reverse_graph`, rows filled channel after channel (no sorting)."""
+    """The matrix of :func:`reverse_graph`, rows filled channel after channel (no sorting; 12 bytes per relation
+    and channel kept, about twice that for a moment while it is made)."""
     from scipy.sparse import csr_matrix
 
     n = len(proj.out_off) - 1
     pen = np.asarray(tabs.node_pen, dtype=np.float64)
     pred_cost = np.asarray(tabs.pred_cost, dtype=np.float64)
     channels = channels_for(proj, directed, False, tabs)
-    sizes: list[npt.NDArray[np.int64]] = [np.diff(np.asarray(off, dtype=np.int64)).astype(np.int64)
-                                          for _, off, _, _ in channels]
+    offsets = [np.asarray(off, dtype=np.int64) for _, off, _, _ in channels]
+    sizes = [np.diff(off) for off in offsets]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.sum(sizes, axis=0), out=indptr[1:])
     indices = np.empty(int(indptr[-1]), dtype=np.int32)
     data = np.empty(int(indptr[-1]), dtype=np.float64)
     start = indptr[:-1].copy()  # where the next channel's relations of each row go
-    for (dst, off, prd, cst), size in zip(channels, sizes, strict=True):
-        rows = np.repeat(np.arange(n, dtype=np.int64), size)
-        within = np.arange(len(rows), dtype=np.int64) - np.asarray(off, dtype=np.int64)[rows]
-        where = start[rows] + within
+    for (dst, _, prd, cst), off, size in zip(channels, offsets, sizes, strict=True):
+        where = np.repeat(start - off[:-1], size)  # relation j of the channel goes to j + (start - off) of its row
+        where += np.arange(len(where), dtype=np.int64)
         indices[where] = np.asarray(dst, dtype=np.int32)
-        cost = np.asarray(cst, dtype=np.float64) if cst is not None else pred_cost[np.asarray(prd, dtype=np.int64)]
-        data[where] = cost + pen[rows]
+        cost = np.array(cst, dtype=np.float64) if cst is not None else pred_cost[np.asarray(prd, dtype=np.int64)]
+        cost += np.repeat(pen, size)
+        data[where] = cost
         start += size
     return csr_matrix((data, indices, indptr.astype(np.int32)), shape=(n, n))
