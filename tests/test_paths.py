@@ -527,6 +527,19 @@ def test_the_k_best_costs_are_the_same_with_either_backward_search(seed: int, n:
     assert costs[0] == costs[1]
 
 
+def test_a_big_projection_is_prepared_for_the_native_backward_search() -> None:
+    """The path workers' warm-up makes the reversed graph of a projection big enough to be searched natively (and
+    of no smaller one), so the first k-best question does not pay for it."""
+    from kg.paths.backward import NATIVE_FROM, prepare_backward
+
+    quads, _ = synthetic(1, 30, 60)
+    small, big = projection_from_quads(quads), projection_from_quads(quads)
+    prepare_backward(small)
+    prepare_backward(big, least=0)
+    assert len(small.out_dst) < NATIVE_FROM and "reverse-graph:both" not in small._memo
+    assert "reverse-graph:both" in big._memo
+
+
 def _banned_case(seed: int, n: int, m: int, directed: bool, inward: bool) -> tuple[Any, ...] | None:
     """A random graph (``n`` things, ``m`` relations), two ends s and t, up to three banned things and some of s's
     relations banned (its outgoing ones, and with ``inward`` its incoming ones too), as a spur search sees them:

@@ -55,7 +55,7 @@ import numpy as np
 
 from kg.paths.constraints import Compiled
 from kg.paths.projection import Projection
-from kg.paths.ranking import Tables
+from kg.paths.ranking import Tables, tables
 from kg.paths.walking import Clock, channels_for, hop_costs
 
 if TYPE_CHECKING:
@@ -111,6 +111,14 @@ def backward(proj: Projection, t: int, comp: Compiled, tabs: Tables, first_cost:
             clock.check()
             return found
     return to_target(proj, t, comp, tabs, BACK_SHARE * first_cost, clock, BACK_NODES)
+
+
+def prepare_backward(proj: Projection, least: int = NATIVE_FROM) -> None:
+    """Make the reversed graph of an undirected question (the default) of a projection :func:`backward` searches
+    natively, so the first k-best question does not wait for it (a path worker calls this once its projection is
+    built or read back; 0.3 s and 24 MB per million relations). ``least``: the relations from which it does."""
+    if len(proj.out_dst) >= least:
+        reverse_graph(proj, tables(proj), False)
 
 
 def into_target(proj: Projection, t: int, comp: Compiled, tabs: Tables) -> dict[int, float]:
