@@ -531,6 +531,8 @@ def test_a_big_projection_is_prepared_for_the_native_backward_search() -> None:
     """The path workers' warm-up makes the reversed graph of a projection big enough to be searched natively (and
     of no smaller one), so the first k-best question does not pay for it."""
     from kg.paths.backward import NATIVE_FROM, prepare_backward
+    from kg.paths.kbest import k_ranked
+    from kg.paths.walking import Clock
 
     quads, _ = synthetic(1, 30, 60)
     small, big = projection_from_quads(quads), projection_from_quads(quads)
@@ -538,6 +540,11 @@ def test_a_big_projection_is_prepared_for_the_native_backward_search() -> None:
     prepare_backward(big, least=0)
     assert len(small.out_dst) < NATIVE_FROM and "reverse-graph:both" not in small._memo
     assert "reverse-graph:both" in big._memo
+    # a question never makes it (it would pay for a whole graph's worth of work within its budget)
+    fresh = projection_from_quads(quads)
+    s, t = list(fresh.nodes())[:2]
+    k_ranked(fresh, s, t, compile_constraints(fresh, Constraints(), (s, t)), 3, Clock(10), tables(fresh), None)
+    assert not any(name.startswith("reverse-graph") for name in fresh._memo)
 
 
 def _banned_case(seed: int, n: int, m: int, directed: bool, inward: bool) -> tuple[Any, ...] | None:

@@ -19,7 +19,9 @@ Two searches give it, with the same costs:
   it goes further (:data:`NATIVE_SHARE`), and the spur searches have less to do. It cannot be stopped midway: on
   a graph whose costs are flat it may read the whole graph (about 0.1 s for a million relations).
 
-:func:`backward` picks one.
+:func:`backward` picks one: the native search where the path worker prepared the reversed graph
+(:func:`prepare_backward`, for undirected questions on graphs of :data:`NATIVE_FROM` relations or more), the
+Python one elsewhere.
 
 >>> from kg.paths.builder import projection_from_quads
 >>> from kg.paths.constraints import compile_constraints
@@ -49,7 +51,7 @@ import heapq
 import math
 from array import array
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -78,8 +80,8 @@ no better than the Python search (the search itself, 6 ms at the median and 30 m
 than the spur searches shrink)."""
 
 NATIVE_FROM = 100_000
-"""Relations from which :func:`backward` uses the native search (below, the Python search is as fast and no
-reversed graph is kept)."""
+"""Relations from which :func:`prepare_backward` makes the reversed graph, so that :func:`backward` searches
+natively (below, the Python search is as fast, and no reversed graph is kept)."""
 
 
 @dataclass(frozen=True)
@@ -100,16 +102,16 @@ class ToTarget:
 def backward(proj: Projection, t: int, comp: Compiled, tabs: Tables, first_cost: float, clock: Clock,
              native: bool | None = None) -> ToTarget:
     """The backward search from ``t`` for the spur searches of one question whose cheapest path costs
-    ``first_cost``: the native one on a graph of :data:`NATIVE_FROM` relations or more (or where ``native`` says
-    so) when the question has no node test and no predicate set, else the Python one."""
-    if native is None:
-        native = len(proj.out_dst) >= NATIVE_FROM
-    if native and comp.node_ok is None and comp.pred_ok is None:
-        graph = reverse_graph(proj, tabs, comp.directed)
-        if graph is not None:
-            found = to_target_native(proj, t, comp, tabs, NATIVE_SHARE * first_cost, graph)
-            clock.check()
-            return found
+    ``first_cost``: the native one when the question has no node test and no predicate set and its reversed graph
+    is prepared (:func:`prepare_backward`; a question never waits for it) or ``native`` asks for it (made now if
+    need be), else the Python one."""
+    graph = None
+    if native is not False and comp.node_ok is None and comp.pred_ok is None:
+        graph = reverse_graph(proj, tabs, comp.directed, make=bool(native))
+    if graph is not None:
+        found = to_target_native(proj, t, comp, tabs, NATIVE_SHARE * first_cost, graph)
+        clock.check()
+        return found
     return to_target(proj, t, comp, tabs, BACK_SHARE * first_cost, clock, BACK_NODES)
 
 
@@ -197,14 +199,19 @@ def to_target_native(proj: Projection, t: int, comp: Compiled, tabs: Tables, unt
     return ToTarget(estimate, until, toward, into_target(proj, t, comp, tabs))
 
 
-def reverse_graph(proj: Projection, tabs: Tables, directed: bool) -> csr_matrix | None:
+def reverse_graph(proj: Projection, tabs: Tables, directed: bool, make: bool = True) -> csr_matrix | None:
     """The relations of ``proj`` reversed as a sparse matrix: row ``v`` holds each thing ``w`` that reaches ``v``
     in one hop (along the relation, or either way when not ``directed``), weighted with what the hop costs plus
     ``v``'s penalty. Built once per projection and direction (kept in its memo with the tables it was built
-    from); None when ``tabs`` are not the ones kept (the weights would not be theirs)."""
+    from); None when ``tabs`` are not the ones kept (the weights would not be theirs), or when it is not made yet
+    and ``make`` is false."""
     name = "reverse-graph:" + ("directed" if directed else "both")
-    kept: tuple[Tables, Any] = proj.memo(name, lambda: (tabs, _reversed(proj, tabs, directed)))
-    return kept[1] if kept[0] is tabs else None
+    kept = proj.remembered(name) if not make else \
+        proj.memo(name, lambda: (tabs, _reversed(proj, tabs, directed)))
+    if not isinstance(kept, tuple) or kept[0] is not tabs:
+        return None
+    graph: csr_matrix = kept[1]
+    return graph
 
 
 def _reversed(proj: Projection, tabs: Tables, directed: bool) -> csr_matrix:

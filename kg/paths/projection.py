@@ -459,6 +459,11 @@ class Projection:
                 self._memo[name] = make()
             return self._memo[name]
 
+    def remembered(self, name: str) -> object | None:
+        """The value :meth:`memo` keeps under ``name``, or None if none was made yet (nothing is made)."""
+        with self._memo_lock:
+            return self._memo.get(name)
+
     def to_networkx(self) -> nx.MultiDiGraph:
         """The projection as a networkx MultiDiGraph (built once, on first use; read-only).
 
