@@ -73,11 +73,12 @@ BACK_NODES = 10_000
 """The most things the Python search settles (its work, whatever the costs): a safeguard where the costs near the
 target are flat and the share above would reach far."""
 
-NATIVE_SHARE = 0.8
-"""How far the native search goes, as a share of the cheapest path's cost. On the bench's 1M-relation graph (50
-pairs, k=5, CPU p50 beside the Python search in one process): 0.75 and 0.8 gave 25–29 ms against 33–45 ms, 0.85
-no better than the Python search (the search itself, 6 ms at the median and 30 ms at most at 0.8, grows faster
-than the spur searches shrink)."""
+NATIVE_SHARE = 0.75
+"""How far the native search goes, as a share of the cheapest path's cost. k=5 over the bench's power-law graphs,
+CPU per question beside the Python search in one process (p50, and the slowest of the pairs): on 1M relations
+(50 pairs) 0.75 and 0.8 gave 27–39 ms against 33–58 ms; on 6.6M (20 pairs) 0.75 gave 94–104 ms (slowest 256–281)
+against 117–134 ms (252–329), where 0.8 gave 114–120 ms but a slowest of 548–648 ms: the search itself grows
+faster with the radius than the spur searches shrink."""
 
 NATIVE_FROM = 100_000
 """Relations from which :func:`prepare_backward` makes the reversed graph, so that :func:`backward` searches
