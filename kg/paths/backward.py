@@ -119,7 +119,8 @@ def backward(proj: Projection, t: int, comp: Compiled, tabs: Tables, first_cost:
 def prepare_backward(proj: Projection, least: int = NATIVE_FROM) -> None:
     """Make the reversed graph of an undirected question (the default) of a projection :func:`backward` searches
     natively, so the first k-best question does not wait for it (a path worker calls this once its projection is
-    built or read back; about 0.4 s of CPU and 24 MB per million relations). ``least``: the relations from which it does."""
+    built or read back; about 0.4 s of CPU and 24 MB per million relations). ``least``: the relations from which
+    it does."""
     if len(proj.out_dst) >= least:
         reverse_graph(proj, tables(proj), False)
 
