@@ -51,6 +51,7 @@ import heapq
 import math
 from array import array
 from dataclasses import dataclass
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -123,6 +124,7 @@ def prepare_backward(proj: Projection, least: int = NATIVE_FROM) -> None:
     it does."""
     if len(proj.out_dst) >= least:
         reverse_graph(proj, tables(proj), False)
+        import_module("scipy.sparse.csgraph")  # (its first import, ~0.1 s, would fall on the first question)
 
 
 def into_target(proj: Projection, t: int, comp: Compiled, tabs: Tables) -> dict[int, float]:
