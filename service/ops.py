@@ -72,6 +72,8 @@ def ready(state: State) -> Response:
     facts: dict[str, object] = {}
     if failure is None:
         failure, facts = check_paths(state.path_workers)
+    if failure is None:
+        state.paths.prepare()  # the server's own choice of engine (a count of the quads): now, not in a question
     if failure is not None:
         return problem(503, "Service Unavailable", failure, headers={"Retry-After": "5", "Cache-Control": "no-store"})
     body: dict[str, object] = {

@@ -76,6 +76,26 @@ def test_ready_checks_the_store_answers_and_the_projection_is_built(ops_server: 
     assert response.headers["cache-control"] == "no-store"
 
 
+@embedded_only
+def test_ready_makes_the_choice_of_path_engine_the_first_question_would_wait_for(tmp_path: Path) -> None:
+    """Regression: the first path question after a start waited ~0.4 s on a 1.5M-quad store while the server
+    counted the store's quads (to choose the path engine, once per store version); ``/ready`` now counts them."""
+    from kg.store.embedded import OxigraphStore
+
+    store = OxigraphStore(str(tmp_path / "store"))
+    app = create_app(Settings(base_iri="http://127.0.0.1:8000/", store=str(tmp_path / "store")), store=store)
+    url, server, thread = serve(app)
+    try:
+        engines = app.state.backchannel.paths
+        assert not engines.counted
+        assert httpx.get(url + "ready", timeout=120).status_code == 200
+        assert engines.counted
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        store.close()
+
+
 def serve(app: FastAPI) -> tuple[str, uvicorn.Server, threading.Thread]:
     """Serve an app on a free loopback port (a real HTTP server)."""
     port = free_port()
