@@ -15,7 +15,7 @@ Two searches give it, with the same costs:
   :data:`BACK_NODES` things, whichever comes first; for small graphs and for questions with node tests or
   predicate sets;
 - :func:`to_target_native`, scipy's compiled Dijkstra (``scipy.sparse.csgraph``) over the relations reversed, each
-  weighted with its hop's cost (:func:`reverse_graph`, built once per projection): 3–5 times faster per thing, so
+  weighted with its hop's cost (:func:`reverse_graph`, built once per projection): 2–3 times faster per thing, so
   it goes further (:data:`NATIVE_SHARE`), and the spur searches have less to do. It cannot be stopped midway: on
   a graph whose costs are flat it may read the whole graph (about 0.1 s for a million relations).
 
