@@ -453,13 +453,11 @@ def test_the_hop_bounded_search_finds_the_cheapest_path_within_its_hops(seed: in
     from kg.paths.ranking import node_cost
     from kg.paths.walking import Clock
 
-    quads, _ = synthetic(seed, n, n * 2)
-    proj = projection_from_quads(quads)
-    nodes = list(proj.nodes())
-    if len(nodes) < 2:
+    case = _random_pair(seed, n, n * 2, Constraints(max_length=8, directed=directed))
+    if case is None:
         return
-    s, t = random.Random(seed).sample(nodes, 2)
-    comp = compile_constraints(proj, Constraints(max_length=8, directed=directed), (s, t))
+    proj, s, t, comp = case
+    nodes = list(proj.nodes())
     tabs = tables(proj)
     graph = nx.DiGraph() if directed else nx.Graph()
     for u in nodes:
@@ -515,13 +513,10 @@ def test_the_k_best_costs_are_the_same_with_either_backward_search(seed: int, n:
     from kg.paths.kbest import k_ranked
     from kg.paths.walking import Clock
 
-    quads, _ = synthetic(seed, n, n * 3)
-    proj = projection_from_quads(quads)
-    nodes = list(proj.nodes())
-    if len(nodes) < 2:
+    case = _random_pair(seed, n, n * 3, Constraints(max_length=6, directed=directed))
+    if case is None:
         return
-    s, t = random.Random(seed).sample(nodes, 2)
-    comp = compile_constraints(proj, Constraints(max_length=6, directed=directed), (s, t))
+    proj, s, t, comp = case
     costs = [[p.cost for p in k_ranked(proj, s, t, comp, 5, Clock(10), tables(proj), None, native=native)]
              for native in (False, True)]
     assert costs[0] == costs[1]
@@ -545,6 +540,18 @@ def test_a_big_projection_is_prepared_for_the_native_backward_search() -> None:
     s, t = list(fresh.nodes())[:2]
     k_ranked(fresh, s, t, compile_constraints(fresh, Constraints(), (s, t)), 3, Clock(10), tables(fresh), None)
     assert not any(name.startswith("reverse-graph") for name in fresh._memo)
+
+
+def _random_pair(seed: int, n: int, m: int, cons: Constraints) -> tuple[Any, int, int, Any] | None:
+    """A random graph (``n`` things, ``m`` relations) and two of its things, with ``cons`` compiled for them:
+    (projection, s, t, compiled constraints); None if it has fewer than two things."""
+    quads, _ = synthetic(seed, n, m)
+    proj = projection_from_quads(quads)
+    nodes = list(proj.nodes())
+    if len(nodes) < 2:
+        return None
+    s, t = random.Random(seed).sample(nodes, 2)
+    return proj, s, t, compile_constraints(proj, cons, (s, t))
 
 
 def _banned_case(seed: int, n: int, m: int, directed: bool, inward: bool) -> tuple[Any, ...] | None:
