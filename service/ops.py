@@ -72,6 +72,10 @@ def ready(state: State) -> Response:
     facts: dict[str, object] = {}
     if failure is None:
         failure, facts = check_paths(state.path_workers)
+    counted = facts.pop("store_quads", None)
+    if isinstance(counted, dict):  # the path worker's count of the same version: the server need not count again
+        state.paths.learn(str(counted["version"]), int(counted["quads"]))
+        facts["store_quads"] = counted["quads"]
     if failure is None:
         state.paths.prepare()  # the server's own choice of engine (a count of the quads): now, not in a question
     if failure is not None:

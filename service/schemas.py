@@ -218,6 +218,8 @@ class Ready(BaseModel):
     graphs: int
     store_answer_ms: float
     paths_engine: str | None = None
+    store_quads: int | None = Field(None, description="The quads of the store, when the choice of path engine "
+                                    "counted them (the embedded store, paths_engine=auto)")
 
 
 class QueryParam(BaseModel):

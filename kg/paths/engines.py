@@ -160,6 +160,16 @@ class PathEngines:
         the first question would otherwise wait for."""
         return self.choice()
 
+    def counted_quads(self) -> tuple[str, int] | None:
+        """(store version, quads) of the last count behind the choice, if one was made."""
+        return self._size
+
+    def learn(self, version: str, quads: int) -> None:
+        """Take a count another process made of this store at ``version`` (a path worker counts its snapshot), so
+        :meth:`choice` need not count again at that version."""
+        if self._size is None or self._size[0] != version:
+            self._size = (version, quads)
+
     @property
     def counted(self) -> bool:
         """Whether the choice for the store's current version needs no count any more (made, or not needed)."""

@@ -150,7 +150,9 @@ def _answer(engines: PathEngines, task: Task, context: Context) -> Any:
     if isinstance(task, Rewrite):
         return paths_rewriter(engines)(task.text, dict(task.prefixes))
     context.preparing()
-    return engine.readiness()
+    failure, facts = engine.readiness()
+    counted = engines.counted_quads()  # the server takes it rather than count the store again
+    return failure, facts | ({"store_quads": {"version": counted[0], "quads": counted[1]}} if counted else {})
 
 
 def _handler() -> Callable[[Job, Context], Any]:
