@@ -77,7 +77,7 @@ def ready(state: State) -> Response:
         state.paths.learn(str(counted["version"]), int(counted["quads"]))
         facts["store_quads"] = counted["quads"]
     if failure is None:
-        state.paths.prepare()  # the server's own choice of engine (a count of the quads): now, not in a question
+        state.paths.choice()  # the server's own choice of engine (if not learnt, a count): now, not in a question
     if failure is not None:
         return problem(503, "Service Unavailable", failure, headers={"Retry-After": "5", "Cache-Control": "no-store"})
     body: dict[str, object] = {

@@ -147,21 +147,17 @@ class PathEngines:
     def _quads(self) -> int | None:
         """The embedded store's quad count (a full scan: once per store version), when a limit asks for it."""
         raw = getattr(self.store, "raw", None)
-        if not isinstance(raw, ox.Store) or self._quads_unneeded():  # not the embedded store, or no limit to check
+        if not isinstance(raw, ox.Store):  # not the embedded store
+            return None
+        if self.settings.paths_engine != "auto" or not self.settings.paths_memory_max_triples:
             return None
         version = self.store.version
         if self._size is None or self._size[0] != version:
             self._size = (version, len(raw))
         return self._size[1]
 
-    def prepare(self) -> EngineName:
-        """Choose the engine for the store's current version now (:meth:`choice`), while preparing: on the
-        embedded store with ``auto`` and a size limit that takes a full count of its quads (0.4 s at 1.5M), which
-        the first question would otherwise wait for."""
-        return self.choice()
-
     def counted_quads(self) -> tuple[str, int] | None:
-        """(store version, quads) of the last count behind the choice, if one was made."""
+        """(store version, quads) of the last count behind :meth:`choice`, if one was made."""
         return self._size
 
     def learn(self, version: str, quads: int) -> None:
@@ -169,15 +165,6 @@ class PathEngines:
         :meth:`choice` need not count again at that version."""
         if self._size is None or self._size[0] != version:
             self._size = (version, quads)
-
-    @property
-    def counted(self) -> bool:
-        """Whether the choice for the store's current version needs no count any more (made, or not needed)."""
-        return self._size is not None and self._size[0] == self.store.version or self._quads_unneeded()
-
-    def _quads_unneeded(self) -> bool:
-        return not isinstance(getattr(self.store, "raw", None), ox.Store) or self.settings.paths_engine != "auto" \
-            or not self.settings.paths_memory_max_triples
 
     def choice(self) -> EngineName:
         """The engine the settings choose for the store's current version."""

@@ -172,7 +172,7 @@ def _handler() -> Callable[[Job, Context], Any]:
             files = (ProjectionFiles.of_store(source.projections, source.snapshot.path)
                      if source.projections is not None and source.snapshot is not None else None)
             held["current"] = ((key, job.settings), PathEngines(store, job.settings, files=files))
-            held["current"][1].prepare()  # (a count of the quads: not in the first question's time)
+            held["current"][1].choice()  # (which may count the quads: not in the first question's time)
         return _answer(held["current"][1], job.task, context)
 
     return handle
