@@ -109,7 +109,7 @@ def backward(proj: Projection, t: int, comp: Compiled, tabs: Tables, first_cost:
     need be), else the Python one."""
     graph = None
     if native is not False and comp.node_ok is None and comp.pred_ok is None:
-        graph = reverse_graph(proj, tabs, comp.directed, make=bool(native))
+        graph = reverse_graph(proj, tabs, comp.directed, make=native is True)
     if graph is not None:
         found = to_target_native(proj, t, comp, tabs, NATIVE_SHARE * first_cost, graph)
         clock.check()

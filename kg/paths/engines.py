@@ -40,7 +40,6 @@ from kg.paths.answers import (
     PathAnswer,
     PathEngine,
 )
-from kg.paths.backward import prepare_backward
 from kg.paths.cache import ProjectionCache
 from kg.paths.files import ProjectionFiles
 from kg.paths.frontier.engine import FrontierEngine
@@ -130,8 +129,7 @@ class PathEngines:
                  files: ProjectionFiles | None = None) -> None:
         self.store = store
         self.settings = settings
-        self.memory = MemoryEngine(projections or ProjectionCache(store, warm=(tables, name_index, prepare_backward),
-                                                                  files=files))
+        self.memory = MemoryEngine(projections or ProjectionCache(store, warm=(tables, name_index), files=files))
         self._frontier: PathEngine | None = None
         self._lock = threading.Lock()
         self._size: tuple[str, int] | None = None
