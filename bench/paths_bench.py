@@ -39,7 +39,7 @@ from pathlib import Path
 import httpx
 
 from bench import live, native
-from kg.paths.backward import prepare_backward
+from kg.paths import compiled
 from kg.paths.builder import build_projection
 from kg.paths.constraints import make_constraints
 from kg.paths.influence import scores
@@ -198,9 +198,9 @@ def _run(folder: Path, edges: int, pairs_count: int,
         rows.append(("projection memory: retained", f"{retained:.0f} MiB", "", ""))
         info["projection"] = f"{len(proj):,} node ids, {proj.edge_count:,} relations, {len(proj.predicates)} predicates"
         started = time.process_time()
-        prepare_backward(proj)  # as a path worker does: the reversed graph of the native backward search (k=5)
-        rows.append(("reversed graph for k-best (once per projection, CPU)", f"{time.process_time() - started:.2f} s",
-                     "", ""))
+        compiled.prepare(proj)  # as a path worker does: the compiled loops of the k-best searches (k=5)
+        rows.append(("compiled k-best searches readied (once per projection, CPU)",
+                     f"{time.process_time() - started:.2f} s", "", ""))
         hold_still()  # as a path worker does once its projection is built: no collector pass walks it mid-search
 
         pairs = reachable_pairs(proj, pairs_count)

@@ -475,12 +475,14 @@ def test_the_hop_bounded_search_finds_the_cheapest_path_within_its_hops(seed: in
 
 
 @settings(max_examples=200, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(2, 30), until=st.floats(0.0, 30.0), directed=st.booleans())
-def test_the_native_backward_search_finds_the_python_costs_and_ways(seed: int, n: int, until: float,
-                                                                     directed: bool) -> None:
-    """scipy's Dijkstra over the reversed graph gives each thing the cost to the target the Python search gives
-    (the radius beyond it), and its way to the target costs that much."""
-    from kg.paths.backward import reverse_graph, to_target, to_target_native
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 30), until=st.floats(0.0, 30.0), directed=st.booleans(),
+       most=st.integers(1, 40))
+def test_the_compiled_backward_search_finds_the_python_costs_and_ways(seed: int, n: int, until: float,
+                                                                       directed: bool, most: int) -> None:
+    """The compiled backward search gives each thing the cost to the target the Python search gives (the radius
+    beyond it, or beyond the ``most`` things it settles), and its way to the target costs that much."""
+    from kg.paths.backward import to_target
+    from kg.paths.compiled import to_target_compiled, walk_arrays
     from kg.paths.ranking import node_cost
     from kg.paths.walking import Clock
 
@@ -492,9 +494,11 @@ def test_the_native_backward_search_finds_the_python_costs_and_ways(seed: int, n
     t = random.Random(seed).choice(nodes)
     comp = compile_constraints(proj, Constraints(directed=directed), (t, t))
     tabs = tables(proj)
-    slow = to_target(proj, t, comp, tabs, until, Clock(10))
-    fast = to_target_native(proj, t, comp, tabs, until, reverse_graph(proj, tabs, directed))
-    assert fast.into_t == slow.into_t
+    slow = to_target(proj, t, comp, tabs, until, Clock(10), most)
+    walk = walk_arrays(proj, tabs)
+    assert walk is not None
+    fast = to_target_compiled(proj, t, comp, tabs, until, walk, most)
+    assert fast.into_t == slow.into_t and math.isclose(fast.radius, slow.radius)
     for v in nodes:
         assert math.isclose(fast.estimate[v], slow.estimate[v], abs_tol=1e-9), v
         for back in (slow, fast):
@@ -506,10 +510,29 @@ def test_the_native_backward_search_finds_the_python_costs_and_ways(seed: int, n
                 assert math.isclose(node_cost(proj, way, comp, tabs), back.estimate[v], abs_tol=1e-9)
 
 
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 30), directed=st.booleans())
+def test_the_compiled_first_path_is_the_python_one(seed: int, n: int, directed: bool) -> None:
+    """The compiled bidirectional Dijkstra finds the path the Python one finds (or none when it finds none)."""
+    from kg.paths.compiled import first_path, walk_arrays
+    from kg.paths.kbest import bidijkstra
+    from kg.paths.walking import Clock
+
+    case = _random_pair(seed, n, n * 2, Constraints(directed=directed))
+    if case is None:
+        return
+    proj, s, t, comp = case
+    walk = walk_arrays(proj, tables(proj))
+    assert walk is not None
+    assert first_path(s, t, comp, walk) == bidijkstra(proj, s, t, comp, tables(proj), set(), set(), Clock(10))
+
+
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(5, 25), directed=st.booleans())
-def test_the_k_best_costs_are_the_same_with_either_backward_search(seed: int, n: int, directed: bool) -> None:
-    """Whichever backward search serves the spur searches, the k best paths cost the same."""
+def test_the_k_best_paths_are_the_same_compiled_or_not(seed: int, n: int, directed: bool) -> None:
+    """Whether the searches run in Python, compiled from the backward search on (``native``), or compiled
+    throughout (a projection readied as a path worker readies a big one), the k best paths are the same."""
+    from kg.paths.compiled import prepare
     from kg.paths.kbest import k_ranked
     from kg.paths.walking import Clock
 
@@ -517,29 +540,33 @@ def test_the_k_best_costs_are_the_same_with_either_backward_search(seed: int, n:
     if case is None:
         return
     proj, s, t, comp = case
-    costs = [[p.cost for p in k_ranked(proj, s, t, comp, 5, Clock(10), tables(proj), None, native=native)]
-             for native in (False, True)]
-    assert costs[0] == costs[1]
+    answers = [[(p.nodes, p.cost) for p in k_ranked(proj, s, t, comp, 5, Clock(10), tables(proj), None, native=native)]
+               for native in (False, True)]
+    readied = _random_pair(seed, n, n * 3, Constraints(max_length=6, directed=directed))
+    assert readied is not None
+    assert prepare(readied[0], least=0)
+    proj, s, t, comp = readied
+    answers.append([(p.nodes, p.cost) for p in k_ranked(proj, s, t, comp, 5, Clock(10), tables(proj), None)])
+    assert answers[0] == answers[1] == answers[2]
 
 
-def test_a_big_projection_is_prepared_for_the_native_backward_search() -> None:
-    """The path workers' warm-up makes the reversed graph of a projection big enough to be searched natively (and
-    of no smaller one), so the first k-best question does not pay for it."""
-    from kg.paths.backward import NATIVE_FROM, prepare_backward
+def test_a_big_projection_is_readied_for_the_compiled_searches() -> None:
+    """The path workers' warm-up readies a projection big enough for the compiled searches (and no smaller one),
+    so the first k-best question does not pay for it; a question never readies one."""
+    from kg.paths.compiled import COMPILED_FROM, prepare
     from kg.paths.kbest import k_ranked
     from kg.paths.walking import Clock
 
     quads, _ = synthetic(1, 30, 60)
     small, big = projection_from_quads(quads), projection_from_quads(quads)
-    prepare_backward(small)
-    prepare_backward(big, least=0)
-    assert len(small.out_dst) < NATIVE_FROM and "reverse-graph:both" not in small._memo
-    assert "reverse-graph:both" in big._memo
-    # a question never makes it (it would pay for a whole graph's worth of work within its budget)
+    assert not prepare(small)
+    assert prepare(big, least=0)
+    assert len(small.out_dst) < COMPILED_FROM and "compiled-walk" not in small._memo
+    assert "compiled-walk" in big._memo
     fresh = projection_from_quads(quads)
     s, t = list(fresh.nodes())[:2]
     k_ranked(fresh, s, t, compile_constraints(fresh, Constraints(), (s, t)), 3, Clock(10), tables(fresh), None)
-    assert not any(name.startswith("reverse-graph") for name in fresh._memo)
+    assert "compiled-walk" not in fresh._memo
 
 
 def _random_pair(seed: int, n: int, m: int, cons: Constraints) -> tuple[Any, int, int, Any] | None:
@@ -579,10 +606,11 @@ def _banned_case(seed: int, n: int, m: int, directed: bool, inward: bool) -> tup
 def test_the_spur_search_finds_what_the_bidirectional_search_finds(seed: int, n: int, share: float, most: int,
                                                                     directed: bool, native: bool) -> None:
     """A spur search is A* with the costs of one backward search from the target as its estimate (grown to any
-    radius, or cut at any size; in Python or native), and it stops where the way on from a thing is known and
+    radius, or cut at any size; in Python or compiled), and it stops where the way on from a thing is known and
     open: with things and relations banned, it must find a path exactly as cheap as the bidirectional Dijkstra
     does, or none when that finds none."""
-    from kg.paths.backward import reverse_graph, to_target, to_target_native
+    from kg.paths.backward import to_target
+    from kg.paths.compiled import spur_search, to_target_compiled, walk_arrays
     from kg.paths.kbest import astar, bidijkstra
     from kg.paths.ranking import node_cost
     from kg.paths.walking import Clock
@@ -591,12 +619,15 @@ def test_the_spur_search_finds_what_the_bidirectional_search_finds(seed: int, n:
     if case is None:
         return
     proj, s, t, comp, tabs, banned, banned_edges = case
-    if native:
-        back = to_target_native(proj, t, comp, tabs, share * 10, reverse_graph(proj, tabs, directed))
+    expected = bidijkstra(proj, s, t, comp, tabs, banned, banned_edges, Clock(10))
+    walk = walk_arrays(proj, tabs)
+    if native and walk is not None:
+        back = to_target_compiled(proj, t, comp, tabs, share * 10, walk, most)
+        found = spur_search(s, t, comp, walk, back, banned, banned_edges)
+        assert not back.scratch.banned.any() and not back.scratch.closed.any()  # left as they were found
     else:
         back = to_target(proj, t, comp, tabs, share * 10, Clock(10), most)
-    expected = bidijkstra(proj, s, t, comp, tabs, banned, banned_edges, Clock(10))
-    found = astar(proj, s, t, comp, tabs, back, banned, banned_edges, Clock(10))
+        found = astar(proj, s, t, comp, tabs, back, banned, banned_edges, Clock(10))
     if expected is None:
         assert found is None
     else:

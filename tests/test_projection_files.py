@@ -122,10 +122,10 @@ def test_a_file_naming_other_code_or_cut_short_is_built_again(tmp_path: Path, ca
 
 
 def test_a_projection_that_has_answered_k_best_questions_is_saved_readable(tmp_path: Path) -> None:
-    """Regression guard: the memo of a projection that has answered k-best questions holds a scipy matrix (the
-    reversed graph of :mod:`kg.paths.backward`), a class a projection file may not name; the file keeps only what
-    warming made, so it is read back rather than refused on every start."""
-    from kg.paths.backward import reverse_graph
+    """Regression guard: the memo of a projection readied for the compiled k-best searches holds numpy arrays
+    (:class:`kg.paths.compiled.Walk`), classes a projection file may not name; the file keeps only what warming
+    made, so it is read back rather than refused on every start."""
+    from kg.paths.compiled import walk_arrays
     from kg.paths.names import name_index
     from kg.paths.ranking import tables
 
@@ -133,7 +133,7 @@ def test_a_projection_that_has_answered_k_best_questions_is_saved_readable(tmp_p
     store.replace_graph(GRAPH, TURTLE, "text/turtle")
     projection = projection_from_quads(store.quads(), "v")
     name_index(projection)
-    assert reverse_graph(projection, tables(projection), False) is not None
+    assert walk_arrays(projection, tables(projection)) is not None
     files = ProjectionFiles(tmp_path, "k")
     files.save(projection)
     again = files.load("v2")

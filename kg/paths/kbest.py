@@ -27,7 +27,8 @@ import heapq
 import math
 from collections.abc import Iterator, Sequence
 
-from kg.paths.backward import ToTarget, backward
+from kg.paths import compiled
+from kg.paths.backward import BACK_NODES, BACK_SHARE, ToTarget, to_target
 from kg.paths.constraints import Compiled
 from kg.paths.model import Path
 from kg.paths.projection import Projection
@@ -313,15 +314,43 @@ def cut_off(proj: Projection, s: int, t: int, comp: Compiled, banned_nodes: set[
     return True
 
 
+COMPILED_SHARE = 0.75
+"""How far the compiled backward search goes, as a share of the cheapest path's cost (:data:`BACK_SHARE` for the
+Python one)."""
+
+
+def backward(proj: Projection, t: int, comp: Compiled, tabs: Tables, first_cost: float, clock: Clock,
+             native: bool | None = None) -> ToTarget:
+    """The backward search from ``t`` for the spur searches of one question whose cheapest path costs
+    ``first_cost``: compiled (:mod:`kg.paths.compiled`) when the question has no node test and no predicate set
+    and the path worker readied the projection for it (:func:`kg.paths.compiled.prepare`; a question never waits
+    for that), or ``native`` asks for it (readied now if need be); else in Python."""
+    walk = None
+    if native is not False and comp.node_ok is None and comp.pred_ok is None:
+        walk = compiled.walk_arrays(proj, tabs, make=native is True)
+    if walk is not None:
+        found = compiled.to_target_compiled(proj, t, comp, tabs, COMPILED_SHARE * first_cost, walk, BACK_NODES * 10)
+        clock.check()
+        return found
+    return to_target(proj, t, comp, tabs, BACK_SHARE * first_cost, clock, BACK_NODES)
+
+
 def cheapest(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, max_hops: int,
               banned_nodes: set[int], banned_edges: set[tuple[int, int]], clock: Clock,
               bound: float = math.inf, back: ToTarget | None = None) -> list[int] | None:
     """Cheapest path of at most ``max_hops`` hops: A* towards ``t`` with ``back``'s estimates (else bidirectional
     Dijkstra), and the exact hop-bounded search only when the cheapest path overall is too long."""
-    if back is not None:
+    walk = compiled.walk_arrays(proj, tabs, make=False) if comp.node_ok is None and comp.pred_ok is None else None
+    if back is not None and walk is not None and back.scratch is not None:
+        path = compiled.spur_search(s, t, comp, walk, back, banned_nodes, banned_edges, bound, CUT_OFF_LOOK)
+        clock.check()
+    elif back is not None:
         if cut_off(proj, s, t, comp, banned_nodes, banned_edges):
             return None
         path = astar(proj, s, t, comp, tabs, back, banned_nodes, banned_edges, clock, bound)
+    elif walk is not None and not banned_nodes and not banned_edges and bound == math.inf:
+        path = compiled.first_path(s, t, comp, walk)
+        clock.check()
     else:
         path = bidijkstra(proj, s, t, comp, tabs, banned_nodes, banned_edges, clock, bound)
     if path is None or (len(path) - 1 <= max_hops and len(set(path)) == len(path)):
@@ -332,7 +361,7 @@ def cheapest(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, max
 def k_best(proj: Projection, s: int, t: int, comp: Compiled, k: int, clock: Clock,
             tabs: Tables, native: bool | None = None) -> Iterator[list[int]]:
     """Yen's k shortest simple paths, cheapest first, as they are found (a caller may stop early); spur searches
-    skip what could not enter the k best. ``native`` picks the backward search (:func:`kg.paths.backward.backward`:
+    skip what could not enter the k best. ``native`` picks the backward search (:func:`backward`:
     by the graph's size when None)."""
     first = cheapest(proj, s, t, comp, tabs, comp.max_length, set(), set(), clock)
     if first is None:

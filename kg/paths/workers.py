@@ -33,8 +33,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from kg.paths import compiled
 from kg.paths.answers import Direction
-from kg.paths.backward import prepare_backward
 from kg.paths.bodies import influence_body, paths_body, ranking_body
 from kg.paths.engines import PathEngines
 from kg.paths.files import ProjectionFiles, folder_of
@@ -134,7 +134,7 @@ def _answer(engines: PathEngines, task: Task, context: Context) -> Any:
     if engine.name == "memory" and not engines.memory.projections.is_current():
         context.preparing()  # a new version: the projection is built before the question's time starts
         let_go()  # the old projection (if any) may be collected
-        prepare_backward(engines.memory.projection())  # (the k-best searches' reversed graph, on a big graph)
+        compiled.prepare(engines.memory.projection())  # (the k-best searches' compiled loops, on a big graph)
         hold_still()  # the collector never walks the projection again (a 60–70 ms pause mid-search)
     context.ready()  # prepared: the question's own time limit starts now
     if isinstance(task, Paths):
