@@ -7,6 +7,7 @@ WEB    := service/web
 ASSETS := service/static/vendor/.built
 CLIENTS := tests/clients
 CLIENTS_STAMP := $(CLIENTS)/node_modules/.installed
+COMPILED := kg/paths/__pycache__/.compiled
 
 .PHONY: run test lint test-remote test-virtuoso install assets clients build serve validate bench clean
 
@@ -36,13 +37,17 @@ test-remote: install  ## only the service tests on the remote backend (an oxigra
 test-virtuoso: install  ## optional: integration tests against Debian's virtuoso-opensource (apt-get install it first)
 	BACKCHANNEL_TEST_VIRTUOSO=1 $(BIN)/python -m pytest tests/test_remote_virtuoso.py $(PYTEST_ARGS)
 
-install: $(STAMP)
+install: $(STAMP) $(COMPILED)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,bench]'
 	touch $(STAMP)
+
+$(COMPILED): $(STAMP) kg/paths/kernels.py  ## the compiled path searches, kept in numba's cache (kg/paths/compiled.py)
+	$(BIN)/python -c "from kg.paths.compiled import warm; warm()"
+	mkdir -p $(dir $(COMPILED)) && touch $(COMPILED)
 
 assets: $(ASSETS)  ## web assets from the npm registry (pinned by package-lock.json)
 

@@ -8,9 +8,10 @@ A* towards the target). Used on big projections (:data:`COMPILED_FROM` relations
 A compiled search cannot look at the question's clock midway: each one runs to its end (at worst the whole graph,
 about 0.05 s a million relations) and the caller checks the clock between them.
 
-Numba compiles the loops on their first call and keeps the machine code in ``__pycache__`` (``cache=True``):
-:func:`prepare` makes that call on a tiny graph, so no question pays for it (1–3 s the first time on a machine,
-~0.1 s to read back afterwards).
+Numba compiles the loops on their first call and keeps the machine code in ``__pycache__`` (``cache=True``; in the
+user's cache folder where the package's is read-only):
+:func:`warm` makes that call on a tiny graph (``make install`` runs it, and :func:`prepare` again), so no question
+pays for it.
 
 >>> from kg.paths.builder import projection_from_quads
 >>> from kg.paths.constraints import compile_constraints
@@ -114,7 +115,7 @@ def prepare(proj: Projection, least: int = COMPILED_FROM) -> bool:
     if len(proj.out_dst) < least:
         return False
     walk_arrays(proj, tables(proj))
-    _warm()
+    warm()
     return True
 
 
@@ -124,9 +125,10 @@ def _loops() -> ModuleType:
     return import_module("kg.paths.kernels")
 
 
-def _warm() -> None:
-    """Run each loop once on a two-thing graph, with arguments of the types real calls have (so numba compiles
-    them, or reads them back from its cache, now and never during a question)."""
+def warm() -> None:
+    """Run each loop once on a two-thing graph, with arguments of the types real calls have, so numba compiles
+    them (5–8 s of CPU on this project's 2-core machine), or reads them back from its cache (~0.4 s), now and never
+    during a question. ``make install`` runs it once, so a first start does not compile either."""
     off = np.array([0, 1, 1], np.int32)
     dst = np.array([1], np.int32)
     cost = np.ones(1)
