@@ -55,7 +55,7 @@ from kg.paths.projection import (
     kind_of,
 )
 from kg.paths.relations import INFLUENCE, QUALIFIED_ROLES
-from kg.paths.tsv import TSV_LITERAL_ROW, select, select_tsv, tsv_chunks, tsv_literal, unbracket
+from kg.paths.tsv import select, select_tsv, tsv_literals, tsv_rows, unbracket
 from kg.store.base import Store
 
 
@@ -64,6 +64,18 @@ def _ints(values: np.ndarray) -> array.array:
     out = array.array("i")
     out.frombytes(np.ascontiguousarray(values, dtype=np.int32).tobytes())
     return out
+
+
+def _interned(table: defaultdict[bytes, int], cells: list[bytes]) -> np.ndarray:
+    """The ids of ``cells`` in ``table`` (a new cell gets the next id), as int32.
+
+    >>> table = defaultdict(itertools.count().__next__)
+    >>> _interned(table, [b"<a>", b"x", b"<a>"]).tolist(), dict(table)
+    ([0, 1, 0], {b'<a>': 0, b'x': 1})
+    """
+    ids = array.array("i")
+    ids.fromlist(list(map(table.__getitem__, cells)))  # (fromlist of a list: ~25 % faster than extend(map))
+    return np.frombuffer(ids, dtype=np.int32) if len(ids) else np.zeros(0, dtype=np.int32)
 
 
 def _order(*keys: np.ndarray) -> np.ndarray:
@@ -140,30 +152,38 @@ class _Builder:
             g_col.extend(map(graph_index.__getitem__, graph_names))
 
     def read_oxigraph(self, raw: ox.Store) -> None:
-        """The same as :meth:`read`, faster: Oxigraph writes the relations as TSV, split and interned in C."""
+        """The same as :meth:`read`, faster: Oxigraph writes each graph's statements as TSV, split, sorted out and
+        interned in C. The query has no filter: Oxigraph would read every term's text to test ``isIRI`` (in a
+        RocksDB store, a lookup per term), and the text of the rows it keeps a second time to write them."""
         s_col, p_col, o_col, g_col = self.cols
-        # TSV cells, b"<iri>", unbracketed once at the end
+        # TSV cells (b"<iri>", and literals and blank nodes, interned too and dropped at the end), unbracketed once
         index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
         pred_index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
         graph_index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
+        literal_predicates = {f"<{p}>".encode(): p for p in LITERAL_PREDICATES}
+        subjects: list[bytes] = []
+        literal_preds: list[bytes] = []
+        literal_cells: list[bytes] = []
         # in IRI order: the same data gives the same node ids on every build (comparable runs of the benches)
         graphs = sorted((g for g in raw.named_graphs() if isinstance(g, ox.NamedNode)), key=lambda g: g.value)
         for graph in [None, *graphs]:  # one query per graph: no graph column to write and read back
-            query = _GRAPH_EDGES.format(f"GRAPH {graph}" if graph is not None else "")
+            query = _GRAPH_STATEMENTS.format(f"GRAPH {graph}" if graph is not None else "")
             gid = graph_index[f"<{graph.value}>".encode() if graph is not None else b""]
-            for flat in tsv_chunks(select_tsv(raw, query)):  # (fromlist of a list: ~25 % faster than extend(map))
-                s_col.fromlist(list(map(index.__getitem__, flat[0::3])))
-                p_col.fromlist(list(map(pred_index.__getitem__, flat[1::3])))
-                o_col.fromlist(list(map(index.__getitem__, flat[2::3])))
-                g_col.fromlist([gid] * (len(flat) // 3))
-        values = " ".join(f"<{p}>" for p in sorted(LITERAL_PREDICATES))
-        query = f"SELECT ?s ?p ?o {{ ?s ?p ?o VALUES ?p {{ {values} }} FILTER(isIRI(?s) && isLiteral(?o)) }}"
-        text = select_tsv(raw, query, union=True)
-        for s, p, quoted, lang, bare in TSV_LITERAL_ROW.findall(text.decode()):
-            value = bare or quoted
-            if "\\" in quoted:
-                value = tsv_literal(f'"{quoted}"')[0]
-            self.literals.append((s, p, value, lang or None))
+            for (s, p, o), relations, literals in tsv_rows(select_tsv(raw, query)):
+                # subjects and predicates interned whole (no Python code per row), the relations' kept by numpy
+                rows = np.flatnonzero(relations)
+                s_ids, p_ids = _interned(index, s), _interned(pred_index, p)
+                s_col.frombytes(s_ids[rows].tobytes())
+                p_col.frombytes(p_ids[rows].tobytes())
+                o_col.frombytes(_interned(index, list(itertools.compress(o, relations.tolist()))).tobytes())
+                g_col.fromlist([gid] * len(rows))
+                wanted = [pred_index[name] for name in literal_predicates if name in pred_index]
+                for row in np.flatnonzero(literals & np.isin(p_ids, wanted)).tolist():
+                    subjects.append(s[row])
+                    literal_preds.append(p[row])
+                    literal_cells.append(o[row])
+        for subject, pred, (value, lang) in zip(subjects, literal_preds, tsv_literals(literal_cells), strict=True):
+            self.literals.append((subject.decode()[1:-1], literal_predicates[pred], value, lang))
         values = " ".join(f"<{p}>" for p in sorted(QUALIFIED.keys() | QUALIFIER_TARGETS | {PROV + "hadRole"}))
         for row in select(raw, f"SELECT ?s ?p ?o ?g {{ GRAPH ?g {{ ?s ?p ?o }} VALUES ?p {{ {values} }} }}"):
             s, p, o, g = row
@@ -172,7 +192,24 @@ class _Builder:
         for row in select(raw, MEMBERSHIP_DATES, union=True):
             member, organisation, date = row
             self.membership_dates.append((member.value, organisation.value, date.value))
+        self._keep(index, np.frombuffer(bytes(key[0] == _IRI_BYTE for key in index), dtype=bool), (0, 2))
+        used = np.zeros(len(pred_index), dtype=bool)
+        used[np.frombuffer(p_col, dtype=np.int32)] = True
+        self._keep(pred_index, used, (1,))
         self.index, self.pred_index, self.graph_index = map(unbracket, (index, pred_index, graph_index))
+
+    def _keep(self, table: defaultdict[bytes, int], keep: np.ndarray, columns: tuple[int, ...]) -> None:
+        """Keep only the entries of ``table`` (ids 0, 1, …) that ``keep`` marks (the IRIs among the cells, the
+        predicates of relations), renumbered in order, and the relation ``columns`` that hold its ids with them."""
+        if keep.all():
+            return
+        renumber = np.full(len(table), -1, dtype=np.int32)
+        renumber[keep] = np.arange(int(keep.sum()), dtype=np.int32)
+        kept = {key: int(renumber[v]) for key, v in table.items() if keep[v]}
+        table.clear()
+        table.update(kept)
+        for column in columns:
+            self.cols[column] = array.array("i", renumber[np.frombuffer(self.cols[column], dtype=np.int32)].tobytes())
 
 
     # --- assembly: one step per concern, each reading what the previous ones found --------------
@@ -254,29 +291,30 @@ class _Builder:
                 self.alt.setdefault(s, []).append(value)
             elif pred in DATE_RANKS:
                 best = self.date_best.get(s)
-                if best is None or DATE_RANKS[pred] < best[0]:
+                if best is None or (DATE_RANKS[pred], value) < best:
                     self.date_best[s] = (DATE_RANKS[pred], value)
             elif pred == BC + "inverseLabel":
                 self.schema.add(s)
                 key = 0 if lang == "en" else 1 if not lang else 2
                 old = self.inverse_labels.get(s_iri)
-                if old is None or key < old[0]:
+                if old is None or (key, value) < old:
                     self.inverse_labels[s_iri] = (key, value)
             elif pred == SENTENCE_LABEL:
                 key = 0 if lang == "en" else 1 if not lang else 2
-                if s not in self.sentence or key < self.sentence[s][0]:
+                if s not in self.sentence or (key, value) < self.sentence[s]:
                     self.sentence[s] = (key, value)
             elif pred == PLURAL and value.strip().lower() in ("true", "1"):
                 self.plural.add(s)
         self.schema.update(self.ids[name] for name in self.predicates if name in self.ids)
 
     def _label(self, s: int, rank: int, value: str, lang: str | None) -> None:
-        """Keep the best label of ``s`` (by property rank, then English, untagged, other); the rest are alternatives."""
+        """Keep the best label of ``s`` (by property rank, then English, untagged, other, then the first in code
+        point order, so the order statements are read in does not matter); the rest are alternatives."""
         if rank <= 1 and lang != "en":
             rank = 4
         key = rank * 3 + (0 if lang == "en" else 1 if not lang else 2)
         best = self.label_best.get(s)
-        if best is None or key < best[0]:
+        if best is None or (key, value) < best:
             self.label_best[s] = (key, value)
             if best is not None and best[1] != value:
                 self.alt.setdefault(s, []).append(best[1])
@@ -446,13 +484,29 @@ class _Builder:
             properties=_properties(self.predicates, ids, label_best, self.inverse_labels, self.sub_property,
                                    self.inverse_of, symmetric),
             labels={v: t for v, (_, t) in label_best.items() if alive[v]},
-            alt_labels={v: sorted(set(a)) for v, a in self.alt.items() if alive[v]}, types=types_out,
+            alt_labels=_alternatives(self.alt, label_best, alive), types=types_out,
             dates={v: d for v, (_, d) in self.date_best.items() if alive[v]}, same_as=self.same_as,
             kinds=_kinds(iris, alive, types_out),
             graph_labels={g: label_best[ids[g]][1] for g in self.graphs if ids.get(g) in label_best},
             sentence_labels={v: text for v, (_, text) in self.sentence.items() if alive[v]},
             plural=frozenset(v for v in self.plural if alive[v]), relation_dates=self.relation_dates,
         )
+
+
+def _alternatives(alt: dict[int, list[str]], label_best: dict[int, tuple[int, str]],
+                  alive: bytearray) -> dict[int, list[str]]:
+    """Each living thing's alternative labels, sorted, without its label.
+
+    >>> _alternatives({0: ["b", "a", "b"], 1: ["x"]}, {1: (0, "x")}, bytearray([1, 1]))
+    {0: ['a', 'b']}
+    """
+    out = {}
+    for v, labels in alt.items():
+        if alive[v]:
+            others = set(labels) - {label_best[v][1]} if v in label_best else set(labels)
+            if others:
+                out[v] = sorted(others)
+    return out
 
 
 def _kinds(iris: list[str], alive: bytearray, types: dict[int, tuple[str, ...]]) -> dict[int, str]:
@@ -475,7 +529,9 @@ def _kinds(iris: list[str], alive: bytearray, types: dict[int, tuple[str, ...]])
     return kinds
 
 
-_GRAPH_EDGES = "SELECT ?s ?p ?o {{ {} {{ ?s ?p ?o FILTER(isIRI(?s) && isIRI(?o)) }} }}"
+_IRI_BYTE = ord("<")
+
+_GRAPH_STATEMENTS = "SELECT ?s ?p ?o {{ {} {{ ?s ?p ?o }} }}"
 
 MEMBERSHIP_DATES = f"""SELECT DISTINCT ?member ?organisation (STR(?when) AS ?date) {{
   ?m <{ORG}member> ?member ; <{ORG}organization> ?organisation .
