@@ -57,6 +57,7 @@ from kg.paths.projection import (
 from kg.paths.relations import INFLUENCE, QUALIFIED_ROLES
 from kg.paths.tsv import select, select_tsv, tsv_literals, tsv_rows, unbracket
 from kg.store.base import Store
+from kg.store.reads import OxigraphReads
 
 
 def _ints(values: np.ndarray) -> array.array:
@@ -151,10 +152,12 @@ class _Builder:
             o_col.extend(map(index.__getitem__, objects))
             g_col.extend(map(graph_index.__getitem__, graph_names))
 
-    def read_oxigraph(self, raw: ox.Store) -> None:
+    def read_oxigraph(self, raw: ox.Store, on_disk: bool = False) -> None:
         """The same as :meth:`read`, faster: Oxigraph writes each graph's statements as TSV, split, sorted out and
-        interned in C. The query has no filter: Oxigraph would read every term's text to test ``isIRI`` (in a
-        RocksDB store, a lookup per term), and the text of the rows it keeps a second time to write them."""
+        interned in C. The queries have no filter: Oxigraph would read every term's text to test ``isIRI`` (in a
+        RocksDB store, a lookup per term), and the text of the rows it keeps a second time to write them. In a
+        RocksDB store (``on_disk``), each graph is read one predicate at a time, so no predicate's text is read
+        per row (~30 % less time there; in memory, 4–5 times more)."""
         s_col, p_col, o_col, g_col = self.cols
         # TSV cells (b"<iri>", and literals and blank nodes, interned too and dropped at the end), unbracketed once
         index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
@@ -166,22 +169,11 @@ class _Builder:
         literal_cells: list[bytes] = []
         # in IRI order: the same data gives the same node ids on every build (comparable runs of the benches)
         graphs = sorted((g for g in raw.named_graphs() if isinstance(g, ox.NamedNode)), key=lambda g: g.value)
-        for graph in [None, *graphs]:  # one query per graph: no graph column to write and read back
-            query = _GRAPH_STATEMENTS.format(f"GRAPH {graph}" if graph is not None else "")
+        for graph in [None, *graphs]:  # queries per graph: no graph column to write and read back
             gid = graph_index[f"<{graph.value}>".encode() if graph is not None else b""]
-            for (s, p, o), relations, literals in tsv_rows(select_tsv(raw, query)):
-                # subjects and predicates interned whole (no Python code per row), the relations' kept by numpy
-                rows = np.flatnonzero(relations)
-                s_ids, p_ids = _interned(index, s), _interned(pred_index, p)
-                s_col.frombytes(s_ids[rows].tobytes())
-                p_col.frombytes(p_ids[rows].tobytes())
-                o_col.frombytes(_interned(index, list(itertools.compress(o, relations.tolist()))).tobytes())
-                g_col.fromlist([gid] * len(rows))
-                wanted = [pred_index[name] for name in literal_predicates if name in pred_index]
-                for row in np.flatnonzero(literals & np.isin(p_ids, wanted)).tolist():
-                    subjects.append(s[row])
-                    literal_preds.append(p[row])
-                    literal_cells.append(o[row])
+            for query, predicate in _statement_queries(raw, f"GRAPH {graph}" if graph is not None else "", on_disk):
+                self._read_rows(select_tsv(raw, query), predicate, gid, (index, pred_index), literal_predicates,
+                                (subjects, literal_preds, literal_cells))
         for subject, pred, (value, lang) in zip(subjects, literal_preds, tsv_literals(literal_cells), strict=True):
             self.literals.append((subject.decode()[1:-1], literal_predicates[pred], value, lang))
         values = " ".join(f"<{p}>" for p in sorted(QUALIFIED.keys() | QUALIFIER_TARGETS | {PROV + "hadRole"}))
@@ -211,6 +203,26 @@ class _Builder:
         for column in columns:
             self.cols[column] = array.array("i", renumber[np.frombuffer(self.cols[column], dtype=np.int32)].tobytes())
 
+
+    def _read_rows(self, text: bytes, predicate: bytes | None, gid: int,
+                   tables: tuple[defaultdict[bytes, int], defaultdict[bytes, int]],
+                   literal_predicates: dict[bytes, str], literals_out: tuple[list[bytes], ...]) -> None:
+        """One TSV result of :func:`_statement_queries`: its relations into the columns (graph ``gid``), the cells of
+        its literals of :data:`LITERAL_PREDICATES` onto ``literals_out`` (subjects, predicates, literals)."""
+        index, pred_index = tables
+        s_col, p_col, o_col, g_col = self.cols
+        for (s, p, o), relations, literals in tsv_rows(text, predicate):
+            # subjects and predicates interned whole (no Python code per row), the relations' kept by numpy
+            rows = np.flatnonzero(relations)
+            s_ids, p_ids = _interned(index, s), _interned(pred_index, p)
+            s_col.frombytes(s_ids[rows].tobytes())
+            p_col.frombytes(p_ids[rows].tobytes())
+            o_col.frombytes(_interned(index, list(itertools.compress(o, relations.tolist()))).tobytes())
+            g_col.fromlist([gid] * len(rows))
+            wanted = [pred_index[name] for name in literal_predicates if name in pred_index]
+            for row in np.flatnonzero(literals & np.isin(p_ids, wanted)).tolist():
+                for out, cells in zip(literals_out, (s, p, o), strict=True):
+                    out.append(cells[row])
 
     # --- assembly: one step per concern, each reading what the previous ones found --------------
     def finish(self, version: str) -> Projection:
@@ -531,7 +543,14 @@ def _kinds(iris: list[str], alive: bytearray, types: dict[int, tuple[str, ...]])
 
 _IRI_BYTE = ord("<")
 
-_GRAPH_STATEMENTS = "SELECT ?s ?p ?o {{ {} {{ ?s ?p ?o }} }}"
+def _statement_queries(raw: ox.Store, scope: str, by_predicate: bool) -> list[tuple[str, bytes | None]]:
+    """The SELECT queries that read the statements of one graph (``scope``: ``GRAPH <g>``, or empty for the
+    default graph), each with the predicate it binds (None: ``?s ?p ?o``): one query, or one per predicate."""
+    if not by_predicate:
+        return [(f"SELECT ?s ?p ?o {{ {scope} {{ ?s ?p ?o }} }}", None)]
+    found = select(raw, f"SELECT DISTINCT ?p {{ {scope} {{ ?s ?p ?o }} }}")
+    names = sorted(str(row[0]) for row in found)
+    return [(f"SELECT ?s ?o {{ {scope} {{ ?s {name} ?o }} }}", name.encode()) for name in names]
 
 MEMBERSHIP_DATES = f"""SELECT DISTINCT ?member ?organisation (STR(?when) AS ?date) {{
   ?m <{ORG}member> ?member ; <{ORG}organization> ?organisation .
@@ -586,7 +605,7 @@ def build_projection(store: Store, version: str | None = None) -> Projection:
         return projection_from_quads(store.quads(), version)
     with gc_paused():
         builder = _Builder()
-        builder.read_oxigraph(raw)
+        builder.read_oxigraph(raw, on_disk=isinstance(store, OxigraphReads) and not store.in_memory)
         return builder.finish(version)
 
 

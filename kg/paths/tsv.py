@@ -38,15 +38,18 @@ _FIRST = operator.itemgetter(0)
 _IRI, _BLANK = ord("<"), ord("_")
 
 
-def tsv_rows(text: bytes, size: int = 1 << 22) -> Iterator[tuple[Cells, np.ndarray, np.ndarray]]:
-    r"""The rows of a SPARQL TSV result of ``?s ?p ?o``, a few MiB at a time: their cells, which rows are relations
-    (subject and object IRIs), and which are literals of an IRI (the rest hold a blank node or a triple term). The
-    cells are split in C (a cell holds no tab or newline: TSV escapes them) and told apart by their first byte with
-    numpy, so no Python code runs per row.
+def tsv_rows(text: bytes, predicate: bytes | None = None,
+             size: int = 1 << 22) -> Iterator[tuple[Cells, np.ndarray, np.ndarray]]:
+    r"""The rows of a SPARQL TSV result of ``?s ?p ?o`` (or of ``?s ?o`` along ``predicate``), a few MiB at a time:
+    their cells, which rows are relations (subject and object IRIs), and which are literals of an IRI (the rest hold
+    a blank node or a triple term). The cells are split in C (a cell holds no tab or newline: TSV escapes them) and
+    told apart by their first byte with numpy, so no Python code runs per row.
 
     >>> text = b'?s\t?p\t?o\n<a>\t<p>\t<b>\n<a>\t<l>\t"x y"@en\n_:n\t<p>\t<b>\n<b>\t<n>\t12\n'
     >>> [(cells[2], relations.tolist(), literals.tolist()) for cells, relations, literals in tsv_rows(text)]
     [([b'<b>', b'"x y"@en', b'<b>', b'12'], [True, False, False, False], [False, True, False, True])]
+    >>> [cells[1] for cells, _, _ in tsv_rows(b'?s\t?o\n<a>\t<b>\n', b"<p>")]
+    [[b'<p>']]
     """
     start = text.find(b"\n") + 1  # after the header
     while start < len(text):
@@ -57,7 +60,11 @@ def tsv_rows(text: bytes, size: int = 1 << 22) -> Iterator[tuple[Cells, np.ndarr
         if not chunk:
             continue
         flat = chunk.replace(b"\n", b"\t").split(b"\t")
-        s, p, o = flat[0::3], flat[1::3], flat[2::3]
+        if predicate is None:
+            s, p, o = flat[0::3], flat[1::3], flat[2::3]
+        else:
+            s, o = flat[0::2], flat[1::2]
+            p = [predicate] * len(s)
         s_first = np.frombuffer(bytes(map(_FIRST, s)), dtype=np.uint8)
         o_first = np.frombuffer(bytes(map(_FIRST, o)), dtype=np.uint8)
         s_iri, o_iri = s_first == _IRI, o_first == _IRI

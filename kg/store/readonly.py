@@ -32,8 +32,9 @@ from kg.store.workers import Snapshot, execute, open_snapshot_store
 class SnapshotStore(OxigraphReads):
     """A :class:`kg.store.base.Store` that reads one snapshot (``raw``) and refuses writes."""
 
-    def __init__(self, raw: ox.Store, version: str) -> None:
+    def __init__(self, raw: ox.Store, version: str, in_memory: bool = True) -> None:
         self.raw = raw
+        self.in_memory = in_memory
         self._version = version
         self._opened = time.time()
 
@@ -88,4 +89,4 @@ class SnapshotStore(OxigraphReads):
 
 def open_snapshot(snapshot: Snapshot, version: str) -> SnapshotStore:
     """The snapshot as a read-only store reporting ``version``."""
-    return SnapshotStore(open_snapshot_store(snapshot), version)
+    return SnapshotStore(open_snapshot_store(snapshot), version, in_memory=snapshot.kind != "rocksdb")

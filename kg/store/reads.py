@@ -26,6 +26,8 @@ class OxigraphReads:
     """``select``, ``ask`` and ``construct`` over ``self.raw``, with the union default graph."""
 
     raw: ox.Store
+    in_memory: bool = True
+    """Whether ``raw`` lives in memory (else in RocksDB on disk, where reading a term's text costs a lookup)."""
 
     def _query(self, query: str, bindings: Mapping[str, Term] | None) -> object:
         subs = {ox.Variable(k): v for k, v in (bindings or {}).items()} or None
