@@ -54,8 +54,8 @@ from kg.paths.projection import (
     inverse_phrase,
     kind_of,
 )
+from kg.paths.reading import read_statements
 from kg.paths.relations import INFLUENCE, QUALIFIED_ROLES
-from kg.paths.tsv import select, select_tsv, tsv_literals, tsv_rows, unbracket
 from kg.store.base import Store
 from kg.store.reads import OxigraphReads
 
@@ -65,18 +65,6 @@ def _ints(values: np.ndarray) -> array.array:
     out = array.array("i")
     out.frombytes(np.ascontiguousarray(values, dtype=np.int32).tobytes())
     return out
-
-
-def _interned(table: defaultdict[bytes, int], cells: list[bytes]) -> np.ndarray:
-    """The ids of ``cells`` in ``table`` (a new cell gets the next id), as int32.
-
-    >>> table = defaultdict(itertools.count().__next__)
-    >>> _interned(table, [b"<a>", b"x", b"<a>"]).tolist(), dict(table)
-    ([0, 1, 0], {b'<a>': 0, b'x': 1})
-    """
-    ids = array.array("i")
-    ids.fromlist(list(map(table.__getitem__, cells)))  # (fromlist of a list: ~25 % faster than extend(map))
-    return np.frombuffer(ids, dtype=np.int32) if len(ids) else np.zeros(0, dtype=np.int32)
 
 
 def _order(*keys: np.ndarray) -> np.ndarray:
@@ -153,76 +141,13 @@ class _Builder:
             g_col.extend(map(graph_index.__getitem__, graph_names))
 
     def read_oxigraph(self, raw: ox.Store, on_disk: bool = False) -> None:
-        """The same as :meth:`read`, faster: Oxigraph writes each graph's statements as TSV, split, sorted out and
-        interned in C. The queries have no filter: Oxigraph would read every term's text to test ``isIRI`` (in a
-        RocksDB store, a lookup per term), and the text of the rows it keeps a second time to write them. In a
-        RocksDB store (``on_disk``), each graph is read one predicate at a time, so no predicate's text is read
-        per row (~30 % less time there; in memory, 4–5 times more)."""
-        s_col, p_col, o_col, g_col = self.cols
-        # TSV cells (b"<iri>", and literals and blank nodes, interned too and dropped at the end), unbracketed once
-        index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
-        pred_index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
-        graph_index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
-        literal_predicates = {f"<{p}>".encode(): p for p in LITERAL_PREDICATES}
-        subjects: list[bytes] = []
-        literal_preds: list[bytes] = []
-        literal_cells: list[bytes] = []
-        # in IRI order: the same data gives the same node ids on every build (comparable runs of the benches)
-        graphs = sorted((g for g in raw.named_graphs() if isinstance(g, ox.NamedNode)), key=lambda g: g.value)
-        for graph in [None, *graphs]:  # queries per graph: no graph column to write and read back
-            gid = graph_index[f"<{graph.value}>".encode() if graph is not None else b""]
-            for query, predicate in _statement_queries(raw, f"GRAPH {graph}" if graph is not None else "", on_disk):
-                self._read_rows(select_tsv(raw, query), predicate, gid, (index, pred_index), literal_predicates,
-                                (subjects, literal_preds, literal_cells))
-        for subject, pred, (value, lang) in zip(subjects, literal_preds, tsv_literals(literal_cells), strict=True):
-            self.literals.append((subject.decode()[1:-1], literal_predicates[pred], value, lang))
-        values = " ".join(f"<{p}>" for p in sorted(QUALIFIED.keys() | QUALIFIER_TARGETS | {PROV + "hadRole"}))
-        for row in select(raw, f"SELECT ?s ?p ?o ?g {{ GRAPH ?g {{ ?s ?p ?o }} VALUES ?p {{ {values} }} }}"):
-            s, p, o, g = row
-            self.blank.append((s.value if type(s) is ox.NamedNode else str(s), p.value,
-                               o.value if type(o) is ox.NamedNode else str(o), g.value))
-        for row in select(raw, MEMBERSHIP_DATES, union=True):
-            member, organisation, date = row
-            self.membership_dates.append((member.value, organisation.value, date.value))
-        self._keep(index, np.frombuffer(bytes(key[0] == _IRI_BYTE for key in index), dtype=bool), (0, 2))
-        used = np.zeros(len(pred_index), dtype=bool)
-        used[np.frombuffer(p_col, dtype=np.int32)] = True
-        self._keep(pred_index, used, (1,))
-        self.index, self.pred_index, self.graph_index = map(unbracket, (index, pred_index, graph_index))
-
-    def _keep(self, table: defaultdict[bytes, int], keep: np.ndarray, columns: tuple[int, ...]) -> None:
-        """Keep only the entries of ``table`` (ids 0, 1, …) that ``keep`` marks (the IRIs among the cells, the
-        predicates of relations), renumbered in order, and the relation ``columns`` that hold its ids with them."""
-        if keep.all():
-            return
-        renumber = np.full(len(table), -1, dtype=np.int32)
-        renumber[keep] = np.arange(int(keep.sum()), dtype=np.int32)
-        kept = {key: int(renumber[v]) for key, v in table.items() if keep[v]}
-        table.clear()
-        table.update(kept)
-        for column in columns:
-            self.cols[column] = array.array("i", renumber[np.frombuffer(self.cols[column], dtype=np.int32)].tobytes())
-
-
-    def _read_rows(self, text: bytes, predicate: bytes | None, gid: int,
-                   tables: tuple[defaultdict[bytes, int], defaultdict[bytes, int]],
-                   literal_predicates: dict[bytes, str], literals_out: tuple[list[bytes], ...]) -> None:
-        """One TSV result of :func:`_statement_queries`: its relations into the columns (graph ``gid``), the cells of
-        its literals of :data:`LITERAL_PREDICATES` onto ``literals_out`` (subjects, predicates, literals)."""
-        index, pred_index = tables
-        s_col, p_col, o_col, g_col = self.cols
-        for (s, p, o), relations, literals in tsv_rows(text, predicate):
-            # subjects and predicates interned whole (no Python code per row), the relations' kept by numpy
-            rows = np.flatnonzero(relations)
-            s_ids, p_ids = _interned(index, s), _interned(pred_index, p)
-            s_col.frombytes(s_ids[rows].tobytes())
-            p_col.frombytes(p_ids[rows].tobytes())
-            o_col.frombytes(_interned(index, list(itertools.compress(o, relations.tolist()))).tobytes())
-            g_col.fromlist([gid] * len(rows))
-            wanted = [pred_index[name] for name in literal_predicates if name in pred_index]
-            for row in np.flatnonzero(literals & np.isin(p_ids, wanted)).tolist():
-                for out, cells in zip(literals_out, (s, p, o), strict=True):
-                    out.append(cells[row])
+        """The same as :meth:`read`, faster (:func:`kg.paths.reading.read_statements`)."""
+        read = read_statements(raw, on_disk)
+        self.cols = read.cols
+        self.index, self.pred_index, self.graph_index = read.index, read.pred_index, read.graph_index
+        self.literals += read.literals
+        self.blank += read.blank
+        self.membership_dates += read.membership_dates
 
     # --- assembly: one step per concern, each reading what the previous ones found --------------
     def finish(self, version: str) -> Projection:
@@ -541,25 +466,6 @@ def _kinds(iris: list[str], alive: bytearray, types: dict[int, tuple[str, ...]])
     return kinds
 
 
-_IRI_BYTE = ord("<")
-
-def _statement_queries(raw: ox.Store, scope: str, by_predicate: bool) -> list[tuple[str, bytes | None]]:
-    """The SELECT queries that read the statements of one graph (``scope``: ``GRAPH <g>``, or empty for the
-    default graph), each with the predicate it binds (None: ``?s ?p ?o``): one query, or one per predicate."""
-    if not by_predicate:
-        return [(f"SELECT ?s ?p ?o {{ {scope} {{ ?s ?p ?o }} }}", None)]
-    found = select(raw, f"SELECT DISTINCT ?p {{ {scope} {{ ?s ?p ?o }} }}")
-    names = sorted(str(row[0]) for row in found)
-    return [(f"SELECT ?s ?o {{ {scope} {{ ?s {name} ?o }} }}", name.encode()) for name in names]
-
-MEMBERSHIP_DATES = f"""SELECT DISTINCT ?member ?organisation (STR(?when) AS ?date) {{
-  ?m <{ORG}member> ?member ; <{ORG}organization> ?organisation .
-  {{ ?m <{BC}date> ?when }} UNION {{
-    ?m <{ORG}memberDuring>/(<{TIME}inside>|<{TIME}hasBeginning>) ?instant .
-    VALUES ?p {{ <{TIME}inXSDgYear> <{TIME}inXSDgYearMonth> <{TIME}inXSDDate> }} ?instant ?p ?when }}
-  FILTER(isIRI(?member) && isIRI(?organisation))
-}}"""
-"""When each membership held, by member and organisation (the earliest is kept)."""
 
 
 def _properties(
@@ -596,8 +502,8 @@ def _properties(
 def build_projection(store: Store, version: str | None = None) -> Projection:
     """Project the store's current content (every graph) into a :class:`Projection`.
 
-    The embedded Oxigraph store is read through a fast path (TSV written in Rust); any other
-    store through :meth:`Store.quads`.
+    The embedded Oxigraph store is read through a fast path (TSV written in Rust, :mod:`kg.paths.reading`); any
+    other store through :meth:`Store.quads`.
     """
     version = store.version if version is None else version
     raw = getattr(store, "raw", None)
@@ -605,7 +511,7 @@ def build_projection(store: Store, version: str | None = None) -> Projection:
         return projection_from_quads(store.quads(), version)
     with gc_paused():
         builder = _Builder()
-        builder.read_oxigraph(raw, on_disk=isinstance(store, OxigraphReads) and not store.in_memory)
+        builder.read_oxigraph(raw, isinstance(store, OxigraphReads) and not store.in_memory)
         return builder.finish(version)
 
 

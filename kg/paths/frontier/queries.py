@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 import pyoxigraph as ox
 
 from kg.namespaces import BC, OWL, PROCESS_TYPE, PROV, RDFS, ROLE, SH, TRACK
-from kg.paths.builder import MEMBERSHIP_DATES
 from kg.paths.projection import (
     ALT_LABELS,
     AUXILIARY_PREDICATES,
@@ -30,6 +29,7 @@ from kg.paths.projection import (
     SCHEMA_TYPES,
     kind_of,
 )
+from kg.paths.reading import MEMBERSHIP_DATES
 from kg.paths.relations import QUALIFIED_ROLES
 from kg.store.base import Term
 from kg.store.sparql_text import sparql_term
