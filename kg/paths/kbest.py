@@ -344,7 +344,9 @@ def cheapest(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, max
               banned_nodes: set[int], banned_edges: set[tuple[int, int]], clock: Clock,
               bound: float = math.inf, back: ToTarget | None = None) -> list[int] | None:
     """Cheapest path of at most ``max_hops`` hops: A* towards ``t`` with ``back``'s estimates (else bidirectional
-    Dijkstra), and the exact hop-bounded search only when the cheapest path overall is too long."""
+    Dijkstra), and the exact hop-bounded search only when the cheapest path overall is too long. Both run compiled
+    (:mod:`kg.paths.compiled`) on a projection a path worker readied, for a question with no node test and no
+    predicate set (the spur searches when ``back`` is the compiled backward search too)."""
     walk = compiled.walk_arrays(proj, tabs, make=False) if comp.node_ok is None and comp.pred_ok is None else None
     if back is not None and walk is not None and back.scratch is not None:
         path = compiled.spur_search(s, t, comp, walk, back, banned_nodes, banned_edges, bound, CUT_OFF_LOOK)
