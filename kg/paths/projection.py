@@ -252,9 +252,15 @@ def fold(text: str) -> str:
     >>> fold("Café  Ñandú-Straße")
     'cafe nandu strasse'
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    return " ".join(re.sub(r"[^\w]+", " ", bare).split())
+    if text.isascii():  # (most labels: NFKD leaves ASCII as it is, and it has no combining marks)
+        bare = text.casefold()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        bare = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join(_NON_WORD.sub(" ", bare).split())
+
+
+_NON_WORD = re.compile(r"[^\w]+")
 
 
 @dataclass(frozen=True)
