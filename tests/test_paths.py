@@ -477,11 +477,13 @@ def test_the_hop_bounded_search_finds_the_cheapest_path_within_its_hops(seed: in
 
 @settings(max_examples=200, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 30), until=st.floats(0.0, 30.0), directed=st.booleans(),
-       most=st.integers(1, 40))
+       most=st.integers(1, 40), exclude=st.sampled_from([(), ("cites",)]))
 def test_the_compiled_backward_search_finds_the_python_costs_and_ways(seed: int, n: int, until: float,
-                                                                       directed: bool, most: int) -> None:
+                                                                       directed: bool, most: int,
+                                                                       exclude: tuple[str, ...]) -> None:
     """The compiled backward search gives each thing the cost to the target the Python search gives (the radius
-    beyond it, or beyond the ``most`` things it settles), and its way to the target costs that much."""
+    beyond it, or beyond the ``most`` things it settles), and its way to the target costs that much; with a
+    predicate excluded too."""
     from kg.paths.backward import to_target
     from kg.paths.compiled import to_target_compiled, walk_arrays
     from kg.paths.ranking import node_cost
@@ -493,7 +495,8 @@ def test_the_compiled_backward_search_finds_the_python_costs_and_ways(seed: int,
     if len(nodes) < 2:
         return
     t = random.Random(seed).choice(nodes)
-    comp = compile_constraints(proj, Constraints(directed=directed), (t, t))
+    cons = Constraints(directed=directed, exclude_predicates=frozenset(EX + p for p in exclude))
+    comp = compile_constraints(proj, cons, (t, t))
     tabs = tables(proj)
     slow = to_target(proj, t, comp, tabs, until, Clock(10), most)
     walk = walk_arrays(proj, tabs)
@@ -512,14 +515,17 @@ def test_the_compiled_backward_search_finds_the_python_costs_and_ways(seed: int,
 
 
 @settings(max_examples=200, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(2, 30), directed=st.booleans())
-def test_the_compiled_first_path_is_the_python_one(seed: int, n: int, directed: bool) -> None:
-    """The compiled bidirectional Dijkstra finds the path the Python one finds (or none when it finds none)."""
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 30), directed=st.booleans(),
+       exclude=st.sampled_from([(), ("cites",)]))
+def test_the_compiled_first_path_is_the_python_one(seed: int, n: int, directed: bool, exclude: tuple[str, ...]) -> None:
+    """The compiled bidirectional Dijkstra finds the path the Python one finds (or none when it finds none), with
+    a predicate excluded too."""
     from kg.paths.compiled import first_path, walk_arrays
     from kg.paths.kbest import bidijkstra
     from kg.paths.walking import Clock
 
-    case = _random_pair(seed, n, n * 2, Constraints(directed=directed))
+    case = _random_pair(seed, n, n * 2, Constraints(directed=directed,
+                                                    exclude_predicates=frozenset(EX + p for p in exclude)))
     if case is None:
         return
     proj, s, t, comp = case
@@ -529,21 +535,24 @@ def test_the_compiled_first_path_is_the_python_one(seed: int, n: int, directed: 
 
 
 @settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(5, 25), directed=st.booleans())
-def test_the_k_best_paths_are_the_same_compiled_or_not(seed: int, n: int, directed: bool) -> None:
+@given(seed=st.integers(0, 10_000), n=st.integers(5, 25), directed=st.booleans(),
+       exclude=st.sampled_from([(), ("cites",)]))
+def test_the_k_best_paths_are_the_same_compiled_or_not(seed: int, n: int, directed: bool,
+                                                        exclude: tuple[str, ...]) -> None:
     """Whether the searches run in Python, compiled from the backward search on (``native``), or compiled
     throughout (a projection readied as a path worker readies a big one), the k best paths are the same."""
     from kg.paths.compiled import prepare
     from kg.paths.kbest import k_ranked
     from kg.paths.walking import Clock
 
-    case = _random_pair(seed, n, n * 3, Constraints(max_length=6, directed=directed))
+    cons = Constraints(max_length=6, directed=directed, exclude_predicates=frozenset(EX + p for p in exclude))
+    case = _random_pair(seed, n, n * 3, cons)
     if case is None:
         return
     proj, s, t, comp = case
     answers = [[(p.nodes, p.cost) for p in k_ranked(proj, s, t, comp, 5, Clock(10), tables(proj), None, native=native)]
                for native in (False, True)]
-    readied = _random_pair(seed, n, n * 3, Constraints(max_length=6, directed=directed))
+    readied = _random_pair(seed, n, n * 3, cons)
     assert readied is not None
     assert prepare(readied[0], least=0)
     proj, s, t, comp = readied
@@ -582,7 +591,8 @@ def _random_pair(seed: int, n: int, m: int, cons: Constraints) -> tuple[Any, int
     return proj, s, t, compile_constraints(proj, cons, (s, t))
 
 
-def _banned_case(seed: int, n: int, m: int, directed: bool, inward: bool) -> tuple[Any, ...] | None:
+def _banned_case(seed: int, n: int, m: int, directed: bool, inward: bool,
+                 exclude: tuple[str, ...] = ()) -> tuple[Any, ...] | None:
     """A random graph (``n`` things, ``m`` relations), two ends s and t, up to three banned things and some of s's
     relations banned (its outgoing ones, and with ``inward`` its incoming ones too), as a spur search sees them:
     (projection, s, t, compiled constraints, tables, banned things, banned relations); None if too small."""
@@ -593,7 +603,8 @@ def _banned_case(seed: int, n: int, m: int, directed: bool, inward: bool) -> tup
         return None
     rng = random.Random(seed)
     s, t = rng.sample(nodes, 2)
-    comp = compile_constraints(proj, Constraints(max_length=8, directed=directed), (s, t))
+    cons = Constraints(max_length=8, directed=directed, exclude_predicates=frozenset(EX + p for p in exclude))
+    comp = compile_constraints(proj, cons, (s, t))
     banned = set(rng.sample([v for v in nodes if v not in (s, t)], rng.randint(0, min(3, len(nodes) - 2))))
     out = [proj.out_dst[e] for e in range(proj.out_off[s], proj.out_off[s + 1])]
     out += [proj.in_src[e] for e in range(proj.in_off[s], proj.in_off[s + 1])] if inward else []
@@ -603,9 +614,10 @@ def _banned_case(seed: int, n: int, m: int, directed: bool, inward: bool) -> tup
 
 @settings(max_examples=300, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(4, 18), share=st.floats(0.0, 2.0), most=st.integers(1, 50),
-       directed=st.booleans(), native=st.booleans())
+       directed=st.booleans(), native=st.booleans(), exclude=st.sampled_from([(), ("cites",)]))
 def test_the_spur_search_finds_what_the_bidirectional_search_finds(seed: int, n: int, share: float, most: int,
-                                                                    directed: bool, native: bool) -> None:
+                                                                    directed: bool, native: bool,
+                                                                    exclude: tuple[str, ...]) -> None:
     """A spur search is A* with the costs of one backward search from the target as its estimate (grown to any
     radius, or cut at any size; in Python or compiled), and it stops where the way on from a thing is known and
     open: with things and relations banned, it must find a path exactly as cheap as the bidirectional Dijkstra
@@ -616,7 +628,7 @@ def test_the_spur_search_finds_what_the_bidirectional_search_finds(seed: int, n:
     from kg.paths.ranking import node_cost
     from kg.paths.walking import Clock
 
-    case = _banned_case(seed, n, n * 2, directed, inward=False)
+    case = _banned_case(seed, n, n * 2, directed, inward=False, exclude=exclude)
     if case is None:
         return
     proj, s, t, comp, tabs, banned, banned_edges = case

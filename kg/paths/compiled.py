@@ -1,7 +1,7 @@
 """The k-best searches' hot loops compiled to machine code (numba, :mod:`kg.paths.kernels`): the first path
 (bidirectional Dijkstra), the backward search from the target, and each spur search (the walled-off test, then
 A* towards the target). Used on big projections (:data:`COMPILED_FROM` relations or more, readied by
-:func:`prepare`) for questions with no node test and no predicate set; they find what
+:func:`prepare`) for questions with no node test (predicate sets are followed); they find what
 :func:`kg.paths.kbest.bidijkstra`, :func:`kg.paths.backward.to_target`, :func:`kg.paths.kbest.cut_off` and
 :func:`kg.paths.kbest.astar` find in Python (property tests check it), 10–20 times faster.
 
@@ -61,16 +61,32 @@ class Walk:
     out_off: np.ndarray
     out_dst: np.ndarray
     out_cost: np.ndarray
+    out_pred: np.ndarray
     in_off: np.ndarray
     in_src: np.ndarray
     in_cost: np.ndarray
+    in_pred: np.ndarray
     pen: np.ndarray
     half: np.ndarray
     ordered: bool
+    predicates: int
 
     def channels(self, directed: bool, outward: bool) -> tuple[int, int]:
         """(first channel, how many): 0 is along the relations, 1 against them."""
         return (0, 2) if not directed else ((0, 1) if outward else (1, 1))
+
+    def allowed(self, comp: Compiled) -> np.ndarray:
+        """Per predicate id, whether a question's relations may follow it (its predicate set, or all)."""
+        if comp.pred_ok is None:
+            return np.ones(max(self.predicates, 1), dtype=np.uint8)
+        allowed = np.zeros(max(self.predicates, 1), dtype=np.uint8)
+        allowed[np.fromiter(comp.pred_ok, np.int64, len(comp.pred_ok))] = 1
+        return allowed
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The channels' arrays as the loops take them: offsets, ends, costs, predicates, along then against."""
+        return (self.out_off, self.out_dst, self.out_cost, self.out_pred, self.in_off, self.in_src, self.in_cost,
+                self.in_pred)
 
 
 @dataclass
@@ -83,6 +99,7 @@ class Scratch:
     banned: np.ndarray  # 0
     touched: np.ndarray
     into_t: np.ndarray  # inf but for t's neighbours
+    allowed: np.ndarray  # per predicate: the question's predicate set
 
 
 def walk_arrays(proj: Projection, tabs: Tables, make: bool = True) -> Walk | None:
@@ -104,8 +121,9 @@ def _walk(proj: Projection, tabs: Tables) -> Walk:
         else pred_cost[ints(proj.out_pred)]
     in_cost = np.asarray(tabs.in_cost, dtype=np.float64) if tabs.in_cost is not None \
         else pred_cost[ints(proj.in_pred)]
-    return Walk(ints(proj.out_off), ints(proj.out_dst), out_cost, ints(proj.in_off), ints(proj.in_src), in_cost,
-                np.asarray(tabs.node_pen, dtype=np.float64), np.asarray(tabs.half_pen, dtype=np.float64), tabs.ordered)
+    return Walk(ints(proj.out_off), ints(proj.out_dst), out_cost, ints(proj.out_pred), ints(proj.in_off),
+                ints(proj.in_src), in_cost, ints(proj.in_pred), np.asarray(tabs.node_pen, dtype=np.float64),
+                np.asarray(tabs.half_pen, dtype=np.float64), tabs.ordered, len(proj.predicates))
 
 
 def prepare(proj: Projection, least: int = COMPILED_FROM) -> bool:
@@ -132,40 +150,43 @@ def warm() -> None:
     off = np.array([0, 1, 1], np.int32)
     dst = np.array([1], np.int32)
     cost = np.ones(1)
+    pred = np.zeros(1, np.int32)
+    allowed = np.ones(1, np.uint8)
     zero = np.zeros(2)
+    channels = (off, dst, cost, pred, off, dst, cost, pred)
     loops = _loops()
-    est, toward = loops.backward(1, 0, 2, off, dst, cost, off, dst, cost, zero, 10.0, 100)[:2]
-    loops.walled_off(0, 1, 1, 1, off, dst, off, dst, np.zeros(2, np.uint8), np.zeros(0, np.int64),
-                     np.zeros(0, np.int64), 64)
-    loops.bidijkstra(0, 1, 0, 2, 0, 2, off, dst, cost, off, dst, cost, zero, True)
-    loops.astar(0, 1, 0, 2, off, dst, cost, off, dst, cost, zero, est, 10.0, toward, np.ones(2),
-                np.zeros(2, np.uint8), np.zeros(0, np.int64), np.zeros(0, np.int64), math.inf, True,
-                np.full(2, math.inf), np.full(2, -1, np.int32), np.zeros(2, np.uint8), np.zeros(2, np.int32))
+    est, toward = loops.backward(1, 0, 2, *channels, allowed, zero, 10.0, 100)[:2]
+    loops.walled_off(0, 1, 1, 1, off, dst, pred, off, dst, pred, allowed, np.zeros(2, np.uint8),
+                     np.zeros(0, np.int64), np.zeros(0, np.int64), 64)
+    loops.bidijkstra(0, 1, 0, 2, 0, 2, *channels, allowed, zero, True)
+    loops.astar(0, 1, 0, 2, *channels, allowed, zero, est, 10.0, toward, np.ones(2), np.zeros(2, np.uint8),
+                np.zeros(0, np.int64), np.zeros(0, np.int64), math.inf, True, np.full(2, math.inf),
+                np.full(2, -1, np.int32), np.zeros(2, np.uint8), np.zeros(2, np.int32))
 
 
 def to_target_compiled(proj: Projection, t: int, comp: Compiled, tabs: Tables, until: float, walk: Walk,
                        most: int = 1 << 62) -> ToTarget:
-    """The backward search of :func:`kg.paths.backward.to_target` (no node test, no predicate set), compiled."""
+    """The backward search of :func:`kg.paths.backward.to_target` (a question with no node test), compiled."""
     first, count = walk.channels(comp.directed, outward=False)
-    estimate, toward, radius = _loops().backward(t, first, count, walk.out_off, walk.out_dst, walk.out_cost,
-                                                 walk.in_off, walk.in_src, walk.in_cost, walk.pen, until, most)
+    allowed = walk.allowed(comp)
+    estimate, toward, radius = _loops().backward(t, first, count, *walk.arrays(), allowed, walk.pen, until, most)
     into_t = into_target(proj, t, comp, tabs)
     n = len(walk.pen)
     dense = np.full(n, math.inf)
     if into_t:
         dense[np.fromiter(into_t, np.int64, len(into_t))] = np.fromiter(into_t.values(), np.float64, len(into_t))
     scratch = Scratch(np.full(n, math.inf), np.full(n, -1, np.int32), np.zeros(n, np.uint8), np.zeros(n, np.uint8),
-                      np.zeros(n, np.int32), dense)
+                      np.zeros(n, np.int32), dense, allowed)
     return ToTarget(estimate, float(radius), toward, into_t, scratch)
 
 
 def first_path(s: int, t: int, comp: Compiled, walk: Walk) -> list[int] | None:
-    """The cheapest path from ``s`` to ``t`` (no bans, no node test, no predicate set), as
-    :func:`kg.paths.kbest.bidijkstra` finds it, compiled; None if there is none."""
+    """The cheapest path from ``s`` to ``t`` (no bans, no node test), as :func:`kg.paths.kbest.bidijkstra` finds
+    it, compiled; None if there is none."""
     first, count = walk.channels(comp.directed, outward=True)
     back_first, back_count = walk.channels(comp.directed, outward=False)
-    found = _loops().bidijkstra(s, t, first, count, back_first, back_count, walk.out_off, walk.out_dst,
-                                walk.out_cost, walk.in_off, walk.in_src, walk.in_cost, walk.half, walk.ordered)
+    found = _loops().bidijkstra(s, t, first, count, back_first, back_count, *walk.arrays(), walk.allowed(comp),
+                                walk.half, walk.ordered)
     return found.tolist() if len(found) else None
 
 
@@ -183,13 +204,13 @@ def spur_search(s: int, t: int, comp: Compiled, walk: Walk, back: ToTarget, bann
     banned_from, banned_to = np.ascontiguousarray(edges[:, 0]), np.ascontiguousarray(edges[:, 1])
     scratch.banned[banned] = 1
     try:
-        if loops.walled_off(s, t, back_first, back_count, walk.out_off, walk.out_dst, walk.in_off, walk.in_src,
-                            scratch.banned, banned_from, banned_to, look):
+        if loops.walled_off(s, t, back_first, back_count, walk.out_off, walk.out_dst, walk.out_pred, walk.in_off,
+                            walk.in_src, walk.in_pred, scratch.allowed, scratch.banned, banned_from, banned_to,
+                            look):
             return None
-        found = loops.astar(s, t, first, count, walk.out_off, walk.out_dst, walk.out_cost, walk.in_off, walk.in_src,
-                       walk.in_cost, walk.pen, back.estimate, back.radius, back.toward, scratch.into_t,
-                       scratch.banned, banned_from, banned_to, bound,
-                       walk.ordered, scratch.g, scratch.parent, scratch.closed, scratch.touched)
+        found = loops.astar(s, t, first, count, *walk.arrays(), scratch.allowed, walk.pen, back.estimate,
+                            back.radius, back.toward, scratch.into_t, scratch.banned, banned_from, banned_to, bound,
+                            walk.ordered, scratch.g, scratch.parent, scratch.closed, scratch.touched)
     finally:
         scratch.banned[banned] = 0
     return found.tolist() if len(found) else None

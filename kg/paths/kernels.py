@@ -1,13 +1,15 @@
 """The compiled loops of :mod:`kg.paths.compiled` (numba, machine code kept in ``__pycache__``).
 
 Channel c of a thing v: relations ``off_c[v] .. off_c[v + 1] - 1``, to ``dst_c[e]`` at ``cost_c[e]`` (0: along the
-relations, 1: against them); ``first`` and ``count`` say which channels a search follows. Call them through
+relations, 1: against them), along predicate ``pred_c[e]``, followed only where ``allowed[pred_c[e]]``; ``first``
+and ``count`` say which channels a search follows. Call them through
 :mod:`kg.paths.compiled`, which documents what they find.
 
 >>> import numpy as np
 >>> off, dst, cost = np.array([0, 1, 1], np.int32), np.array([1], np.int32), np.ones(1)
->>> estimate, toward, radius = backward(1, 1, 1, off, dst, cost, np.array([0, 0, 1], np.int32),
-...                                     np.array([0], np.int32), cost, np.zeros(2), 10.0, 100)
+>>> pred, allowed = np.zeros(1, np.int32), np.ones(1, np.uint8)
+>>> estimate, toward, radius = backward(1, 1, 1, off, dst, cost, pred, np.array([0, 0, 1], np.int32),
+...                                     np.array([0], np.int32), cost, pred, allowed, np.zeros(2), 10.0, 100)
 >>> estimate.tolist(), toward.tolist(), radius
 ([1.0, 0.0], [1, -1], 10.0)
 """
@@ -20,7 +22,7 @@ from numba import njit
 
 
 @njit(cache=True)
-def backward(t, first, count, off0, dst0, cost0, off1, dst1, cost1, pen, until, most):
+def backward(t, first, count, off0, dst0, cost0, pred0, off1, dst1, cost1, pred1, allowed, pen, until, most):
     """Dijkstra from t against the channels: (estimate, toward, radius) as kg.paths.backward.to_target gives."""
     n = len(pen)
     dist = np.full(n, math.inf)
@@ -41,10 +43,10 @@ def backward(t, first, count, off0, dst0, cost0, off1, dst1, cost1, pen, until, 
         if through + 1.0 >= until:
             continue
         for c in range(first, first + count):
-            off, dst, hop = (off0, dst0, cost0) if c == 0 else (off1, dst1, cost1)
+            off, dst, hop, pred = (off0, dst0, cost0, pred0) if c == 0 else (off1, dst1, cost1, pred1)
             for e in range(off[v], off[v + 1]):
                 w = dst[e]
-                if settled[w]:
+                if settled[w] or not allowed[pred[e]]:
                     continue
                 new = through + hop[e]
                 if new < until and new < dist[w]:
@@ -70,8 +72,8 @@ def _banned_edge(v, w, banned_from, banned_to):
 
 
 @njit(cache=True)
-def astar(s, t, first, count, off0, dst0, cost0, off1, dst1, cost1, pen, estimate, radius, toward,
-           into_t, banned, banned_from, banned_to, bound, ordered, g, parent, closed, touched):
+def astar(s, t, first, count, off0, dst0, cost0, pred0, off1, dst1, cost1, pred1, allowed, pen, estimate,
+          radius, toward, into_t, banned, banned_from, banned_to, bound, ordered, g, parent, closed, touched):
     """A* from s to t as kg.paths.kbest.astar; the path (empty if none cheaper than bound). Leaves the scratch
     arrays (g, parent, closed) as it found them."""
     ntouched = 0
@@ -118,14 +120,14 @@ def astar(s, t, first, count, off0, dst0, cost0, off1, dst1, cost1, pen, estimat
         limit = min(bound, best_t)
         room = limit - cost - 1.0  # a neighbour whose penalty reaches this is too dear
         for c in range(first, first + count):
-            off, dst, hops = (off0, dst0, cost0) if c == 0 else (off1, dst1, cost1)
+            off, dst, hops, pred = (off0, dst0, cost0, pred0) if c == 0 else (off1, dst1, cost1, pred1)
             for e in range(off[v], off[v + 1]):
                 w = dst[e]
                 if pen[w] >= room:
                     if ordered:
                         break  # neighbours come least connected first: the rest cost at least as much
                     continue
-                if w == t or closed[w] or banned[w]:
+                if w == t or closed[w] or banned[w] or not allowed[pred[e]]:
                     continue
                 if check_edges and _banned_edge(v, w, banned_from, banned_to):
                     continue
@@ -168,7 +170,8 @@ def astar(s, t, first, count, off0, dst0, cost0, off1, dst1, cost1, pen, estimat
 
 
 @njit(cache=True)
-def walled_off(s, t, first, count, off0, dst0, off1, dst1, banned, banned_from, banned_to, most):
+def walled_off(s, t, first, count, off0, dst0, pred0, off1, dst1, pred1, allowed, banned, banned_from, banned_to,
+               most):
     """Whether the bans wall t off from s, as kg.paths.kbest.cut_off says (walking back from t along the
     channels, which here are the ones against the search's direction)."""
     seen = [np.int64(t)]
@@ -176,9 +179,11 @@ def walled_off(s, t, first, count, off0, dst0, off1, dst1, banned, banned_from, 
     while len(todo) > 0:
         v = todo.pop()
         for c in range(first, first + count):
-            off, dst = (off0, dst0) if c == 0 else (off1, dst1)
+            off, dst, pred = (off0, dst0, pred0) if c == 0 else (off1, dst1, pred1)
             for e in range(off[v], off[v + 1]):
                 w = dst[e]
+                if not allowed[pred[e]]:
+                    continue
                 if w == s:
                     if not _banned_edge(s, v, banned_from, banned_to):
                         return False
@@ -200,8 +205,8 @@ def walled_off(s, t, first, count, off0, dst0, off1, dst1, banned, banned_from, 
 
 
 @njit(cache=True)
-def bidijkstra(s, t, first, count, back_first, back_count, off0, dst0, cost0, off1, dst1, cost1, half,
-               ordered):
+def bidijkstra(s, t, first, count, back_first, back_count, off0, dst0, cost0, pred0, off1, dst1, cost1, pred1,
+               allowed, half, ordered):
     """The cheapest path from s to t, with no bans, as kg.paths.kbest.bidijkstra finds it (empty if none):
     side 0 follows the channels from ``first``, side 1 those from ``back_first``."""
     n = len(half)
@@ -229,14 +234,14 @@ def bidijkstra(s, t, first, count, back_first, back_count, off0, dst0, cost0, of
         room = best - base - 1.0 - top_other
         c0, nc = (first, count) if side == 0 else (back_first, back_count)
         for c in range(c0, c0 + nc):
-            off, dst, hops = (off0, dst0, cost0) if c == 0 else (off1, dst1, cost1)
+            off, dst, hops, pred = (off0, dst0, cost0, pred0) if c == 0 else (off1, dst1, cost1, pred1)
             for e in range(off[v], off[v + 1]):
                 w = dst[e]
                 if half[w] >= room:
                     if ordered:
                         break  # neighbours come least connected first: the rest cost at least as much
                     continue
-                if done[side, w]:
+                if done[side, w] or not allowed[pred[e]]:
                     continue
                 new = base + hops[e] + (0.0 if w in (s, t) else half[w])
                 there = dist[1 - side, w]
