@@ -477,13 +477,15 @@ def test_the_hop_bounded_search_finds_the_cheapest_path_within_its_hops(seed: in
 
 @settings(max_examples=200, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 30), until=st.floats(0.0, 30.0), directed=st.booleans(),
-       most=st.integers(1, 40), exclude=st.sampled_from([(), ("cites",)]))
+       most=st.integers(1, 40), exclude=st.sampled_from([(), ("cites",)]), hubs=st.sampled_from([None, 3]),
+       avoid=st.booleans())
 def test_the_compiled_backward_search_finds_the_python_costs_and_ways(seed: int, n: int, until: float,
                                                                        directed: bool, most: int,
-                                                                       exclude: tuple[str, ...]) -> None:
+                                                                       exclude: tuple[str, ...], hubs: int | None,
+                                                                       avoid: bool) -> None:
     """The compiled backward search gives each thing the cost to the target the Python search gives (the radius
     beyond it, or beyond the ``most`` things it settles), and its way to the target costs that much; with a
-    predicate excluded too."""
+    predicate excluded, hubs avoided and a thing avoided too."""
     from kg.paths.backward import to_target
     from kg.paths.compiled import to_target_compiled, walk_arrays
     from kg.paths.ranking import node_cost
@@ -495,7 +497,8 @@ def test_the_compiled_backward_search_finds_the_python_costs_and_ways(seed: int,
     if len(nodes) < 2:
         return
     t = random.Random(seed).choice(nodes)
-    cons = Constraints(directed=directed, exclude_predicates=frozenset(EX + p for p in exclude))
+    cons = Constraints(directed=directed, exclude_predicates=frozenset(EX + p for p in exclude), max_degree=hubs,
+                       avoid=frozenset(nodes[:1] if avoid else ()))
     comp = compile_constraints(proj, cons, (t, t))
     tabs = tables(proj)
     slow = to_target(proj, t, comp, tabs, until, Clock(10), most)
@@ -516,15 +519,16 @@ def test_the_compiled_backward_search_finds_the_python_costs_and_ways(seed: int,
 
 @settings(max_examples=200, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 30), directed=st.booleans(),
-       exclude=st.sampled_from([(), ("cites",)]))
-def test_the_compiled_first_path_is_the_python_one(seed: int, n: int, directed: bool, exclude: tuple[str, ...]) -> None:
+       exclude=st.sampled_from([(), ("cites",)]), hubs=st.sampled_from([None, 3]))
+def test_the_compiled_first_path_is_the_python_one(seed: int, n: int, directed: bool, exclude: tuple[str, ...],
+                                                   hubs: int | None) -> None:
     """The compiled bidirectional Dijkstra finds the path the Python one finds (or none when it finds none), with
     a predicate excluded too."""
     from kg.paths.compiled import first_path, walk_arrays
     from kg.paths.kbest import bidijkstra
     from kg.paths.walking import Clock
 
-    case = _random_pair(seed, n, n * 2, Constraints(directed=directed,
+    case = _random_pair(seed, n, n * 2, Constraints(directed=directed, max_degree=hubs,
                                                     exclude_predicates=frozenset(EX + p for p in exclude)))
     if case is None:
         return
@@ -536,16 +540,17 @@ def test_the_compiled_first_path_is_the_python_one(seed: int, n: int, directed: 
 
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(5, 25), directed=st.booleans(),
-       exclude=st.sampled_from([(), ("cites",)]))
+       exclude=st.sampled_from([(), ("cites",)]), hubs=st.sampled_from([None, 4]))
 def test_the_k_best_paths_are_the_same_compiled_or_not(seed: int, n: int, directed: bool,
-                                                        exclude: tuple[str, ...]) -> None:
+                                                        exclude: tuple[str, ...], hubs: int | None) -> None:
     """Whether the searches run in Python, compiled from the backward search on (``native``), or compiled
     throughout (a projection readied as a path worker readies a big one), the k best paths are the same."""
     from kg.paths.compiled import prepare
     from kg.paths.kbest import k_ranked
     from kg.paths.walking import Clock
 
-    cons = Constraints(max_length=6, directed=directed, exclude_predicates=frozenset(EX + p for p in exclude))
+    cons = Constraints(max_length=6, directed=directed, exclude_predicates=frozenset(EX + p for p in exclude),
+                       max_degree=hubs)
     case = _random_pair(seed, n, n * 3, cons)
     if case is None:
         return
@@ -591,8 +596,8 @@ def _random_pair(seed: int, n: int, m: int, cons: Constraints) -> tuple[Any, int
     return proj, s, t, compile_constraints(proj, cons, (s, t))
 
 
-def _banned_case(seed: int, n: int, m: int, directed: bool, inward: bool,
-                 exclude: tuple[str, ...] = ()) -> tuple[Any, ...] | None:
+def _banned_case(seed: int, n: int, m: int, directed: bool, inward: bool, exclude: tuple[str, ...] = (),
+                 hubs: int | None = None) -> tuple[Any, ...] | None:
     """A random graph (``n`` things, ``m`` relations), two ends s and t, up to three banned things and some of s's
     relations banned (its outgoing ones, and with ``inward`` its incoming ones too), as a spur search sees them:
     (projection, s, t, compiled constraints, tables, banned things, banned relations); None if too small."""
@@ -603,7 +608,8 @@ def _banned_case(seed: int, n: int, m: int, directed: bool, inward: bool,
         return None
     rng = random.Random(seed)
     s, t = rng.sample(nodes, 2)
-    cons = Constraints(max_length=8, directed=directed, exclude_predicates=frozenset(EX + p for p in exclude))
+    cons = Constraints(max_length=8, directed=directed, exclude_predicates=frozenset(EX + p for p in exclude),
+                       max_degree=hubs)
     comp = compile_constraints(proj, cons, (s, t))
     banned = set(rng.sample([v for v in nodes if v not in (s, t)], rng.randint(0, min(3, len(nodes) - 2))))
     out = [proj.out_dst[e] for e in range(proj.out_off[s], proj.out_off[s + 1])]
@@ -614,10 +620,11 @@ def _banned_case(seed: int, n: int, m: int, directed: bool, inward: bool,
 
 @settings(max_examples=300, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(4, 18), share=st.floats(0.0, 2.0), most=st.integers(1, 50),
-       directed=st.booleans(), native=st.booleans(), exclude=st.sampled_from([(), ("cites",)]))
+       directed=st.booleans(), native=st.booleans(), exclude=st.sampled_from([(), ("cites",)]),
+       hubs=st.sampled_from([None, 3]))
 def test_the_spur_search_finds_what_the_bidirectional_search_finds(seed: int, n: int, share: float, most: int,
                                                                     directed: bool, native: bool,
-                                                                    exclude: tuple[str, ...]) -> None:
+                                                                    exclude: tuple[str, ...], hubs: int | None) -> None:
     """A spur search is A* with the costs of one backward search from the target as its estimate (grown to any
     radius, or cut at any size; in Python or compiled), and it stops where the way on from a thing is known and
     open: with things and relations banned, it must find a path exactly as cheap as the bidirectional Dijkstra
@@ -628,7 +635,7 @@ def test_the_spur_search_finds_what_the_bidirectional_search_finds(seed: int, n:
     from kg.paths.ranking import node_cost
     from kg.paths.walking import Clock
 
-    case = _banned_case(seed, n, n * 2, directed, inward=False, exclude=exclude)
+    case = _banned_case(seed, n, n * 2, directed, inward=False, exclude=exclude, hubs=hubs)
     if case is None:
         return
     proj, s, t, comp, tabs, banned, banned_edges = case

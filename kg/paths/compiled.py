@@ -1,7 +1,8 @@
 """The k-best searches' hot loops compiled to machine code (numba, :mod:`kg.paths.kernels`): the first path
 (bidirectional Dijkstra), the backward search from the target, and each spur search (the walled-off test, then
 A* towards the target). Used on big projections (:data:`COMPILED_FROM` relations or more, readied by
-:func:`prepare`) for questions with no node test (predicate sets are followed); they find what
+:func:`prepare`) for the questions they :func:`covers` (any predicate set; of the node tests, avoided things and a
+degree cap); they find what
 :func:`kg.paths.kbest.bidijkstra`, :func:`kg.paths.backward.to_target`, :func:`kg.paths.kbest.cut_off` and
 :func:`kg.paths.kbest.astar` find in Python (property tests check it), 10–20 times faster.
 
@@ -68,6 +69,7 @@ class Walk:
     in_pred: np.ndarray
     pen: np.ndarray
     half: np.ndarray
+    degree: np.ndarray
     ordered: bool
     predicates: int
 
@@ -82,6 +84,20 @@ class Walk:
         allowed = np.zeros(max(self.predicates, 1), dtype=np.uint8)
         allowed[np.fromiter(comp.pred_ok, np.int64, len(comp.pred_ok))] = 1
         return allowed
+
+    def passes(self, comp: Compiled) -> np.ndarray:
+        """Per thing, whether it passes a question's node test (:func:`covers` says which tests are data)."""
+        passes = np.ones(len(self.pen), dtype=np.uint8)
+        cut = comp.node_cut
+        if comp.node_ok is None or cut is None:
+            return passes
+        if cut.max_degree is not None:
+            passes[self.degree > cut.max_degree] = 0
+        if cut.avoid:
+            passes[np.fromiter(cut.avoid, np.int64, len(cut.avoid))] = 0
+        if cut.ends:
+            passes[np.fromiter(cut.ends, np.int64, len(cut.ends))] = 1  # the ends always pass
+        return passes
 
     def arrays(self) -> tuple[np.ndarray, ...]:
         """The channels' arrays as the loops take them: offsets, ends, costs, predicates, along then against."""
@@ -100,6 +116,13 @@ class Scratch:
     touched: np.ndarray
     into_t: np.ndarray  # inf but for t's neighbours
     allowed: np.ndarray  # per predicate: the question's predicate set
+    passes: np.ndarray  # per thing: the question's node test
+
+
+def covers(comp: Compiled) -> bool:
+    """Whether the compiled loops can answer a question so constrained: any predicate set, and a node test only of
+    avoided things and a degree cap (kinds and dates stay in Python)."""
+    return comp.node_ok is None or comp.node_cut is not None
 
 
 def walk_arrays(proj: Projection, tabs: Tables, make: bool = True) -> Walk | None:
@@ -123,7 +146,7 @@ def _walk(proj: Projection, tabs: Tables) -> Walk:
         else pred_cost[ints(proj.in_pred)]
     return Walk(ints(proj.out_off), ints(proj.out_dst), out_cost, ints(proj.out_pred), ints(proj.in_off),
                 ints(proj.in_src), in_cost, ints(proj.in_pred), np.asarray(tabs.node_pen, dtype=np.float64),
-                np.asarray(tabs.half_pen, dtype=np.float64), tabs.ordered, len(proj.predicates))
+                np.asarray(tabs.half_pen, dtype=np.float64), ints(proj.degree), tabs.ordered, len(proj.predicates))
 
 
 def prepare(proj: Projection, least: int = COMPILED_FROM) -> bool:
@@ -152,41 +175,43 @@ def warm() -> None:
     cost = np.ones(1)
     pred = np.zeros(1, np.int32)
     allowed = np.ones(1, np.uint8)
+    passes = np.ones(2, np.uint8)
     zero = np.zeros(2)
     channels = (off, dst, cost, pred, off, dst, cost, pred)
     loops = _loops()
-    est, toward = loops.backward(1, 0, 2, *channels, allowed, zero, 10.0, 100)[:2]
-    loops.walled_off(0, 1, 1, 1, off, dst, pred, off, dst, pred, allowed, np.zeros(2, np.uint8),
+    est, toward = loops.backward(1, 0, 2, *channels, allowed, passes, zero, 10.0, 100)[:2]
+    loops.walled_off(0, 1, 1, 1, off, dst, pred, off, dst, pred, allowed, passes, np.zeros(2, np.uint8),
                      np.zeros(0, np.int64), np.zeros(0, np.int64), 64)
-    loops.bidijkstra(0, 1, 0, 2, 0, 2, *channels, allowed, zero, True)
-    loops.astar(0, 1, 0, 2, *channels, allowed, zero, est, 10.0, toward, np.ones(2), np.zeros(2, np.uint8),
+    loops.bidijkstra(0, 1, 0, 2, 0, 2, *channels, allowed, passes, zero, True)
+    loops.astar(0, 1, 0, 2, *channels, allowed, passes, zero, est, 10.0, toward, np.ones(2), np.zeros(2, np.uint8),
                 np.zeros(0, np.int64), np.zeros(0, np.int64), math.inf, True, np.full(2, math.inf),
                 np.full(2, -1, np.int32), np.zeros(2, np.uint8), np.zeros(2, np.int32))
 
 
 def to_target_compiled(proj: Projection, t: int, comp: Compiled, tabs: Tables, until: float, walk: Walk,
                        most: int = 1 << 62) -> ToTarget:
-    """The backward search of :func:`kg.paths.backward.to_target` (a question with no node test), compiled."""
+    """The backward search of :func:`kg.paths.backward.to_target` (a question :func:`covers`), compiled."""
     first, count = walk.channels(comp.directed, outward=False)
-    allowed = walk.allowed(comp)
-    estimate, toward, radius = _loops().backward(t, first, count, *walk.arrays(), allowed, walk.pen, until, most)
+    allowed, passes = walk.allowed(comp), walk.passes(comp)
+    estimate, toward, radius = _loops().backward(t, first, count, *walk.arrays(), allowed, passes, walk.pen, until,
+                                                 most)
     into_t = into_target(proj, t, comp, tabs)
     n = len(walk.pen)
     dense = np.full(n, math.inf)
     if into_t:
         dense[np.fromiter(into_t, np.int64, len(into_t))] = np.fromiter(into_t.values(), np.float64, len(into_t))
     scratch = Scratch(np.full(n, math.inf), np.full(n, -1, np.int32), np.zeros(n, np.uint8), np.zeros(n, np.uint8),
-                      np.zeros(n, np.int32), dense, allowed)
+                      np.zeros(n, np.int32), dense, allowed, passes)
     return ToTarget(estimate, float(radius), toward, into_t, scratch)
 
 
 def first_path(s: int, t: int, comp: Compiled, walk: Walk) -> list[int] | None:
-    """The cheapest path from ``s`` to ``t`` (no bans, no node test), as :func:`kg.paths.kbest.bidijkstra` finds
-    it, compiled; None if there is none."""
+    """The cheapest path from ``s`` to ``t`` (no bans; a question :func:`covers`), as
+    :func:`kg.paths.kbest.bidijkstra` finds it, compiled; None if there is none."""
     first, count = walk.channels(comp.directed, outward=True)
     back_first, back_count = walk.channels(comp.directed, outward=False)
     found = _loops().bidijkstra(s, t, first, count, back_first, back_count, *walk.arrays(), walk.allowed(comp),
-                                walk.half, walk.ordered)
+                                walk.passes(comp), walk.half, walk.ordered)
     return found.tolist() if len(found) else None
 
 
@@ -205,10 +230,11 @@ def spur_search(s: int, t: int, comp: Compiled, walk: Walk, back: ToTarget, bann
     scratch.banned[banned] = 1
     try:
         if loops.walled_off(s, t, back_first, back_count, walk.out_off, walk.out_dst, walk.out_pred, walk.in_off,
-                            walk.in_src, walk.in_pred, scratch.allowed, scratch.banned, banned_from, banned_to,
-                            look):
+                            walk.in_src, walk.in_pred, scratch.allowed, scratch.passes, scratch.banned, banned_from,
+                            banned_to, look):
             return None
-        found = loops.astar(s, t, first, count, *walk.arrays(), scratch.allowed, walk.pen, back.estimate,
+        found = loops.astar(s, t, first, count, *walk.arrays(), scratch.allowed, scratch.passes, walk.pen,
+                            back.estimate,
                             back.radius, back.toward, scratch.into_t, scratch.banned, banned_from, banned_to, bound,
                             walk.ordered, scratch.g, scratch.parent, scratch.closed, scratch.touched)
     finally:

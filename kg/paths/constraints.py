@@ -36,6 +36,16 @@ DATE_RE = re.compile(r"^-?\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 @dataclass(frozen=True)
+class NodeCut:
+    """A node test made only of things to avoid and a degree cap (the ends always pass), as data: compiled searches
+    turn it into an array (:mod:`kg.paths.compiled`)."""
+
+    avoid: frozenset[int]
+    max_degree: int | None
+    ends: frozenset[int]
+
+
+@dataclass(frozen=True)
 class Compiled:
     """Constraints resolved against one projection: predicate ids and a node test."""
 
@@ -43,6 +53,8 @@ class Compiled:
     node_ok: Callable[[int], bool] | None
     directed: bool
     max_length: int
+    node_cut: NodeCut | None = None
+    """``node_ok`` as data, when it is only avoided things and a degree cap."""
 
 
 def expand_curie(name: str, prefixes: dict[str, str] | None = None) -> str:
@@ -230,5 +242,8 @@ def compile_constraints(proj: Projection, cons: Constraints, ends: tuple[int, in
                 ok = cache[v] = v in ends_set or all(test(v) for test in tests)
             return ok
 
-    return Compiled(pred_ok, node_ok, cons.directed, cons.max_length)
+    cut = None
+    if tests and not (cons.include_kinds or cons.exclude_kinds or cons.after or cons.before):
+        cut = NodeCut(frozenset(cons.avoid), cons.max_degree, frozenset(ends))
+    return Compiled(pred_ok, node_ok, cons.directed, cons.max_length, cut)
 

@@ -326,11 +326,11 @@ safeguard, ten times as far for a loop ten times as fast."""
 def backward(proj: Projection, t: int, comp: Compiled, tabs: Tables, first_cost: float, clock: Clock,
              native: bool | None = None) -> ToTarget:
     """The backward search from ``t`` for the spur searches of one question whose cheapest path costs
-    ``first_cost``: compiled (:mod:`kg.paths.compiled`) when the question has no node test and the path worker
-    readied the projection for it (:func:`kg.paths.compiled.prepare`; a question never waits
+    ``first_cost``: compiled (:mod:`kg.paths.compiled`) when the compiled loops cover its constraints and the path
+    worker readied the projection for it (:func:`kg.paths.compiled.prepare`; a question never waits
     for that), or ``native`` asks for it (readied now if need be); else in Python."""
     walk = None
-    if native is not False and comp.node_ok is None:
+    if native is not False and compiled.covers(comp):
         walk = compiled.walk_arrays(proj, tabs, make=native is True)
     if walk is not None:
         found = compiled.to_target_compiled(proj, t, comp, tabs, COMPILED_SHARE * first_cost, walk,
@@ -345,9 +345,9 @@ def cheapest(proj: Projection, s: int, t: int, comp: Compiled, tabs: Tables, max
               bound: float = math.inf, back: ToTarget | None = None) -> list[int] | None:
     """Cheapest path of at most ``max_hops`` hops: A* towards ``t`` with ``back``'s estimates (else bidirectional
     Dijkstra), and the exact hop-bounded search only when the cheapest path overall is too long. Both run compiled
-    (:mod:`kg.paths.compiled`) on a projection a path worker readied, for a question with no node test (the spur
-    searches when ``back`` is the compiled backward search too)."""
-    walk = compiled.walk_arrays(proj, tabs, make=False) if comp.node_ok is None else None
+    (:mod:`kg.paths.compiled`) on a projection a path worker readied, for a question whose constraints they cover
+    (the spur searches when ``back`` is the compiled backward search too)."""
+    walk = compiled.walk_arrays(proj, tabs, make=False) if compiled.covers(comp) else None
     if back is not None and walk is not None and back.scratch is not None:
         path = compiled.spur_search(s, t, comp, walk, back, banned_nodes, banned_edges, bound, CUT_OFF_LOOK)
         clock.check()

@@ -1,15 +1,16 @@
 """The compiled loops of :mod:`kg.paths.compiled` (numba, machine code kept in ``__pycache__``).
 
 Channel c of a thing v: relations ``off_c[v] .. off_c[v + 1] - 1``, to ``dst_c[e]`` at ``cost_c[e]`` (0: along the
-relations, 1: against them), along predicate ``pred_c[e]``, followed only where ``allowed[pred_c[e]]``; ``first``
-and ``count`` say which channels a search follows. Call them through
-:mod:`kg.paths.compiled`, which documents what they find.
+relations, 1: against them), along predicate ``pred_c[e]``, followed only where ``allowed[pred_c[e]]`` and to a
+thing that ``passes`` (the question's node test); ``first`` and ``count`` say which channels a search follows.
+Call them through :mod:`kg.paths.compiled`, which documents what they find.
 
 >>> import numpy as np
 >>> off, dst, cost = np.array([0, 1, 1], np.int32), np.array([1], np.int32), np.ones(1)
 >>> pred, allowed = np.zeros(1, np.int32), np.ones(1, np.uint8)
 >>> estimate, toward, radius = backward(1, 1, 1, off, dst, cost, pred, np.array([0, 0, 1], np.int32),
-...                                     np.array([0], np.int32), cost, pred, allowed, np.zeros(2), 10.0, 100)
+...                                     np.array([0], np.int32), cost, pred, allowed, np.ones(2, np.uint8),
+...                                     np.zeros(2), 10.0, 100)
 >>> estimate.tolist(), toward.tolist(), radius
 ([1.0, 0.0], [1, -1], 10.0)
 """
@@ -22,7 +23,8 @@ from numba import njit
 
 
 @njit(cache=True)
-def backward(t, first, count, off0, dst0, cost0, pred0, off1, dst1, cost1, pred1, allowed, pen, until, most):
+def backward(t, first, count, off0, dst0, cost0, pred0, off1, dst1, cost1, pred1, allowed, passes, pen, until,
+             most):
     """Dijkstra from t against the channels: (estimate, toward, radius) as kg.paths.backward.to_target gives."""
     n = len(pen)
     dist = np.full(n, math.inf)
@@ -46,7 +48,7 @@ def backward(t, first, count, off0, dst0, cost0, pred0, off1, dst1, cost1, pred1
             off, dst, hop, pred = (off0, dst0, cost0, pred0) if c == 0 else (off1, dst1, cost1, pred1)
             for e in range(off[v], off[v + 1]):
                 w = dst[e]
-                if settled[w] or not allowed[pred[e]]:
+                if settled[w] or not allowed[pred[e]] or not passes[w]:
                     continue
                 new = through + hop[e]
                 if new < until and new < dist[w]:
@@ -72,7 +74,7 @@ def _banned_edge(v, w, banned_from, banned_to):
 
 
 @njit(cache=True)
-def astar(s, t, first, count, off0, dst0, cost0, pred0, off1, dst1, cost1, pred1, allowed, pen, estimate,
+def astar(s, t, first, count, off0, dst0, cost0, pred0, off1, dst1, cost1, pred1, allowed, passes, pen, estimate,
           radius, toward, into_t, banned, banned_from, banned_to, bound, ordered, g, parent, closed, touched):
     """A* from s to t as kg.paths.kbest.astar; the path (empty if none cheaper than bound). Leaves the scratch
     arrays (g, parent, closed) as it found them."""
@@ -127,7 +129,7 @@ def astar(s, t, first, count, off0, dst0, cost0, pred0, off1, dst1, cost1, pred1
                     if ordered:
                         break  # neighbours come least connected first: the rest cost at least as much
                     continue
-                if w == t or closed[w] or banned[w] or not allowed[pred[e]]:
+                if w == t or closed[w] or banned[w] or not allowed[pred[e]] or not passes[w]:
                     continue
                 if check_edges and _banned_edge(v, w, banned_from, banned_to):
                     continue
@@ -170,8 +172,8 @@ def astar(s, t, first, count, off0, dst0, cost0, pred0, off1, dst1, cost1, pred1
 
 
 @njit(cache=True)
-def walled_off(s, t, first, count, off0, dst0, pred0, off1, dst1, pred1, allowed, banned, banned_from, banned_to,
-               most):
+def walled_off(s, t, first, count, off0, dst0, pred0, off1, dst1, pred1, allowed, passes, banned, banned_from,
+               banned_to, most):
     """Whether the bans wall t off from s, as kg.paths.kbest.cut_off says (walking back from t along the
     channels, which here are the ones against the search's direction)."""
     seen = [np.int64(t)]
@@ -188,7 +190,7 @@ def walled_off(s, t, first, count, off0, dst0, pred0, off1, dst1, pred1, allowed
                     if not _banned_edge(s, v, banned_from, banned_to):
                         return False
                     continue
-                if banned[w] or _banned_edge(w, v, banned_from, banned_to):
+                if banned[w] or _banned_edge(w, v, banned_from, banned_to) or not passes[w]:
                     continue
                 known = False
                 for x in seen:
@@ -206,7 +208,7 @@ def walled_off(s, t, first, count, off0, dst0, pred0, off1, dst1, pred1, allowed
 
 @njit(cache=True)
 def bidijkstra(s, t, first, count, back_first, back_count, off0, dst0, cost0, pred0, off1, dst1, cost1, pred1,
-               allowed, half, ordered):
+               allowed, passes, half, ordered):
     """The cheapest path from s to t, with no bans, as kg.paths.kbest.bidijkstra finds it (empty if none):
     side 0 follows the channels from ``first``, side 1 those from ``back_first``."""
     n = len(half)
@@ -241,7 +243,7 @@ def bidijkstra(s, t, first, count, back_first, back_count, off0, dst0, cost0, pr
                     if ordered:
                         break  # neighbours come least connected first: the rest cost at least as much
                     continue
-                if done[side, w] or not allowed[pred[e]]:
+                if done[side, w] or not allowed[pred[e]] or not passes[w]:
                     continue
                 new = base + hops[e] + (0.0 if w in (s, t) else half[w])
                 there = dist[1 - side, w]
