@@ -52,8 +52,6 @@ class Statements:
     """(subject, predicate, object, graph) of the qualifications (``prov:qualifiedX`` and their parts)."""
     membership_dates: list[tuple[str, str, str]] = field(default_factory=list)
     """(member, organisation, date) of the dated memberships."""
-    literal_cells: tuple[list[bytes], list[bytes], list[bytes]] = field(default_factory=lambda: ([], [], []))
-    """(subject, predicate, literal) cells of the literals, parsed at the end."""
 
 
 def read_statements(raw: ox.Store, on_disk: bool) -> Statements:
@@ -63,16 +61,17 @@ def read_statements(raw: ox.Store, on_disk: bool) -> Statements:
     pred_index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
     graph_index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
     literal_predicates = {f"<{p}>".encode(): p for p in LITERAL_PREDICATES}
+    literal_cells: tuple[list[bytes], list[bytes], list[bytes]] = ([], [], [])  # parsed together at the end
     # in IRI order: the same data gives the same node ids on every build (comparable runs of the benches)
     graphs = sorted((g for g in raw.named_graphs() if isinstance(g, ox.NamedNode)), key=lambda g: g.value)
     for graph in [None, *graphs]:  # queries per graph: no graph column to write and read back
         gid = graph_index[f"<{graph.value}>".encode() if graph is not None else b""]
         for query, predicate in _statement_queries(raw, f"GRAPH {graph}" if graph is not None else "", on_disk):
-            _read_rows(read, select_tsv(raw, query), predicate, gid, (index, pred_index), set(literal_predicates))
-    subjects, preds, cells = read.literal_cells
+            _read_rows(read, select_tsv(raw, query), predicate, gid, (index, pred_index), set(literal_predicates),
+                       literal_cells)
+    subjects, preds, cells = literal_cells
     for subject, pred, (value, lang) in zip(subjects, preds, tsv_literals(cells), strict=True):
         read.literals.append((subject.decode()[1:-1], literal_predicates[pred], value, lang))
-    read.literal_cells = ([], [], [])
     values = " ".join(f"<{p}>" for p in sorted(QUALIFIED.keys() | QUALIFIER_TARGETS | {PROV + "hadRole"}))
     for row in select(raw, f"SELECT ?s ?p ?o ?g {{ GRAPH ?g {{ ?s ?p ?o }} VALUES ?p {{ {values} }} }}"):
         s, p, o, g = row
@@ -112,9 +111,9 @@ def _interned(table: defaultdict[bytes, int], cells: list[bytes]) -> np.ndarray:
 
 
 def _read_rows(read: Statements, text: bytes, predicate: bytes | None, gid: int, tables: Tables,
-               literal_predicates: set[bytes]) -> None:
+               literal_predicates: set[bytes], literal_cells: tuple[list[bytes], list[bytes], list[bytes]]) -> None:
     """One TSV result of :func:`_statement_queries`: its relations into the columns (graph ``gid``), the cells of
-    its literals of :data:`LITERAL_PREDICATES` onto ``read.literal_cells``."""
+    its literals of :data:`LITERAL_PREDICATES` onto ``literal_cells`` (subjects, predicates, literals)."""
     index, pred_index = tables
     s_col, p_col, o_col, g_col = read.cols
     for (s, p, o), relations, literals in tsv_rows(text, predicate):
@@ -127,7 +126,7 @@ def _read_rows(read: Statements, text: bytes, predicate: bytes | None, gid: int,
         g_col.fromlist([gid] * len(rows))
         wanted = [pred_index[name] for name in literal_predicates if name in pred_index]
         for row in np.flatnonzero(literals & np.isin(p_ids, wanted)).tolist():
-            for out, cells in zip(read.literal_cells, (s, p, o), strict=True):
+            for out, cells in zip(literal_cells, (s, p, o), strict=True):
                 out.append(cells[row])
 
 
