@@ -96,6 +96,10 @@ class Started:
     ready_s: float | None = None
     restart_ready_s: float | None = None
     """``/ready`` again after a restart on the same store (the embedded store reads its projection file back)."""
+    index_s: float | None = None
+    """``backchannel index`` on the store (the path projection built and written beside it, as ``load`` does)."""
+    indexed_ready_s: float | None = None
+    """``/ready`` of the first start after ``backchannel index`` (no projection file written by a server before)."""
     rss_up_mib: float | None = None
     rss_ready_mib: float | None = None
     workers_mib: float | None = None

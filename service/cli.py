@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from kg.cli import base as kg_cli
+from kg.cli import loading as cli_loading
 from kg.cli import paths as cli_paths
 from kg.cli import queries as cli_queries
 from kg.settings import Settings
@@ -52,6 +53,7 @@ def make_parser() -> tuple[argparse.ArgumentParser, dict[str, kg_cli.Handler]]:
     handlers = kg_cli.register(sub)
     handlers |= cli_queries.register(sub)
     handlers |= cli_paths.register(sub)
+    handlers |= cli_loading.register(sub)
     p = sub.add_parser("serve", help="serve the graph over HTTP",
                        description="Serve SPARQL, the Graph Store Protocol, linked data, paths and the web UI.")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
