@@ -109,3 +109,14 @@ def test_a_file_that_does_not_parse_is_reported(tmp_path: Path) -> None:
 def test_load_needs_a_store_on_disk(nquads: Path) -> None:
     done = backchannel(":memory:", "load", str(nquads))
     assert done.returncode != 0 and "needs the embedded store on disk" in done.stderr
+
+
+def test_a_store_held_by_a_server_is_not_loaded_and_the_message_says_what_to_do(tmp_path: Path, nquads: Path) -> None:
+    location = tmp_path / "store"
+    held = OxigraphStore(location)  # as a running server holds it
+    try:
+        done = backchannel(location, "load", str(nquads))
+        assert done.returncode != 0 and "Graph Store Protocol" in done.stderr, done.stderr
+        assert len(held.raw) == 0
+    finally:
+        held.close()

@@ -23,19 +23,25 @@ import sys
 import time
 from pathlib import Path
 
-from kg.cli.base import Handler, open_from
+from kg.cli.base import Handler
 from kg.paths.engines import PathEngines
 from kg.paths.files import ProjectionFiles, folder_of
 from kg.settings import Settings
 from kg.store.base import StoreError
 from kg.store.embedded import OxigraphStore
+from kg.store.factory import store_from_settings
 from kg.store.formats import GRAPH_TYPES, format_for_file, media_type_for
 from kg.store.readonly import open_snapshot
 
 
 def _on_disk(settings: Settings, command: str) -> OxigraphStore:
     """The configured store, which must be the embedded store on disk (else exit with a message)."""
-    store = open_from(settings)
+    try:
+        store = store_from_settings(settings)
+    except StoreError as err:
+        served = " (while a server holds the store, send data through the Graph Store Protocol: POST /store with " \
+                 "the write token)" if "lock" in str(err).lower() else ""
+        raise SystemExit(f"backchannel {command}: {err}{served}") from None
     if not isinstance(store, OxigraphStore) or store.in_memory:
         store.close()
         raise SystemExit(f"backchannel {command}: needs the embedded store on disk (--store DIR or "
