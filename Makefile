@@ -37,7 +37,8 @@ test-remote: install  ## only the service tests on the remote backend (an oxigra
 test-virtuoso: install  ## optional: integration tests against Debian's virtuoso-opensource (apt-get install it first)
 	BACKCHANNEL_TEST_VIRTUOSO=1 $(BIN)/python -m pytest tests/test_remote_virtuoso.py $(PYTEST_ARGS)
 
-install: $(STAMP) $(COMPILED)
+install: $(STAMP) $(COMPILED)  ## (and our modules' bytecode: no process compiles them again, PYTHONDONTWRITEBYTECODE or not)
+	$(BIN)/python -m compileall -q kg service
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)

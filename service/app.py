@@ -131,9 +131,10 @@ def warm_up(state: AppState, freeze: bool = False) -> None:
     (:func:`service.http.memory.freeze_start_up`). Runs in a thread at start-up; a failure is only logged
     (``/ready`` reports it, and the first question tries again)."""
     try:
+        # the path worker first (what /ready waits for): on a big graph the two below take seconds of CPU
+        problem, _ = state.path_workers.readiness()
         name_index(state).suggest("warm up")  # the index, and numpy's first search
         catalogue(state)  # the names the suggestions are shown by
-        problem, _ = state.path_workers.readiness()
     except Exception as err:  # noqa: BLE001 - the workers may be closing, or the store failing: /ready tells
         log.info("not warmed up: %s", err)
         return
