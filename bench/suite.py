@@ -418,4 +418,6 @@ def section_notes(results: Results, section: str) -> list[str]:
             "answers, and on the embedded store the path projection is built; the frontier engine, chosen for a "
             "remote store, builds none); \"restarted\": a second `backchannel serve` on the same embedded store, "
             "which reads the projection back from the file the first one wrote (`kg/paths/files.py`); "
+            "\"backchannel index\": that file removed, the projection built and written by `backchannel index` (what "
+            "`backchannel load` does after loading), then the first `backchannel serve` after it; "
             "`oxigraph serve` to its first answer to `ASK {}`. Ratios above 1: we take longer."]

@@ -89,6 +89,9 @@ def test_triples_go_to_the_graph_named(tmp_path: Path) -> None:
     (["load", "--format", "png", "{nq}"], "unknown format 'png'"),
     (["load", "--graph", "http://example.org/g", "{nq}"], "--graph is for triples"),
     (["load", "{dir}/missing.nq"], "no file"),
+    (["load", "{dir}"], "no file"),
+    (["load", "--format", "ttl", "--graph", "not an iri", "{dir}/people.png"], "must be an absolute IRI"),
+    (["load", "--format", "ttl", "--graph", "people", "{dir}/people.png"], "must be an absolute IRI"),
 ])
 def test_a_load_that_cannot_be_done_says_why_and_loads_nothing(tmp_path: Path, nquads: Path, args: list[str],
                                                                 says: str) -> None:

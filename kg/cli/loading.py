@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from kg.cli.base import Handler
 from kg.paths.engines import PathEngines
 from kg.paths.files import ProjectionFiles, folder_of
@@ -95,15 +97,22 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    missing = [file for file in args.files if not Path(file).is_file()]
+    if missing:
+        print(f"backchannel load: no file {missing[0]!r}", file=sys.stderr)
+        return 2
     try:
         plan = [(file, media_type_of(file, args.format)) for file in args.files]
     except ValueError as err:
         print(f"backchannel load: {err}", file=sys.stderr)
         return 2
+    try:
+        if args.graph:
+            ox.NamedNode(args.graph)
+    except ValueError as err:
+        print(f"backchannel load: --graph {args.graph!r} must be an absolute IRI ({err})", file=sys.stderr)
+        return 2
     for file, media in plan:
-        if not Path(file).is_file():
-            print(f"backchannel load: no file {file!r}", file=sys.stderr)
-            return 2
         if args.graph and GRAPH_TYPES[media].supports_datasets:
             print(f"backchannel load: {file} holds quads (their graphs are named in the file): --graph is for "
                   "triples", file=sys.stderr)
