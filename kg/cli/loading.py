@@ -7,8 +7,9 @@ that projection takes ~15 s of CPU to read out of RocksDB; once it is on disk, t
 time a restart takes. ``backchannel index`` builds it alone, for a store filled another way.
 
 The projection file is named by the content of the store's table files, so the load first lets the store settle:
-a full compaction (``optimize``), then an open and close that drops the log of the load. Otherwise the server's
-first open would rename the content and build the projection again.
+a full compaction (``optimize``); the index then opens the store again, which drops the log of the load. Without
+the compaction the server's first opens would rewrite the table files, find no file of that name and build the
+projection again.
 
 >>> import argparse
 >>> sub = argparse.ArgumentParser(prog="backchannel").add_subparsers(dest="command")
@@ -26,14 +27,13 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.cli.base import Handler
-from kg.paths.engines import PathEngines
-from kg.paths.files import ProjectionFiles, folder_of
+from kg.cli.paths import path_engines
+from kg.paths.files import folder_of
 from kg.settings import Settings
 from kg.store.base import StoreError
 from kg.store.embedded import OxigraphStore
 from kg.store.factory import store_from_settings
 from kg.store.formats import GRAPH_TYPES, format_for_file, media_type_for
-from kg.store.readonly import open_snapshot
 
 
 def _on_disk(settings: Settings, command: str) -> OxigraphStore:
@@ -72,13 +72,11 @@ def media_type_of(file: str, given: str | None) -> str:
 def index_store(settings: Settings) -> str:
     """Build the path projection of the configured on-disk store and write its file (as the server's path workers
     read it: from a checkpoint); answer what was done, in a sentence."""
+    if not settings.paths_projection_files:
+        return "nothing to index: projection files are turned off (BACKCHANNEL_PATHS_PROJECTION_FILES)"
     store = _on_disk(settings, "index")
     try:
-        snapshot = store.snapshot()
-        files = ProjectionFiles.of_store(folder_of(store.location), snapshot.path)
-        if files is None:
-            raise SystemExit(f"backchannel index: {snapshot.path} is not a RocksDB folder")
-        engines = PathEngines(open_snapshot(snapshot, store.version), settings, files=files)
+        engines = path_engines(store, settings)
         if engines.choice() != "memory":
             return ("nothing to index: paths on this store use the frontier search (its size passes "
                     "paths_memory_max_triples, or paths_engine says so)")
@@ -86,7 +84,8 @@ def index_store(settings: Settings) -> str:
         projection = engines.memory.projection()
         built = engines.memory.projections.builds > 0
         return (f"{'built' if built else 'found'} the path projection ({projection.edge_count:,} relations among "
-                f"{len(projection.iris):,} things) in {time.perf_counter() - started:.1f} s: {files.path}")
+                f"{len(projection.iris):,} things) in {time.perf_counter() - started:.1f} s, beside the store in "
+                f"{folder_of(store.location)}")
     finally:
         store.close()
 

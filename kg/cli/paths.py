@@ -50,18 +50,23 @@ def _fail(command: str, err: Exception) -> int:
     return 1 if isinstance(err, (UnknownThing, AmbiguousName)) else 2
 
 
-def _engine(store: Store, settings: Settings) -> PathEngine:
-    """The engine the settings choose. On an on-disk store its projection is read from the file a server or an
-    earlier command wrote, or built and written there (:mod:`kg.paths.files`: the next command or start reads
-    it back); elsewhere it is built without the web's warm-ups."""
+def path_engines(store: Store, settings: Settings) -> PathEngines:
+    """The path engines of ``store`` for a command. On an on-disk store the projection is read from the file a
+    server or an earlier command wrote, or built and written there (:mod:`kg.paths.files`: the next command or
+    start reads it back); elsewhere it is built without the web's warm-ups."""
     if settings.paths_projection_files and isinstance(store, OxigraphStore) and not store.in_memory:
         # read as a server's path workers read it: from a checkpoint, opened read-only, which names the file (a
         # full read of the store itself may compact its tables, and a server would then look for another name)
         snapshot = store.snapshot()
         files = ProjectionFiles.of_store(folder_of(store.location), snapshot.path)
         if files is not None:
-            return PathEngines(open_snapshot(snapshot, store.version), settings, files=files).engine()
-    return PathEngines(store, settings, ProjectionCache(store)).engine()
+            return PathEngines(open_snapshot(snapshot, store.version), settings, files=files)
+    return PathEngines(store, settings, ProjectionCache(store))
+
+
+def _engine(store: Store, settings: Settings) -> PathEngine:
+    """The engine the settings choose (see :func:`path_engines`)."""
+    return path_engines(store, settings).engine()
 
 
 def cmd_path(args: argparse.Namespace, settings: Settings) -> int:
