@@ -4,6 +4,7 @@ bulk, and the path projection is built with them, under the name a server's firs
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,9 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
-def backchannel(store: Path | str, *args: str) -> subprocess.CompletedProcess[str]:
+def backchannel(store: Path | str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "service.cli", "--store", str(store), *args],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+                          capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env=None if env is None else {**os.environ, **env})
 
 
 @pytest.fixture()
@@ -123,3 +125,10 @@ def test_a_store_held_by_a_server_is_not_loaded_and_the_message_says_what_to_do(
         assert len(held.raw) == 0
     finally:
         held.close()
+
+
+def test_with_projection_files_turned_off_the_load_says_it_wrote_none(tmp_path: Path, nquads: Path) -> None:
+    location = tmp_path / "store"
+    done = backchannel(location, "load", str(nquads), env={"BACKCHANNEL_PATHS_PROJECTION_FILES": "false"})
+    assert done.returncode == 0 and "projection files are turned off" in done.stdout, done.stderr
+    assert projection_files(location) == []
