@@ -91,6 +91,7 @@ def test_triples_go_to_the_graph_named(tmp_path: Path) -> None:
     (["load", "--format", "png", "{nq}"], "unknown format 'png'"),
     (["load", "--graph", "http://example.org/g", "{nq}"], "--graph is for triples"),
     (["load", "{dir}/missing.nq"], "no file"),
+    (["load", "--format", "nt", "{dir}/people.nt.gz"], "is compressed"),
     (["load", "{dir}"], "no file"),
     (["load", "--format", "ttl", "--graph", "not an iri", "{dir}/people.png"], "must be an absolute IRI"),
     (["load", "--format", "ttl", "--graph", "people", "{dir}/people.png"], "must be an absolute IRI"),
@@ -98,6 +99,7 @@ def test_triples_go_to_the_graph_named(tmp_path: Path) -> None:
 def test_a_load_that_cannot_be_done_says_why_and_loads_nothing(tmp_path: Path, nquads: Path, args: list[str],
                                                                 says: str) -> None:
     (tmp_path / "people.png").write_bytes(b"\x89PNG")
+    (tmp_path / "people.nt.gz").write_bytes(b"\x1f\x8b")
     location = tmp_path / "store"
     done = backchannel(location, *(a.format(dir=tmp_path, nq=nquads) for a in args))
     assert done.returncode == 2 and says in done.stderr, done.stderr

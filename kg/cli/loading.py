@@ -56,7 +56,13 @@ def media_type_of(file: str, given: str | None) -> str:
 
     >>> media_type_of("a.nq", None), media_type_of("data", "turtle"), media_type_of("x", "application/trig")
     ('application/n-quads', 'text/turtle', 'application/trig')
+    >>> media_type_of("dump.nq.gz", None)
+    Traceback (most recent call last):
+    ValueError: 'dump.nq.gz' is compressed: the loader reads plain RDF files (decompress it first, e.g. gunzip -k)
     """
+    if file.lower().endswith((".gz", ".bz2", ".xz", ".zst", ".zip")):
+        raise ValueError(f"{file!r} is compressed: the loader reads plain RDF files (decompress it first, e.g. "
+                         "gunzip -k)")
     if given:
         media = media_type_for(given, GRAPH_TYPES) or format_for_file(f"x.{given}")
         if media is None or media not in GRAPH_TYPES:
@@ -133,9 +139,10 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
             print(f"backchannel load: {file} ({media}) in {time.perf_counter() - started:.1f} s")
         started = time.perf_counter()
         store.raw.optimize()  # a full compaction: the table files a server will find (see the module's text)
-        print(f"backchannel load: {len(store.raw) - before:,} quads added ({len(store.raw):,} in the store); "
+        after = len(store.raw)  # (a full scan on disk: counted once)
+        print(f"backchannel load: {after - before:,} quads added ({after:,} in the store); "
               f"compacted in {time.perf_counter() - started:.1f} s")
-    except StoreError as err:
+    except (StoreError, OSError) as err:  # the compaction can fail too (a full disk)
         print(f"backchannel load: {err}", file=sys.stderr)
         return 2
     finally:
