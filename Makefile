@@ -46,8 +46,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,bench]'
 	touch $(STAMP)
 
-$(COMPILED): $(STAMP) kg/paths/kernels.py  ## the compiled path searches, kept in numba's cache (kg/paths/compiled.py)
-	$(BIN)/python -c "from kg.paths.compiled import warm; warm()"
+$(COMPILED): $(STAMP) kg/paths/kernels.py kg/paths/tsv_kernel.py  ## the compiled path searches and build loop, kept in numba's cache
+	$(BIN)/python -c "from kg.paths import compiled, tsv_compiled; compiled.warm(); tsv_compiled.warm()"
 	mkdir -p $(dir $(COMPILED)) && touch $(COMPILED)
 
 assets: $(ASSETS)  ## web assets from the npm registry (pinned by package-lock.json)

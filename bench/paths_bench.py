@@ -5,7 +5,9 @@
 One run: generate a graph with hubs (preferential attachment), load it into an embedded
 OxigraphStore, then measure
 
-- the projection: build time and memory (peak and retained RSS growth of the process);
+- the projection: build time and memory (peak and retained RSS growth of the process), numba loaded before (a
+  path worker of a big graph loads it for the compiled build and searches: its CPU and memory are a row of their
+  own);
 - shortest path in-process, p50/p99 over random reachable pairs: unconstrained, with a predicate
   excluded, and avoiding hubs (max_degree at the 99th percentile); k=5 (Yen);
 - the same shortest paths through HTTP (``backchannel serve`` as deployed, in its own process, on an on-disk
@@ -39,7 +41,7 @@ from pathlib import Path
 import httpx
 
 from bench import live, native
-from kg.paths import compiled
+from kg.paths import compiled, tsv_compiled
 from kg.paths.builder import build_projection
 from kg.paths.constraints import make_constraints
 from kg.paths.influence import scores
@@ -184,6 +186,11 @@ def _run(folder: Path, edges: int, pairs_count: int,
     store.bulk_load(str(data), "application/n-quads")
     info["load"] = f"generated and bulk-loaded {len(store):,} quads in {time.perf_counter() - started:.1f} s"
     try:
+        # numba, once per process: the compiled build and the k-best searches of a path worker both need it
+        before, cpu0 = rss_kib(), time.process_time()
+        tsv_compiled.warm()
+        rows.append(("numba and the build's compiled loop loaded (once per process: CPU, memory)",
+                     f"{time.process_time() - cpu0:.2f} s, {(rss_kib() - before) / 1024:.0f} MiB", "", ""))
         # projection: time, peak and retained memory
         gc.collect()
         before = rss_kib()

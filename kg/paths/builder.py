@@ -140,9 +140,10 @@ class _Builder:
             o_col.extend(map(index.__getitem__, objects))
             g_col.extend(map(graph_index.__getitem__, graph_names))
 
-    def read_oxigraph(self, raw: ox.Store, on_disk: bool = False) -> None:
-        """The same as :meth:`read`, faster (:func:`kg.paths.reading.read_statements`)."""
-        read = read_statements(raw, on_disk)
+    def read_oxigraph(self, raw: ox.Store, on_disk: bool = False, compiled: bool | None = None) -> None:
+        """The same as :meth:`read`, faster (:func:`kg.paths.reading.read_statements`, in compiled code if
+        ``compiled``; by default for a big store)."""
+        read = read_statements(raw, on_disk, compiled)
         self.cols = read.cols
         self.index, self.pred_index, self.graph_index = read.index, read.pred_index, read.graph_index
         self.literals += read.literals
@@ -499,11 +500,11 @@ def _properties(
     return out
 
 
-def build_projection(store: Store, version: str | None = None) -> Projection:
+def build_projection(store: Store, version: str | None = None, compiled: bool | None = None) -> Projection:
     """Project the store's current content (every graph) into a :class:`Projection`.
 
-    The embedded Oxigraph store is read through a fast path (TSV written in Rust, :mod:`kg.paths.reading`); any
-    other store through :meth:`Store.quads`.
+    The embedded Oxigraph store is read through a fast path (TSV written in Rust, :mod:`kg.paths.reading`; read in
+    compiled code if ``compiled``, by default for a big store); any other store through :meth:`Store.quads`.
     """
     version = store.version if version is None else version
     raw = getattr(store, "raw", None)
@@ -511,7 +512,7 @@ def build_projection(store: Store, version: str | None = None) -> Projection:
         return projection_from_quads(store.quads(), version)
     with gc_paused():
         builder = _Builder()
-        builder.read_oxigraph(raw, isinstance(store, OxigraphReads) and not store.in_memory)
+        builder.read_oxigraph(raw, isinstance(store, OxigraphReads) and not store.in_memory, compiled)
         return builder.finish(version)
 
 

@@ -24,13 +24,15 @@ import array
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyoxigraph as ox
 
 from kg.namespaces import BC, ORG, PROV, TIME
 from kg.paths.projection import LITERAL_PREDICATES, QUALIFIED, QUALIFIER_TARGETS
-from kg.paths.tsv import select, select_tsv, tsv_literals, tsv_rows, unbracket
+from kg.paths.tsv import literal_lines, select, select_tsv, tsv_literals, tsv_rows, unbracket
+from kg.paths.tsv_compiled import LITERAL, RELATION, Terms, read_tsv
 
 _IRI, _BLANK = ord("<"), ord("_")
 
@@ -54,24 +56,20 @@ class Statements:
     """(member, organisation, date) of the dated memberships."""
 
 
-def read_statements(raw: ox.Store, on_disk: bool) -> Statements:
-    """Every graph's relations and the literals and qualifications the build needs, from ``raw``."""
-    read = Statements()
-    index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)  # b"<iri>" (blank nodes dropped later)
-    pred_index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
-    graph_index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
-    literal_predicates = {f"<{p}>".encode(): p for p in LITERAL_PREDICATES}
-    literal_cells: tuple[list[bytes], list[bytes], list[bytes]] = ([], [], [])  # parsed together at the end
+COMPILED_FROM = 100_000
+"""Stores of this many quads or more are read by compiled code (:mod:`kg.paths.tsv_compiled`): ~3 s less CPU a
+million relations, against ~0.6 s to load numba and its cached code."""
+
+
+def read_statements(raw: ox.Store, on_disk: bool, compiled: bool | None = None) -> Statements:
+    """Every graph's relations and the literals and qualifications the build needs, from ``raw``: read in compiled
+    code if ``compiled`` (by default, for a store of :data:`COMPILED_FROM` quads or more). Both ways read the same
+    statements; the node ids may differ (both number the things in an order fixed by the data)."""
+    if compiled is None:
+        compiled = _holds(raw, COMPILED_FROM)
     # in IRI order: the same data gives the same node ids on every build (comparable runs of the benches)
     graphs = sorted((g for g in raw.named_graphs() if isinstance(g, ox.NamedNode)), key=lambda g: g.value)
-    for graph in [None, *graphs]:  # queries per graph: no graph column to write and read back
-        gid = graph_index[f"<{graph.value}>".encode() if graph is not None else b""]
-        for query, predicate in _statement_queries(raw, f"GRAPH {graph}" if graph is not None else "", on_disk):
-            _read_rows(read, select_tsv(raw, query), predicate, gid, (index, pred_index), set(literal_predicates),
-                       literal_cells)
-    subjects, preds, cells = literal_cells
-    for subject, pred, (value, lang) in zip(subjects, preds, tsv_literals(cells), strict=True):
-        read.literals.append((subject.decode()[1:-1], literal_predicates[pred], value, lang))
+    read = _relations_compiled(raw, graphs, on_disk) if compiled else _relations(raw, graphs, on_disk)
     values = " ".join(f"<{p}>" for p in sorted(QUALIFIED.keys() | QUALIFIER_TARGETS | {PROV + "hadRole"}))
     for row in select(raw, f"SELECT ?s ?p ?o ?g {{ GRAPH ?g {{ ?s ?p ?o }} VALUES ?p {{ {values} }} }}"):
         s, p, o, g = row
@@ -80,12 +78,94 @@ def read_statements(raw: ox.Store, on_disk: bool) -> Statements:
     for row in select(raw, MEMBERSHIP_DATES, union=True):
         member, organisation, date = row
         read.membership_dates.append((member.value, organisation.value, date.value))
+    return read
+
+
+def _holds(raw: ox.Store, count: int) -> bool:
+    """Whether ``raw`` holds ``count`` quads or more: a query that stops there (``len`` reads them all).
+
+    >>> store = ox.Store(); store.add(ox.Quad(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/p"), ox.Literal(1)))
+    >>> _holds(store, 1), _holds(store, 2)
+    (True, False)
+    """
+    query = f"SELECT ?s {{ {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }} }} OFFSET {count - 1} LIMIT 1"
+    return any(True for _ in select(raw, query))
+
+
+_LITERAL_PREDICATES = {f"<{p}>".encode(): p for p in LITERAL_PREDICATES}
+
+
+def _relations(raw: ox.Store, graphs: list[ox.NamedNode], on_disk: bool) -> Statements:
+    """The relations and literals of :func:`read_statements`, split and numbered in Python (C underneath)."""
+    read = Statements()
+    index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)  # b"<iri>" (blank nodes dropped later)
+    pred_index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
+    graph_index: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
+    literal_cells: tuple[list[bytes], list[bytes], list[bytes]] = ([], [], [])  # parsed together at the end
+    for graph in [None, *graphs]:  # queries per graph: no graph column to write and read back
+        gid = graph_index[f"<{graph.value}>".encode() if graph is not None else b""]
+        for query, predicate in _statement_queries(raw, f"GRAPH {graph}" if graph is not None else "", on_disk):
+            _read_rows(read, select_tsv(raw, query), predicate, gid, (index, pred_index), set(_LITERAL_PREDICATES),
+                       literal_cells)
+    subjects, preds, cells = literal_cells
+    for subject, pred, (value, lang) in zip(subjects, preds, tsv_literals(cells), strict=True):
+        read.literals.append((subject.decode()[1:-1], _LITERAL_PREDICATES[pred], value, lang))
     _keep(read, index, np.frombuffer(bytes(key[0] == _IRI for key in index), dtype=bool), (0, 2))
     used = np.zeros(len(pred_index), dtype=bool)
     used[np.frombuffer(read.cols[1], dtype=np.int32)] = True
     _keep(read, pred_index, used, (1,))
     read.index, read.pred_index, read.graph_index = map(unbracket, (index, pred_index, graph_index))
     return read
+
+
+def _relations_compiled(raw: ox.Store, graphs: list[ox.NamedNode], on_disk: bool) -> Statements:
+    """The relations and literals of :func:`read_statements`, read and numbered in compiled code."""
+    read = Statements()
+    nodes, preds = Terms(), Terms()
+    columns: tuple[list[np.ndarray], ...] = ([], [], [], [])
+    literal_rows: tuple[list[np.ndarray], list[np.ndarray], list[bytes]] = ([], [], [])  # subjects, predicates, lines
+    graph_names = ["", *(graph.value for graph in graphs)]
+    for gid, graph in enumerate([None, *graphs]):
+        for query, predicate in _statement_queries(raw, f"GRAPH {graph}" if graph is not None else "", on_disk):
+            pid = None if predicate is None else preds.add(predicate)
+            rows = read_tsv(select_tsv(raw, query), nodes, preds, pid)
+            relations = rows.kinds == RELATION
+            for column, values in zip(columns, (rows.subjects, rows.preds, rows.objects), strict=False):
+                column.append(values[relations])
+            columns[3].append(np.full(int(relations.sum()), gid, np.int32))
+            names = preds.keys()
+            wanted = [i for i, name in enumerate(names) if name in LITERAL_PREDICATES]
+            literals = np.flatnonzero((rows.kinds == LITERAL) & np.isin(rows.preds, wanted))
+            literal_rows[0].append(rows.subjects[literals])
+            literal_rows[1].append(rows.preds[literals])
+            if len(literals):
+                literal_rows[2].append(rows.object_lines(literals))
+    read.cols = [array.array("i", np.concatenate(column).astype(np.int32).tobytes()) if column else array.array("i")
+                 for column in columns]
+    iris, predicates = nodes.keys(), preds.keys()
+    subjects, pids = (np.concatenate(ids).tolist() if ids else [] for ids in literal_rows[:2])
+    parsed = literal_lines(b"\n".join(literal_rows[2]), len(subjects))
+    for s, p, (value, lang) in zip(subjects, pids, parsed, strict=True):
+        read.literals.append((iris[s], predicates[p], value, lang))
+    read.index = _table(iris)
+    pred_index = _table(predicates)
+    used = np.zeros(len(pred_index), dtype=bool)
+    used[np.frombuffer(read.cols[1], dtype=np.int32)] = True
+    _keep(read, pred_index, used, (1,))
+    read.pred_index = _table(list(pred_index))
+    read.graph_index = _table(graph_names)
+    return read
+
+
+def _table(keys: list[str]) -> defaultdict[str, int]:
+    """``keys`` numbered 0, 1, … in order, a new key getting the next number.
+
+    >>> table = _table(["a", "b"]); table["c"], dict(table)
+    (2, {'a': 0, 'b': 1, 'c': 2})
+    """
+    table: defaultdict[str, int] = defaultdict(itertools.count(len(keys)).__next__)
+    table.update(zip(keys, range(len(keys)), strict=True))
+    return table
 
 
 def _statement_queries(raw: ox.Store, scope: str, by_predicate: bool) -> list[tuple[str, bytes | None]]:
@@ -130,7 +210,7 @@ def _read_rows(read: Statements, text: bytes, predicate: bytes | None, gid: int,
                 out.append(cells[row])
 
 
-def _keep(read: Statements, table: defaultdict[bytes, int], keep: np.ndarray, columns: tuple[int, ...]) -> None:
+def _keep(read: Statements, table: dict[Any, int], keep: np.ndarray, columns: tuple[int, ...]) -> None:
     """Keep only the entries of ``table`` (ids 0, 1, …) that ``keep`` marks (the IRIs among the cells, the
     predicates of relations), renumbered in order, and the relation ``columns`` that hold its ids with them."""
     if keep.all():

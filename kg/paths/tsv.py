@@ -85,10 +85,21 @@ def tsv_literals(cells: list[bytes]) -> list[tuple[str, str | None]]:
     >>> tsv_literals([b'"x y"@en', b'12', b'"1993"^^<http://www.w3.org/2001/XMLSchema#gYear>', b'"a\\"b"'])
     [('x y', 'en'), ('12', None), ('1993', None), ('a"b', None)]
     """
-    text = b"\n".join(cells).decode()
+    return literal_lines(b"\n".join(cells), len(cells))
+
+
+def literal_lines(lines: bytes, count: int) -> list[tuple[str, str | None]]:
+    r""":func:`tsv_literals` of ``count`` literal cells written a line each.
+
+    >>> literal_lines(b'"x y"@en\n12', 2)
+    [('x y', 'en'), ('12', None)]
+    """
+    if not count:
+        return []
+    text = lines.decode()
     found = _LITERAL_CELL.findall(text)
-    if len(found) != len(cells):  # a cell the expression does not read: each on its own
-        return [tsv_literal(cell.decode()) for cell in cells]
+    if len(found) != count:  # a cell the expression does not read: each on its own
+        return [tsv_literal(cell) for cell in text.split("\n")]
     if "\\" in text:
         return [(tsv_literal(f'"{quoted}"')[0] if "\\" in quoted else quoted or bare, lang or None)
                 for quoted, lang, bare in found]
