@@ -9,6 +9,10 @@ trimming the request pipeline go while every query runs in a killable process": 
 Run: ``.venv/bin/python -m bench.floor [--triples N] [--seconds S]`` (builds its own store in a temporary folder).
 The served function is :func:`make_app`; it is a measuring tool, never part of the service.
 
+Two options measure what the guarantees cost, by dropping them: ``--engine thread`` runs each query in the server
+process on a thread (no time limit: pyoxigraph cannot stop a query), ``--engine inline`` runs it on the event loop
+itself (one query at a time per process), and ``--processes N`` serves from N uvicorn processes.
+
 >>> import asyncio
 >>> async def call(app):
 ...     sent = []
@@ -38,6 +42,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
+import pyoxigraph
+
 from bench import live, native, sparql_bench
 from kg.store.base import QueryRequest, QueryResponse
 from kg.store.workers import QueryPool, Snapshot
@@ -49,8 +55,24 @@ class Runs(Protocol):
     def run(self, request: QueryRequest, snapshot: Any, timeout: float) -> QueryResponse: ...
 
 
-def make_app(pool: Runs, snapshot: Snapshot | None, timeout: float = 10.0) -> Any:
-    """A bare ASGI app: every HTTP request's ``query`` runs in ``pool`` and its SPARQL JSON answer is sent back."""
+class InProcess:
+    """Runs a query in the calling process on a read-only store: no time limit, nothing to kill."""
+
+    def __init__(self, folder: str) -> None:
+        self.store = pyoxigraph.Store.read_only(folder)
+
+    def run(self, request: QueryRequest, snapshot: Any, timeout: float) -> QueryResponse:
+        answer = self.store.query(request.query, use_default_graph_as_union=True)
+        assert isinstance(answer, pyoxigraph.QuerySolutions)
+        body = answer.serialize(format=pyoxigraph.QueryResultsFormat.JSON) or b""
+        return QueryResponse("select", body, JSON.decode(), rows=-1)
+
+
+def make_app(pool: Runs, snapshot: Snapshot | None, timeout: float = 10.0, *, inline: bool = False) -> Any:
+    """A bare ASGI app: every HTTP request's ``query`` runs in ``pool`` and its SPARQL JSON answer is sent back.
+
+    ``inline`` calls the pool on the event loop instead of a thread (for :class:`InProcess` only).
+    """
     threads = ThreadPoolExecutor(32)
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -61,8 +83,10 @@ def make_app(pool: Runs, snapshot: Snapshot | None, timeout: float = 10.0) -> An
             return
         text = parse_qs(scope["query_string"].decode()).get("query", ["ASK {}"])[0]
         request = QueryRequest(text, select_type=JSON.decode())
-        loop = asyncio.get_running_loop()
-        answer = await loop.run_in_executor(threads, pool.run, request, snapshot, timeout)
+        if inline:
+            answer = pool.run(request, snapshot, timeout)
+        else:
+            answer = await asyncio.get_running_loop().run_in_executor(threads, pool.run, request, snapshot, timeout)
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", JSON), (b"content-length", str(len(answer.body)).encode())]})
         await send({"type": "http.response.body", "body": answer.body})
@@ -71,8 +95,12 @@ def make_app(pool: Runs, snapshot: Snapshot | None, timeout: float = 10.0) -> An
 
 
 def served() -> Any:
-    """The app uvicorn serves in the child process (``BENCH_FLOOR_STORE``: the RocksDB folder)."""
-    return make_app(QueryPool(size=2, max_size=16), Snapshot(os.environ["BENCH_FLOOR_STORE"], "rocksdb", "v"))
+    """The app uvicorn serves in the child process (``BENCH_FLOOR_STORE``: the RocksDB folder;
+    ``BENCH_FLOOR_ENGINE``: ``workers``, ``thread`` or ``inline``)."""
+    folder, engine = os.environ["BENCH_FLOOR_STORE"], os.environ.get("BENCH_FLOOR_ENGINE", "workers")
+    if engine == "workers":
+        return make_app(QueryPool(size=2, max_size=16), Snapshot(folder, "rocksdb", "v"))
+    return make_app(InProcess(folder), None, inline=engine == "inline")
 
 
 def _family(pid: int) -> list[int]:
@@ -85,6 +113,9 @@ def main() -> None:
     parser.add_argument("--triples", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--kind", default="lookup", choices=sorted(sparql_bench.KINDS))
+    parser.add_argument("--engine", default="workers", choices=("workers", "thread", "inline"),
+                        help="where a query runs: killable worker processes (as served), or in the server process")
+    parser.add_argument("--processes", type=int, default=1, help="uvicorn server processes")
     args = parser.parse_args()
     client = native.find_wrk()
     kind = sparql_bench.KINDS[args.kind]
@@ -95,8 +126,10 @@ def main() -> None:
         port = live.free_port()
         floor = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "bench.floor:served", "--factory", "--port", str(port), "--loop",
-             "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log"],
-            cwd=live.ROOT, env=os.environ | {"BENCH_FLOOR_STORE": str(folder / "store")}, start_new_session=True)
+             "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log",
+             "--workers", str(args.processes)],
+            cwd=live.ROOT, start_new_session=True,
+            env=os.environ | {"BENCH_FLOOR_STORE": str(folder / "store"), "BENCH_FLOOR_ENGINE": args.engine})
         peer = sparql_bench.start_oxigraph_read_only(folder / "store", folder / "peer.log")
         try:
             sparql_bench.wait_until_up(peer, 120)
@@ -108,7 +141,9 @@ def main() -> None:
                 native.wait_idle(functools.partial(_family, pid))
                 load = native.run(client, base, kind.paths(path), numbers=people, seconds=args.seconds)
                 rows.append((name, load.rps, load.errors))
-                print(f"{name:9} {kind.name:10} {load.rps:8.0f} req/s  errors {load.errors}", flush=True)
+                label = f"floor ({args.engine}, {args.processes} process{'es' if args.processes > 1 else ''})"
+                label = label if name == "floor" else name
+                print(f"{label:32} {kind.name:10} {load.rps:8.0f} req/s  errors {load.errors}", flush=True)
             print(f"floor/oxigraph: {rows[0][1] / max(rows[1][1], 1e-9):.3f}")
         finally:
             peer.stop()
