@@ -145,8 +145,10 @@ def _relations_compiled(raw: ox.Store, graphs: list[ox.NamedNode], on_disk: bool
     iris, predicates = nodes.keys(), preds.keys()
     subjects, pids = (np.concatenate(ids).tolist() if ids else [] for ids in literal_rows[:2])
     parsed = literal_lines(b"\n".join(literal_rows[2]), len(subjects))
-    for s, p, (value, lang) in zip(subjects, pids, parsed, strict=True):
-        read.literals.append((iris[s], predicates[p], value, lang))
+    if parsed:  # (the tuples made in C: a loop in Python costs ~0.15 s a million relations)
+        texts, langs = zip(*parsed, strict=True)
+        read.literals += zip(map(iris.__getitem__, subjects), map(predicates.__getitem__, pids), texts, langs,
+                             strict=True)
     read.index = _table(iris)
     pred_index = _table(predicates)
     used = np.zeros(len(pred_index), dtype=bool)
