@@ -132,18 +132,20 @@ def test_every_server_answered(quick_run: tuple[str, dict]) -> None:
     assert NUMBER.match(row[restarted]), row  # a second server on the same store became ready
 
 
-def test_the_floor_bench_measures_both_servers_and_leaves_nothing() -> None:
+@pytest.mark.parametrize("options", [[], ["--engine", "thread", "--processes", "2"]], ids=["as-served", "in-process"])
+def test_the_floor_bench_measures_both_servers_and_leaves_nothing(options: list[str]) -> None:
     """``python -m bench.floor`` on a tiny graph: both servers answer every request, the ratio is printed, and no
-    process (server, query workers, Oxigraph) is left behind."""
+    process (server, query workers, Oxigraph) is left behind; with the killable workers (as served) or without them,
+    from two server processes."""
     _require_wrk()
     before = _descendants(os.getpid())
     done = subprocess.run(
-        [sys.executable, "-m", "bench.floor", "--triples", "3000", "--seconds", "1"],
+        [sys.executable, "-m", "bench.floor", "--triples", "3000", "--seconds", "1", *options],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
         env={k: v for k, v in os.environ.items() if not k.startswith("BACKCHANNEL_")},
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    rows = dict(re.findall(r"^(floor|oxigraph)\s+lookup\s+\d+ req/s\s+errors (\d+)$", done.stdout, re.M))
+    rows = dict(re.findall(r"^(floor|oxigraph)(?: \([^)]*\))?\s+lookup\s+\d+ req/s\s+errors (\d+)$", done.stdout, re.M))
     assert rows == {"floor": "0", "oxigraph": "0"}, done.stdout
     assert re.search(r"^floor/oxigraph: \d+\.\d{3}$", done.stdout, re.M), done.stdout
     assert _descendants(os.getpid()) <= before, "the floor bench left processes behind"
