@@ -3,8 +3,10 @@
 Each graph is read by SELECT queries with no filter (Oxigraph would read every term's text to test ``isIRI``: in a
 RocksDB store, a lookup per term) and told apart by the first byte of each cell (:func:`kg.paths.tsv.tsv_rows`).
 In a RocksDB store each graph is read one predicate at a time, so no predicate's text is read per row (~30 % less
-time there; in memory, 4–5 times more). The cells are numbered by dictionaries, in C (``map`` of their
-``__getitem__``), the relations kept by numpy: no Python code runs per row.
+time there; in memory, 4–5 times more). In a store of :data:`COMPILED_FROM` quads or more, a compiled loop reads
+each answer and numbers its cells where they lie (:mod:`kg.paths.tsv_compiled`); in a smaller one, the cells are
+split into ``bytes`` and numbered by dictionaries, in C (``map`` of their ``__getitem__``). Either way the relations
+are kept by numpy and no Python code runs per row.
 
 >>> from kg.store.embedded import OxigraphStore
 >>> store = OxigraphStore(":memory:")
@@ -130,7 +132,7 @@ def _relations_compiled(raw: ox.Store, graphs: list[ox.NamedNode], on_disk: bool
             pid = None if predicate is None else preds.add(predicate)
             rows = read_tsv(select_tsv(raw, query), nodes, preds, pid)
             relations = rows.kinds == RELATION
-            for column, values in zip(columns, (rows.subjects, rows.preds, rows.objects), strict=False):
+            for column, values in zip(columns[:3], (rows.subjects, rows.preds, rows.objects), strict=True):
                 column.append(values[relations])
             columns[3].append(np.full(int(relations.sum()), gid, np.int32))
             names = preds.keys()
