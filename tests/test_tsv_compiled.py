@@ -48,6 +48,6 @@ def test_a_result_is_read_row_by_row_as_the_dictionaries_would(rows: list[tuple[
             assert read.objects[row] == expected_nodes[f"http://example.org/thing/{s * 7 % 601}"]
         assert read.kinds[row] == {"iri": RELATION, "literal": LITERAL, "blank": 0}[kind]
     literals = [row for row, (_, _, kind) in enumerate(rows) if kind == "literal"]
-    cells = read.object_cells(np.flatnonzero(read.kinds == LITERAL))
-    assert cells == [f'"label {rows[row][0]}"@en'.encode() for row in literals]
+    literal_lines = read.object_lines(np.flatnonzero(read.kinds == LITERAL))
+    assert literal_lines == b"\n".join(f'"label {rows[row][0]}"@en'.encode() for row in literals)
     assert nodes.keys() == list(expected_nodes) and preds.keys() == list(expected_preds)

@@ -9,8 +9,8 @@ so no Python object is made per cell: only one per distinct term, at the end (:m
 >>> rows = read_tsv(b'?s\\t?p\\t?o\\n<a>\\t<p>\\t<b>\\n<a>\\t<l>\\t"x"@en\\n_:n\\t<p>\\t<b>\\n', nodes, preds)
 >>> rows.subjects.tolist(), rows.preds.tolist(), rows.objects.tolist(), rows.kinds.tolist()
 ([0, 0, -1], [0, 1, 0], [1, -1, -1], [1, 2, 0])
->>> nodes.keys(), preds.keys(), rows.object_cells(np.array([1]))
-(['a', 'b'], ['p', 'l'], [b'"x"@en'])
+>>> nodes.keys(), preds.keys(), rows.object_lines(np.array([1]))
+(['a', 'b'], ['p', 'l'], b'"x"@en')
 """
 
 from __future__ import annotations
@@ -92,11 +92,6 @@ class Rows:
     """:data:`RELATION`, :data:`LITERAL` or 0."""
     o_start: np.ndarray
     o_end: np.ndarray
-
-    def object_cells(self, rows: np.ndarray) -> list[bytes]:
-        """The object cells of ``rows``, as TSV wrote them."""
-        text = self.text
-        return [text[a:b] for a, b in zip(self.o_start[rows].tolist(), self.o_end[rows].tolist(), strict=True)]
 
     def object_lines(self, rows: np.ndarray) -> bytes:
         """The object cells of ``rows``, a line each (a cell holds no newline: TSV escapes it), gathered by numpy.
