@@ -77,7 +77,8 @@ ANSWERS: dict[type[Exception], Answer] = {
     # queries and the store
     QuerySyntaxError: Answer(400, detail=lambda err: f"the {err.operation} is not valid SPARQL: {err}",
                              extra=_position),
-    WorkerDied: Answer(503, detail=lambda err: f"{err}; it may need too much memory", retry_after="10"),
+    WorkerDied: Answer(503, detail=lambda err: f"{err}; it may need more than the memory limit of a query "
+                      "(BACKCHANNEL_QUERY_MEMORY_MB): simplify it (or add a LIMIT) and try again", retry_after="10"),
     QueryEvaluationError: Answer(400, detail=lambda err: f"the {err.operation} failed while running: {err}"),
     QueryTimeout: Answer(503, detail=lambda err: f"{err}; simplify the query (or add a LIMIT) and try again",
                          retry_after="10"),

@@ -82,7 +82,8 @@ def test_ten_runaways_are_stopped_and_light_queries_are_answered_meanwhile(limit
         n += 1
     watcher.join(120)
 
-    # every runaway: stopped at its limit, answered 503 with a problem and Retry-After
+    # every runaway: stopped at its limit (of time, or of memory: a sort gets there first on a fast machine),
+    # answered 503 with a problem and Retry-After
     assert len(runaway_answers) == 10
     for n, answer in sorted(runaway_answers.items()):
         assert isinstance(answer, httpx.Response), f"runaway {n}: {answer}"

@@ -132,3 +132,19 @@ def test_an_in_memory_store_never_closed_leaves_no_snapshot_folder() -> None:
     del store
     gc.collect()
     assert not folder.exists()
+
+
+def test_an_update_past_the_memory_cap_says_nothing_was_changed() -> None:
+    """Regression: an update whose trial worker ran out of memory (a cross join reaches the cap before the time limit
+    on a fast machine) answered "the query worker died while running the query", not that nothing was changed."""
+    store = OxigraphStore(workers=1, query_memory_mb=128)
+    try:
+        store.replace_graph("http://ex/g", "".join(f"<http://ex/s{i}> <http://ex/p> {i} .\n" for i in range(300))
+                            .encode(), "text/turtle")
+        runaway = ("INSERT { GRAPH <http://ex/big> { ?a ?b ?c } } WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . "
+                   "?j ?k ?l }")
+        with pytest.raises(QueryEvaluationError, match="nothing was changed"):
+            store.update(runaway, timeout=120)
+        assert "http://ex/big" not in store.graph_names()
+    finally:
+        store.close()

@@ -31,6 +31,7 @@ from kg.store.base import (
     StoreError,
     UpdateFailed,
     UpdateSyntaxError,
+    WorkerDied,
 )
 from kg.store.formats import GRAPH_TYPES, parse_rdf
 from kg.store.nesting import check_nesting
@@ -219,6 +220,8 @@ class OxigraphStore(OxigraphReads):
         except QueryTimeout:
             raise QueryTimeout(f"the update ran longer than the limit of {timeout:g} s and was stopped; nothing "
                                "was changed") from None
+        except WorkerDied:  # past the memory cap (a cross join can get there before the time limit)
+            raise WorkerDied("the query worker died while trying the update, and nothing was changed") from None
         finally:
             if private is not None:
                 shutil.rmtree(private, ignore_errors=True)
