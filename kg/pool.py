@@ -41,6 +41,7 @@ once and its time limit counts from the send. A job that prepares says so (``pre
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import math
 import os
@@ -50,6 +51,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -181,7 +183,7 @@ class ProcessPool:
 
     def __init__(self, module: str, errors: PoolErrors, *, size: int = 2, max_size: int = 16, max_waiting: int = 64,
                  memory_mb: int | None = None, linger: float = LINGER, demote_after: float = DEMOTE_AFTER,
-                 warm: tuple[object, Hashable | None] | None = None) -> None:
+                 warm: tuple[object, Hashable | None] | None = None, width: int | None = None) -> None:
         self.module = module
         self.demote_after = demote_after
         self.errors = errors
@@ -191,6 +193,11 @@ class ProcessPool:
         self.linger = linger
         self.warm = warm
         """A job every new worker runs first (and the state it holds open), or None; the caller keeps it current."""
+        self.width = min(width or self.max_size, self.max_size)
+        """Short jobs run at once from an event loop (:mod:`kg.pool_loop`); the others wait their turn."""
+        self.turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary())
+        """The turns of :attr:`width` on each event loop that runs jobs (a test may use several loops in turn)."""
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(self.max_size + max_waiting)
         self._lock = threading.Lock()
@@ -296,6 +303,11 @@ class ProcessPool:
 
     def _release(self, worker: _Worker) -> None:
         """Give a worker back; let surplus workers that have been idle for ``linger`` seconds go (memory returns)."""
+        for old in self._put_back(worker):
+            old.kill()
+
+    def _put_back(self, worker: _Worker) -> list[_Worker]:
+        """Give a worker back; the surplus workers idle for ``linger`` seconds, taken out of the pool: to kill."""
         now = time.monotonic()
         worker.idle_since = now
         self._idle.put(worker)
@@ -306,8 +318,7 @@ class ProcessPool:
                    and now - waiting[0].idle_since >= self.linger):
                 retired.append(waiting.pop(0))
                 self._workers.discard(retired[-1])
-        for old in retired:
-            old.kill()
+        return retired
 
     def run(self, job: object, timeout: float, prepare_timeout: float = 0.0, state: Hashable | None = None) -> Any:
         """Run ``job`` in a worker and return what its handler returned, or raise what it raised.
@@ -325,6 +336,10 @@ class ProcessPool:
             status, payload = self._exchange(worker, job, timeout, prepare_timeout, state)
         finally:
             self._slots.release()
+        return self.outcome(status, payload, timeout)
+
+    def outcome(self, status: str, payload: Any, timeout: float) -> Any:
+        """What a job's last word means for its caller: the payload of ``ok``; else the error to raise."""
         if status == "ok":
             return payload
         if status == "timeout":

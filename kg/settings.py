@@ -80,6 +80,9 @@ class Settings(BaseSettings):
         "queries cannot starve light ones."
     )
     max_queued_queries: int = Field(64, ge=0, description="Queries that may wait for a worker before 503.")
+    query_concurrency: int = Field(
+        0, ge=0, description="Queries the SPARQL endpoint evaluates at once; the others wait their turn (0: one per "
+        "CPU the server may use). A query that has run 0.2 s stops counting, so long ones never hold the rest up.")
     query_memory_mb: int = Field(
         1024, ge=128, description="Memory (MiB of data) one query worker may use; a query that needs more is "
         "stopped (503) and its worker replaced, so runaway sorts cannot exhaust the machine."

@@ -71,7 +71,10 @@ class Store(Protocol):
         """Unix time of the last change (or of opening)."""
 
     def execute(self, request: QueryRequest, timeout: float) -> QueryResponse:
-        """Run an untrusted query under a time limit; the answer comes serialised."""
+        """Run an untrusted query under a time limit; the answer comes serialised (blocks the calling thread)."""
+
+    async def execute_async(self, request: QueryRequest, timeout: float) -> QueryResponse:
+        """:meth:`execute` from an event loop, without holding the loop up."""
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[dict[str, Term]]:
         """Run a trusted SELECT over the union of all graphs."""

@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+import anyio.to_thread
 import pyoxigraph as ox
 
 from kg.store.base import (
@@ -38,6 +39,11 @@ from kg.store.nesting import check_nesting
 from kg.store.reads import OxigraphReads
 from kg.store.updates import evaluates
 from kg.store.workers import QueryPool, Snapshot, execute
+
+INLINE_QUERY_CHARS = 16_384
+"""Query texts up to this long are checked and sent to a worker from the event loop
+(:meth:`OxigraphStore.execute_async`); longer ones from a thread (checking their nesting and writing them to the pipe
+take time)."""
 
 MEMORY = ":memory:"
 """The location of an in-memory store."""
@@ -68,7 +74,7 @@ class OxigraphStore(OxigraphReads):
 
     def __init__(
         self, location: str | os.PathLike[str] = MEMORY, *, workers: int = 2, max_waiting: int = 64,
-        max_workers: int = 16, query_memory_mb: int | None = None,
+        max_workers: int = 16, query_memory_mb: int | None = None, concurrency: int = 0,
     ) -> None:
         self.location = str(location)
         self.in_memory = self.location == MEMORY
@@ -102,6 +108,7 @@ class OxigraphStore(OxigraphReads):
         self._max_waiting = max_waiting
         self._max_workers = max_workers
         self._query_memory_mb = query_memory_mb
+        self._width = concurrency or len(os.sched_getaffinity(0))
         self._pool: QueryPool | None = None
         self._pool_lock = threading.Lock()
         self._holders: list[Callable[[], Iterable[object]]] = []
@@ -124,6 +131,16 @@ class OxigraphStore(OxigraphReads):
         check_nesting(request.query)  # the parser would crash the worker
         return self._workers().run(request, self.snapshot(), timeout)
 
+    async def execute_async(self, request: QueryRequest, timeout: float) -> QueryResponse:
+        """:meth:`execute` from the event loop: the worker's answer is awaited there, not in a thread (see
+        :mod:`kg.pool_loop`). A long query text, a version not yet copied, or a pool not yet started go through a
+        thread, as these steps would hold the loop up."""
+        snapshot, pool = self._current_snapshot(), self._pool
+        if snapshot is None or pool is None or len(request.query) > INLINE_QUERY_CHARS:
+            return await anyio.to_thread.run_sync(self.execute, request, timeout)
+        check_nesting(request.query)  # the parser would crash the worker
+        return await pool.run_async(request, snapshot, timeout)
+
     def execute_here(self, request: QueryRequest) -> QueryResponse:
         """Run ``request`` in this process without a time limit (command line, tests)."""
         return execute(self.raw, request)
@@ -131,8 +148,14 @@ class OxigraphStore(OxigraphReads):
     def _workers(self) -> QueryPool:
         with self._pool_lock:
             if self._pool is None:
-                self._pool = QueryPool(self._pool_size, self._max_waiting, self._max_workers, self._query_memory_mb)
+                self._pool = QueryPool(self._pool_size, self._max_waiting, self._max_workers, self._query_memory_mb,
+                                       width=self._width)
             return self._pool
+
+    def _current_snapshot(self) -> Snapshot | None:
+        """The current version's snapshot if it was made already, else None (never waits)."""
+        made = self._snapshot
+        return made[1] if made is not None and made[0] == self._counter else None
 
     def snapshot(self) -> Snapshot:
         """A read-only copy of the current version, made once per version."""

@@ -48,5 +48,6 @@ def store_from_settings(settings: Settings) -> Store:
         max_waiting=settings.max_queued_queries,
         max_workers=settings.max_query_workers,
         query_memory_mb=settings.query_memory_mb,
+        concurrency=settings.query_concurrency,
     )
 

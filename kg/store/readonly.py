@@ -49,6 +49,9 @@ class SnapshotStore(OxigraphReads):
     def execute(self, request: QueryRequest, timeout: float) -> QueryResponse:
         return execute(self.raw, request)  # already in a worker, which its pool stops at its own limit
 
+    async def execute_async(self, request: QueryRequest, timeout: float) -> QueryResponse:
+        return self.execute(request, timeout)  # a worker has no event loop of its own to spare
+
     def graph_names(self) -> list[str]:
         return sorted(g.value for g in self.raw.named_graphs() if isinstance(g, ox.NamedNode))
 

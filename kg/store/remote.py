@@ -96,6 +96,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import anyio.to_thread
 import pyoxigraph as ox
 
 from kg.store import sparql_text as text
@@ -300,6 +301,10 @@ class RemoteStore:
         return [{k: v for k, v in row.items() if v is not None} for row in answer.rows]
 
     # --- queries ---------------------------------------------------------
+    async def execute_async(self, request: QueryRequest, timeout: float) -> QueryResponse:
+        """:meth:`execute` in a thread (the HTTP client blocks)."""
+        return await anyio.to_thread.run_sync(self.execute, request, timeout)
+
     def execute(self, request: QueryRequest, timeout: float) -> QueryResponse:
         check_nesting(request.query)  # refuse what would crash an embedded parser, on every backend alike
         try:

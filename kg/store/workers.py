@@ -24,6 +24,7 @@ from typing import IO, Literal, cast
 
 import pyoxigraph as ox
 
+from kg import pool_loop
 from kg.pool import Context, Handler, PoolErrors, ProcessPool, serve
 from kg.store.base import (
     NotRepresentable,
@@ -256,12 +257,14 @@ class QueryPool:
     When every worker is busy a new one is started (up to ``max_size``), so a few runaway queries cannot starve
     light ones: the operating system shares the cores between them, and each runaway is killed at its limit.
     Beyond ``max_size`` up to ``max_waiting`` queries wait for a worker; more get :class:`QueryBusy`. ``run``
-    blocks the calling thread (call it from a thread pool, never from the event loop).
+    blocks the calling thread (call it from a thread pool, never from the event loop); ``run_async`` waits on the
+    event loop (:mod:`kg.pool_loop`), where at most ``width`` queries are evaluated at once.
     """
 
-    def __init__(self, size: int = 2, max_waiting: int = 64, max_size: int = 16, memory_mb: int | None = None) -> None:
+    def __init__(self, size: int = 2, max_waiting: int = 64, max_size: int = 16, memory_mb: int | None = None,
+                 width: int | None = None) -> None:
         self.pool = ProcessPool("kg.store.workers", QUERY_ERRORS, size=size, max_size=max_size,
-                                max_waiting=max_waiting, memory_mb=memory_mb)
+                                max_waiting=max_waiting, memory_mb=memory_mb, width=width)
         self.size = self.pool.size
         self.max_size = self.pool.max_size
 
@@ -293,6 +296,13 @@ class QueryPool:
         """
         self.pool.warm = ((snapshot, WARM_UP), snapshot)
         answer: QueryResponse = self.pool.run((snapshot, request), timeout, prepare_timeout=timeout, state=snapshot)
+        return answer
+
+    async def run_async(self, request: QueryRequest, snapshot: Snapshot, timeout: float) -> QueryResponse:
+        """:meth:`run` from the running event loop, without a thread (:func:`kg.pool_loop.run`)."""
+        self.pool.warm = ((snapshot, WARM_UP), snapshot)
+        answer: QueryResponse = await pool_loop.run(self.pool, (snapshot, request), timeout, prepare_timeout=timeout,
+                                                    state=snapshot)
         return answer
 
     def try_update(self, sparql: str, copy: Snapshot, timeout: float) -> None:

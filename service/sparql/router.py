@@ -309,7 +309,7 @@ async def _query(request: Request, state: AppState, proto: ProtocolRequest) -> R
     answer = cache.get(version, query) if cacheable else None
     headers["X-Backchannel-Cache"] = "hit" if answer is not None else "miss"
     if answer is None:
-        answer = await run_in_threadpool(store.execute, query, settings.query_timeout)
+        answer = await store.execute_async(query, settings.query_timeout)
         if cacheable:
             cache.put(version, query, answer)
     if answer.kind == "graph" and graph_type is None:

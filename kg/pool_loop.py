@@ -1,0 +1,279 @@
+"""Running a :class:`kg.pool.ProcessPool` job from an event loop: the worker's pipe is awaited, not a thread.
+
+:meth:`kg.pool.ProcessPool.run` blocks its thread until the worker answers, so a server calls it from a thread
+pool: per job, a hand-off to a thread and back, and a thread woken by the worker. :func:`run` sends the job from the
+event loop and waits for the answer there (the loop watches the worker's pipe, ``add_reader``), with the same time
+limit, demotion, preparation allowance and outcomes. It is the pool's front for a server; its other callers
+(command line, update trials, tests) keep ``ProcessPool.run``.
+
+**Short jobs take turns.** Eight clients on two cores would keep eight workers evaluating at once, each with its own
+caches cold, switching on every tick: a lookup's CPU in its worker went from 0.33 ms with two workers to 0.70 ms
+with ten (``bench/RESULTS.md``). So at most ``pool.width`` jobs run at once from a loop; the others wait their turn
+(no longer than the job's own ``timeout``, then the pool's ``timeout`` error). A job stops counting once it has run
+:data:`SHORT_FOR` seconds, or has been demoted: a long job never holds the short ones up for longer than that, and
+the pool still grows (up to ``max_size``) so that runaways cannot starve light jobs.
+
+**A job outlives its caller.** When the awaiting request is cancelled (the client went away), the job still runs to
+its end, or to its limit, and its worker goes back to the pool with nothing left in its pipe.
+
+Blocking steps stay off the loop: a worker still starting up, all workers busy, a worker killed or started.
+
+>>> import asyncio
+>>> from kg.pool import PoolErrors, ProcessPool
+>>> errors = PoolErrors(busy=RuntimeError, timeout=TimeoutError, died=RuntimeError)
+>>> with ProcessPool("kg.pool", errors, size=1, max_size=2, width=1) as pool:
+...     asyncio.run(run(pool, ("echo", 42), timeout=30))
+42
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pickle
+import queue
+import struct
+import time
+from collections import deque
+from typing import Any
+
+import anyio.to_thread
+
+from kg.pool import START_ALLOWANCE, ProcessPool, _Worker
+
+SHORT_FOR = 0.2
+"""Seconds after which a running job no longer counts against the pool's ``width`` (it is a long one)."""
+
+_READ = 1 << 20
+"""Bytes read from a worker's pipe at a time (a big answer arrives in several reads, the loop serving between)."""
+
+log = logging.getLogger(__name__)
+
+
+class _Turn:
+    """One job's turn among the short ones: given back once, at the job's end or when it stops counting as short."""
+
+    def __init__(self, turns: asyncio.Semaphore) -> None:
+        self._turns: asyncio.Semaphore | None = turns
+
+    def give_back(self) -> None:
+        if self._turns is not None:
+            self._turns.release()
+            self._turns = None
+
+    @property
+    def held(self) -> bool:
+        return self._turns is not None
+
+
+async def _take_turn(pool: ProcessPool, timeout: float) -> _Turn:
+    """Wait (up to ``timeout``) until fewer than ``pool.width`` short jobs run from this loop; the pool's
+    ``timeout`` error past that."""
+    loop = asyncio.get_running_loop()
+    turns = pool.turns.get(loop)
+    if turns is None:
+        turns = pool.turns[loop] = asyncio.Semaphore(pool.width)
+    if not turns.locked():
+        await turns.acquire()  # free: no suspension
+        return _Turn(turns)
+    try:
+        await asyncio.wait_for(turns.acquire(), timeout)
+    except TimeoutError:
+        raise pool.errors.timeout(
+            f"no {pool.errors.what} worker became free within {timeout:g} s; try again shortly") from None
+    return _Turn(turns)
+
+
+class _Inbox:
+    """The messages a worker sends, read on the loop: ``multiprocessing.Connection`` frames (a 4-byte big-endian
+    length, or -1 and an 8-byte one) of pickles. The pipe stays blocking; it is read only when the loop has seen it
+    readable, so a read never waits.
+
+    >>> r, w = os.pipe()
+    >>> inbox = _Inbox(asyncio.new_event_loop(), r)
+    >>> data = pickle.dumps(("ok", b"x" * 1_000, 0.5))
+    >>> _ = os.write(w, struct.pack("!i", len(data)) + data[:100])
+    >>> inbox.readable(); inbox.messages
+    deque([])
+    >>> _ = os.write(w, data[100:]); inbox.readable(); inbox.messages[0][0], len(inbox.messages[0][1])
+    ('ok', 1000)
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, fd: int) -> None:
+        self.loop = loop
+        self.fd = fd
+        self.buffer = bytearray()
+        self.messages: deque[tuple[str, Any, float]] = deque()
+        self.closed = False
+        self.waiter: asyncio.Future[None] | None = None
+
+    def readable(self) -> None:
+        """Read what the pipe holds; keep each whole message (called by the loop)."""
+        try:
+            chunk = os.read(self.fd, _READ)
+        except OSError:  # the pipe is broken: as good as closed
+            chunk = b""
+        if not chunk:
+            self.closed = True
+        self.buffer += chunk
+        while len(self.buffer) >= 4:
+            (size,), start = struct.unpack_from("!i", self.buffer), 4
+            if size == -1:
+                if len(self.buffer) < 12:
+                    break
+                (size,), start = struct.unpack_from("!Q", self.buffer, 4), 12
+            if len(self.buffer) < start + size:
+                break
+            self.messages.append(pickle.loads(self.buffer[start:start + size]))
+            del self.buffer[:start + size]
+        if (self.messages or self.closed) and self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    async def next(self, seconds: float) -> tuple[str, Any, float] | None:
+        """The next message, or None if none came within ``seconds``; EOFError if the worker is gone."""
+        if not self.messages and not self.closed:
+            self.waiter = waiter = self.loop.create_future()
+            timer = self.loop.call_later(max(0.0, seconds), _wake, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                self.waiter = None
+        if self.messages:
+            return self.messages.popleft()
+        if self.closed:
+            raise EOFError("the worker closed its pipe")
+        return None
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+async def run(pool: ProcessPool, job: object, timeout: float, prepare_timeout: float = 0.0,
+              state: object | None = None) -> Any:
+    """Run ``job`` in one of ``pool``'s workers from the running loop, as ``pool.run`` would in a thread: its
+    payload, or the error it stands for. Being cancelled does not stop the job (see the module documentation)."""
+    task = asyncio.ensure_future(_run(pool, job, timeout, prepare_timeout, state))
+    task.add_done_callback(_retrieved)
+    return await asyncio.shield(task)
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    """Mark a job's outcome as seen, for a job whose caller went away (its error is the caller's, not the loop's)."""
+    if not task.cancelled():
+        task.exception()
+
+
+async def _run(pool: ProcessPool, job: object, timeout: float, prepare_timeout: float, state: object | None) -> Any:
+    if not pool._slots.acquire(blocking=False):
+        raise pool.errors.busy(f"too many {pool.errors.what}s are running or waiting; try again shortly")
+    try:
+        turn = await _take_turn(pool, timeout)
+        try:
+            worker = await _worker(pool, timeout)
+            status, payload = await _exchange(pool, worker, job, timeout, prepare_timeout, state, turn)
+        finally:
+            turn.give_back()
+    finally:
+        pool._slots.release()
+    return pool.outcome(status, payload, timeout)
+
+
+async def _worker(pool: ProcessPool, timeout: float) -> _Worker:
+    """An idle worker at once if there is one (and a spare started beside it, off the loop), else from a thread."""
+    try:
+        worker = pool._take_idle()
+    except queue.Empty:
+        return await anyio.to_thread.run_sync(pool._acquire, timeout)
+    if pool._reserve(spares=pool._spares()):  # so the next job does not wait for a process to start
+        asyncio.get_running_loop().run_in_executor(None, _start_spare, pool)
+    return worker
+
+
+def _start_spare(pool: ProcessPool) -> None:
+    try:
+        pool._idle.put(pool._spawn(reserved=True))
+    except OSError as err:  # no process could be started now: a later job starts one when it needs it
+        log.warning("could not start a spare %s worker: %s", pool.errors.what, err)
+
+
+async def _exchange(pool: ProcessPool, worker: _Worker, job: object, timeout: float, prepare_timeout: float,
+                    state: object | None, turn: _Turn) -> tuple[str, Any]:
+    """``ProcessPool._exchange`` on the loop: send ``job``, await the worker's last word; retire or give back."""
+    loop = asyncio.get_running_loop()
+    fd = worker.inbox.fileno()
+    try:
+        if worker.warming and not await anyio.to_thread.run_sync(worker.warmed, START_ALLOWANCE + timeout):
+            await anyio.to_thread.run_sync(pool._retire, worker)  # still warming up after all that time: stuck
+            return "timeout", None
+        inbox = _Inbox(loop, fd)
+        loop.add_reader(fd, inbox.readable)
+        try:
+            if state is not None:
+                worker.state = state
+            worker.outbox.send(job)  # a ready, idle worker: it picks the job up now
+            status, payload = await _last_word(pool, worker, inbox, timeout, prepare_timeout, turn)
+        finally:
+            loop.remove_reader(fd)
+    except (EOFError, OSError):
+        await anyio.to_thread.run_sync(pool._retire, worker)
+        return "lost", f"the {pool.errors.what} worker died while running the {pool.errors.what}"
+    if status in ("timeout", "died"):
+        await anyio.to_thread.run_sync(pool._retire, worker)
+    elif worker.demoted:
+        await anyio.to_thread.run_sync(lambda: pool._retire(worker, killed=False))
+    else:
+        surplus = pool._put_back(worker)
+        if surplus:
+            await anyio.to_thread.run_sync(_kill, surplus)
+    return status, payload
+
+
+def _kill(workers: list[_Worker]) -> None:
+    for old in workers:
+        old.kill()
+
+
+async def _last_word(pool: ProcessPool, worker: _Worker, inbox: _Inbox, timeout: float, prepare_timeout: float,
+                     turn: _Turn) -> tuple[str, Any]:
+    """Wait for the job's final message, minding its limit (from the send, or from ``started`` after preparing),
+    its demotion after ``pool.demote_after`` seconds of CPU, and its turn (given back after :data:`SHORT_FOR`)."""
+    now = time.monotonic()
+    deadline = now + timeout
+    demote_at = now + pool.demote_after if pool.demote_after > 0 else float("inf")
+    short_until = now + SHORT_FOR
+    cpu_start = worker.cpu
+    while True:
+        wake = min(deadline, demote_at, short_until if turn.held else float("inf"))
+        message = await inbox.next(wake - time.monotonic())
+        if message is None:
+            now = time.monotonic()
+            if turn.held and now >= short_until:
+                turn.give_back()  # a long job: the short ones go ahead
+            if now >= deadline:
+                return "timeout", None
+            if now >= demote_at:
+                used = worker.cpu_seconds() - cpu_start
+                if used < pool.demote_after:  # it waited for the CPU (a busy machine): look again later
+                    demote_at = now + max(0.05, pool.demote_after - used)
+                else:
+                    demote_at = float("inf")  # a long job: it yields the CPU to short ones from now on
+                    worker.demote()
+                    turn.give_back()
+                    with pool._lock:
+                        pool.demoted += worker.demoted
+            continue
+        status, payload, worker.cpu = message
+        if status == "started":  # prepared: the time limit counts from here
+            deadline = time.monotonic() + timeout
+            if pool.demote_after > 0:
+                demote_at = time.monotonic() + pool.demote_after
+                cpu_start = worker.cpu
+            continue
+        if status != "preparing":
+            return status, payload
+        deadline = time.monotonic() + prepare_timeout + timeout
+        demote_at = float("inf")  # loading a new version is not the job's own work: not demoted for it
