@@ -29,6 +29,7 @@ Blocking steps stay off the loop: a worker still starting up, all workers busy, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import pickle
@@ -36,6 +37,7 @@ import queue
 import struct
 import time
 from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 import anyio.to_thread
@@ -87,8 +89,9 @@ async def _take_turn(pool: ProcessPool, timeout: float) -> _Turn:
 
 class _Inbox:
     """The messages a worker sends, read on the loop: ``multiprocessing.Connection`` frames (a 4-byte big-endian
-    length, or -1 and an 8-byte one) of pickles. The pipe stays blocking; it is read only when the loop has seen it
-    readable, so a read never waits.
+    length, or -1 and an 8-byte one) of pickles. It is read only when the loop has seen it readable; the pipe is
+    non-blocking meanwhile (uvloop makes a watched descriptor so), and blocking again for ``ProcessPool.run`` after
+    (:func:`_watching`).
 
     >>> r, w = os.pipe()
     >>> inbox = _Inbox(asyncio.new_event_loop(), r)
@@ -112,6 +115,8 @@ class _Inbox:
         """Read what the pipe holds; keep each whole message (called by the loop)."""
         try:
             chunk = os.read(self.fd, _READ)
+        except BlockingIOError:  # nothing to read after all
+            return
         except OSError:  # the pipe is broken: as good as closed
             chunk = b""
         if not chunk:
@@ -210,14 +215,11 @@ async def _exchange(pool: ProcessPool, worker: _Worker, job: object, timeout: fl
             await anyio.to_thread.run_sync(pool._retire, worker)  # still warming up after all that time: stuck
             return "timeout", None
         inbox = _Inbox(loop, fd)
-        loop.add_reader(fd, inbox.readable)
-        try:
+        with _watching(loop, fd, inbox):
             if state is not None:
                 worker.state = state
             worker.outbox.send(job)  # a ready, idle worker: it picks the job up now
             status, payload = await _last_word(pool, worker, inbox, timeout, prepare_timeout, turn)
-        finally:
-            loop.remove_reader(fd)
     except (EOFError, OSError):
         await anyio.to_thread.run_sync(pool._retire, worker)
         return "lost", f"the {pool.errors.what} worker died while running the {pool.errors.what}"
@@ -230,6 +232,24 @@ async def _exchange(pool: ProcessPool, worker: _Worker, job: object, timeout: fl
         if surplus:
             await anyio.to_thread.run_sync(_kill, surplus)
     return status, payload
+
+
+@contextlib.contextmanager
+def _watching(loop: asyncio.AbstractEventLoop, fd: int, inbox: _Inbox) -> Iterator[None]:
+    """Have the loop read a worker's pipe into ``inbox`` meanwhile; then leave the pipe as it was: blocking.
+
+    Regression: uvloop makes a descriptor it watches non-blocking and leaves it so; the next job given to that worker
+    by ``ProcessPool.run`` (a named query, from a thread) read its answer with ``Connection.recv``, got EAGAIN, and
+    the worker was killed as dead (503 "the query worker died").
+    """
+    os.set_blocking(fd, False)
+    loop.add_reader(fd, inbox.readable)
+    try:
+        yield
+    finally:
+        loop.remove_reader(fd)
+        with contextlib.suppress(OSError):  # a pipe already closed has nothing to restore
+            os.set_blocking(fd, True)
 
 
 def _kill(workers: list[_Worker]) -> None:

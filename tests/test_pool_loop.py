@@ -1,7 +1,7 @@
 """Jobs run from an event loop (:mod:`kg.pool_loop`): the same answers and limits as ``ProcessPool.run``, with the
 worker's pipe awaited on the loop, at most ``width`` short jobs at once, and jobs that outlive a cancelled caller.
 
-These run real workers (``python -m kg.pool``, its test handler) on a real event loop.
+These run real workers (``python -m kg.pool``, its test handler) on uvloop, the event loop the service runs on.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvloop
 
 from kg import pool_loop
 from kg.pool import PoolErrors, ProcessPool
@@ -22,7 +23,13 @@ ERRORS = PoolErrors(busy=QueryBusy, timeout=TimeoutError, died=MemoryError, what
 
 
 def run(pool: ProcessPool, job: object, timeout: float = 30, prepare_timeout: float = 0.0) -> Any:
-    return asyncio.run(pool_loop.run(pool, job, timeout, prepare_timeout))
+    return on_loop(pool_loop.run(pool, job, timeout, prepare_timeout))
+
+
+def on_loop(work: Any) -> Any:
+    """Run a coroutine to its end on a new uvloop loop (as ``asyncio.run`` would)."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(work)
 
 
 def test_answers_and_errors_are_those_of_the_threaded_run() -> None:
@@ -31,6 +38,17 @@ def test_answers_and_errors_are_those_of_the_threaded_run() -> None:
         with pytest.raises(ValueError, match="bad input"):
             run(pool, ("fail", "bad input"))
         assert run(pool, ("echo", 1)) == 1 and pool.killed == 0
+
+
+def test_jobs_from_the_loop_and_from_threads_share_workers() -> None:
+    """Regression: uvloop left a worker's pipe non-blocking after a job from the loop; the next job that worker got
+    from ``ProcessPool.run`` (a named query, run from a thread) read EAGAIN and the worker was killed as dead."""
+    with ProcessPool("kg.pool", ERRORS, size=1, max_size=1) as pool:
+        big = b"x" * 500_000  # more than the pipe holds: read in several steps
+        for _ in range(3):
+            assert run(pool, ("echo", big)) == big
+            assert pool.run(("echo", big), 30) == big
+        assert (pool.killed, pool.started) == (0, 1)
 
 
 def test_a_job_past_its_limit_is_stopped_and_its_worker_replaced() -> None:
@@ -82,7 +100,7 @@ def test_at_most_width_short_jobs_run_at_once() -> None:
     """Eight jobs of 0.1 s with a width of two: four rounds, never eight processes evaluating at once."""
     with ProcessPool("kg.pool", ERRORS, size=2, max_size=8, width=2, linger=60) as pool:
         run(pool, ("echo", 0))  # both kept warm have started
-        finished = asyncio.run(_together(pool, [("sleep", 0.1)] * 8))
+        finished = on_loop(_together(pool, [("sleep", 0.1)] * 8))
         assert [answer for _, answer in finished] == [0.1] * 8
         assert max(when for when, _ in finished) >= 0.35  # they took turns
         assert pool.started <= 3  # the two kept warm and a spare
@@ -100,7 +118,7 @@ def test_a_long_job_lets_short_ones_go_after_a_moment() -> None:
             short = await _together(pool, [("echo", "short")])
             return short + await long
 
-        (short_at, short), (long_at, _) = asyncio.run(both())
+        (short_at, short), (long_at, _) = on_loop(both())
         assert short == "short"
         assert short_at < 2 < long_at
 
@@ -116,7 +134,7 @@ def test_a_job_waits_for_its_turn_no_longer_than_its_limit() -> None:
                     await pool_loop.run(pool, ("echo", 1), 0.5)
                 assert await long == 2
 
-            asyncio.run(both())
+            on_loop(both())
         finally:
             pool_loop.SHORT_FOR = short_for
 
@@ -131,7 +149,7 @@ def test_a_cancelled_caller_leaves_a_usable_worker() -> None:
             abandoned.cancel()
             return await pool_loop.run(pool, ("echo", "mine"), 30)
 
-        assert asyncio.run(go()) == "mine"
+        assert on_loop(go()) == "mine"
         assert pool.killed == 0 and pool.workers == 1
 
 
@@ -144,7 +162,7 @@ def test_jobs_past_the_queue_are_refused_at_once() -> None:
                 await pool_loop.run(pool, ("echo", 1), 30)
             await held
 
-        asyncio.run(go())
+        on_loop(go())
 
 
 def test_query_workers_answer_from_the_loop_as_from_a_thread(tmp_path: Path) -> None:
@@ -154,8 +172,8 @@ def test_query_workers_answer_from_the_loop_as_from_a_thread(tmp_path: Path) -> 
     snapshot = Snapshot(str(path), "nquads")
     request = QueryRequest("SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }", select_type="text/csv")
     with QueryPool(size=1, max_size=2) as pool:
-        assert asyncio.run(pool.run_async(request, snapshot, 30)).body == b"n\r\n30\r\n"
+        assert on_loop(pool.run_async(request, snapshot, 30)).body == b"n\r\n30\r\n"
         assert pool.run(request, snapshot, 30).body == b"n\r\n30\r\n"
         with pytest.raises(QueryTimeout):
-            asyncio.run(pool.run_async(QueryRequest(
+            on_loop(pool.run_async(QueryRequest(
                 "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"), snapshot, 1))
