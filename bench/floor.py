@@ -9,9 +9,11 @@ trimming the request pipeline go while every query runs in a killable process": 
 Run: ``.venv/bin/python -m bench.floor [--triples N] [--seconds S]`` (builds its own store in a temporary folder).
 The served function is :func:`make_app`; it is a measuring tool, never part of the service.
 
-Two options measure what the guarantees cost, by dropping them: ``--engine thread`` runs each query in the server
-process on a thread (no time limit: pyoxigraph cannot stop a query), ``--engine inline`` runs it on the event loop
-itself (one query at a time per process), and ``--processes N`` serves from N uvicorn processes.
+``--engine workers`` awaits each query's worker on the event loop, as ``/sparql`` does (``kg.pool_loop``: at most
+one short query per CPU evaluated at once); ``--engine workers-thread`` waits for it in a thread, as ``/sparql``
+did before. Two options measure what the guarantees cost, by dropping them: ``--engine thread`` runs each query in
+the server process on a thread (no time limit: pyoxigraph cannot stop a query), ``--engine inline`` runs it on the
+event loop itself (one query at a time per process), and ``--processes N`` serves from N uvicorn processes.
 
 >>> import asyncio
 >>> async def call(app):
@@ -71,7 +73,8 @@ class InProcess:
 def make_app(pool: Runs, snapshot: Snapshot | None, timeout: float = 10.0, *, inline: bool = False) -> Any:
     """A bare ASGI app: every HTTP request's ``query`` runs in ``pool`` and its SPARQL JSON answer is sent back.
 
-    ``inline`` calls the pool on the event loop instead of a thread (for :class:`InProcess` only).
+    ``inline`` calls the pool on the event loop instead of a thread (for :class:`InProcess` only); a
+    :class:`QueryPool` given with ``inline`` is awaited on the loop (``QueryPool.run_async``).
     """
     threads = ThreadPoolExecutor(32)
 
@@ -83,7 +86,9 @@ def make_app(pool: Runs, snapshot: Snapshot | None, timeout: float = 10.0, *, in
             return
         text = parse_qs(scope["query_string"].decode()).get("query", ["ASK {}"])[0]
         request = QueryRequest(text, select_type=JSON.decode())
-        if inline:
+        if inline and isinstance(pool, QueryPool) and snapshot is not None:
+            answer = await pool.run_async(request, snapshot, timeout)
+        elif inline:
             answer = pool.run(request, snapshot, timeout)
         else:
             answer = await asyncio.get_running_loop().run_in_executor(threads, pool.run, request, snapshot, timeout)
@@ -96,10 +101,11 @@ def make_app(pool: Runs, snapshot: Snapshot | None, timeout: float = 10.0, *, in
 
 def served() -> Any:
     """The app uvicorn serves in the child process (``BENCH_FLOOR_STORE``: the RocksDB folder;
-    ``BENCH_FLOOR_ENGINE``: ``workers``, ``thread`` or ``inline``)."""
+    ``BENCH_FLOOR_ENGINE``: ``workers``, ``workers-thread``, ``thread`` or ``inline``)."""
     folder, engine = os.environ["BENCH_FLOOR_STORE"], os.environ.get("BENCH_FLOOR_ENGINE", "workers")
-    if engine == "workers":
-        return make_app(QueryPool(size=2, max_size=16), Snapshot(folder, "rocksdb", "v"))
+    if engine in ("workers", "workers-thread"):
+        return make_app(QueryPool(size=2, max_size=16, width=len(os.sched_getaffinity(0))),
+                        Snapshot(folder, "rocksdb", "v"), inline=engine == "workers")
     return make_app(InProcess(folder), None, inline=engine == "inline")
 
 
@@ -113,8 +119,9 @@ def main() -> None:
     parser.add_argument("--triples", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--kind", default="lookup", choices=sorted(sparql_bench.KINDS))
-    parser.add_argument("--engine", default="workers", choices=("workers", "thread", "inline"),
-                        help="where a query runs: killable worker processes (as served), or in the server process")
+    parser.add_argument("--engine", default="workers", choices=("workers", "workers-thread", "thread", "inline"),
+                        help="where a query runs: killable worker processes awaited on the loop (as served) or "
+                        "from a thread (as served before), or in the server process")
     parser.add_argument("--processes", type=int, default=1, help="uvicorn server processes")
     args = parser.parse_args()
     client = native.find_wrk()

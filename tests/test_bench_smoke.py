@@ -132,7 +132,8 @@ def test_every_server_answered(quick_run: tuple[str, dict]) -> None:
     assert NUMBER.match(row[restarted]), row  # a second server on the same store became ready
 
 
-@pytest.mark.parametrize("options", [[], ["--engine", "thread", "--processes", "2"]], ids=["as-served", "in-process"])
+@pytest.mark.parametrize("options", [[], ["--engine", "workers-thread"], ["--engine", "thread", "--processes", "2"]],
+                         ids=["as-served", "workers-from-a-thread", "in-process"])
 def test_the_floor_bench_measures_both_servers_and_leaves_nothing(options: list[str]) -> None:
     """``python -m bench.floor`` on a tiny graph: both servers answer every request, the ratio is printed, and no
     process (server, query workers, Oxigraph) is left behind; with the killable workers (as served) or without them,
