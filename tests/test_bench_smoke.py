@@ -150,3 +150,23 @@ def test_the_floor_bench_measures_both_servers_and_leaves_nothing(options: list[
     assert rows == {"floor": "0", "oxigraph": "0"}, done.stdout
     assert re.search(r"^floor/oxigraph: \d+\.\d{3}$", done.stdout, re.M), done.stdout
     assert _descendants(os.getpid()) <= before, "the floor bench left processes behind"
+
+
+def test_the_alone_bench_measures_each_server_alone_and_leaves_nothing() -> None:
+    """``python -m bench.alone`` on a tiny graph: both servers answer every request in every round, a ratio per
+    kind is printed, and no process is left behind."""
+    _require_wrk()
+    before = _descendants(os.getpid())
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.alone", "--triples", "3000", "--seconds", "1", "--rounds", "1",
+         "--kinds", "lookup,count50k"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={k: v for k, v in os.environ.items() if not k.startswith("BACKCHANNEL_")},
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = re.findall(r"^round 1 (backchannel|oxigraph)\s+(lookup|count50k)\s+\d+ req/s\s+errors (\d+)$", done.stdout,
+                      re.M)
+    assert sorted(rows) == sorted((who, kind, "0") for who in ("backchannel", "oxigraph")
+                                  for kind in ("lookup", "count50k")), done.stdout
+    assert re.findall(r"^us/oxigraph (\w+): \d+\.\d{3}$", done.stdout, re.M) == ["lookup", "count50k"], done.stdout
+    assert _descendants(os.getpid()) <= before, "the alone bench left processes behind"
