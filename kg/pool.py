@@ -59,6 +59,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from kg.pool_clock import JobClock
+
 LINGER = 60.0
 """Seconds a worker beyond the ``size`` kept warm stays idle before it is let go."""
 DEMOTE_AFTER = 0.5
@@ -352,52 +354,49 @@ class ProcessPool:
     def _exchange(self, worker: _Worker, job: object, timeout: float, prepare_timeout: float,
                   state: Hashable | None) -> tuple[str, Any]:
         """Send ``job`` to ``worker`` and wait for its last word: (status, payload). A worker that overran, died or
-        said it cannot go on is retired; any other goes back to the pool."""
+        said it cannot go on is retired; any other goes back to the pool (:meth:`_settle`)."""
         try:
             if not worker.warmed(START_ALLOWANCE + timeout):  # still warming up after all that time: stuck
-                self._retire(worker)
-                return "timeout", None
-            if state is not None:
-                worker.state = state
-            worker.outbox.send(job)  # a ready, idle worker: it picks the job up now
-            deadline = time.monotonic() + timeout
-            demote_at = time.monotonic() + self.demote_after if self.demote_after > 0 else float("inf")
-            cpu_start = worker.cpu
-            while True:
-                if not worker.wait(min(deadline, demote_at) - time.monotonic()):
-                    if time.monotonic() < deadline:
-                        used = worker.cpu_seconds() - cpu_start
-                        if used < self.demote_after:  # it waited for the CPU (a busy machine): look again later
-                            demote_at = time.monotonic() + max(0.05, self.demote_after - used)
-                            continue
-                        demote_at = float("inf")  # a long job: it yields the CPU to short ones from now on
-                        worker.demote()
-                        with self._lock:
-                            self.demoted += worker.demoted
+                status, payload = "timeout", None
+            else:
+                if state is not None:
+                    worker.state = state
+                worker.outbox.send(job)  # a ready, idle worker: it picks the job up now
+                clock = self.clock(worker, timeout, prepare_timeout)
+                while True:
+                    if not worker.wait(clock.wake - time.monotonic()):
+                        if clock.quiet():
+                            status, payload = "timeout", None
+                            break
                         continue
-                    self._retire(worker)
-                    return "timeout", None
-                status, payload = worker.receive()
-                if status == "started":  # prepared: the time limit counts from here
-                    deadline = time.monotonic() + timeout
-                    if self.demote_after > 0:
-                        demote_at = time.monotonic() + self.demote_after
-                        cpu_start = worker.cpu
-                    continue
-                if status != "preparing":
-                    break
-                deadline = time.monotonic() + prepare_timeout + timeout
-                demote_at = float("inf")  # loading a new version is not the job's own work: not demoted for it
+                    status, payload = worker.receive()
+                    if clock.heard(status):
+                        break
         except (EOFError, OSError):
-            self._retire(worker)
-            return "lost", f"the {self.errors.what} worker died while running the {self.errors.what}"
-        if status == "died":
-            self._retire(worker)
-        elif worker.demoted:
-            self._retire(worker, killed=False)
-        else:
-            self._release(worker)
+            status, payload = "lost", f"the {self.errors.what} worker died while running the {self.errors.what}"
+        self._settle(worker, status)
         return status, payload
+
+    def clock(self, worker: _Worker, timeout: float, prepare_timeout: float) -> JobClock:
+        """The limit and demotion account of a job just sent to ``worker``."""
+        return JobClock(worker, timeout, prepare_timeout, self.demote_after, self._count_demoted)
+
+    def _count_demoted(self) -> None:
+        with self._lock:
+            self.demoted += 1
+
+    @staticmethod
+    def kept(worker: _Worker, status: str) -> bool:
+        """Whether a worker goes back to the pool after a job that ended with ``status`` (it answered, and was not
+        demoted), rather than being let go."""
+        return status in ("ok", "error") and not worker.demoted
+
+    def _settle(self, worker: _Worker, status: str) -> None:
+        """After a job: give the worker back (:meth:`kept`), or retire it (killed unless it only was demoted)."""
+        if self.kept(worker, status):
+            self._release(worker)
+        else:
+            self._retire(worker, killed=status not in ("ok", "error"))
 
     def _retire(self, worker: _Worker, killed: bool = True) -> None:
         """Kill a worker (stuck, dead or demoted); keep ``size`` warm ones."""

@@ -43,6 +43,7 @@ from typing import Any
 import anyio.to_thread
 
 from kg.pool import START_ALLOWANCE, ProcessPool, _Worker
+from kg.pool_clock import JobClock
 
 SHORT_FOR = 0.2
 """Seconds after which a running job no longer counts against the pool's ``width`` (it is a long one)."""
@@ -212,25 +213,20 @@ async def _exchange(pool: ProcessPool, worker: _Worker, job: object, timeout: fl
     fd = worker.inbox.fileno()
     try:
         if worker.warming and not await anyio.to_thread.run_sync(worker.warmed, START_ALLOWANCE + timeout):
-            await anyio.to_thread.run_sync(pool._retire, worker)  # still warming up after all that time: stuck
-            return "timeout", None
-        inbox = _Inbox(loop, fd)
-        with _watching(loop, fd, inbox):
-            if state is not None:
-                worker.state = state
-            worker.outbox.send(job)  # a ready, idle worker: it picks the job up now
-            status, payload = await _last_word(pool, worker, inbox, timeout, prepare_timeout, turn)
+            status, payload = "timeout", None  # still warming up after all that time: stuck
+        else:
+            inbox = _Inbox(loop, fd)
+            with _watching(loop, fd, inbox):
+                if state is not None:
+                    worker.state = state
+                worker.outbox.send(job)  # a ready, idle worker: it picks the job up now
+                status, payload = await _last_word(pool.clock(worker, timeout, prepare_timeout), inbox, turn)
     except (EOFError, OSError):
-        await anyio.to_thread.run_sync(pool._retire, worker)
-        return "lost", f"the {pool.errors.what} worker died while running the {pool.errors.what}"
-    if status in ("timeout", "died"):
-        await anyio.to_thread.run_sync(pool._retire, worker)
-    elif worker.demoted:
-        await anyio.to_thread.run_sync(lambda: pool._retire(worker, killed=False))
-    else:
-        surplus = pool._put_back(worker)
-        if surplus:
-            await anyio.to_thread.run_sync(_kill, surplus)
+        status, payload = "lost", f"the {pool.errors.what} worker died while running the {pool.errors.what}"
+    if not pool.kept(worker, status):
+        await anyio.to_thread.run_sync(pool._settle, worker, status)  # kills it, and may start one instead
+    elif surplus := pool._put_back(worker):
+        await anyio.to_thread.run_sync(_kill, surplus)
     return status, payload
 
 
@@ -257,43 +253,21 @@ def _kill(workers: list[_Worker]) -> None:
         old.kill()
 
 
-async def _last_word(pool: ProcessPool, worker: _Worker, inbox: _Inbox, timeout: float, prepare_timeout: float,
-                     turn: _Turn) -> tuple[str, Any]:
-    """Wait for the job's final message, minding its limit (from the send, or from ``started`` after preparing),
-    its demotion after ``pool.demote_after`` seconds of CPU, and its turn (given back after :data:`SHORT_FOR`)."""
-    now = time.monotonic()
-    deadline = now + timeout
-    demote_at = now + pool.demote_after if pool.demote_after > 0 else float("inf")
-    short_until = now + SHORT_FOR
-    cpu_start = worker.cpu
+async def _last_word(clock: JobClock, inbox: _Inbox, turn: _Turn) -> tuple[str, Any]:
+    """Wait for the job's final message, minding its limit and demotion (``clock``) and its turn (given back after
+    :data:`SHORT_FOR` seconds, or at demotion)."""
+    short_until = time.monotonic() + SHORT_FOR
     while True:
-        wake = min(deadline, demote_at, short_until if turn.held else float("inf"))
+        wake = min(clock.wake, short_until) if turn.held else clock.wake
         message = await inbox.next(wake - time.monotonic())
         if message is None:
-            now = time.monotonic()
-            if turn.held and now >= short_until:
+            if turn.held and time.monotonic() >= short_until:
                 turn.give_back()  # a long job: the short ones go ahead
-            if now >= deadline:
+            if clock.quiet():
                 return "timeout", None
-            if now >= demote_at:
-                used = worker.cpu_seconds() - cpu_start
-                if used < pool.demote_after:  # it waited for the CPU (a busy machine): look again later
-                    demote_at = now + max(0.05, pool.demote_after - used)
-                else:
-                    demote_at = float("inf")  # a long job: it yields the CPU to short ones from now on
-                    worker.demote()
-                    turn.give_back()
-                    with pool._lock:
-                        pool.demoted += worker.demoted
+            if clock.worker.demoted:
+                turn.give_back()
             continue
-        status, payload, worker.cpu = message
-        if status == "started":  # prepared: the time limit counts from here
-            deadline = time.monotonic() + timeout
-            if pool.demote_after > 0:
-                demote_at = time.monotonic() + pool.demote_after
-                cpu_start = worker.cpu
-            continue
-        if status != "preparing":
+        status, payload, clock.worker.cpu = message
+        if clock.heard(status):
             return status, payload
-        deadline = time.monotonic() + prepare_timeout + timeout
-        demote_at = float("inf")  # loading a new version is not the job's own work: not demoted for it

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 
+import anyio.to_thread
 import pyoxigraph as ox
 
 from kg.store.base import (
@@ -50,7 +51,7 @@ class SnapshotStore(OxigraphReads):
         return execute(self.raw, request)  # already in a worker, which its pool stops at its own limit
 
     async def execute_async(self, request: QueryRequest, timeout: float) -> QueryResponse:
-        return self.execute(request, timeout)  # a worker has no event loop of its own to spare
+        return await anyio.to_thread.run_sync(self.execute, request, timeout)  # never a query on the loop itself
 
     def graph_names(self) -> list[str]:
         return sorted(g.value for g in self.raw.named_graphs() if isinstance(g, ox.NamedNode))
