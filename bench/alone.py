@@ -15,7 +15,6 @@ It prints a line per round, server and kind, then the ratio of the best rounds (
 from __future__ import annotations
 
 import argparse
-import functools
 import shutil
 import tempfile
 from collections import defaultdict
@@ -40,11 +39,6 @@ def serve(who: str, store: Path, folder: Path) -> tuple[str, str, int, Callable[
     return peer.base, peer.path, peer.process.pid, peer.stop
 
 
-def _family(pid: int) -> list[int]:
-    """A server's process and its children (query and path workers)."""
-    return [pid, *live.children(pid)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--triples", type=int, default=1_000_000)
@@ -64,13 +58,15 @@ def main() -> None:
                 store = folder / f"{who}-{number}"
                 shutil.copytree(folder / "store", store)
                 base, path, pid, stop = serve(who, store, folder)
-                family = functools.partial(_family, pid)
+                family = live.family(pid)
                 try:
                     for kind in kinds:
                         native.wait_idle(family)  # a start-up's late work (the name index) is not measured
-                        native.run(client, base, kind.paths(path), numbers=people, seconds=2)  # warm-up
+                        accept = {"Accept": kind.accept}  # as the SPARQL mix asks: the same answers from both
+                        native.run(client, base, kind.paths(path), numbers=people, headers=accept, seconds=2)
                         native.wait_idle(family)
-                        load = native.run(client, base, kind.paths(path), numbers=people, seconds=args.seconds)
+                        load = native.run(client, base, kind.paths(path), numbers=people, headers=accept,
+                                          seconds=args.seconds)
                         rates[kind.name][who].append(load.rps)
                         print(f"round {number} {who:12} {kind.name:10} {load.rps:8.0f} req/s  errors {load.errors}",
                               flush=True)

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import os
 import signal
 import subprocess
@@ -109,11 +108,6 @@ def served() -> Any:
     return make_app(InProcess(folder), None, inline=engine == "inline")
 
 
-def _family(pid: int) -> list[int]:
-    """A server's process and its children (query workers)."""
-    return [pid, *live.children(pid)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--triples", type=int, default=1_000_000)
@@ -145,7 +139,7 @@ def main() -> None:
             for name, base, path, pid in (("floor", f"http://127.0.0.1:{port}", "/sparql", floor.pid),
                                           ("oxigraph", peer.base, peer.path, peer.process.pid)):
                 native.run(client, base, kind.paths(path), numbers=people, seconds=2)  # warm-up
-                native.wait_idle(functools.partial(_family, pid))
+                native.wait_idle(live.family(pid))
                 load = native.run(client, base, kind.paths(path), numbers=people, seconds=args.seconds)
                 rows.append((name, load.rps, load.errors))
                 label = f"floor ({args.engine}, {args.processes} process{'es' if args.processes > 1 else ''})"

@@ -21,7 +21,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +47,11 @@ def rss_kib(pid: int) -> int:
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return 0
     return 0
+
+
+def family(*pids: int) -> Callable[[], list[int]]:
+    """The processes ``pids`` and their children at each call (a server's query workers come and go)."""
+    return lambda: [p for pid in pids for p in (pid, *children(pid))]
 
 
 def children(pid: int) -> list[int]:

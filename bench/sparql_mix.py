@@ -49,11 +49,6 @@ def drive(client: native.Client, base: str, path: str, kind: sparql_bench.Kind, 
                       seconds=seconds, connections=cfg.concurrency, seed=seed)
 
 
-def processes(*pids: int) -> Callable[[], list[int]]:
-    """The processes ``pids`` and their children now (our query workers)."""
-    return lambda: [p for pid in pids for p in (pid, *live.children(pid))]
-
-
 def probes(url: str, people: int) -> dict[str, float]:
     """One checked request of every kind (:func:`bench.sparql_bench.probe`); seconds each."""
     return {name: sparql_bench.probe(url, kind, people // 2) for name, kind in sparql_bench.KINDS.items()}
@@ -108,7 +103,7 @@ def run_sparql(cfg: Config, results: Results, folder: Path, client: native.Clien
                 results.sparql_notes.append(f"{name} was not ready within {cfg.ready_timeout:g} s")
         endpoints = {"oxigraph": (peer.base, peer.path)}
         endpoints |= {name: (service.url.rstrip("/"), "/sparql") for name, service in ours.items()}
-        busy = processes(peer.process.pid, *(service.process.pid for service in ours.values()))
+        busy = live.family(peer.process.pid, *(service.process.pid for service in ours.values()))
         rounds(client, endpoints, people, cfg, results, busy)
         graph.embedded.workers_mib = ours["backchannel embedded"].workers_rss_mib()
         for name, figures in (("backchannel embedded", graph.embedded), ("backchannel remote", graph.remote)):
@@ -148,7 +143,8 @@ def run_rdflib(cfg: Config, results: Results, folder: Path, client: native.Clien
         backends.wait_sparql(peer, cfg.ready_timeout)
         results.sparql_notes.append(f"rdflib-endpoint loaded its graph and answered in {seconds_since(started):.0f} s")
         once = dataclasses.replace(cfg, rounds=1)
-        rounds(client, {"rdflib-endpoint": (peer.base, peer.path)}, people, once, results, processes(peer.process.pid))
+        rounds(client, {"rdflib-endpoint": (peer.base, peer.path)}, people, once, results,
+               live.family(peer.process.pid))
     if data.name == "sparql-rdflib.nt":
         data.unlink(missing_ok=True)
 
