@@ -32,7 +32,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import figures, native, report, suite
+from bench import figures, live, native, report, suite
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 NOTES = "### What the suite figures say"
@@ -76,6 +76,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--tmp", type=Path, default=Path("/tmp"), help="where the temporary folder goes (/tmp)")
     parser.add_argument("--write", action="store_true", help='write the figures into bench/RESULTS.md ("Suite")')
     parser.add_argument("--json", type=Path, help="also write the tables as JSON to this file")
+    parser.add_argument("--set", type=live.setting, action="append", default=[], metavar="BACKCHANNEL_NAME=VALUE",
+                        help="a setting of our servers, for an A/B run (repeatable; otherwise the defaults)")
     args = parser.parse_args(argv)
     args.shown = list(sys.argv[1:] if argv is None else argv)
     return args
@@ -100,6 +102,7 @@ def config(args: argparse.Namespace) -> figures.Config:
         remote_max_frontier=args.remote_max_frontier,
         tmp=args.tmp,
         command=" ".join([".venv/bin/python -m bench", *(args.shown or [])]),
+        settings=dict(args.set),
     )
 
 

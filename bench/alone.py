@@ -5,7 +5,8 @@ the embedded store, us on the remote store, later rdflib-endpoint); this bench s
 the same store, waits until it is idle (its start-up's late work done), drives it with wrk, stops it, then the other,
 for ``--rounds`` rounds: a check of the mix's figures where no other server's background work can be measured.
 
-Run: ``.venv/bin/python -m bench.alone [--triples N] [--seconds S] [--rounds R] [--kinds lookup,join,count50k]``.
+Run: ``.venv/bin/python -m bench.alone [--triples N] [--seconds S] [--rounds R] [--kinds lookup,join,count50k]
+[--set BACKCHANNEL_NAME=VALUE ...]``.
 It prints a line per round, server and kind, then the ratio of the best rounds (``us/oxigraph kind: 1.06``):
 
 >>> best({"backchannel": [10.0, 12.0], "oxigraph": [6.0, 5.0]})
@@ -18,7 +19,7 @@ import argparse
 import shutil
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from bench import live, native, sparql_bench
@@ -29,10 +30,12 @@ def best(rates: dict[str, list[float]]) -> float:
     return max(rates["backchannel"]) / max(max(rates["oxigraph"]), 1e-9)
 
 
-def serve(who: str, store: Path, folder: Path) -> tuple[str, str, int, Callable[[], object]]:
-    """Start ``who`` on ``store``: its base URL, its SPARQL path, its process id and how to stop it."""
+def serve(who: str, store: Path, folder: Path,
+          settings: Mapping[str, str] | None = None) -> tuple[str, str, int, Callable[[], object]]:
+    """Start ``who`` on ``store`` (ours with ``settings``): its base URL, its SPARQL path, its process id and how
+    to stop it."""
     if who == "backchannel":
-        ours = live.start(store, log_path=folder / "ours.log")
+        ours = live.start(store, log_path=folder / "ours.log", settings=settings)
         return ours.url.rstrip("/"), "/sparql", ours.pid, ours.stop
     peer = sparql_bench.start_oxigraph_read_only(store, folder / "oxigraph.log")
     sparql_bench.wait_until_up(peer, 120)
@@ -45,7 +48,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--kinds", default="lookup,join,count50k", help="comma-separated kinds of the SPARQL mix")
+    parser.add_argument("--set", type=live.setting, action="append", default=[], metavar="BACKCHANNEL_NAME=VALUE",
+                        help="a setting of our server, for an A/B run (repeatable)")
     args = parser.parse_args()
+    settings = dict(args.set)
+    if settings:
+        print("our settings:", " ".join(f"{name}={value}" for name, value in settings.items()), flush=True)
     kinds = [sparql_bench.KINDS[name] for name in args.kinds.split(",")]
     client = native.find_wrk()
     rates: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -57,7 +65,7 @@ def main() -> None:
             for who in ("backchannel", "oxigraph"):
                 store = folder / f"{who}-{number}"
                 shutil.copytree(folder / "store", store)
-                base, path, pid, stop = serve(who, store, folder)
+                base, path, pid, stop = serve(who, store, folder, settings)
                 family = live.family(pid)
                 try:
                     for kind in kinds:

@@ -25,6 +25,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,16 +109,17 @@ class Service:
                 os.kill(child, signal.SIGKILL)
 
 
-def start_service(name: str, store: str, folder: Path) -> Service:
+def start_service(name: str, store: str, folder: Path, settings: Mapping[str, str] | None = None) -> Service:
     """Start ``backchannel serve`` on ``store`` (a folder or ``sparql+http://…``); do not wait.
 
     The base IRI is the server's own URL; the log goes to ``folder/<port>.log``; settings come only
-    from the environment given here (no ``BACKCHANNEL_*`` variable of ours leaks in).
+    from the environment given here and ``settings`` (the bench's ``--set``; no ``BACKCHANNEL_*`` variable
+    of ours leaks in).
     """
     port = live.free_port()
     url = f"http://127.0.0.1:{port}/"
-    values = {"BACKCHANNEL_STORE": store, "BACKCHANNEL_BASE_IRI": url, "BACKCHANNEL_PORT": str(port),
-              "BACKCHANNEL_HOST": "127.0.0.1"}
+    values = dict(settings or {}) | {"BACKCHANNEL_STORE": store, "BACKCHANNEL_BASE_IRI": url,
+                                     "BACKCHANNEL_PORT": str(port), "BACKCHANNEL_HOST": "127.0.0.1"}
     log_path = folder / f"serve-{port}.log"
     started = time.perf_counter()
     with log_path.open("ab") as log:
@@ -128,10 +130,11 @@ def start_service(name: str, store: str, folder: Path) -> Service:
     return Service(name, live.LiveProcess(url, port, Path(store), process, log_path, values), started)
 
 
-def restart_ready_s(store: str, folder: Path, timeout: float) -> float | None:
+def restart_ready_s(store: str, folder: Path, timeout: float,
+                    settings: Mapping[str, str] | None = None) -> float | None:
     """Seconds to ``/ready`` of a second ``backchannel serve`` on ``store`` (the first has stopped): the path
     projection is read back from the file the first one wrote (:mod:`kg.paths.files`)."""
-    service = start_service("restarted", store, folder)
+    service = start_service("restarted", store, folder, settings)
     try:
         service.wait_health()
         return service.wait_ready(timeout)
@@ -206,9 +209,9 @@ def load_both(graph: Graph, data: Path, folder: Path, media_type: str) -> tuple[
 
 
 def start_ours(stack: contextlib.ExitStack, name: str, store: str, folder: Path, figures: Started,
-               ready_timeout: float) -> Service:
+               ready_timeout: float, settings: Mapping[str, str] | None = None) -> Service:
     """Start our service, wait for /health and /ready, record start-up and memory; stopped with ``stack``."""
-    service = start_service(name, store, folder)
+    service = start_service(name, store, folder, settings)
     stack.callback(service.stop)
     figures.health_s = service.wait_health()
     figures.rss_up_mib = service.rss_mib()

@@ -65,6 +65,9 @@ class Config:
     remote_max_frontier: int = 5000
     tmp: Path = Path(tempfile.gettempdir())
     command: str = ".venv/bin/python -m bench"
+    settings: dict[str, str] = field(default_factory=dict)
+    """More ``BACKCHANNEL_*`` settings of our servers (``--set``): those of the SPARQL mix, the routes and the
+    start-up figures; the paths bench serves with the defaults."""
 
 
 # --- results -----------------------------------------------------------------------------------------

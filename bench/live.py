@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import signal
@@ -68,6 +69,36 @@ def children(pid: int) -> list[int]:
 def _command() -> list[str]:
     entry = BIN / "backchannel"
     return [str(entry)] if entry.exists() else [sys.executable, "-m", "service.cli"]
+
+
+OWN_SETTINGS = ("BACKCHANNEL_STORE", "BACKCHANNEL_BASE_IRI", "BACKCHANNEL_PORT", "BACKCHANNEL_HOST")
+"""Settings a bench gives each server itself (where its store is, its port): never taken from ``--set``."""
+
+
+def setting(text: str) -> tuple[str, str]:
+    """A ``--set NAME=VALUE`` option of a bench: one more setting of every server of ours it starts.
+
+    The servers' environment is otherwise cleaned of ``BACKCHANNEL_*`` (:func:`clean_env`), so an A/B run
+    names what it varies on the command line, where the report shows it:
+
+    >>> setting("BACKCHANNEL_QUERY_CONCURRENCY=16")
+    ('BACKCHANNEL_QUERY_CONCURRENCY', '16')
+    >>> setting("QUERY_CONCURRENCY=16")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: 'QUERY_CONCURRENCY=16': give NAME=VALUE, NAME a BACKCHANNEL_* setting
+    >>> setting("BACKCHANNEL_PORT=1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: BACKCHANNEL_PORT is chosen by the bench for each server; it cannot be set
+    """
+    name, equals, value = text.partition("=")
+    name = name.strip().upper()
+    if not equals or not name.startswith("BACKCHANNEL_") or name == "BACKCHANNEL_":
+        raise argparse.ArgumentTypeError(f"{text!r}: give NAME=VALUE, NAME a BACKCHANNEL_* setting")
+    if name in OWN_SETTINGS:
+        raise argparse.ArgumentTypeError(f"{name} is chosen by the bench for each server; it cannot be set")
+    return name, value
 
 
 def clean_env(settings: Mapping[str, str]) -> dict[str, str]:

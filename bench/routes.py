@@ -86,7 +86,8 @@ def run_routes(cfg: Config, results: Results, folder: Path, client: native.Clien
     store = folder / "seed-store"
     log("routes: building the seed graph and serving it")
     with contextlib.ExitStack() as stack:
-        server = live.start(store, build=True, log_path=folder / "routes-serve.log", wait=cfg.ready_timeout)
+        server = live.start(store, build=True, log_path=folder / "routes-serve.log", wait=cfg.ready_timeout,
+                            settings=cfg.settings)
         stack.callback(server.stop)
         base = server.url.rstrip("/")
         for name, paths in route_paths(server.url).items():

@@ -95,7 +95,8 @@ def run_sparql(cfg: Config, results: Results, folder: Path, client: native.Clien
         sparql_bench.wait_until_up(peer, 120)
         graph.oxigraph_start_s = seconds_since(started)
         graph.oxigraph_rss_mib = live.rss_kib(peer.process.pid) / 1024
-        ours = {name: backends.start_ours(stack, name, location, folder, figures, cfg.ready_timeout)
+        ours = {name: backends.start_ours(stack, name, location, folder, figures, cfg.ready_timeout,
+                                               cfg.settings)
                 for name, location, figures in (("backchannel embedded", str(embedded), graph.embedded),
                                                 ("backchannel remote", f"sparql+{peer.base}/", graph.remote))}
         for name, service in ours.items():

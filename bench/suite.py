@@ -138,7 +138,8 @@ def run_size(cfg: Config, results: Results, folder: Path, wanted: int) -> None:
                 ("backchannel remote", "sparql+" + oxigraph.url, graph.remote, figures.http_remote)):
             with contextlib.ExitStack() as inner:
                 log(f"{name}: {label}: start-up")
-                service = backends.start_ours(inner, label, store_location, folder, started_figures, cfg.ready_timeout)
+                service = backends.start_ours(inner, label, store_location, folder, started_figures, cfg.ready_timeout,
+                                              cfg.settings)
                 if started_figures.ready_s is None:
                     graph.notes.append(f"{label} was not ready within {cfg.ready_timeout:g} s (projection not built)")
                     continue
@@ -147,7 +148,8 @@ def run_size(cfg: Config, results: Results, folder: Path, wanted: int) -> None:
                     http_paths(service.url, pairs, latency)
             if store_location == str(embedded):
                 log(f"{name}: {label}: a restart (the projection read back from its file)")
-                started_figures.restart_ready_s = backends.restart_ready_s(store_location, folder, cfg.ready_timeout)
+                started_figures.restart_ready_s = backends.restart_ready_s(store_location, folder, cfg.ready_timeout,
+                                                                                    cfg.settings)
                 log(f"{name}: {label}: backchannel index, then a first start (the projection built with the data)")
                 started_figures.index_s, started_figures.indexed_ready_s = backends.indexed_ready_s(
                     store_location, folder, cfg.ready_timeout)
@@ -227,7 +229,7 @@ def run(cfg: Config) -> Results:
             with contextlib.ExitStack() as stack:
                 log("baseline: backchannel on an empty store")
                 backends.start_ours(stack, "backchannel empty", str(folder / "empty"), folder, results.empty,
-                                    cfg.ready_timeout)
+                                    cfg.ready_timeout, cfg.settings)
         if "sparql" in cfg.only:
             run_sparql(cfg, results, folder, client)
         if "routes" in cfg.only:

@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,3 +171,24 @@ def test_the_alone_bench_measures_each_server_alone_and_leaves_nothing() -> None
                                   for kind in ("lookup", "count50k")), done.stdout
     assert re.findall(r"^us/oxigraph (\w+): \d+\.\d{3}$", done.stdout, re.M) == ["lookup", "count50k"], done.stdout
     assert _descendants(os.getpid()) <= before, "the alone bench left processes behind"
+
+
+def test_a_set_option_reaches_the_servers_the_bench_starts(tmp_path: Path) -> None:
+    """``--set BACKCHANNEL_MAX_ROWS=7777`` (an A/B run) is the setting of the server the suite starts: its service
+    description says so; a name that is not a setting, or one the bench chooses itself, is refused before anything
+    starts."""
+    from bench import backends, live
+
+    name, value = live.setting("BACKCHANNEL_MAX_ROWS=7777")
+    service = backends.start_service("set-option", str(tmp_path / "empty"), tmp_path, {name: value})
+    try:
+        service.wait_health()
+        description = httpx.get(service.process.url + "sparql", headers={"Accept": "text/turtle"}, timeout=30)
+        assert description.status_code == 200
+        assert "Answers are cut at 7777 rows" in description.text
+    finally:
+        service.stop()
+    for wrong in ("MAX_ROWS=1", "BACKCHANNEL_STORE=/elsewhere", "BACKCHANNEL_MAX_ROWS"):
+        refused = subprocess.run([sys.executable, "-m", "bench", "--set", wrong], cwd=ROOT, capture_output=True,
+                                 text=True, timeout=60)
+        assert refused.returncode == 2 and "argument --set" in refused.stderr, refused.stderr
