@@ -43,11 +43,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import math
+import logging
 import os
 import queue
-import select
-import subprocess
 import sys
 import threading
 import time
@@ -60,20 +58,16 @@ from pathlib import Path
 from typing import Any
 
 from kg.pool_clock import JobClock
+from kg.pool_process import WorkerProcess
+
+log = logging.getLogger(__name__)
 
 LINGER = 60.0
 """Seconds a worker beyond the ``size`` kept warm stays idle before it is let go."""
 DEMOTE_AFTER = 0.5
-"""Seconds of CPU a job uses before its worker is demoted to :data:`DEMOTED_NICENESS` (0: never). CPU, not wall
-time: eight concurrent queries on two cores each take four times their CPU time, and would all be demoted."""
-DEMOTED_NICENESS = 19
-"""The ``nice`` value of a worker whose job has used :data:`DEMOTE_AFTER` of CPU: the lowest priority, about 1.5 % of
-the CPU weight of the server and of workers running short jobs (Linux's weights: 15 against 1024), so runaways
-being replaced at the server's priority is all that competes with a light job."""
-
-_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-"""Clock ticks a second (the unit of ``/proc/PID/stat``)."""
-
+"""Seconds of CPU a job uses before its worker is demoted to :data:`kg.pool_process.DEMOTED_NICENESS` (0: never).
+CPU, not wall time: eight concurrent queries on two cores each take four times their CPU time, and would all be
+demoted."""
 CHURN_WINDOW = 5.0
 """Seconds over which retired workers count towards keeping more spares (see ``ProcessPool._spares``)."""
 MAX_SPARES = 3
@@ -98,88 +92,6 @@ class PoolErrors:
     """How messages name a job ("query", "path search")."""
 
 
-class _Worker:
-    """One worker process and its two pipes."""
-
-    def __init__(self, module: str, memory_mb: int | None) -> None:
-        child_in, parent_out = os.pipe()
-        parent_in, child_out = os.pipe()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kg.pool", module, str(child_in), str(child_out), str(memory_mb or 0)],
-            pass_fds=(child_in, child_out),
-            stdin=subprocess.DEVNULL,
-            env=os.environ | {"PYTHONPATH": _package_root() + os.pathsep + os.environ.get("PYTHONPATH", "")},
-        )
-        os.close(child_in)
-        os.close(child_out)
-        self.inbox = Connection(parent_in, writable=False)
-        self.outbox = Connection(parent_out, readable=False)
-        self._poller = select.poll()
-        self._poller.register(parent_in, select.POLLIN)
-        self.state: Hashable | None = None
-        """What the worker holds open (a snapshot): it must not be deleted while the worker lives."""
-        self.idle_since = time.monotonic()
-        self.demoted = False
-        """Whether its CPU priority was lowered (a long job): it is let go after the job."""
-        self.warming = True
-        """Whether it is still starting up: until it says ``ready``, and until the pool's warm-up job (if it was sent
-        one, :attr:`warm_job`) is over. Its replies are still to be read."""
-        self.warm_job = False
-        """Whether it was sent the pool's warm-up job."""
-        self.cpu = 0.0
-        """The CPU seconds it had used when it last spoke (at rest between jobs, where the next one starts)."""
-
-    def wait(self, seconds: float) -> bool:
-        """Whether the worker has something to say (or has died), waiting up to ``seconds`` for it."""
-        return bool(self._poller.poll(math.ceil(max(0.0, seconds) * 1000)))
-
-    def receive(self) -> tuple[str, Any]:
-        """Its next message: (status, payload); keeps the CPU time it carries."""
-        status, payload, self.cpu = self.inbox.recv()
-        return status, payload
-
-    def warmed(self, wait: float = 0.0) -> bool:
-        """Whether it has started up, reading its replies for up to ``wait`` seconds (raises EOFError or OSError if
-        the worker died meanwhile)."""
-        while self.warming and self.wait(wait):
-            status, _ = self.receive()
-            if status == "ready":
-                self.warming = self.warm_job
-            elif status in ("ok", "error"):  # the warm-up job is over (an error is not a job's)
-                self.warming = False
-        return not self.warming
-
-    def cpu_seconds(self) -> float:
-        """CPU time the process has used so far (``/proc/PID/stat``); infinity where it cannot be read (then a job
-        is demoted by its wall time alone)."""
-        try:
-            with open(f"/proc/{self.process.pid}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / _TICKS
-        except (OSError, IndexError, ValueError):
-            return float("inf")
-
-    def demote(self) -> None:
-        """Lower the process's CPU priority to :data:`DEMOTED_NICENESS` (a process may always lower its own)."""
-        try:
-            pid = self.process.pid
-            os.setpriority(os.PRIO_PROCESS, pid, max(DEMOTED_NICENESS, os.getpriority(os.PRIO_PROCESS, pid)))
-        except (ProcessLookupError, PermissionError):  # it just ended, or the system forbids it: nothing to lower
-            return
-        self.demoted = True
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait(5)
-        self.inbox.close()
-        self.outbox.close()
-
-
-def _package_root() -> str:
-    """The folder that holds the ``kg`` package, so workers import the same code."""
-    return str(Path(__file__).resolve().parents[1])
-
-
 class ProcessPool:
     """Worker processes running ``python -m module`` (see the module documentation)."""
 
@@ -200,11 +112,11 @@ class ProcessPool:
         self.turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
             weakref.WeakKeyDictionary())
         """The turns of :attr:`width` on each event loop that runs jobs (a test may use several loops in turn)."""
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._idle: queue.LifoQueue[WorkerProcess] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(self.max_size + max_waiting)
         self._lock = threading.Lock()
         self._closed = False
-        self._workers: set[_Worker] = set()
+        self._workers: set[WorkerProcess] = set()
         self.killed = 0
         """Workers killed at a time limit or found dead, so far."""
         self.started = 0
@@ -224,10 +136,10 @@ class ProcessPool:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _spawn(self, reserved: bool = False) -> _Worker:
+    def _spawn(self, reserved: bool = False) -> WorkerProcess:
         """Start a worker; ``reserved``: its place was taken by :meth:`_reserve`."""
         try:
-            worker = _Worker(self.module, self.memory_mb)
+            worker = WorkerProcess(self.module, self.memory_mb)
         finally:
             if reserved:
                 with self._lock:
@@ -264,7 +176,7 @@ class ProcessPool:
         with self._lock:
             return {w.state for w in self._workers if w.state is not None}
 
-    def _take_idle(self) -> _Worker:
+    def _take_idle(self) -> WorkerProcess:
         """An idle worker, one that has finished warming up if there is one (the most recently used first)."""
         with self._idle.mutex:
             waiting = self._idle.queue
@@ -277,12 +189,16 @@ class ProcessPool:
                     return waiting.pop(index)
         return self._idle.get_nowait()
 
-    def _acquire(self, timeout: float) -> _Worker:
+    def _acquire(self, timeout: float) -> WorkerProcess:
         try:
             worker = self._take_idle()
         except queue.Empty:
             if self._reserve():
-                worker = self._spawn(reserved=True)
+                try:
+                    worker = self._spawn(reserved=True)
+                except OSError as err:
+                    raise self.errors.busy(f"no {self.errors.what} worker could be started now ({err.strerror}); "
+                                           "try again shortly") from None
             else:
                 try:
                     worker = self._idle.get(timeout=timeout)
@@ -290,8 +206,21 @@ class ProcessPool:
                     raise self.errors.timeout(
                         f"no {self.errors.what} worker became free within {timeout:g} s; try again shortly") from None
         if self._reserve(spares=self._spares()):  # so the next job does not wait for a process to start
-            self._idle.put(self._spawn(reserved=True))
+            self.add_idle(reserved=True)
         return worker
+
+    def add_idle(self, reserved: bool = False) -> None:
+        """Start a worker beside the idle ones (``reserved``: its place was taken by :meth:`_reserve`). If no process
+        can be started now (out of processes or file descriptors) it is only logged: the job at hand already has its
+        worker, and a later job starts one when it needs it.
+
+        Regression: a spare that could not be started raised to the job that had just taken a worker; the job
+        failed and that worker was never given back.
+        """
+        try:
+            self._idle.put(self._spawn(reserved=reserved))
+        except OSError as err:
+            log.warning("could not start a %s worker: %s", self.errors.what, err)
 
     def _spares(self) -> int:
         """How many idle workers to keep: one, and one more for each worker retired in the last
@@ -303,12 +232,12 @@ class ProcessPool:
                 self._retired.popleft()
             return min(MAX_SPARES, 1 + len(self._retired))
 
-    def _release(self, worker: _Worker) -> None:
+    def _release(self, worker: WorkerProcess) -> None:
         """Give a worker back; let surplus workers that have been idle for ``linger`` seconds go (memory returns)."""
         for old in self._put_back(worker):
             old.kill()
 
-    def _put_back(self, worker: _Worker) -> list[_Worker]:
+    def _put_back(self, worker: WorkerProcess) -> list[WorkerProcess]:
         """Give a worker back; the surplus workers idle for ``linger`` seconds, taken out of the pool: to kill."""
         now = time.monotonic()
         worker.idle_since = now
@@ -351,7 +280,7 @@ class ProcessPool:
             raise self.errors.died(payload)
         raise unpack(payload)
 
-    def _exchange(self, worker: _Worker, job: object, timeout: float, prepare_timeout: float,
+    def _exchange(self, worker: WorkerProcess, job: object, timeout: float, prepare_timeout: float,
                   state: Hashable | None) -> tuple[str, Any]:
         """Send ``job`` to ``worker`` and wait for its last word: (status, payload). A worker that overran, died or
         said it cannot go on is retired; any other goes back to the pool (:meth:`_settle`)."""
@@ -377,7 +306,7 @@ class ProcessPool:
         self._settle(worker, status)
         return status, payload
 
-    def clock(self, worker: _Worker, timeout: float, prepare_timeout: float) -> JobClock:
+    def clock(self, worker: WorkerProcess, timeout: float, prepare_timeout: float) -> JobClock:
         """The limit and demotion account of a job just sent to ``worker``."""
         return JobClock(worker, timeout, prepare_timeout, self.demote_after, self._count_demoted)
 
@@ -386,19 +315,19 @@ class ProcessPool:
             self.demoted += 1
 
     @staticmethod
-    def kept(worker: _Worker, status: str) -> bool:
+    def kept(worker: WorkerProcess, status: str) -> bool:
         """Whether a worker goes back to the pool after a job that ended with ``status`` (it answered, and was not
         demoted), rather than being let go."""
         return status in ("ok", "error") and not worker.demoted
 
-    def _settle(self, worker: _Worker, status: str) -> None:
+    def _settle(self, worker: WorkerProcess, status: str) -> None:
         """After a job: give the worker back (:meth:`kept`), or retire it (killed unless it only was demoted)."""
         if self.kept(worker, status):
             self._release(worker)
         else:
             self._retire(worker, killed=status not in ("ok", "error"))
 
-    def _retire(self, worker: _Worker, killed: bool = True) -> None:
+    def _retire(self, worker: WorkerProcess, killed: bool = True) -> None:
         """Kill a worker (stuck, dead or demoted); keep ``size`` warm ones."""
         with self._lock:
             self.killed += killed
@@ -407,7 +336,7 @@ class ProcessPool:
             refill = not self._closed and len(self._workers) < self.size
         worker.kill()
         if refill:
-            self._idle.put(self._spawn())
+            self.add_idle()
 
     def close(self) -> None:
         """Stop every worker."""

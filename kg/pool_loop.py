@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 import pickle
 import queue
@@ -42,8 +41,9 @@ from typing import Any
 
 import anyio.to_thread
 
-from kg.pool import START_ALLOWANCE, ProcessPool, _Worker
+from kg.pool import START_ALLOWANCE, ProcessPool
 from kg.pool_clock import JobClock
+from kg.pool_process import WorkerProcess
 
 SHORT_FOR = 0.2
 """Seconds after which a running job no longer counts against the pool's ``width`` (it is a long one)."""
@@ -54,8 +54,6 @@ without turns."""
 
 _READ = 1 << 20
 """Bytes read from a worker's pipe at a time (a big answer arrives in several reads, the loop serving between)."""
-
-log = logging.getLogger(__name__)
 
 
 class _Turn:
@@ -192,25 +190,18 @@ async def _run(pool: ProcessPool, job: object, timeout: float, prepare_timeout: 
     return pool.outcome(status, payload, timeout)
 
 
-async def _worker(pool: ProcessPool, timeout: float) -> _Worker:
+async def _worker(pool: ProcessPool, timeout: float) -> WorkerProcess:
     """An idle worker at once if there is one (and a spare started beside it, off the loop), else from a thread."""
     try:
         worker = pool._take_idle()
     except queue.Empty:
         return await anyio.to_thread.run_sync(pool._acquire, timeout)
     if pool._reserve(spares=pool._spares()):  # so the next job does not wait for a process to start
-        asyncio.get_running_loop().run_in_executor(None, _start_spare, pool)
+        asyncio.get_running_loop().run_in_executor(None, pool.add_idle, True)
     return worker
 
 
-def _start_spare(pool: ProcessPool) -> None:
-    try:
-        pool._idle.put(pool._spawn(reserved=True))
-    except OSError as err:  # no process could be started now: a later job starts one when it needs it
-        log.warning("could not start a spare %s worker: %s", pool.errors.what, err)
-
-
-async def _exchange(pool: ProcessPool, worker: _Worker, job: object, timeout: float, prepare_timeout: float,
+async def _exchange(pool: ProcessPool, worker: WorkerProcess, job: object, timeout: float, prepare_timeout: float,
                     state: object | None, turn: _Turn) -> tuple[str, Any]:
     """``ProcessPool._exchange`` on the loop: send ``job``, await the worker's last word; retire or give back."""
     loop = asyncio.get_running_loop()
@@ -252,7 +243,7 @@ def _watching(loop: asyncio.AbstractEventLoop, fd: int, inbox: _Inbox) -> Iterat
             os.set_blocking(fd, True)
 
 
-def _kill(workers: list[_Worker]) -> None:
+def _kill(workers: list[WorkerProcess]) -> None:
     for old in workers:
         old.kill()
 

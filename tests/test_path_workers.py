@@ -20,7 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from kg.pool import DEMOTED_NICENESS, PoolErrors, ProcessPool
+from kg.pool import PoolErrors, ProcessPool
+from kg.pool_process import DEMOTED_NICENESS
 from kg.store.base import QueryBusy
 from service.state import AppState
 from tests.support import LiveServer, children, embedded_only, start_server
