@@ -178,22 +178,24 @@ def load_embedded(data: Path, folder: Path, media_type: str) -> float:
         store.close()
 
 
-def backchannel_command(store: str, folder: Path, *args: str) -> float:
-    """Seconds a ``backchannel`` command takes on ``store`` (settings only from the environment given here, as for
-    :func:`start_service`; its output goes to ``folder/commands.log``); raises if it fails."""
+def backchannel_command(store: str, folder: Path, *args: str, settings: Mapping[str, str] | None = None) -> float:
+    """Seconds a ``backchannel`` command takes on ``store`` (settings only from ``settings`` and the environment
+    given here, as for :func:`start_service`; its output goes to ``folder/commands.log``); raises if it fails."""
     with (folder / "commands.log").open("ab") as log:
         started = time.perf_counter()
-        subprocess.run([*live._command(), *args], env=live.clean_env({"BACKCHANNEL_STORE": store}), cwd=live.ROOT,
-                       stdout=log, stderr=subprocess.STDOUT, check=True)
+        env = live.clean_env(dict(settings or {}) | {"BACKCHANNEL_STORE": store})
+        subprocess.run([*live._command(), *args], env=env, cwd=live.ROOT, stdout=log, stderr=subprocess.STDOUT,
+                       check=True)
         return seconds_since(started)
 
 
-def indexed_ready_s(store: str, folder: Path, timeout: float) -> tuple[float, float | None]:
+def indexed_ready_s(store: str, folder: Path, timeout: float,
+                    settings: Mapping[str, str] | None = None) -> tuple[float, float | None]:
     """``backchannel index`` on ``store`` with no projection file beside it (seconds), then seconds to ``/ready`` of
     the first ``backchannel serve`` after it: a first start on a store loaded by ``backchannel load``."""
     shutil.rmtree(store + ".projections", ignore_errors=True)
-    index_s = backchannel_command(store, folder, "index")
-    return index_s, restart_ready_s(store, folder, timeout)
+    index_s = backchannel_command(store, folder, "index", settings=settings)
+    return index_s, restart_ready_s(store, folder, timeout, settings)
 
 
 def load_both(graph: Graph, data: Path, folder: Path, media_type: str) -> tuple[Path, Path]:

@@ -149,10 +149,10 @@ def run_size(cfg: Config, results: Results, folder: Path, wanted: int) -> None:
             if store_location == str(embedded):
                 log(f"{name}: {label}: a restart (the projection read back from its file)")
                 started_figures.restart_ready_s = backends.restart_ready_s(store_location, folder, cfg.ready_timeout,
-                                                                                    cfg.settings)
+                                                                           cfg.settings)
                 log(f"{name}: {label}: backchannel index, then a first start (the projection built with the data)")
                 started_figures.index_s, started_figures.indexed_ready_s = backends.indexed_ready_s(
-                    store_location, folder, cfg.ready_timeout)
+                    store_location, folder, cfg.ready_timeout, cfg.settings)
         graph.oxigraph_rss_end_mib = backends.oxigraph_rss_mib(oxigraph)
         note_load(results, f"after {name}")
     for leftover in (embedded, f"{embedded}.projections", server_folder):
